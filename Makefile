@@ -1,0 +1,57 @@
+# khabar: `make run` serves the demo site, `make test` runs the whole suite (lint included).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test lint bench system-deps system-test-deps demo clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+# gettext compiles the translation catalogues; the rest are what the site itself needs.
+system-deps:
+	@command -v msgfmt >/dev/null || (apt-get update -qq && apt-get install -y -qq gettext)
+
+demo: install system-deps
+	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
+	$(BIN)/khabar migrate --noinput -v 0
+	$(BIN)/khabar load_demo
+	$(BIN)/khabar collectstatic --noinput -v 0
+
+run: demo
+	@echo "khabar on http://127.0.0.1:$(PORT)/ar/  (desk: /desk/, demo logins in README)"
+	$(BIN)/gunicorn khabar.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 \
+	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+
+# Chromium (for the browser tests) and PostgreSQL (for the search contract) come from
+# Debian's packages; install them only when missing.
+system-test-deps: system-deps
+	@missing=""; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	test -x /usr/lib/postgresql/15/bin/initdb || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v nginx >/dev/null || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
+
+lint: install
+	$(BIN)/ruff check khabar tests bench
+	$(BIN)/ruff format --check khabar tests bench
+	$(BIN)/mypy
+
+test: install system-test-deps lint
+	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
+	$(BIN)/pytest -n 2 --dist loadgroup
+
+bench: install system-test-deps
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) var/static var/test-output

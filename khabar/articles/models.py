@@ -1,0 +1,283 @@
+"""Stories (the agency's wire copy), sections, tags, corrections and desk profiles."""
+
+from __future__ import annotations
+
+import datetime
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from khabar.site.editions import edition_choices
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PUBLISHED = "published", _("Published")
+    CORRECTED = "corrected", _("Corrected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+LIVE_STATUSES = (Status.PUBLISHED, Status.CORRECTED)
+
+
+class Urgency(models.IntegerChoices):
+    # IPTC urgency: 1 is the most urgent. Flash and urgent stories lead the home page.
+    FLASH = 1, _("Flash")
+    URGENT = 3, _("Urgent")
+    NORMAL = 5, _("Normal")
+
+
+class CommentPolicy(models.TextChoices):
+    INHERIT = "", _("As the section")
+    PRE = "pre", _("Pre-moderation")
+    POST = "post", _("Post-moderation")
+    CLOSED = "closed", _("Closed")
+
+
+class Section(models.Model):
+    lang = models.CharField(_("edition"), max_length=8, choices=edition_choices, default="ar")
+    slug = models.SlugField(_("slug"), max_length=80, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=120)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    comment_policy = models.CharField(
+        _("comment policy"), max_length=8, choices=CommentPolicy.choices, default=CommentPolicy.PRE
+    )
+
+    class Meta:
+        ordering = ["lang", "position", "name"]
+        constraints = [models.UniqueConstraint(fields=["lang", "slug"], name="section_unique_slug")]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("section", kwargs={"edition": self.lang, "slug": self.slug})
+
+
+class Tag(models.Model):
+    lang = models.CharField(_("edition"), max_length=8, choices=edition_choices, default="ar")
+    slug = models.SlugField(_("slug"), max_length=100, allow_unicode=True)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["lang", "name"]
+        constraints = [models.UniqueConstraint(fields=["lang", "slug"], name="tag_unique_slug")]
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("tag", kwargs={"edition": self.lang, "slug": self.slug})
+
+
+class ArticleQuerySet(models.QuerySet["Article"]):
+    def live_q(self, now: datetime.datetime | None = None) -> Q:
+        now = now or timezone.now()
+        return Q(status__in=LIVE_STATUSES, published_at__lte=now) & (
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now)
+        )
+
+    def published(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """What readers may see: live, past its publish time and out of embargo."""
+        return self.filter(self.live_q(now))
+
+    def for_partners(self, now: datetime.datetime | None = None) -> ArticleQuerySet:
+        """What partners may see: live stories, embargoed ones included."""
+        now = now or timezone.now()
+        return self.filter(status__in=LIVE_STATUSES, published_at__lte=now)
+
+    def in_edition(self, lang: str) -> ArticleQuerySet:
+        return self.filter(lang=lang)
+
+    def in_section(self, section: Section) -> ArticleQuerySet:
+        return self.filter(section=section)
+
+    def for_list(self) -> ArticleQuerySet:
+        """Columns and joins a story list needs, newest first."""
+        return self.select_related("section").order_by("-published_at", "-pk")
+
+
+class Article(models.Model):
+    lang = models.CharField(_("edition"), max_length=8, choices=edition_choices, default="ar")
+    section = models.ForeignKey(
+        Section, on_delete=models.PROTECT, related_name="articles", verbose_name=_("section")
+    )
+    headline = models.CharField(_("headline"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=120, allow_unicode=True, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    dateline_city = models.CharField(_("dateline city"), max_length=80)
+    dateline_date = models.DateField(_("dateline date"))
+    dateline_agency = models.CharField(_("dateline agency"), max_length=40, blank=True)
+    body = models.TextField(_("body"), help_text=_("Paragraphs separated by a blank line."))
+    signoff = models.CharField(
+        _("sign-off codes"),
+        max_length=120,
+        blank=True,
+        help_text=_("The codes after the end marker, separated by spaces."),
+    )
+    urgency = models.PositiveSmallIntegerField(
+        _("urgency"), choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    tags = models.ManyToManyField(Tag, blank=True, related_name="articles", verbose_name=_("tags"))
+    byline = models.CharField(_("byline"), max_length=200, blank=True)
+
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.DRAFT, editable=False
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now, editable=False)
+    first_published_at = models.DateTimeField(_("first published"), null=True, editable=False)
+    published_at = models.DateTimeField(_("published"), null=True, blank=True, db_index=True)
+    embargo_until = models.DateTimeField(_("embargoed until"), null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("created by"),
+    )
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+        verbose_name=_("published by"),
+    )
+    publisher_signoff = models.CharField(
+        _("publishing editor's code"), max_length=20, blank=True, editable=False
+    )
+    comment_policy = models.CharField(
+        _("comment policy"),
+        max_length=8,
+        choices=CommentPolicy.choices,
+        blank=True,
+        default=CommentPolicy.INHERIT,
+    )
+    translation_group = models.UUIDField(
+        _("translation group"), default=uuid.uuid4, db_index=True, editable=False
+    )
+    # Where an ingested story came from, so a re-import updates rather than duplicates.
+    source_id = models.CharField(_("source id"), max_length=300, blank=True, db_index=True)
+    source_version = models.PositiveIntegerField(_("source version"), default=0, editable=False)
+    fingerprint = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-pk"]
+        indexes = [
+            models.Index(fields=["lang", "status", "-published_at"], name="article_live_idx"),
+            models.Index(fields=["section", "-published_at"], name="article_section_idx"),
+        ]
+        permissions = [
+            ("submit_article", _("Can submit a story to the editors")),
+            ("publish_article", _("Can publish and schedule stories")),
+            ("correct_article", _("Can correct published stories")),
+            ("withdraw_article", _("Can withdraw published stories")),
+            ("preview_article", _("Can preview unpublished stories")),
+        ]
+        verbose_name = _("story")
+        verbose_name_plural = _("stories")
+
+    def __str__(self) -> str:
+        return self.headline
+
+    def get_absolute_url(self) -> str:
+        kwargs: dict[str, object] = {"edition": self.lang, "pk": self.pk}
+        if self.slug:
+            kwargs["slug"] = self.slug
+            return reverse("article-slug", kwargs=kwargs)
+        return reverse("article", kwargs=kwargs)
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p.strip() for p in self.body.replace("\r\n", "\n").split("\n\n") if p.strip()]
+
+    @property
+    def signoff_codes(self) -> list[str]:
+        return self.signoff.split()
+
+    @property
+    def is_live(self) -> bool:
+        now = timezone.now()
+        return (
+            self.status in LIVE_STATUSES
+            and self.published_at is not None
+            and self.published_at <= now
+            and (self.embargo_until is None or self.embargo_until <= now)
+        )
+
+    @property
+    def thread_key(self) -> str:
+        return f"article:{self.pk}"
+
+
+class Correction(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    note = models.TextField(_("correction note"))
+    version = models.PositiveIntegerField(_("version"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+
+    def __str__(self) -> str:
+        return self.note
+
+
+class AuditEntry(models.Model):
+    """Who moved which story to which state; the desk's log of workflow actions."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="audit")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=12, blank=True)
+    to_status = models.CharField(max_length=12, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit entries")
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.from_status}→{self.to_status}"
+
+
+class StaffProfile(models.Model):
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="desk_profile"
+    )
+    signoff_code = models.CharField(_("sign-off code"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("desk profile")
+        verbose_name_plural = _("desk profiles")
+
+    def __str__(self) -> str:
+        return self.signoff_code

@@ -1,0 +1,79 @@
+"""Template helpers that show dates, datelines and numbers in the edition's style."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django import template
+
+from khabar.lib.dates import format_date
+from khabar.lib.digits import localize_digits
+from khabar.site.editions import Edition, default_edition
+from khabar.wire.parse import Dateline
+from khabar.wire.render import render_dateline
+
+register = template.Library()
+
+
+def _edition(context: template.Context) -> Edition:
+    edition = context.get("edition")
+    return edition if isinstance(edition, Edition) else default_edition()
+
+
+def _month_style(edition: Edition) -> str:
+    return (
+        edition.month_style if edition.month_style in {"both", "levantine", "gregorian"} else "both"
+    )
+
+
+@register.simple_tag(takes_context=True)
+def edate(context: template.Context, value: Any, with_time: bool = False) -> str:
+    """A date or time in the edition's calendar, month names, digits and time zone."""
+    if not value:
+        return ""
+    edition = _edition(context)
+    tz = edition.time_zone if isinstance(value, datetime.datetime) else None
+    return format_date(
+        value,
+        lang=edition.code,
+        month_style=_month_style(edition),
+        digits=edition.digits,
+        tz=tz,
+        with_time=with_time,
+    )
+
+
+@register.simple_tag(takes_context=True)
+def dateline(context: template.Context, article: Any) -> str:
+    """The story's dateline in the agency's style: ``موسكو / 26 تشرين الأول /أكتوبر/ارنا-``."""
+    edition = _edition(context)
+    d = article.dateline_date
+    line = Dateline(
+        city=article.dateline_city,
+        day=d.day,
+        month=d.month,
+        year=d.year,
+        agency=article.dateline_agency,
+        text="",
+    )
+    return render_dateline(
+        line, lang=article.lang, month_style=_month_style(edition), digits=edition.digits
+    )
+
+
+@register.simple_tag(takes_context=True)
+def digits(context: template.Context, value: Any) -> str:
+    """A number written in the edition's digits."""
+    return localize_digits(str(value), _edition(context).digits)
+
+
+END_MARKERS = {"ar": "انتهى", "fa": "پایان", "en": "END"}
+
+
+@register.simple_tag(takes_context=True)
+def end_marker(context: template.Context, article: Any) -> str:
+    """The wire end marker with the sign-off codes: ``انتهى ** 2342``."""
+    marker = END_MARKERS.get(article.lang, "END")
+    codes = " ".join(f"** {code}" for code in article.signoff_codes)
+    return f"{marker} {codes}".strip()

@@ -1,0 +1,21 @@
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject
+
+from khabar.site.editions import all_editions, default_edition
+
+
+def edition(request: HttpRequest) -> dict[str, object]:
+    from khabar.articles.models import Section
+
+    current = getattr(request, "edition", None) or default_edition()
+    return {
+        "edition": current,
+        "editions": all_editions(),
+        "agency_name": settings.KHABAR_AGENCY_NAME,
+        "site_url": settings.SITE_URL,
+        # Only queried by pages that draw the section menu.
+        "nav_sections": SimpleLazyObject(
+            lambda: list(Section.objects.filter(lang=current.code).only("slug", "name", "lang"))
+        ),
+    }

@@ -1,0 +1,70 @@
+"""Editions: one per language, configured in settings.KHABAR_EDITIONS."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.http import Http404
+
+
+@dataclass(frozen=True)
+class Edition:
+    code: str
+    name: str
+    site_name: str
+    direction: str
+    time_zone: ZoneInfo
+    digits: str
+    month_style: str
+    agency: str
+
+    @property
+    def is_rtl(self) -> bool:
+        return self.direction == "rtl"
+
+
+@cache
+def _editions() -> dict[str, Edition]:
+    editions = {}
+    for code, conf in settings.KHABAR_EDITIONS.items():
+        editions[code] = Edition(
+            code=code,
+            name=conf["name"],
+            site_name=conf.get("site_name", conf["name"]),
+            direction=conf.get("direction", "ltr"),
+            time_zone=ZoneInfo(conf.get("time_zone", "UTC")),
+            digits=conf.get("digits", "western"),
+            month_style=conf.get("month_style", "both"),
+            agency=conf.get("agency", ""),
+        )
+    return editions
+
+
+def all_editions() -> list[Edition]:
+    """Every configured edition, the default first."""
+    editions = _editions()
+    default = settings.KHABAR_DEFAULT_EDITION
+    return [editions[default]] + [e for code, e in editions.items() if code != default]
+
+
+def get_edition(code: str) -> Edition:
+    """The edition for a language code; Http404 when none is configured."""
+    try:
+        return _editions()[code]
+    except KeyError:
+        raise Http404("no such edition") from None
+
+
+def default_edition() -> Edition:
+    return _editions()[settings.KHABAR_DEFAULT_EDITION]
+
+
+def edition_codes() -> list[str]:
+    return list(_editions())
+
+
+def edition_choices() -> list[tuple[str, str]]:
+    return [(e.code, e.name) for e in all_editions()]

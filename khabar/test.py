@@ -1,0 +1,93 @@
+"""Test personas and factories shared by the suite (reporter, editor, moderator, reader…)."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+from typing import Any
+
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from khabar.articles import actions
+from khabar.articles.models import Article, Section, StaffProfile, Tag
+
+_counter = itertools.count(1)
+
+SAMPLE_BODY = (
+    "تباحث نائب وزير الخارجية الايراني مع مسؤولي الخارجية الروسية حول الأوضاع في المنطقة.\n\n"
+    "وشكر موسكو على تحركاتها في الأمم المتحدة في مواجهة جهود الهيمنة الأميركية."
+)
+
+
+def make_user(username: str, *groups: str, signoff: str = "", **fields: Any) -> User:
+    user = User.objects.create_user(
+        username=username,
+        password=f"{username}-Pass-1234!",
+        email=f"{username}@example.org",
+        is_staff=bool(groups),
+        **fields,
+    )
+    for name in groups:
+        user.groups.add(Group.objects.get(name=name))
+    if signoff:
+        StaffProfile.objects.create(user=user, signoff_code=signoff)
+    return user
+
+
+def personas() -> dict[str, User]:
+    """reporter, editor, moderator, chief (staff), reader and outsider (no roles)."""
+    return {
+        "reporter": make_user("reporter", "reporter", signoff="1483"),
+        "editor": make_user("editor", "editor", signoff="2342"),
+        "moderator": make_user("moderator", "moderator"),
+        "chief": make_user("chief", "chief", signoff="1001"),
+        "reader": make_user("reader"),
+        "outsider": make_user("outsider"),
+    }
+
+
+def make_section(
+    lang: str = "ar", slug: str = "world", name: str = "دولي", **fields: Any
+) -> Section:
+    section, _ = Section.objects.get_or_create(
+        lang=lang, slug=slug, defaults={"name": name, **fields}
+    )
+    return section
+
+
+def make_tag(name: str = "إيران", lang: str = "ar") -> Tag:
+    tag, _ = Tag.objects.get_or_create(
+        lang=lang, slug=name.replace(" ", "-"), defaults={"name": name}
+    )
+    return tag
+
+
+def make_article(
+    *,
+    section: Section | None = None,
+    publish: bool = True,
+    headline: str | None = None,
+    published_at: datetime.datetime | None = None,
+    tags: list[Tag] | None = None,
+    **fields: Any,
+) -> Article:
+    """A story filed by the system; published now (or at ``published_at``) unless told not to."""
+    section = section or make_section(fields.get("lang", "ar"))
+    n = next(_counter)
+    article = actions.create_article(
+        acting_user=None,
+        section=section,
+        headline=headline or f"مباحثات ايرانية روسية رقم {n}",
+        dateline_city=fields.pop("dateline_city", "موسكو"),
+        dateline_date=fields.pop("dateline_date", datetime.date(2023, 10, 26)),
+        body=fields.pop("body", SAMPLE_BODY),
+        tags=tags or [],
+        dateline_agency=fields.pop("dateline_agency", "ارنا"),
+        signoff=fields.pop("signoff", "2342"),
+        **fields,
+    )
+    if publish:
+        at = published_at or timezone.now() - datetime.timedelta(minutes=n)
+        article = actions.publish_article(article, acting_user=None, at=at)
+    return article

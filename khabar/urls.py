@@ -1,0 +1,21 @@
+"""Top-level URLs: editions under their language prefix, the desk, the API."""
+
+from django.contrib import admin
+from django.urls import include, path, register_converter
+
+from khabar.articles import views as article_views
+from khabar.site.converters import EditionConverter
+
+register_converter(EditionConverter, "edition")
+
+handler404 = "khabar.articles.views.not_found"
+handler500 = "khabar.articles.views.server_error"
+
+urlpatterns = [
+    path("", article_views.root, name="root"),
+    path("desk/", admin.site.urls),
+    path("", include("khabar.syndication.urls")),
+    path("", include("khabar.comments.urls")),
+    path("<edition:edition>/search/", include("khabar.search.urls")),
+    path("<edition:edition>/", include("khabar.articles.urls")),
+]
