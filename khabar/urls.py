@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
+from khabar.api import api
 from khabar.articles import views as article_views
 from khabar.site.converters import EditionConverter
 
@@ -14,6 +15,7 @@ handler500 = "khabar.articles.views.server_error"
 urlpatterns = [
     path("", article_views.root, name="root"),
     path("desk/", admin.site.urls),
+    path("api/v1/", api.urls),
     path("", include("khabar.syndication.urls")),
     path("", include("khabar.comments.urls")),
     path("<edition:edition>/search/", include("khabar.search.urls")),

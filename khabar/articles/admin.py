@@ -29,6 +29,7 @@ from khabar.articles.models import (
     StaffProfile,
     Tag,
 )
+from khabar.search.desk import desk_search
 
 admin.site.site_header = gettext_lazy("Khabar editorial desk")
 admin.site.site_title = gettext_lazy("Khabar desk")
@@ -111,6 +112,13 @@ class ArticleAdmin(VersionAdmin):
     inlines = [CorrectionInline]
     actions = ["bulk_publish", "bulk_withdraw"]
     list_select_related = ["section"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
+    ) -> tuple[QuerySet[Article], bool]:
+        if not search_term.strip():
+            return queryset, False
+        return desk_search(queryset, search_term)
 
     def has_change_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
         if obj is None:

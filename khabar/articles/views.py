@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from khabar.articles.access import access_article_for_reader
 from khabar.articles.models import Article, Section, Tag, Urgency
+from khabar.comments.counts import attach_comment_counts
 from khabar.site.editions import default_edition
 
 PER_SECTION_ON_HOME = 4
@@ -54,6 +55,7 @@ def home(request: HttpRequest, edition: str) -> HttpResponse:
         (section, [a for a in articles if a != lead][:PER_SECTION_ON_HOME])
         for section, articles in by_section.values()
     ]
+    attach_comment_counts([a for _s, items in sections for a in items] + ([lead] if lead else []))
     return render(
         request,
         "articles/home.html",
@@ -65,6 +67,7 @@ def section(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     current = get_object_or_404(Section, lang=edition, slug=slug)
     articles = Article.objects.published().in_section(current).for_list()
     page = Paginator(articles, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_comment_counts(page.object_list)
     return render(request, "articles/section.html", {"section": current, "page": page})
 
 
@@ -72,6 +75,7 @@ def tag(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     current = get_object_or_404(Tag, lang=edition, slug=slug)
     articles = Article.objects.published().in_edition(edition).filter(tags=current).for_list()
     page = Paginator(articles, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_comment_counts(page.object_list)
     return render(request, "articles/tag.html", {"tag": current, "page": page})
 
 
