@@ -127,11 +127,12 @@ class ArticleAdmin(VersionAdmin):
 
     def save_model(self, request: HttpRequest, obj: Article, form: Any, change: bool) -> None:
         data = {k: v for k, v in form.cleaned_data.items() if k in actions.EDITABLE_FIELDS}
+        tags = list(form.cleaned_data.get("tags", []))
         data["published_at"] = form.cleaned_data.get("published_at")
         note = form.cleaned_data.get("correction_note", "").strip()
         if not change:
             published_at = data.pop("published_at")
-            created = actions.create_article(acting_user=request.user, **data)
+            created = actions.create_article(acting_user=request.user, tags=tags, **data)
             if published_at:
                 created.published_at = published_at
                 Article.objects.filter(pk=created.pk).update(published_at=published_at)
@@ -142,12 +143,16 @@ class ArticleAdmin(VersionAdmin):
         if obj.status in LIVE_STATUSES and note:
             article = Article.objects.get(pk=obj.pk)
             actions.correct_article(article, acting_user=request.user, note=note, **data)
+            article.tags.set(tags)
         elif obj.status not in LIVE_STATUSES:
-            actions.update_article(Article.objects.get(pk=obj.pk), acting_user=request.user, **data)
+            actions.update_article(
+                Article.objects.get(pk=obj.pk), acting_user=request.user, tags=tags, **data
+            )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
-        # Tags are written by the action; formsets (corrections) are read-only.
-        Article.objects.get(pk=form.instance.pk).tags.set(form.cleaned_data.get("tags", []))
+        # Tags were written by the action; the corrections inline is read-only.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def get_urls(self) -> list[Any]:
         urls = super().get_urls()
