@@ -1,1 +1,7 @@
-urlpatterns: list[object] = []
+from django.urls import path
+
+from khabar.search import views
+
+urlpatterns = [
+    path("", views.search, name="search"),
+]

@@ -1,0 +1,172 @@
+"""The contract every search backend keeps, and the parts they share.
+
+A backend stores ``SearchDocument``s and answers ``search()`` with ranked ids; the base class
+turns a reader's text into a safe ``ParsedQuery`` first and builds the highlighted
+headlines and snippets from the stored originals afterwards, so every backend parses and
+highlights the same way and differs only in how it matches and ranks.
+"""
+
+from __future__ import annotations
+
+import datetime
+from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Literal
+
+from django.db import connections
+from django.utils.safestring import SafeString
+
+from khabar.search.documents import SearchDocument
+from khabar.search.highlight import highlight, snippet
+from khabar.search.query import ParsedQuery, analysis_lang, parse_query
+
+Order = Literal["relevance", "newest"]
+ORDERS: tuple[Order, ...] = ("relevance", "newest")
+MAX_PER_PAGE = 500
+
+#: The table of originals and filter fields that both backends keep next to their index.
+DOCUMENT_TABLE = "search_document"
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the story id, its score (higher is better) and highlighted HTML."""
+
+    id: int
+    score: float
+    headline_html: SafeString
+    snippet_html: SafeString
+
+
+@dataclass(frozen=True)
+class SearchResults:
+    """One page of results and how many stories matched in all."""
+
+    total: int
+    hits: list[Hit] = field(default_factory=list)
+    query: ParsedQuery = field(default_factory=lambda: ParsedQuery((), ()))
+
+    @property
+    def ids(self) -> list[int]:
+        return [hit.id for hit in self.hits]
+
+
+@dataclass(frozen=True)
+class Filters:
+    lang: str | None = None
+    section: int | None = None
+    date_from: datetime.datetime | None = None
+    date_to: datetime.datetime | None = None
+
+
+class SearchBackend(ABC):
+    """Stores search documents in one database alias and finds them again."""
+
+    vendor: str = ""
+
+    def __init__(self, using: str = "default") -> None:
+        self.using = using
+
+    @property
+    def connection(self):  # type: ignore[no-untyped-def]
+        return connections[self.using]
+
+    # --- writing --------------------------------------------------------------------------
+
+    def add(self, doc: SearchDocument) -> None:
+        """Add a document, or replace the one with the same id."""
+        self.add_bulk([doc])
+
+    @abstractmethod
+    def add_bulk(self, docs: Iterable[SearchDocument]) -> int:
+        """Add or replace many documents; returns how many were written."""
+
+    @abstractmethod
+    def delete(self, doc_id: int) -> None:
+        """Remove a document; removing one that is not there is not an error."""
+
+    @abstractmethod
+    def reset(self) -> None:
+        """Remove every document."""
+
+    def count(self) -> int:
+        """How many documents the index holds."""
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM {DOCUMENT_TABLE}")
+            return int(cursor.fetchone()[0])
+
+    def size_bytes(self) -> int | None:
+        """On-disk size of the index and its originals, where the database can tell."""
+        return None
+
+    # --- reading --------------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        lang: str | None = None,
+        section: int | None = None,
+        date_from: datetime.datetime | None = None,
+        date_to: datetime.datetime | None = None,
+        order: Order = "relevance",
+        page: int = 1,
+        per_page: int = 10,
+    ) -> SearchResults:
+        """Find stories matching ``query`` (any text a person typed), best or newest first.
+
+        ``lang`` and ``section`` narrow to an edition and a section id; ``date_from`` is
+        inclusive and ``date_to`` exclusive. Pages count from 1. Words are ANDed; text in
+        quotes is a phrase. A query with no words gives no results.
+        """
+        parsed = parse_query(query, lang=lang)
+        if not parsed:
+            return SearchResults(0, [], parsed)
+        per_page = max(1, min(per_page, MAX_PER_PAGE))
+        page = max(1, page)
+        filters = Filters(lang, section, date_from, date_to)
+        total, ranked = self._search(
+            parsed,
+            filters,
+            "newest" if order == "newest" else "relevance",
+            per_page,
+            (page - 1) * per_page,
+        )
+        return SearchResults(total, self._hits(ranked, parsed), parsed)
+
+    @abstractmethod
+    def _search(
+        self, parsed: ParsedQuery, filters: Filters, order: Order, limit: int, offset: int
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """Return the total count and one page of ``(id, score)``, higher score better."""
+
+    def _hits(self, ranked: Sequence[tuple[int, float]], parsed: ParsedQuery) -> list[Hit]:
+        if not ranked:
+            return []
+        ids = [doc_id for doc_id, _score in ranked]
+        marks = ", ".join(["%s"] * len(ids))
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, lang, headline, summary, body FROM {DOCUMENT_TABLE} "
+                f"WHERE id IN ({marks})",
+                ids,
+            )
+            originals = {row[0]: row[1:] for row in cursor.fetchall()}
+        terms = parsed.all_terms
+        hits = []
+        for doc_id, score in ranked:
+            if doc_id not in originals:
+                continue
+            lang, headline, summary, body = originals[doc_id]
+            alang = analysis_lang(lang)
+            text = f"{summary}\n\n{body}" if summary else body
+            hits.append(
+                Hit(
+                    id=doc_id,
+                    score=score,
+                    headline_html=highlight(headline, terms, lang=alang),
+                    snippet_html=snippet(text, terms, lang=alang),
+                )
+            )
+        return hits

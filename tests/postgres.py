@@ -1,0 +1,190 @@
+"""A throwaway PostgreSQL cluster for the search contract tests and the benchmark.
+
+Debian's PostgreSQL 15 binaries run as the ``postgres`` user (initdb refuses root) on a
+unix socket in a temporary directory, with no TCP listener and trust authentication, so
+nothing outside the machine can reach it and nothing on the machine is reconfigured. The
+cluster is created from nothing and removed on ``stop()``.
+"""
+
+from __future__ import annotations
+
+import atexit
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+PG_BIN = Path(os.environ.get("KHABAR_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_USER = "postgres"
+
+
+def available() -> bool:
+    """Whether the PostgreSQL server binaries are installed."""
+    return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
+
+
+def _as_postgres(*args: str) -> list[str]:
+    if os.geteuid() == 0:
+        return ["runuser", "-u", PG_USER, "--", *args]
+    return list(args)
+
+
+@dataclass
+class Cluster:
+    """One running cluster; ``settings()`` gives a Django DATABASES entry for it."""
+
+    root: Path
+    port: int = 5432
+    running: bool = field(default=False)
+
+    @property
+    def data(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root
+
+    def start(self) -> Cluster:
+        if os.geteuid() == 0:
+            shutil.chown(self.root, PG_USER, PG_USER)
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                PG_USER,
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C.UTF-8",
+                "--no-sync",
+            ),
+            check=True,
+            capture_output=True,
+        )
+        options = (
+            f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
+            f"-p {self.port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
+            "-c shared_buffers=128MB"
+        )
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(self.data),
+                "-o",
+                options,
+                "-l",
+                str(self.root / "server.log"),
+                "-w",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
+        )
+        self.running = True
+        atexit.register(self.stop)
+        return self
+
+    def stop(self) -> None:
+        if self.running:
+            subprocess.run(
+                _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"),
+                check=False,
+                capture_output=True,
+            )
+            self.running = False
+        shutil.rmtree(self.root, ignore_errors=True)
+
+    def settings(self, name: str = "khabar") -> dict[str, object]:
+        """A Django DATABASES entry for database ``name`` on this cluster."""
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": name,
+            "USER": PG_USER,
+            "PASSWORD": "",
+            "HOST": str(self.socket_dir),
+            "PORT": str(self.port),
+            "TEST": {"NAME": f"test_{name}"},
+        }
+
+    def create_database(self, name: str) -> None:
+        import psycopg
+
+        with psycopg.connect(
+            host=str(self.socket_dir),
+            port=self.port,
+            user=PG_USER,
+            dbname="postgres",
+            autocommit=True,
+        ) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def start_cluster() -> Cluster:
+    """Create and start a new cluster in a fresh temporary directory."""
+    root = Path(tempfile.mkdtemp(prefix="khabar-pg-"))
+    os.chmod(root, 0o700)
+    return Cluster(root).start()
+
+
+PG_ALIAS = "pg"
+
+
+def add_alias(cluster: Cluster, alias: str = PG_ALIAS, name: str = "khabar_search") -> str:
+    """Create database ``name`` on the cluster and register it as Django alias ``alias``.
+
+    Only the search tables are created (by the search migration's own function), so the
+    contract runs against PostgreSQL without depending on every other app's migrations.
+    """
+    import importlib
+
+    from django.db import connections
+
+    cluster.create_database(name)
+    conf = cluster.settings(name)
+    configured = connections.configure_settings(
+        {"default": connections.settings["default"], alias: conf}
+    )
+    connections.settings[alias] = configured[alias]
+    migration = importlib.import_module("khabar.search.migrations.0001_search_tables")
+    with connections[alias].schema_editor() as editor:
+        migration.create(None, editor)
+    return alias
+
+
+def remove_alias(alias: str = PG_ALIAS) -> None:
+    from django.db import connections
+
+    if alias in connections.settings:
+        connections[alias].close()
+        del connections[alias]
+        del connections.settings[alias]
+
+
+@pytest.fixture(scope="session")
+def pg_alias(django_db_setup, django_db_blocker):
+    """A Django alias on a throwaway PostgreSQL cluster holding the search tables.
+
+    One cluster per test session (per xdist worker); the modules that use it group their
+    tests with ``xdist_group("postgres")`` so one worker starts it. Gives None when the
+    server binaries are missing, so a caller can skip just its PostgreSQL cases.
+    """
+    if not available():
+        yield None
+        return
+    cluster = start_cluster()
+    try:
+        with django_db_blocker.unblock():
+            add_alias(cluster)
+        yield PG_ALIAS
+    finally:
+        with django_db_blocker.unblock():
+            remove_alias()
+        cluster.stop()
