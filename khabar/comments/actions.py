@@ -1,0 +1,377 @@
+"""Every write to a comment goes through these functions.
+
+Each one does the whole change: validation (nothing is half-written), the transaction, the
+compare-and-set of ``status``, the audit entry and, after commit, notifications and cache
+purging. Nothing else assigns ``status``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from khabar.comments import conf, moderation, notify, spam, tree
+from khabar.comments.errors import CommentError
+from khabar.comments.models import (
+    HIDDEN,
+    AuditEntry,
+    Comment,
+    Like,
+    Policy,
+    Report,
+    Status,
+    Thread,
+)
+from khabar.comments.threads import policy_of, resolve_thread
+from khabar.lib.arabic import fingerprint, strip_bidi_controls
+from khabar.lib.html import has_links, render_comment
+from khabar.site import pagecache
+
+User = AbstractBaseUser | AnonymousUser | None
+
+_TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
+_EMAIL_RE = re.compile(r"[^\s@<>\"',;]+@[^\s@<>\"',;]+\.[^\s@<>\"',;.]+\Z")
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class Posted:
+    comment: Comment
+    token: str  # the edit token, given to the author once and stored only as a hash
+
+    @property
+    def visible(self) -> bool:
+        return self.comment.status == Status.APPROVED
+
+
+# --- Validation -----------------------------------------------------------------------------
+
+
+def clean_name(name: str, user: User) -> str:
+    """The author's name: bidi controls removed, spaces collapsed; required."""
+    name = " ".join(_CONTROL_RE.sub("", strip_bidi_controls(name or "")).split())
+    if not name and user is not None and user.is_authenticated:
+        name = user.get_full_name() or user.get_username()
+    if not name:
+        raise CommentError("name-missing")
+    if len(name) > conf.MAX_NAME_LENGTH:
+        raise CommentError("name-too-long")
+    if "<" in name or ">" in name:
+        raise CommentError("name-html")
+    return name
+
+
+def clean_email(email: str) -> str:
+    email = (email or "").strip()
+    if email and (len(email) > 254 or not _EMAIL_RE.match(email)):
+        raise CommentError("email")
+    return email
+
+
+def clean_text(text: str) -> str:
+    """The comment as written (line endings unified); length counts characters."""
+    text = _CONTROL_RE.sub("", (text or "").replace("\r\n", "\n")).strip()
+    visible = strip_bidi_controls(text).strip()
+    if not visible:
+        raise CommentError("empty")
+    if len(visible) < conf.MIN_LENGTH:
+        raise CommentError("too-short")
+    if len(text) > conf.MAX_LENGTH:
+        raise CommentError("too-long")
+    if _TAG_RE.search(text):
+        raise CommentError("html")
+    return text
+
+
+def render(text: str) -> str:
+    # Bidi controls are kept in the stored text but not in the page, where they could
+    # reorder the words around them.
+    return render_comment(strip_bidi_controls(text))
+
+
+def _decide(thread: Thread, text: str, name: str, user: User) -> tuple[str, str]:
+    """The new comment's status and the reason a moderator will see."""
+    verdict = moderation.check_words(text, name)
+    if verdict.kind == "banned":
+        return Status.REJECTED, f"banned: {verdict.word} ({verdict.matched})"
+    if user is not None and user.is_authenticated and user.has_perm("comments.moderate_comment"):
+        return Status.APPROVED, ""
+    if verdict.kind == "suspect":
+        return Status.PENDING, f"suspect: {verdict.word} ({verdict.matched})"
+    if conf.LINKS_NEED_APPROVAL and has_links(text):
+        return Status.PENDING, "link"
+    if policy_of(thread) == Policy.POST:
+        return Status.APPROVED, ""
+    return Status.PENDING, ""
+
+
+def _parent(thread: Thread, parent_id: int | None) -> Comment | None:
+    if parent_id is None:
+        return None
+    parent = Comment.objects.filter(pk=parent_id).first()
+    if parent is None:
+        raise CommentError("parent-missing")
+    if parent.thread_id != thread.pk:
+        raise CommentError("parent-other-thread")
+    if parent.status != Status.APPROVED:
+        raise CommentError("parent-removed" if parent.status in HIDDEN else "parent-missing")
+    return parent
+
+
+def _audit(comment: Comment, action: str, before: str, user: User, note: str = "") -> None:
+    AuditEntry.objects.create(
+        comment=comment,
+        action=action,
+        from_status=before,
+        to_status=comment.status,
+        user=user if user is not None and user.is_authenticated else None,
+        note=note[:300],
+    )
+
+
+def _purge(thread: Thread) -> None:
+    article = thread.article
+    if article is not None:
+        keys = pagecache.article_keys(article)
+        transaction.on_commit(lambda: pagecache.purge_keys(keys))
+
+
+# --- Readers --------------------------------------------------------------------------------
+
+
+def post_comment(
+    thread_key: str,
+    *,
+    acting_user: User,
+    author: str,
+    text: str,
+    email: str = "",
+    parent_id: int | None = None,
+    notify_replies: bool = False,
+    ip_hash: str = "",
+    submission: spam.Submission | None = None,
+) -> Posted:
+    """Post a comment or a reply; pending, approved, rejected or spam per the checks.
+
+    Raises CommentError (with an HTTP status and a translated message) for bad input,
+    an unknown or closed thread, a bad parent or a duplicate; nothing is written then.
+    """
+    user = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    name = clean_name(author, user)
+    email = clean_email(email or (user.email if user is not None else ""))
+    text = clean_text(text)
+    with transaction.atomic():
+        thread = resolve_thread(thread_key, create=True)
+        assert thread is not None
+        if policy_of(thread) == Policy.CLOSED:
+            raise CommentError("closed")
+        parent = _parent(thread, parent_id)
+        text_hash = fingerprint(text)
+        since = timezone.now() - datetime.timedelta(seconds=conf.DUPLICATE_SECONDS)
+        same_author = {"user": user} if user is not None else {"ip_hash": ip_hash}
+        if (user is not None or ip_hash) and Comment.objects.filter(
+            thread=thread, text_hash=text_hash, created_at__gte=since, **same_author
+        ).exists():
+            raise CommentError("duplicate")
+        status, reason = _decide(thread, text, name, acting_user)
+        if status != Status.REJECTED and submission is not None:
+            checker = spam.get_checker()
+            if checker is not None and checker.is_spam(submission):
+                status, reason = Status.SPAM, "spam check"
+        try:
+            path, depth = tree.allocate_path(thread, parent)
+        except tree.TreeError:
+            raise CommentError("too-deep") from None
+        token = secrets.token_urlsafe(24)
+        comment = Comment.objects.create(
+            thread=thread,
+            parent=parent,
+            path=path,
+            depth=depth,
+            status=status,
+            author_name=name,
+            email=email,
+            user=user,
+            notify_replies=notify_replies and bool(email),
+            text=text,
+            html=render(text),
+            reason=reason,
+            ip_hash=ip_hash,
+            text_hash=text_hash,
+            edit_token_hash=tree.hash_token(token),
+        )
+        Comment.objects.filter(pk=comment.pk).update(
+            root_id=parent.root_id if parent else comment.pk
+        )
+        comment.root_id = parent.root_id if parent else comment.pk
+        _audit(comment, "post", "", acting_user, reason)
+        if status == Status.APPROVED:
+            notify.reply_approved(comment)
+            _purge(thread)
+        elif status == Status.PENDING:
+            notify.pending_grew(Comment.objects.filter(status=Status.PENDING).count())
+    return Posted(comment, token)
+
+
+def can_author_change(comment: Comment, *, now: datetime.datetime | None = None) -> bool:
+    """Within the edit window and not already gone."""
+    if comment.status in (Status.DELETED, Status.SPAM):
+        return False
+    limit = comment.created_at + datetime.timedelta(minutes=conf.EDIT_MINUTES)
+    return (now or timezone.now()) <= limit
+
+
+def edit_comment(comment: Comment, *, acting_user: User, text: str) -> Comment:
+    """The author's edit within the window: marked edited and moderated again."""
+    if not can_author_change(comment):
+        raise CommentError("edit-window")
+    text = clean_text(text)
+    with transaction.atomic():
+        thread = Thread.objects.select_related("article", "article__section").get(
+            pk=comment.thread_id
+        )
+        if policy_of(thread) == Policy.CLOSED:
+            raise CommentError("closed")
+        before = comment.status
+        status, reason = _decide(thread, text, comment.author_name, acting_user)
+        if before in (Status.PENDING, Status.REJECTED) and status == Status.APPROVED:
+            # An edit cannot publish what a moderator has not seen.
+            status = before if before == Status.PENDING else Status.PENDING
+        updated = Comment.objects.filter(pk=comment.pk, status=before).update(
+            text=text,
+            html=render(text),
+            text_hash=fingerprint(text),
+            status=status,
+            reason=reason,
+            edited_at=timezone.now(),
+        )
+        if updated != 1:
+            raise CommentError("edit-window")
+        comment.refresh_from_db()
+        _audit(comment, "edit", before, acting_user, reason)
+        _purge(thread)
+    return comment
+
+
+def delete_comment(comment: Comment, *, acting_user: User) -> Comment:
+    """The author's delete within the window; replies keep a tombstone in its place."""
+    if not can_author_change(comment):
+        raise CommentError("edit-window")
+    return _transition(comment, to=Status.DELETED, acting_user=acting_user, action="delete")
+
+
+def like_comment(comment: Comment, *, voter: str) -> int:
+    """One like per reader; returns the new count. Raises ``already`` for a second like."""
+    if comment.status != Status.APPROVED:
+        raise CommentError("not-found")
+    try:
+        with transaction.atomic():
+            Like.objects.create(comment=comment, voter=voter)
+            Comment.objects.filter(pk=comment.pk).update(likes=F("likes") + 1)
+    except IntegrityError:
+        raise CommentError("already") from None
+    return Comment.objects.values_list("likes", flat=True).get(pk=comment.pk)
+
+
+def report_comment(comment: Comment, *, voter: str, reason: str = "") -> None:
+    """A reader's report; the comment joins the moderators' reported queue."""
+    if comment.status not in (Status.APPROVED, Status.PENDING):
+        raise CommentError("not-found")
+    reason = " ".join(strip_bidi_controls(reason).split())[:300]
+    try:
+        with transaction.atomic():
+            Report.objects.create(comment=comment, voter=voter, reason=reason)
+            Comment.objects.filter(pk=comment.pk).update(reports=F("reports") + 1)
+    except IntegrityError:
+        raise CommentError("already") from None
+
+
+# --- Moderators -----------------------------------------------------------------------------
+
+
+def _require_moderator(user: User) -> None:
+    if user is not None and not user.has_perm("comments.moderate_comment"):
+        raise PermissionDenied("moderate_comment")
+
+
+def _transition(
+    comment: Comment, *, to: str, acting_user: User, action: str, note: str = "", **fields: object
+) -> Comment:
+    """Compare-and-set the status; the row count tells whether someone got there first."""
+    with transaction.atomic():
+        before = comment.status
+        updated = Comment.objects.filter(pk=comment.pk, status=before).update(status=to, **fields)
+        if updated != 1:
+            comment.refresh_from_db()
+            if comment.status == to:
+                return comment
+            raise CommentError("already")
+        comment.refresh_from_db()
+        _audit(comment, action, before, acting_user, note)
+        if to == Status.APPROVED:
+            notify.reply_approved(comment)
+        thread = Thread.objects.select_related("article").get(pk=comment.thread_id)
+        _purge(thread)
+    return comment
+
+
+def _moderate(comment: Comment, to: str, acting_user: User, action: str, note: str) -> Comment:
+    _require_moderator(acting_user)
+    fields: dict[str, object] = {"moderated_at": timezone.now()}
+    if acting_user is not None and acting_user.is_authenticated:
+        fields["moderated_by"] = acting_user
+    if to == Status.APPROVED:
+        fields["reports"] = 0  # reviewed: it leaves the reported queue
+    return _transition(comment, to=to, acting_user=acting_user, action=action, note=note, **fields)
+
+
+def approve_comment(comment: Comment, *, acting_user: User, note: str = "") -> Comment:
+    """Publish a comment (or clear its reports)."""
+    if comment.status == Status.APPROVED:
+        _require_moderator(acting_user)
+        Comment.objects.filter(pk=comment.pk).update(reports=0)
+        _audit(comment, "clear-reports", comment.status, acting_user, note)
+        return comment
+    return _moderate(comment, Status.APPROVED, acting_user, "approve", note)
+
+
+def reject_comment(comment: Comment, *, acting_user: User, note: str = "") -> Comment:
+    """Remove a comment from the page; it stays in the rejected queue."""
+    return _moderate(comment, Status.REJECTED, acting_user, "reject", note)
+
+
+def mark_spam(comment: Comment, *, acting_user: User, note: str = "") -> Comment:
+    """Remove a comment as spam."""
+    return _moderate(comment, Status.SPAM, acting_user, "spam", note)
+
+
+ACTIONS = {
+    Status.APPROVED: approve_comment,
+    Status.REJECTED: reject_comment,
+    Status.SPAM: mark_spam,
+}
+
+
+def moderate_comments(comments: Iterable[Comment], *, to: str, acting_user: User) -> int:
+    """Approve, reject or mark as spam many comments; returns how many changed."""
+    _require_moderator(acting_user)
+    action = ACTIONS[Status(to)]
+    changed = 0
+    for comment in comments:
+        if comment.status == to or comment.status == Status.DELETED:
+            continue
+        try:
+            action(comment, acting_user=acting_user)
+        except CommentError:
+            continue
+        changed += 1
+    return changed

@@ -1,0 +1,57 @@
+"""Cache-backed rate limits and the client's address behind trusted proxies."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from khabar.comments import conf
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address: REMOTE_ADDR, or the forwarded one when a trusted proxy says so.
+
+    The forwarded header is read from the right, skipping our own proxies, so a client
+    cannot choose its address by sending the header itself.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    if remote not in conf.TRUSTED_PROXIES:
+        return remote
+    hops = [hop.strip() for hop in request.META.get(conf.CLIENT_IP_HEADER, "").split(",")]
+    for hop in reversed([hop for hop in hops if hop]):
+        if hop not in conf.TRUSTED_PROXIES:
+            return hop
+    return remote
+
+
+def hash_ip(ip: str) -> str:
+    """A keyed hash of the address: groups abuse without storing the address."""
+    if not ip:
+        return ""
+    key = settings.SECRET_KEY.encode()
+    return hmac.new(key, f"comment-ip:{ip}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def hit(scope: str, key: str, rate: tuple[int, int], *, now: float | None = None) -> bool:
+    """Count one event for ``key``; False when it goes over ``rate`` (count, seconds).
+
+    A fixed window per ``seconds``; ``cache.incr`` is atomic in Redis and in LocMem.
+    """
+    if not conf.RATELIMIT:
+        return True
+    limit, seconds = rate
+    window = int((time.time() if now is None else now) // seconds)
+    cache_key = f"khabar:rl:{scope}:{key}:{window}"
+    if cache.add(cache_key, 1, timeout=seconds + 1):
+        return 1 <= limit
+    try:
+        count = cache.incr(cache_key)
+    except ValueError:  # expired between add and incr
+        cache.set(cache_key, 1, timeout=seconds + 1)
+        count = 1
+    return count <= limit

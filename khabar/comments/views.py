@@ -1,0 +1,280 @@
+"""Reader pages of the comment engine that work without JavaScript, and the Atom feed."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.contrib.syndication.views import Feed
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods, require_POST
+
+from khabar.articles.models import Article
+from khabar.comments import access, actions, conf, notify, ratelimit, spam, tree
+from khabar.comments.display import items_of, mark_editable
+from khabar.comments.errors import CommentError
+from khabar.comments.models import Comment, Status, Thread
+
+
+def _thread_url(thread: Thread) -> str:
+    if thread.article_id is not None:
+        return thread.article.get_absolute_url()
+    return thread.url or "/"
+
+
+def _back(thread: Thread, *, notice: str = "", anchor: str = "comments") -> HttpResponseRedirect:
+    query = f"?{urlencode({'commented': notice})}" if notice else ""
+    return HttpResponseRedirect(f"{_thread_url(thread)}{query}#{anchor}")
+
+
+def guard(request: HttpRequest, thread_key: str) -> str:
+    """Rate limits for a write; returns the hashed client address."""
+    ip = ratelimit.client_ip(request)
+    if not ratelimit.hit("ip", ip or "unknown", conf.RATE_PER_IP):
+        raise CommentError("rate-ip")
+    if not ratelimit.hit("thread", thread_key, conf.RATE_PER_THREAD):
+        raise CommentError("rate-thread")
+    return ratelimit.hash_ip(ip)
+
+
+def submission_of(request: HttpRequest, *, text: str, author: str, email: str) -> spam.Submission:
+    return spam.Submission(
+        text=text,
+        author=author,
+        email=email,
+        ip=ratelimit.client_ip(request),
+        user_agent=request.headers.get("User-Agent", "")[:300],
+        referrer=request.headers.get("Referer", "")[:500],
+        permalink=request.headers.get("Referer", "")[:500],
+    )
+
+
+@require_POST
+def post(request: HttpRequest) -> HttpResponse:
+    """The story page's form: post, then back to the story (or the form with the error)."""
+    data = request.POST
+    key = data.get("thread", "")[:200]
+    form = {
+        "author": data.get("author", ""),
+        "email": data.get("email", ""),
+        "text": data.get("text", ""),
+        "notify": data.get("notify") == "1",
+    }
+    parent_id = data.get("parent", "")
+    try:
+        if data.get(spam.HONEYPOT):
+            raise CommentError("bot")
+        problem = spam.stamp_problem(data.get("stamp", ""), key)
+        if problem:
+            raise CommentError("too-fast" if problem == "too-fast" else "form-expired")
+        ip_hash = guard(request, key)
+        posted = actions.post_comment(
+            key,
+            acting_user=request.user,
+            author=form["author"],
+            email=form["email"],
+            text=form["text"],
+            parent_id=int(parent_id) if parent_id.isdigit() else None,
+            notify_replies=form["notify"],
+            ip_hash=ip_hash,
+            submission=submission_of(
+                request, text=form["text"], author=form["author"], email=form["email"]
+            ),
+        )
+    except CommentError as error:
+        return _form_again(request, key, parent_id, form, error)
+    comment = posted.comment
+    anchor = f"comment-{comment.pk}" if comment.status != Status.REJECTED else "comments"
+    response = _back(comment.thread, notice=comment.status, anchor=anchor)
+    access.remember_token(request, response, comment.pk, posted.token)
+    return response
+
+
+def _form_again(
+    request: HttpRequest, key: str, parent_id: str, form: dict, error: CommentError
+) -> HttpResponse:
+    """The form with the reader's text kept and the error said, for a new try."""
+    thread = Thread.objects.select_related("article").filter(key=key).first()
+    parent = (
+        Comment.objects.filter(pk=int(parent_id), status=Status.APPROVED).first()
+        if parent_id.isdigit()
+        else None
+    )
+    context = {
+        "key": key,
+        "thread": thread,
+        "back": _thread_url(thread) if thread else "/",
+        "reply_to": parent,
+        "stamp": spam.make_stamp(key),
+        "honeypot": spam.HONEYPOT,
+        "error": error.message,
+        "form_author": form["author"],
+        "form_email": form["email"],
+        "form_text": form["text"],
+        "form_notify": form["notify"],
+        "max_length": conf.MAX_LENGTH,
+    }
+    return render(request, "comments/form_page.html", context, status=error.status)
+
+
+def _own(request: HttpRequest, pk: int) -> Comment:
+    try:
+        return access.access_comment_for_author(access.viewer_for(request), pk)
+    except CommentError:
+        raise Http404("no such comment") from None
+
+
+@require_http_methods(["GET", "POST"])
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    """The author's edit form, within the edit window."""
+    comment = _own(request, pk)
+    error = ""
+    text = comment.text
+    if request.method == "POST":
+        text = request.POST.get("text", "")
+        try:
+            comment = actions.edit_comment(comment, acting_user=request.user, text=text)
+        except CommentError as problem:
+            error = problem.message
+        else:
+            return _back(comment.thread, notice="edited", anchor=f"comment-{comment.pk}")
+    elif not actions.can_author_change(comment):
+        error = CommentError("edit-window").message
+    return render(
+        request,
+        "comments/edit.html",
+        {"comment": comment, "text": text, "error": error, "back": _thread_url(comment.thread)},
+        status=400 if error and request.method == "POST" else 200,
+    )
+
+
+@require_POST
+def delete(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = _own(request, pk)
+    try:
+        actions.delete_comment(comment, acting_user=request.user)
+    except CommentError as error:
+        return render(
+            request,
+            "comments/message.html",
+            {"message": error.message, "back": _thread_url(comment.thread)},
+            status=error.status,
+        )
+    return _back(comment.thread, notice="deleted")
+
+
+@require_POST
+def like(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(Comment, pk=pk, status=Status.APPROVED)
+    viewer = access.viewer_for(request)
+    response = _back(comment.thread, notice="liked", anchor=f"comment-{pk}")
+    voter = access.voter_for(viewer, response)
+    if not ratelimit.hit("like", ratelimit.client_ip(request) or "unknown", (60, 60)):
+        return _back(comment.thread, anchor=f"comment-{pk}")
+    try:
+        actions.like_comment(comment, voter=voter)
+    except CommentError:
+        pass  # a second like changes nothing
+    return response
+
+
+@require_POST
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    comment = get_object_or_404(Comment, pk=pk, status=Status.APPROVED)
+    viewer = access.viewer_for(request)
+    response = _back(comment.thread, notice="reported", anchor=f"comment-{pk}")
+    try:
+        actions.report_comment(
+            comment, voter=access.voter_for(viewer, response), reason=request.POST.get("reason", "")
+        )
+    except CommentError:
+        pass
+    return response
+
+
+def replies(request: HttpRequest, pk: int) -> HttpResponse:
+    """The rest of a long reply chain, a page at a time."""
+    root = get_object_or_404(
+        Comment.objects.select_related("thread", "thread__article"), pk=pk, depth=0
+    )
+    if root.thread.article_id is not None and not root.thread.article.is_live:
+        raise Http404("no such comment")
+    viewer = access.viewer_for(request)
+    node = tree.read_replies(root, viewer=viewer, after=request.GET.get("after", "")[:800])
+    items = items_of([node])
+    mark_editable(items)
+    return render(
+        request,
+        "comments/replies.html",
+        {
+            "root": root,
+            "items": items,
+            "back": _thread_url(root.thread),
+            "closed": True,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@csrf_exempt  # RFC 8058 one-click: the mail client posts without a CSRF token
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """Stop reply emails to the address in the signed token."""
+    email = notify.email_from_token(token)
+    if email is None:
+        raise Http404("bad token")
+    done = False
+    if request.method == "POST":
+        Comment.objects.filter(email__iexact=email, notify_replies=True).update(
+            notify_replies=False
+        )
+        done = True
+    return render(request, "comments/unsubscribe.html", {"done": done, "token": token})
+
+
+class ArticleCommentsFeed(Feed):
+    """An Atom feed of a story's latest approved comments."""
+
+    feed_type = Atom1Feed
+
+    def get_object(self, request: HttpRequest, pk: int) -> Article:
+        article = Article.objects.published().filter(pk=pk).first()
+        if article is None:
+            raise Http404("no such story")
+        return article
+
+    def title(self, obj: Article) -> str:
+        return _("Comments: %(headline)s") % {"headline": obj.headline}
+
+    def link(self, obj: Article) -> str:
+        return obj.get_absolute_url() + "#comments"
+
+    def subtitle(self, obj: Article) -> str:
+        return obj.summary
+
+    def items(self, obj: Article) -> list[Comment]:
+        return list(
+            Comment.objects.filter(thread__key=obj.thread_key, status=Status.APPROVED)
+            .select_related("thread__article")
+            .order_by("-created_at", "-pk")[:30]
+        )
+
+    def item_title(self, item: Comment) -> str:
+        return item.author_name
+
+    def item_description(self, item: Comment) -> str:
+        return item.html
+
+    def item_link(self, item: Comment) -> str:
+        return f"{item.thread.article.get_absolute_url()}#comment-{item.pk}"
+
+    def item_author_name(self, item: Comment) -> str:
+        return item.author_name
+
+    def item_pubdate(self, item: Comment):
+        return item.created_at
+
+    def item_updateddate(self, item: Comment):
+        return item.edited_at or item.created_at
