@@ -1,5 +1,169 @@
-"""API endpoints of this app, mounted under /api/v1/ by khabar/api.py."""
+"""API endpoints of this app, mounted under /api/v1/ by khabar/api.py.
 
+GET /ninjs/{id}, GET /ninjs and GET /newsml/{id} are open to everyone for published stories;
+a partner's token (``Authorization: Bearer khb_…``) also shows embargoed ones, with their
+embargo time. POST /ingest takes a story from a partner allowed to send them.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils.http import urlencode
 from ninja import Router
+from ninja.errors import HttpError
+from ninja.security import HttpBearer
 
-router = Router()
+from khabar.articles.models import Article, ArticleQuerySet
+from khabar.syndication import conf
+from khabar.syndication.actions import partner_for_token
+from khabar.syndication.ingest import IngestError, check_size, ingest_bytes
+from khabar.syndication.models import Partner
+from khabar.syndication.newsml import media_type, to_newsml
+from khabar.syndication.ninjs import VERSIONS, to_ninjs
+from khabar.syndication.story import parse_time
+
+router = Router(tags=["syndication"])
+
+
+class PartnerToken(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Partner | None:
+        return partner_for_token(token)
+
+
+def _partner(request: HttpRequest) -> Partner | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    partner = partner_for_token(token.strip())
+    if partner is None:
+        raise HttpError(401, "unknown or revoked token")
+    return partner
+
+
+def visible_stories(request: HttpRequest) -> ArticleQuerySet:
+    """Readers see published stories; partners also see embargoed ones."""
+    if _partner(request) is not None:
+        return Article.objects.for_partners()
+    return Article.objects.published()
+
+
+def _version(value: str) -> str:
+    if value not in VERSIONS:
+        raise HttpError(400, f"ninjs must be one of {', '.join(VERSIONS)}")
+    return value
+
+
+def _story(request: HttpRequest, pk: int) -> Article:
+    story = (
+        visible_stories(request)
+        .select_related("section", "published_by")
+        .prefetch_related("tags", "corrections")
+        .filter(pk=pk)
+        .first()
+    )
+    if story is None:
+        raise HttpError(404, "no such story")
+    return story
+
+
+@router.get("/ninjs/{int:story_id}", summary="One story as IPTC ninjs")
+def ninjs_story(request: HttpRequest, story_id: int, ninjs: str = "3.1") -> dict[str, Any]:
+    return to_ninjs(_story(request, story_id), _version(ninjs))
+
+
+def _cursor(article: Article) -> str:
+    raw = f"{article.published_at.isoformat()}|{article.pk}"  # type: ignore[union-attr]
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _after(cursor: str) -> tuple[datetime.datetime, int]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        stamp, _, pk = raw.partition("|")
+        when = datetime.datetime.fromisoformat(stamp)
+        return when, int(pk)
+    except (ValueError, UnicodeDecodeError):
+        raise HttpError(400, "invalid cursor") from None
+
+
+@router.get("/ninjs", summary="Stories as IPTC ninjs, newest first")
+def ninjs_list(
+    request: HttpRequest,
+    edition: str = "",
+    section: str = "",
+    since: str = "",
+    cursor: str = "",
+    limit: int = 20,
+    ninjs: str = "3.1",
+) -> dict[str, Any]:
+    version = _version(ninjs)
+    limit = max(1, min(limit, conf.FEED_SIZE))
+    stories = visible_stories(request)
+    if edition:
+        if edition not in settings.KHABAR_EDITIONS:
+            raise HttpError(400, "unknown edition")
+        stories = stories.in_edition(edition)
+    if section:
+        stories = stories.filter(section__slug=section)
+    if since:
+        when = parse_time(since)
+        if when is None:
+            raise HttpError(400, "since must be an ISO 8601 date and time")
+        stories = stories.filter(updated_at__gte=when)
+    if cursor:
+        when, pk = _after(cursor)
+        stories = stories.filter(published_at__lte=when).exclude(published_at=when, pk__gte=pk)
+    page = list(
+        stories.select_related("section", "published_by")
+        .prefetch_related("tags", "corrections")
+        .order_by("-published_at", "-pk")[: limit + 1]
+    )
+    more = len(page) > limit
+    page = page[:limit]
+    next_url = None
+    if more:
+        query = {"edition": edition, "section": section, "since": since, "limit": limit}
+        query = {k: v for k, v in query.items() if v} | {
+            "ninjs": version,
+            "cursor": _cursor(page[-1]),
+        }
+        next_url = settings.SITE_URL + reverse("api:ninjs_list") + "?" + urlencode(query)
+    return {"items": [to_ninjs(a, version) for a in page], "next": next_url}
+
+
+@router.get("/newsml/{int:story_id}", summary="One story as a NewsML-G2 2.35 newsItem")
+def newsml_story(request: HttpRequest, story_id: int) -> HttpResponse:
+    return HttpResponse(to_newsml(_story(request, story_id)), content_type=media_type())
+
+
+@router.post(
+    "/ingest", auth=PartnerToken(), summary="Send a story (ninjs, NewsML-G2, RSS/Atom, wire)"
+)
+def ingest(request: HttpRequest) -> dict[str, Any]:
+    partner: Partner = request.auth  # type: ignore[attr-defined]
+    if not partner.can_ingest:
+        raise HttpError(403, "this partner may not send stories")
+    length = int(request.headers.get("Content-Length") or 0)
+    try:
+        check_size(length)
+        data = request.read(conf.INGEST_MAX_BYTES + 1)
+        check_size(len(data))
+        if not data.strip():
+            raise IngestError("empty request body")
+        results = ingest_bytes(
+            data, publish=partner.trusted, section=partner.default_section, acting_user=None
+        )
+    except IngestError as error:
+        raise HttpError(422, str(error)) from None
+    return {
+        "stories": [
+            {"id": r.article.pk, "outcome": r.outcome, "status": r.article.status} for r in results
+        ]
+    }

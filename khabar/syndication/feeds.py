@@ -1,0 +1,169 @@
+"""RSS 2.0 and Atom feeds of an edition, a section and a tag, with each story's full text.
+
+The guid (Atom ``id``) of a story is its stable URI, so it survives slug changes; the full
+text goes in ``content:encoded`` (RSS) and ``content`` (Atom), the summary in the description.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+
+from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
+from khabar.site.editions import Edition, get_edition
+from khabar.syndication import conf
+from khabar.syndication.story import body_html, story_uri
+
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+
+
+class FullTextRss(Rss201rev2Feed):
+    def rss_attributes(self) -> dict[str, str]:
+        return {**super().rss_attributes(), "xmlns:content": CONTENT_NS}
+
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content:encoded", item["content_html"])
+
+
+class FullTextAtom(Atom1Feed):
+    def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
+        super().add_item_elements(handler, item)
+        handler.addQuickElement("content", item["content_html"], {"type": "html"})
+
+
+class StoryFeed(Feed):
+    """The newest published stories of an edition; subclasses narrow it to a section or tag."""
+
+    feed_type = FullTextRss
+    url_name = "feed-rss"
+
+    def get_object(self, request: HttpRequest, edition: str, **kwargs: Any) -> Any:
+        return get_edition(edition)
+
+    def edition_of(self, obj: Any) -> Edition:
+        return obj if isinstance(obj, Edition) else get_edition(obj.lang)
+
+    def stories(self, obj: Any) -> ArticleQuerySet:
+        return Article.objects.published().in_edition(self.edition_of(obj).code)
+
+    def items(self, obj: Any) -> list[Article]:
+        return list(
+            self.stories(obj)
+            .select_related("section")
+            .prefetch_related("tags")
+            .order_by("-published_at", "-pk")[: conf.FEED_SIZE]
+        )
+
+    def title(self, obj: Any) -> str:
+        return self.edition_of(obj).site_name
+
+    def description(self, obj: Any) -> str:
+        return _("The latest stories from %(agency)s") % {"agency": settings.KHABAR_AGENCY_NAME}
+
+    def link(self, obj: Any) -> str:
+        return settings.SITE_URL + reverse("home", kwargs={"edition": self.edition_of(obj).code})
+
+    def feed_url(self, obj: Any) -> str:
+        kwargs = {"edition": self.edition_of(obj).code}
+        if not isinstance(obj, Edition):
+            kwargs["slug"] = obj.slug
+        return settings.SITE_URL + reverse(self.url_name, kwargs=kwargs)
+
+    def feed_guid(self, obj: Any) -> str:
+        return self.feed_url(obj)
+
+    def get_feed(self, obj: Any, request: HttpRequest) -> Any:
+        feed = super().get_feed(obj, request)
+        feed.feed["language"] = self.edition_of(obj).code
+        return feed
+
+    def author_name(self, obj: Any) -> str:
+        return settings.KHABAR_AGENCY_NAME
+
+    def item_title(self, item: Article) -> str:
+        return item.headline
+
+    def item_description(self, item: Article) -> str:
+        return item.summary or Truncator(item.paragraphs[0] if item.paragraphs else "").words(40)
+
+    def item_link(self, item: Article) -> str:
+        return settings.SITE_URL + item.get_absolute_url()
+
+    def item_guid(self, item: Article) -> str:
+        return story_uri(item)
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, item: Article) -> datetime.datetime | None:
+        return item.published_at
+
+    def item_updateddate(self, item: Article) -> datetime.datetime:
+        return item.updated_at
+
+    def item_author_name(self, item: Article) -> str:
+        return item.byline or item.dateline_agency or settings.KHABAR_AGENCY_NAME
+
+    def item_categories(self, item: Article) -> list[str]:
+        return [item.section.name, *(t.name for t in item.tags.all())]
+
+    def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
+        return {"content_html": body_html(item)}
+
+
+class SectionFeed(StoryFeed):
+    url_name = "feed-section-rss"
+
+    def get_object(self, request: HttpRequest, edition: str, **kwargs: Any) -> Section:
+        return get_object_or_404(Section, lang=edition, slug=kwargs["slug"])
+
+    def stories(self, obj: Section) -> ArticleQuerySet:
+        return Article.objects.published().in_section(obj)
+
+    def title(self, obj: Section) -> str:
+        return f"{obj.name} · {self.edition_of(obj).site_name}"
+
+    def link(self, obj: Section) -> str:
+        return settings.SITE_URL + obj.get_absolute_url()
+
+
+class TagFeed(StoryFeed):
+    url_name = "feed-tag-rss"
+
+    def get_object(self, request: HttpRequest, edition: str, **kwargs: Any) -> Tag:
+        return get_object_or_404(Tag, lang=edition, slug=kwargs["slug"])
+
+    def stories(self, obj: Tag) -> ArticleQuerySet:
+        return Article.objects.published().in_edition(obj.lang).filter(tags=obj)
+
+    def title(self, obj: Tag) -> str:
+        return f"{obj.name} · {self.edition_of(obj).site_name}"
+
+    def link(self, obj: Tag) -> str:
+        return settings.SITE_URL + obj.get_absolute_url()
+
+
+class AtomMixin:
+    feed_type = FullTextAtom
+    subtitle = StoryFeed.description
+
+
+class StoryAtomFeed(AtomMixin, StoryFeed):
+    url_name = "feed-atom"
+
+
+class SectionAtomFeed(AtomMixin, SectionFeed):
+    url_name = "feed-section-atom"
+
+
+class TagAtomFeed(AtomMixin, TagFeed):
+    url_name = "feed-tag-atom"

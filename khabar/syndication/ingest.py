@@ -1,0 +1,263 @@
+"""Stories in from outside: detect the format (ninjs, NewsML-G2, RSS/Atom, wire text), read
+it into ``IncomingStory`` objects and store them through ``actions.ingest_article``.
+
+A document is all or nothing: every story in it is stored in one transaction, and any problem
+(too big, not well formed, a DTD, failing its schema, a missing field) raises ``IngestError``
+with a reason a person can act on, before or instead of writing anything.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import feedparser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from lxml import etree
+
+from khabar.articles import actions
+from khabar.articles.models import Article, Section
+from khabar.articles.wire_import import source_id_for
+from khabar.syndication import conf
+from khabar.syndication.newsml import NAR, NewsMLError, parse_newsml, safe_parser
+from khabar.syndication.ninjs import NinjsError, parse_ninjs
+from khabar.syndication.story import (
+    IncomingStory,
+    edition_lang,
+    html_paragraphs,
+    split_dateline,
+    text_paragraphs,
+)
+from khabar.wire import WireError, parse_wire
+
+FORMATS = ("ninjs", "newsml", "feed", "wire")
+_HTML = re.compile(
+    rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S
+)
+
+
+class IngestError(ValueError):
+    """A document that cannot be ingested; ``str()`` is the reason."""
+
+
+@dataclass(frozen=True)
+class Result:
+    article: Article
+    outcome: str  # created | updated | unchanged | ignored
+
+
+def check_size(size: int) -> None:
+    if size > conf.INGEST_MAX_BYTES:
+        raise IngestError(
+            f"too large: {size:,} bytes; the limit is {conf.INGEST_MAX_BYTES:,} bytes"
+        )
+
+
+def detect_format(data: bytes) -> str:
+    """'ninjs', 'newsml', 'feed' or 'wire', from the document's first characters and root."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if head in (b"{", b"["):
+        return "ninjs"
+    if head != b"<":
+        return "wire"
+    if _HTML.match(data[:2048]):
+        raise IngestError("an HTML page, not a feed or a news item")
+    root = parse_xml(data)
+    local = etree.QName(root).localname.lower()
+    if root.tag in (f"{{{NAR}}}newsItem", f"{{{NAR}}}newsMessage"):
+        return "newsml"
+    if local in ("rss", "feed", "rdf"):
+        return "feed"
+    if local == "html":
+        raise IngestError("an HTML page, not a feed or a news item")
+    raise IngestError(f"unknown XML document <{etree.QName(root).localname}>")
+
+
+def parse_xml(data: bytes) -> etree._Element:
+    """Parse XML from outside safely; a DTD (the door to entity bombs and XXE) is refused."""
+    upper = data.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
+        raise IngestError("XML with a DTD or entity declarations is not accepted")
+    try:
+        root = etree.fromstring(data, safe_parser())
+    except etree.XMLSyntaxError as error:
+        raise IngestError(f"not well-formed XML: {error}") from None
+    if root is None:
+        raise IngestError("not well-formed XML: empty document")
+    return root
+
+
+def read_stories(data: bytes, *, lang: str | None = None) -> list[IncomingStory]:
+    """Every story in one document, or IngestError; nothing is written."""
+    check_size(len(data))
+    kind = detect_format(data)
+    try:
+        if kind == "ninjs":
+            return _ninjs(data)
+        if kind == "newsml":
+            return _newsml(parse_xml(data))
+        if kind == "feed":
+            return _feed(data)
+        return [_wire(data, lang)]
+    except (NinjsError, NewsMLError, WireError) as error:
+        raise IngestError(str(error)) from None
+
+
+def _ninjs(data: bytes) -> list[IncomingStory]:
+    try:
+        doc = json.loads(data.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise IngestError(f"invalid JSON: {error}") from None
+    docs = doc if isinstance(doc, list) else [doc]
+    if not docs:
+        raise IngestError("an empty list of ninjs documents")
+    return [parse_ninjs(d) for d in docs]
+
+
+def _newsml(root: etree._Element) -> list[IncomingStory]:
+    if root.tag == f"{{{NAR}}}newsMessage":
+        items = list(root.iter(f"{{{NAR}}}newsItem"))
+        if not items:
+            raise IngestError("a newsMessage without any newsItem")
+        return [parse_newsml(item) for item in items]
+    return [parse_newsml(root)]
+
+
+def _wire(data: bytes, lang: str | None) -> IncomingStory:
+    story = parse_wire(data, lang=lang)
+    d = story.dateline
+    return IncomingStory(
+        source_id=source_id_for(story),
+        source_version=1,
+        lang=story.lang,
+        headline=story.headline,
+        body=list(story.body),
+        dateline_city=d.city,
+        dateline_date=story.date,
+        dateline_agency=d.agency,
+        signoff=list(story.signoff),
+    )
+
+
+def _feed(data: bytes) -> list[IncomingStory]:
+    parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
+    if not parsed.version:
+        raise IngestError("not an RSS or Atom feed")
+    feed_lang = edition_lang(parsed.feed.get("language", ""))
+    stories = []
+    for entry in parsed.entries:
+        stories.append(_entry(entry, feed_lang))
+    if not stories:
+        raise IngestError("the feed has no entries")
+    return stories
+
+
+def _entry(entry: feedparser.FeedParserDict, feed_lang: str) -> IncomingStory:
+    from django.conf import settings
+
+    source_id = entry.get("id") or entry.get("link") or ""
+    headline = " ".join(str(entry.get("title", "")).split())
+    if not source_id or not headline:
+        raise IngestError("missing required field: a feed entry without an id or a title")
+    contents = entry.get("content") or []
+    markup = contents[0].get("value", "") if contents else entry.get("summary", "")
+    paragraphs = html_paragraphs(markup) if "<" in markup else text_paragraphs(markup)
+    if not paragraphs:
+        raise IngestError(f"missing required field: the entry {headline!r} has no text")
+    lang = (
+        edition_lang((contents[0].get("language") or "") if contents else "")
+        or feed_lang
+        or settings.KHABAR_DEFAULT_EDITION
+    )
+    stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+    when = (
+        datetime.datetime.fromtimestamp(calendar.timegm(stamp), tz=datetime.UTC) if stamp else None
+    )
+    city, agency, date = "—", "", (when or datetime.datetime.now(datetime.UTC)).date()
+    found = split_dateline(lang, paragraphs[0], now=when)
+    if found is not None:
+        dateline, rest = found
+        city, agency = dateline.city, dateline.agency
+        date = datetime.date(dateline.year, dateline.month, dateline.day)
+        paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+    return IncomingStory(
+        source_id=source_id,
+        # A feed has no version numbers; the update time orders versions just as well.
+        source_version=calendar.timegm(stamp) if stamp else 1,
+        lang=lang,
+        headline=headline,
+        body=paragraphs,
+        dateline_city=city,
+        dateline_date=date,
+        dateline_agency=agency[:40],
+        byline=str(entry.get("author", "")),
+        tag_names=[t.get("term", "") for t in entry.get("tags", []) if t.get("term")],
+    )
+
+
+def store(
+    stories: Iterable[IncomingStory],
+    *,
+    publish: bool = False,
+    section: Section | None = None,
+    acting_user: AbstractBaseUser | AnonymousUser | None = None,
+) -> list[Result]:
+    """Store the stories of one document in one transaction: all of them, or none."""
+    results = []
+    try:
+        with transaction.atomic():
+            for story in stories:
+                target = _section_for(story, section)
+                article, outcome = actions.ingest_article(
+                    source_id=story.source_id[:300],
+                    source_version=story.source_version,
+                    section=target,
+                    fields=story.fields(),
+                    tag_names=story.tag_names,
+                    publish=publish,
+                    acting_user=acting_user,
+                )
+                results.append(Result(article, outcome))
+    except ValidationError as error:
+        messages = (
+            "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
+            if hasattr(error, "error_dict")
+            else "; ".join(error.messages)
+        )
+        raise IngestError(f"invalid story: {messages}") from None
+    except actions.WorkflowError as error:
+        raise IngestError(str(error)) from None
+    return results
+
+
+def ingest_bytes(
+    data: bytes,
+    *,
+    publish: bool = False,
+    section: Section | None = None,
+    lang: str | None = None,
+    acting_user: AbstractBaseUser | AnonymousUser | None = None,
+) -> list[Result]:
+    """Read and store one document (see ``read_stories`` and ``store``)."""
+    return store(
+        read_stories(data, lang=lang), publish=publish, section=section, acting_user=acting_user
+    )
+
+
+def _section_for(story: IncomingStory, fallback: Section | None) -> Section:
+    if story.section_slug:
+        own = Section.objects.filter(lang=story.lang, slug=story.section_slug).first()
+        if own is not None:
+            return own
+    if fallback is not None and fallback.lang == story.lang:
+        return fallback
+    first = Section.objects.filter(lang=story.lang).order_by("position", "pk").first()
+    if first is None:
+        raise IngestError(f"no section exists in the {story.lang} edition; create one first")
+    return first

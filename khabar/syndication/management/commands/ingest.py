@@ -1,0 +1,128 @@
+"""``khabar ingest FILE_OR_URL_OR_DIR... [--publish] [--section SLUG] [--lang ar|fa|en]``
+
+Reads ninjs (1.x-3.x), NewsML-G2, RSS/Atom and wire text, detecting the format. Each document
+is stored whole or not at all. A directory is a drop folder: each file in it is ingested and
+moved to ``done/`` or to ``failed/`` next to a ``NAME.reason.txt`` saying why.
+"""
+
+from __future__ import annotations
+
+import shutil
+import urllib.request
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+from tqdm import tqdm
+
+from khabar.articles.models import Section
+from khabar.syndication import conf
+from khabar.syndication.ingest import IngestError, Result, check_size, ingest_bytes
+
+DONE, FAILED = "done", "failed"
+
+
+def fetch(url: str) -> bytes:
+    """GET an http(s) URL, refusing anything past the size limit."""
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise IngestError("only http and https URLs are fetched")
+    request = urllib.request.Request(url, headers={"User-Agent": "khabar-ingest/1"})
+    try:
+        with urllib.request.urlopen(request, timeout=conf.INGEST_FETCH_TIMEOUT) as response:
+            check_size(int(response.headers.get("Content-Length") or 0))
+            data = response.read(conf.INGEST_MAX_BYTES + 1)
+    except OSError as error:
+        raise IngestError(f"cannot fetch {url}: {error}") from None
+    check_size(len(data))
+    return data
+
+
+def read_file(path: Path) -> bytes:
+    try:
+        check_size(path.stat().st_size)
+        return path.read_bytes()
+    except OSError as error:
+        raise IngestError(f"cannot read the file: {error.strerror}") from None
+
+
+def _move(path: Path, folder: Path) -> Path:
+    folder.mkdir(exist_ok=True)
+    target = folder / path.name
+    if target.exists():
+        target = folder / f"{path.stem}-{timezone.now():%Y%m%d%H%M%S%f}{path.suffix}"
+    shutil.move(str(path), target)
+    return target
+
+
+class Command(BaseCommand):
+    help = "Ingest stories from files, URLs or drop folders (ninjs, NewsML-G2, RSS/Atom, wire)."
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument("sources", nargs="+", help="files, http(s) URLs or directories")
+        parser.add_argument("--publish", action="store_true", help="the source is trusted")
+        parser.add_argument("--section", default=None, help="section slug for stories without one")
+        parser.add_argument("--lang", choices=["ar", "fa", "en"], default=None)
+        parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.options = options
+        self.failures = 0
+        for source in options["sources"]:
+            path = Path(source)
+            if urlsplit(source).scheme in ("http", "https"):
+                self.one(source, lambda s=source: fetch(s))
+            elif path.is_dir():
+                self.drop_folder(path)
+            else:
+                self.one(source, lambda p=path: read_file(p))
+        if self.failures:
+            raise CommandError(f"{self.failures} document(s) not ingested")
+
+    def ingest(self, read: Any) -> list[Result]:
+        data = read()
+        lang = self.options["lang"]
+        section = None
+        if self.options["section"]:
+            section = Section.objects.filter(
+                slug=self.options["section"], **({"lang": lang} if lang else {})
+            ).first()
+            if section is None:
+                raise IngestError(f"no section {self.options['section']!r}")
+        return ingest_bytes(data, publish=self.options["publish"], section=section, lang=lang)
+
+    def one(self, name: str, read: Any) -> str | None:
+        """Ingest one document; returns the reason it failed, or None."""
+        try:
+            results = self.ingest(read)
+        except IngestError as error:
+            self.failures += 1
+            self.stderr.write(f"{name}: not ingested: {error}")
+            return str(error)
+        for result in results:
+            self.stdout.write(
+                f"{name}: {result.outcome} story {result.article.pk} ({result.article.status})"
+            )
+        return None
+
+    def drop_folder(self, folder: Path) -> None:
+        files = sorted(
+            p
+            for p in folder.iterdir()
+            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".reason.txt")
+        )
+        bar = tqdm(
+            files,
+            desc=str(folder),
+            unit="file",
+            disable=self.options["no_progress"] or not files,
+            file=self.stderr._out,
+        )
+        for path in bar:
+            reason = self.one(str(path), lambda p=path: read_file(p))
+            if reason is None:
+                _move(path, folder / DONE)
+            else:
+                moved = _move(path, folder / FAILED)
+                moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", "utf-8")

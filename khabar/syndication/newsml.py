@@ -1,0 +1,335 @@
+"""IPTC NewsML-G2 2.35: a story out as a ``newsItem`` valid against the official schema, and
+a ``newsItem`` in as an ``IncomingStory``.
+
+Every XML document from outside is read by ``safe_parser()``: no DTD loading, no entity
+expansion, no network, no huge trees.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from lxml import etree
+
+from khabar.articles.models import Article
+from khabar.site.editions import get_edition
+from khabar.syndication import conf
+from khabar.syndication.story import (
+    IncomingStory,
+    dateline_text,
+    edition_lang,
+    iso,
+    own_concept,
+    page_url,
+    parse_time,
+    section_uri,
+    site_host,
+    split_dateline,
+    tag_uri,
+    text_paragraphs,
+    urgency_level,
+)
+
+NAR = "http://iptc.org/std/nar/2006-10-01/"
+XHTML = "http://www.w3.org/1999/xhtml"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+SCHEMA = Path(__file__).resolve().parent / "data" / "iptc" / "newsml-g2"
+CATALOG = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_32.xml"
+SIGNOFF_TYPE = "khabar:signoff"
+MEDIA_TYPE = "application/vnd.iptc.g2.newsitem+xml"
+
+
+class NewsMLError(ValueError):
+    """A document that is not a NewsML-G2 newsItem we can read; the message says why."""
+
+
+def safe_parser() -> etree.XMLParser:
+    """An XML parser that never loads a DTD, expands an entity or touches the network."""
+    return etree.XMLParser(
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=False,
+        load_dtd=False,
+        dtd_validation=False,
+        remove_comments=True,
+        remove_pis=True,
+    )
+
+
+@cache
+def schema() -> etree.XMLSchema:
+    """The NewsML-G2 2.35 All-Power schema, read from the local copy only."""
+    parser = etree.XMLParser(no_network=True, resolve_entities=False)
+    return etree.XMLSchema(etree.parse(str(SCHEMA / "NewsML-G2_2.35-spec-All-Power.xsd"), parser))
+
+
+def schema_errors(root: etree._Element) -> list[str]:
+    """Every way ``root`` fails the 2.35 schema (empty when valid)."""
+    validator = schema()
+    if validator.validate(root):
+        return []
+    return [f"line {e.line}: {e.message}" for e in validator.error_log]
+
+
+# Out --------------------------------------------------------------------------------------
+
+
+def _e(
+    parent: etree._Element, tag: str, text: str | None = None, /, **attrs: str
+) -> etree._Element:
+    node = etree.SubElement(parent, f"{{{NAR}}}{tag}", {k: v for k, v in attrs.items() if v})
+    if text is not None:
+        node.text = text
+    return node
+
+
+def _named(parent: etree._Element, tag: str, name: str, lang: str, /, **attrs: str) -> None:
+    node = _e(parent, tag, **attrs)
+    _e(node, "name", name).set(XML_LANG, lang)
+
+
+def authority() -> str:
+    return conf.NEWSML_AUTHORITY or site_host()
+
+
+def guid(article: Article) -> str:
+    return f"urn:newsml:{authority()}:{article.pk}"
+
+
+def to_newsml(article: Article) -> bytes:
+    """The story as a NewsML-G2 2.35 ``newsItem`` (UTF-8 XML bytes)."""
+    edition = get_edition(article.lang)
+    lang, direction = article.lang, edition.direction
+    agency = article.dateline_agency or edition.agency or settings.KHABAR_AGENCY_NAME
+    root = etree.Element(
+        f"{{{NAR}}}newsItem",
+        {
+            "guid": guid(article),
+            "version": str(article.version),
+            "standard": "NewsML-G2",
+            "standardversion": "2.35",
+            "conformance": "power",
+            XML_LANG: lang,
+        },
+        nsmap={None: NAR},
+    )
+    _e(root, "catalogRef", href=CATALOG)
+    rights = _e(root, "rightsInfo")
+    _named(rights, "copyrightHolder", settings.KHABAR_AGENCY_NAME, lang, uri=settings.SITE_URL)
+
+    meta = _e(root, "itemMeta")
+    _e(meta, "itemClass", qcode="ninat:text")
+    _named(meta, "provider", settings.KHABAR_AGENCY_NAME, lang, uri=settings.SITE_URL)
+    _e(
+        meta,
+        "versionCreated",
+        iso(max(article.updated_at, article.published_at or article.updated_at)),
+    )
+    _e(meta, "firstCreated", iso(article.first_published_at or article.created_at))
+    if article.embargo_until:
+        _e(meta, "embargoed", iso(article.embargo_until))
+    _e(meta, "pubStatus", qcode="stat:usable")
+    corrections = list(article.corrections.all())
+    for correction in corrections:
+        _e(meta, "edNote", f"{correction.version}: {correction.note}").set(XML_LANG, lang)
+    if corrections:
+        _e(meta, "signal", qcode="sig:correction")
+    _e(meta, "link", rel="irel:seeAlso", href=page_url(article), contenttype="text/html")
+
+    content = _e(root, "contentMeta")
+    _e(content, "urgency", str(article.urgency))
+    # The dateline's day, as a date: the content was created where and when it says.
+    _e(content, "contentCreated", article.dateline_date.isoformat())
+    _e(content, "contentModified", iso(article.updated_at))
+    _named(content, "located", article.dateline_city, lang, type="cptype:city")
+    _named(content, "infoSource", agency, lang, role="infosrc:originator")
+    codes = article.signoff_codes
+    creator = article.byline or (codes[0] if codes else agency)
+    _named(content, "creator", creator, lang, role="crol:author")
+    editor = article.publisher_signoff or (
+        article.published_by.get_username() if article.published_by else ""
+    )
+    if editor:
+        _named(content, "contributor", editor, lang, role="crol:editor")
+    if article.signoff:
+        _e(content, "altId", article.signoff, type=SIGNOFF_TYPE)
+    _e(content, "language", tag=lang)
+    _named(content, "subject", article.section.name, lang, uri=section_uri(article.section))
+    for tag in article.tags.all():
+        _named(content, "subject", tag.name, lang, uri=tag_uri(tag))
+    if article.slug:
+        _e(content, "slugline", article.slug)
+    for name, text in (("headline", article.headline), ("dateline", dateline_text(article))):
+        node = _e(content, name, text)
+        node.set(XML_LANG, lang)
+        node.set("dir", direction)
+    if article.byline:
+        _e(content, "by", article.byline).set(XML_LANG, lang)
+    if article.summary:
+        _e(content, "description", article.summary, role="drol:summary").set(XML_LANG, lang)
+
+    content_set = _e(root, "contentSet")
+    inline = _e(content_set, "inlineXML", contenttype="application/xhtml+xml")
+    inline.append(_xhtml(article, direction))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _xhtml(article: Article, direction: str) -> etree._Element:
+    html = etree.Element(
+        f"{{{XHTML}}}html", {"lang": article.lang, "dir": direction}, nsmap={None: XHTML}
+    )
+    head = etree.SubElement(html, f"{{{XHTML}}}head")
+    etree.SubElement(head, f"{{{XHTML}}}title").text = article.headline
+    body = etree.SubElement(html, f"{{{XHTML}}}body")
+    for paragraph in article.paragraphs:
+        p = etree.SubElement(body, f"{{{XHTML}}}p")
+        lines = paragraph.split("\n")
+        p.text = lines[0]
+        for line in lines[1:]:
+            etree.SubElement(p, f"{{{XHTML}}}br").tail = line
+    return html
+
+
+# In ---------------------------------------------------------------------------------------
+
+
+def _find(node: etree._Element, path: str) -> etree._Element | None:
+    return node.find(path.replace("n:", f"{{{NAR}}}"))
+
+
+def _all(node: etree._Element, path: str) -> list[etree._Element]:
+    return node.findall(path.replace("n:", f"{{{NAR}}}"))
+
+
+def _text(node: etree._Element | None) -> str:
+    return " ".join("".join(node.itertext()).split()) if node is not None else ""
+
+
+def _name(node: etree._Element | None) -> str:
+    if node is None:
+        return ""
+    return _text(_find(node, "n:name")) or node.get("literal", "")
+
+
+def _body(content_set: etree._Element | None) -> list[str]:
+    """Paragraphs of the first inline content: XHTML or NITF ``<p>``, else plain text."""
+    if content_set is None:
+        return []
+    for inline in content_set:
+        if not isinstance(inline.tag, str):
+            continue
+        local = etree.QName(inline).localname
+        if local == "inlineXML":
+            ps = [
+                p
+                for p in inline.iter()
+                if isinstance(p.tag, str) and etree.QName(p).localname == "p"
+            ]
+            if ps:
+                return [t for t in (_paragraph(p) for p in ps) if t]
+            return text_paragraphs("".join(inline.itertext()))
+        if local == "inlineData":
+            return text_paragraphs(inline.text or "")
+    return []
+
+
+def _paragraph(p: etree._Element) -> str:
+    parts = [p.text or ""]
+    for child in p:
+        if isinstance(child.tag, str) and etree.QName(child).localname == "br":
+            parts.append("\n")
+        else:
+            parts.append("".join(child.itertext()))
+        parts.append(child.tail or "")
+    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+def parse_newsml(root: etree._Element) -> IncomingStory:
+    """Read a NewsML-G2 ``newsItem`` element as an ``IncomingStory``."""
+    if root.tag != f"{{{NAR}}}newsItem":
+        raise NewsMLError("expected a NewsML-G2 newsItem")
+    if conf.INGEST_VALIDATE_NEWSML:
+        errors = schema_errors(root)
+        if errors:
+            raise NewsMLError("not valid NewsML-G2 2.35: " + "; ".join(errors[:3]))
+    guid_ = root.get("guid", "").strip()
+    if not guid_:
+        raise NewsMLError("missing required field 'guid'")
+    meta = _find(root, "n:itemMeta")
+    content = _find(root, "n:contentMeta")
+    if meta is None or content is None:
+        raise NewsMLError("missing required field: itemMeta and contentMeta")
+    item_class_node = _find(meta, "n:itemClass")
+    item_class = item_class_node.get("qcode", "") if item_class_node is not None else ""
+    if item_class not in ("ninat:text", "ninat:composite", ""):
+        raise NewsMLError(f"a {item_class} item is not a story: only text items are accepted")
+    headline = _text(_find(content, "n:headline"))
+    if not headline:
+        raise NewsMLError("missing required field: no headline")
+    paragraphs = _body(_find(root, "n:contentSet"))
+    if not paragraphs:
+        raise NewsMLError("missing required field: no body text")
+    language = _find(content, "n:language")
+    lang = (
+        edition_lang(language.get("tag", "") if language is not None else "")
+        or edition_lang(root.get(XML_LANG, ""))
+        or settings.KHABAR_DEFAULT_EDITION
+    )
+    created = parse_time(_text(_find(content, "n:contentCreated")))
+    when = (
+        created
+        or parse_time(_text(_find(meta, "n:firstCreated")))
+        or parse_time(_text(_find(meta, "n:versionCreated")))
+    )
+    city = _name(_find(content, "n:located"))
+    agency = _name(_find(content, "n:infoSource"))
+    date = (when or datetime.datetime.now(datetime.UTC)).date()
+    dateline = _text(_find(content, "n:dateline"))
+    if dateline:
+        found = split_dateline(lang, f"{dateline} .", now=when)
+        if found is not None:
+            city, agency = found[0].city, found[0].agency
+            date = datetime.date(found[0].year, found[0].month, found[0].day)
+    signoff = next(
+        (_text(a) for a in _all(content, "n:altId") if a.get("type") == SIGNOFF_TYPE), ""
+    )
+    section, tags = "", []
+    for subject in _all(content, "n:subject"):
+        own = own_concept(subject.get("uri", ""))
+        if own and own[0] == "section" and not section:
+            section = own[2]
+        elif own and own[0] == "tag":
+            tags.append(_name(subject) or own[2])
+    description = next(
+        (_text(d) for d in _all(content, "n:description") if d.get("role") == "drol:summary"), ""
+    )
+    try:
+        version = int(root.get("version", "1"))
+    except ValueError:
+        version = 1
+    return IncomingStory(
+        source_id=guid_,
+        source_version=version,
+        lang=lang,
+        headline=headline,
+        body=paragraphs,
+        dateline_city=city or "—",
+        dateline_date=date,
+        dateline_agency=agency[:40],
+        signoff=signoff.split(),
+        urgency=urgency_level(_text(_find(content, "n:urgency")) or 5),
+        byline=_text(_find(content, "n:by")),
+        summary=description,
+        section_slug=section,
+        tag_names=tags,
+        embargo_until=parse_time(_text(_find(meta, "n:embargoed"))),
+        correction_note="\n".join(_text(n) for n in _all(meta, "n:edNote")),
+    )
+
+
+def media_type() -> str:
+    return f"{MEDIA_TYPE}; charset=utf-8"

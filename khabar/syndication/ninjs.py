@@ -1,0 +1,381 @@
+"""IPTC ninjs: stories out as 3.1, 2.2 or 1.6 (valid against the official schemas), and any
+1.x-3.x document in as an ``IncomingStory``.
+
+The schemas are closed, so nothing outside them is emitted. Where ninjs has no field for a
+part of a wire story, the nearest standard one carries it: the dateline opens the HTML body
+(as agencies write it) and its city is ``located``, its day is ``contentCreated``, its agency
+is the originating ``infoSources`` entry; the sign-off codes are an ``altIds`` entry.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jsonschema
+from django.conf import settings
+from referencing import Registry, Resource
+
+from khabar.articles.models import Article
+from khabar.site.editions import get_edition
+from khabar.syndication.story import (
+    IncomingStory,
+    body_html,
+    dateline_created,
+    edition_lang,
+    html_paragraphs,
+    iso,
+    own_concept,
+    parse_time,
+    section_uri,
+    split_dateline,
+    story_uri,
+    tag_uri,
+    text_paragraphs,
+    urgency_level,
+)
+
+SCHEMAS = Path(__file__).resolve().parent / "data" / "iptc" / "ninjs"
+VERSIONS = ("3.1", "2.2", "1.6")
+KNOWN = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5", "1.6", "2.0", "2.1", "2.2", "3.0", "3.1")
+SIGNOFF_ROLE = "signoff"
+ID_ROLE = "khabar"
+
+
+class NinjsError(ValueError):
+    """A document that is not ninjs we can read; the message says why."""
+
+
+# Schemas ----------------------------------------------------------------------------------
+
+
+def _date_time(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        parsed = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return "T" in value.upper() and parsed.tzinfo is not None
+
+
+def _uri(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    parts = urlsplit(value)
+    return bool(parts.scheme) and " " not in value
+
+
+def format_checker() -> jsonschema.FormatChecker:
+    """``date-time`` (RFC 3339: a time and an offset) and ``uri`` (absolute) enforced offline."""
+    checker = jsonschema.FormatChecker([])
+    checker.checks("date-time")(_date_time)
+    checker.checks("uri")(_uri)
+    return checker
+
+
+@cache
+def validator(version: str) -> Any:
+    """A validator for one official ninjs schema, with GeoJSON resolved from disk."""
+    if version not in KNOWN:
+        raise ValueError(f"unknown ninjs version {version!r}")
+    schema = json.loads((SCHEMAS / f"ninjs-schema_{version}.json").read_text("utf-8"))
+    geo = json.loads((SCHEMAS / "GeoJSON-schema.json").read_text("utf-8"))
+    registry: Registry = Registry().with_resource(geo["$id"], Resource.from_contents(geo))
+    cls = jsonschema.validators.validator_for(schema)
+    return cls(schema, registry=registry, format_checker=format_checker())
+
+
+def schema_errors(document: dict[str, Any], version: str) -> list[str]:
+    """Every way ``document`` fails the ninjs ``version`` schema (empty when valid)."""
+    errors = sorted(validator(version).iter_errors(document), key=lambda e: list(e.path))
+    return [f"{'/'.join(str(p) for p in e.path) or '(top)'}: {e.message}" for e in errors]
+
+
+# Out --------------------------------------------------------------------------------------
+
+
+def _agency(article: Article) -> str:
+    return (
+        article.dateline_agency or get_edition(article.lang).agency or settings.KHABAR_AGENCY_NAME
+    )
+
+
+def _parts(article: Article) -> dict[str, Any]:
+    """Everything a ninjs document says, in neutral names, for every version to pick from."""
+    tags = list(article.tags.all())
+    corrections = list(article.corrections.all())
+    return {
+        "uri": story_uri(article),
+        "version": str(article.version),
+        "first": iso(article.first_published_at or article.created_at),
+        "modified": iso(max(article.updated_at, article.published_at or article.updated_at)),
+        "content_created": dateline_created(article),
+        "embargo": iso(article.embargo_until) if article.embargo_until else None,
+        "ednote": "\n".join(f"{c.version}: {c.note}" for c in corrections),
+        "subjects": [
+            (article.section.name, section_uri(article.section), f"section:{article.section.slug}")
+        ]
+        + [(t.name, tag_uri(t), f"tag:{t.slug}") for t in tags],
+        "agency": _agency(article),
+        "html": body_html(article),
+    }
+
+
+def to_ninjs(article: Article, version: str = "3.1") -> dict[str, Any]:
+    """The story as a ninjs document of ``version`` (3.1, 2.2 or 1.6)."""
+    if version not in VERSIONS:
+        raise ValueError(f"ninjs {version} is not offered; choose one of {', '.join(VERSIONS)}")
+    p = _parts(article)
+    if version == "1.6":
+        return _ninjs_1(article, p)
+    camel = version.startswith("3")
+
+    def k(name: str) -> str:
+        return name if camel else name.lower()
+
+    doc: dict[str, Any] = {
+        "uri": p["uri"],
+        "standard": {
+            "name": "ninjs",
+            "version": version,
+            "schema": f"http://www.iptc.org/std/ninjs/ninjs-schema_{version}.json#",
+        },
+        "type": "text",
+        "version": p["version"],
+        k("firstCreated"): p["first"],
+        k("versionCreated"): p["modified"],
+        k("contentCreated"): p["content_created"],
+        k("pubStatus"): "usable",
+        "urgency": article.urgency,
+        "language": article.lang,
+        "headlines": [{"role": "main", "value": article.headline}],
+        "bodies": [{"role": "main", k("contentType"): "text/html", "value": p["html"]}],
+        "located": article.dateline_city,
+        "subjects": [
+            {"name": name, "uri": uri, "literal": literal} for name, uri, literal in p["subjects"]
+        ],
+        k("infoSources"): [{"name": p["agency"], "role": "originator"}],
+        k("altIds"): [{"role": ID_ROLE, "value": str(article.pk)}],
+    }
+    if article.slug:
+        doc["slugline"] = article.slug
+    if article.summary:
+        doc["descriptions"] = [{"role": "summary", "value": article.summary}]
+    if article.byline:
+        doc["by"] = article.byline
+    if article.signoff:
+        doc[k("altIds")].append({"role": SIGNOFF_ROLE, "value": article.signoff})
+    if p["embargo"]:
+        doc["embargoedUntil" if camel else "embargoed"] = p["embargo"]
+    if p["ednote"]:
+        doc[k("edNote")] = p["ednote"]
+    return doc
+
+
+def _ninjs_1(article: Article, p: dict[str, Any]) -> dict[str, Any]:
+    doc: dict[str, Any] = {
+        "uri": p["uri"],
+        "$standard": {
+            "name": "ninjs",
+            "version": "1.6",
+            "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_1.6.json#",
+        },
+        "type": "text",
+        "version": p["version"],
+        "firstcreated": p["first"],
+        "versioncreated": p["modified"],
+        "contentcreated": p["content_created"],
+        "pubstatus": "usable",
+        "urgency": article.urgency,
+        "language": article.lang,
+        "headline": article.headline,
+        "body_html": p["html"],
+        "located": article.dateline_city,
+        "subject": [
+            {"name": name, "scheme": uri.rsplit("/", 2)[0] + "/", "code": literal}
+            for name, uri, literal in p["subjects"]
+        ],
+        "infosource": [{"name": p["agency"], "rel": "originator"}],
+        "altids": {ID_ROLE: str(article.pk)},
+    }
+    if article.slug:
+        doc["slugline"] = article.slug
+    if article.summary:
+        doc["description_summary"] = article.summary
+    if article.byline:
+        doc["byline"] = article.byline
+    if article.signoff:
+        doc["altids"][SIGNOFF_ROLE] = article.signoff
+    if p["embargo"]:
+        doc["embargoed"] = p["embargo"]
+    if p["ednote"]:
+        doc["ednote"] = p["ednote"]
+    return doc
+
+
+# In ---------------------------------------------------------------------------------------
+
+
+def detect_version(doc: dict[str, Any]) -> str:
+    """The ninjs version a document declares, else the major version its shape tells."""
+    for key in ("standard", "$standard"):
+        standard = doc.get(key)
+        if isinstance(standard, dict) and str(standard.get("version", "")) in KNOWN:
+            return str(standard["version"])
+    camel = {"versionCreated", "firstCreated", "pubStatus", "altIds", "infoSources", "edNote"}
+    if camel & set(doc) or "embargoedUntil" in doc or "contentCreated" in doc:
+        return "3.1"
+    if {"headlines", "bodies", "subjects", "infosources"} & set(doc):
+        return "2.2"
+    return "1.6"
+
+
+def check(doc: dict[str, Any]) -> str:
+    """The version ``doc`` is valid ninjs of (trying that major's schemas newest first)."""
+    declared = detect_version(doc)
+    major = declared.split(".")[0]
+    candidates = [declared] + [v for v in reversed(KNOWN) if v.startswith(major + ".")]
+    first_errors: list[str] = []
+    for version in dict.fromkeys(candidates):
+        errors = schema_errors(doc, version)
+        if not errors:
+            return version
+        first_errors = first_errors or errors
+    raise NinjsError(f"not valid ninjs {declared}: " + "; ".join(first_errors[:3]))
+
+
+def _get(doc: dict[str, Any], name: str) -> Any:
+    """A property by its 3.x name, falling back to the 1.x/2.x lower-case spelling."""
+    return doc[name] if name in doc else doc.get(name.lower())
+
+
+def _headline(doc: dict[str, Any]) -> str:
+    headlines = doc.get("headlines")
+    if isinstance(headlines, list) and headlines:
+        main = [h for h in headlines if h.get("role") in (None, "main")] or headlines
+        return str(main[0].get("value", "")).strip()
+    if isinstance(doc.get("headline"), str):
+        return doc["headline"].strip()
+    for key in sorted(doc):
+        if key.startswith("headline_") and isinstance(doc[key], str):
+            return doc[key].strip()
+    return str(doc.get("title", "")).strip()
+
+
+def _body(doc: dict[str, Any]) -> list[str]:
+    bodies = doc.get("bodies")
+    candidates: list[tuple[str, str]] = []  # (content type, value)
+    if isinstance(bodies, list):
+        for body in bodies:
+            kind = str(_get(body, "contentType") or "")
+            candidates.append((kind, str(body.get("value", ""))))
+    else:
+        for key in sorted(doc):
+            if key.startswith("body_") and isinstance(doc[key], str):
+                kind = "text/plain" if key in {"body_text", "body_main"} else "text/html"
+                candidates.append((kind, doc[key]))
+    # Markup first: it keeps the paragraphs that plain text often runs together.
+    candidates.sort(key=lambda c: 0 if ("html" in c[0] or "xml" in c[0]) else 1)
+    for kind, value in candidates:
+        looks_html = "html" in kind or "xml" in kind or value.lstrip().startswith("<")
+        paragraphs = html_paragraphs(value) if looks_html else text_paragraphs(value)
+        if paragraphs:
+            return paragraphs
+    return []
+
+
+def _alt_ids(doc: dict[str, Any]) -> dict[str, str]:
+    alt = _get(doc, "altIds")
+    if isinstance(alt, dict):
+        return {str(k): str(v) for k, v in alt.items()}
+    if isinstance(alt, list):
+        return {str(a.get("role", "")): str(a.get("value", "")) for a in alt if isinstance(a, dict)}
+    return {}
+
+
+def _subjects(doc: dict[str, Any], lang: str) -> tuple[str, list[str]]:
+    """Our section's slug and our tags' names among the subjects (foreign schemes are left)."""
+    section, tags = "", []
+    for subject in doc.get("subjects") or doc.get("subject") or []:
+        if not isinstance(subject, dict):
+            continue
+        literal = str(subject.get("literal") or subject.get("code") or "")
+        found = own_concept(str(subject.get("uri", "")))
+        kind, slug = (found[0], found[2]) if found else literal.partition(":")[::2]
+        name = str(subject.get("name", "")).strip()
+        if kind == "section" and slug and not section:
+            section = slug
+        elif kind == "tag" and (name or slug):
+            tags.append(name or slug)
+    return section, tags
+
+
+def parse_ninjs(doc: Any) -> IncomingStory:
+    """Read a ninjs 1.x-3.x document (already decoded JSON) as an ``IncomingStory``."""
+    if not isinstance(doc, dict):
+        raise NinjsError("a ninjs document is a JSON object")
+    from khabar.syndication import conf
+
+    if conf.INGEST_VALIDATE_NINJS:
+        check(doc)
+    uri = str(doc.get("uri", "")).strip()
+    if not uri:
+        raise NinjsError("missing required field 'uri'")
+    kind = doc.get("type", "text")
+    if kind not in ("text", "composite"):
+        raise NinjsError(f"a {kind} item is not a story: only text items are accepted")
+    headline = _headline(doc)
+    if not headline:
+        raise NinjsError("missing required field: no headline")
+    paragraphs = _body(doc)
+    if not paragraphs:
+        raise NinjsError("missing required field: no body text")
+    lang = edition_lang(str(doc.get("language", ""))) or settings.KHABAR_DEFAULT_EDITION
+    created = parse_time(_get(doc, "contentCreated"))
+    when = (
+        created or parse_time(_get(doc, "firstCreated")) or parse_time(_get(doc, "versionCreated"))
+    )
+    sources = _get(doc, "infoSources") or _get(doc, "infosource") or []
+    agency = next((str(s.get("name", "")) for s in sources if isinstance(s, dict)), "")
+    city = str(doc.get("located", "")).strip()
+    date = (created or when or datetime.datetime.now(datetime.UTC)).date()
+    found = split_dateline(lang, paragraphs[0], now=created or when)
+    if found is not None:
+        dateline, rest = found
+        city, agency = dateline.city, dateline.agency
+        date = datetime.date(dateline.year, dateline.month, dateline.day)
+        paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
+    alt = _alt_ids(doc)
+    section, tags = _subjects(doc, lang)
+    descriptions = doc.get("descriptions") or []
+    summary = next(
+        (str(d.get("value", "")) for d in descriptions if isinstance(d, dict)),
+        str(doc.get("description_summary", "")),
+    )
+    try:
+        version = int(str(doc.get("version", "1")).split(".")[0])
+    except ValueError:
+        version = 1
+    return IncomingStory(
+        source_id=uri,
+        source_version=version,
+        lang=lang,
+        headline=headline,
+        body=paragraphs,
+        dateline_city=city or "—",
+        dateline_date=date,
+        dateline_agency=agency[:40],
+        signoff=alt.get(SIGNOFF_ROLE, "").split(),
+        urgency=urgency_level(doc.get("urgency")),
+        byline=str(doc.get("by") or doc.get("byline") or "").strip(),
+        summary=summary.strip(),
+        section_slug=section,
+        tag_names=tags,
+        embargo_until=parse_time(doc.get("embargoedUntil") or doc.get("embargoed")),
+        correction_note=str(_get(doc, "edNote") or "").strip(),
+    )

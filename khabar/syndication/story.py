@@ -1,0 +1,230 @@
+"""What every wire format shares: a story's public URIs, its body as HTML, and the
+format-neutral ``IncomingStory`` that ninjs, NewsML-G2, feeds and wire text are read into."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import lxml.html
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import escape, linebreaks
+
+from khabar.articles.models import Article, Section, Tag
+from khabar.site.editions import get_edition
+from khabar.wire import Dateline, WireError, parse_wire, render_dateline
+from khabar.wire.parse import END_MARKERS
+
+
+@dataclass
+class IncomingStory:
+    """A story read from any format, before it is stored (see ``ingest.store``)."""
+
+    source_id: str
+    source_version: int
+    lang: str
+    headline: str
+    body: list[str]
+    dateline_city: str
+    dateline_date: datetime.date
+    dateline_agency: str = ""
+    signoff: list[str] = field(default_factory=list)
+    urgency: int = 5
+    byline: str = ""
+    summary: str = ""
+    section_slug: str = ""
+    tag_names: list[str] = field(default_factory=list)
+    embargo_until: datetime.datetime | None = None
+    correction_note: str = ""
+
+    def fields(self) -> dict[str, object]:
+        """The keyword arguments of ``actions.ingest_article(fields=...)``."""
+        return {
+            "lang": self.lang,
+            "headline": self.headline,
+            "dateline_city": self.dateline_city,
+            "dateline_date": self.dateline_date,
+            "dateline_agency": self.dateline_agency,
+            "body": "\n\n".join(self.body),
+            "signoff": " ".join(self.signoff),
+            "urgency": self.urgency,
+            "byline": self.byline,
+            "summary": self.summary,
+            "embargo_until": self.embargo_until,
+            "correction_note": self.correction_note,
+        }
+
+
+# URIs -----------------------------------------------------------------------------------
+
+
+def story_uri(article: Article) -> str:
+    """The story's stable identifier: its slug-less address, which never changes."""
+    return settings.SITE_URL + reverse(
+        "article", kwargs={"edition": article.lang, "pk": article.pk}
+    )
+
+
+def page_url(article: Article) -> str:
+    """The story's canonical page."""
+    return settings.SITE_URL + article.get_absolute_url()
+
+
+def section_uri(section: Section) -> str:
+    return settings.SITE_URL + section.get_absolute_url()
+
+
+def tag_uri(tag: Tag) -> str:
+    return settings.SITE_URL + tag.get_absolute_url()
+
+
+def site_host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"
+
+
+def own_concept(uri: str) -> tuple[str, str, str] | None:
+    """(kind, lang, slug) when ``uri`` is one of our section or tag pages, else None."""
+    prefix = settings.SITE_URL + "/"
+    if not uri.startswith(prefix):
+        return None
+    parts = uri[len(prefix) :].strip("/").split("/")
+    if len(parts) == 3 and parts[1] in {"section", "tag"}:
+        from urllib.parse import unquote
+
+        return parts[1], parts[0], unquote(parts[2])
+    return None
+
+
+# Dates ----------------------------------------------------------------------------------
+
+
+def iso(value: datetime.datetime) -> str:
+    """An aware datetime as RFC 3339 in UTC, to the second: ``2023-10-26T09:15:00Z``."""
+    return value.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def dateline_created(article: Article) -> str:
+    """The dateline's day as an RFC 3339 time: midnight there, with the edition's offset.
+
+    ninjs has no dateline date; ``contentCreated`` (when the content was created) is the
+    closest, and reading back its own-offset date gives the dateline day exactly.
+    """
+    zone = get_edition(article.lang).time_zone
+    midnight = datetime.datetime.combine(article.dateline_date, datetime.time(), tzinfo=zone)
+    return midnight.isoformat()
+
+
+def parse_time(value: object) -> datetime.datetime | None:
+    """An RFC 3339 / ISO 8601 string as an aware datetime (UTC when no offset), else None."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    try:
+        parsed = datetime.datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = datetime.datetime.combine(
+                datetime.date.fromisoformat(text[:10]), datetime.time()
+            )
+        except ValueError:
+            return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=datetime.UTC)
+    return parsed
+
+
+# Body -----------------------------------------------------------------------------------
+
+
+def dateline_text(article: Article) -> str:
+    """The dateline prefix as the agency writes it: ``موسكو / 26 تشرين الأول /أكتوبر/ارنا-``."""
+    edition = get_edition(article.lang)
+    style = (
+        edition.month_style if edition.month_style in {"both", "levantine", "gregorian"} else "both"
+    )
+    d = article.dateline_date
+    line = Dateline(article.dateline_city, d.day, d.month, d.year, article.dateline_agency, "")
+    return render_dateline(line, lang=article.lang, month_style=style, digits="western")
+
+
+def body_html(article: Article, *, with_dateline: bool = True) -> str:
+    """The body as HTML paragraphs, text escaped; the first opens with the dateline."""
+    out = []
+    for index, paragraph in enumerate(article.paragraphs):
+        html = linebreaks(paragraph, autoescape=True)
+        if index == 0 and with_dateline:
+            html = html.replace(
+                "<p>", f'<p><span class="dateline">{escape(dateline_text(article))}</span> ', 1
+            )
+        out.append(html)
+    return "\n".join(out)
+
+
+def html_paragraphs(markup: str) -> list[str]:
+    """The text of each ``<p>`` of an HTML fragment (``<br>`` kept as a line break).
+
+    A fragment without paragraphs is split on blank lines of its text.
+    """
+    if not markup.strip():
+        return []
+    try:
+        root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return text_paragraphs(markup)
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    found = [p.text_content() for p in root.iter("p")]
+    if not found:
+        return text_paragraphs(root.text_content())
+    return [_clean(p) for p in found if _clean(p)]
+
+
+def text_paragraphs(text: str) -> list[str]:
+    return [_clean(p) for p in text.replace("\r\n", "\n").split("\n\n") if _clean(p)]
+
+
+def _clean(text: str) -> str:
+    lines = [" ".join(line.split()) for line in text.strip().split("\n")]
+    return "\n".join(line for line in lines if line)
+
+
+# Dateline ---------------------------------------------------------------------------------
+
+
+def split_dateline(
+    lang: str, first: str, *, now: datetime.datetime | None
+) -> tuple[Dateline, str] | None:
+    """Read a dateline prefix off a first paragraph: (dateline, the rest), or None.
+
+    The wire parser knows every edition's dateline; it is given the paragraph as a wire.
+    """
+    if lang not in END_MARKERS:
+        return None
+    wire = f"-\n\n{first}\n\n{END_MARKERS[lang]} ** 0\n"
+    try:
+        story = parse_wire(wire, lang=lang, now=now or timezone.now())
+    except WireError:
+        return None
+    return story.dateline, "\n\n".join(story.body)
+
+
+def edition_lang(tag: str) -> str:
+    """The edition for a BCP 47 language tag (``ar-SA`` → ``ar``); '' when none matches."""
+    base = (tag or "").split("-")[0].split("_")[0].lower()
+    return base if base in settings.KHABAR_EDITIONS else ""
+
+
+def urgency_level(value: object) -> int:
+    """IPTC urgency 1-9 mapped to our three levels: flash (1), urgent (3), normal (5)."""
+    try:
+        number = int(value)  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return 5
+    if number <= 2:
+        return 1
+    if number <= 4:
+        return 3
+    return 5
