@@ -1,5 +1,379 @@
-"""API endpoints of this app, mounted under /api/v1/ by khabar/api.py."""
+"""The comments API under /api/v1/ (django-ninja), used by the widget and the story page.
 
-from ninja import Router
+Errors are 4xx with ``{"code", "message"}``, the message in the reader's language (Arabic by
+default). Requests from another origin are answered with CORS headers only for the sites in
+KHABAR_COMMENT_SITES; a logged-in session counts only with a valid CSRF token.
+"""
 
-router = Router()
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import orjson
+from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
+from ninja import Field, Router, Schema
+from ninja import Status as Answer
+
+from khabar.comments import access, actions, conf, counts, spam, tree
+from khabar.comments.errors import NOTICES, CommentError
+from khabar.comments.models import Comment, Status, Thread
+from khabar.comments.threads import article_of, key_is_valid, policy_of, resolve_thread, site_of
+from khabar.comments.views import guard, submission_of
+
+router = Router(tags=["comments"])
+ERRORS = frozenset({400, 403, 404, 409, 429})
+_ALLOW_HEADERS = "Content-Type, X-CSRFToken, X-Khabar-Reader, X-Khabar-Tokens"
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class CommentOut(Schema):
+    id: int
+    parent: int | None
+    author: str
+    html: str
+    created: datetime
+    edited: bool
+    likes: int
+    depth: int
+    status: str = Field(description="approved, or pending for the caller's own comments")
+    removed: bool = Field(description="a tombstone: removed, kept for its replies")
+    own: bool
+    editable: bool
+    replying_to: str = Field(description="the parent's author, for replies shown flat")
+    more: str | None = Field(None, description="cursor for more replies under this comment")
+    replies: list[CommentOut]
+
+
+class ThreadOut(Schema):
+    thread: str
+    count: int
+    open: bool
+    sort: str
+    stamp: str = Field(description="send back with POST: a signed form time-stamp")
+    comments: list[CommentOut]
+    next: str | None
+
+
+class CommentIn(Schema):
+    thread: str = Field(max_length=200)
+    parent: int | None = None
+    author: str = ""
+    email: str = ""
+    text: str
+    notify: bool = False
+    stamp: str = ""
+    website: str = Field("", description="the honeypot: leave empty")
+
+
+class PostedOut(CommentOut):
+    token: str = Field(description="keep it: it lets the author edit or delete for a while")
+    message: str
+
+
+class EditIn(Schema):
+    text: str
+
+
+class ReportIn(Schema):
+    reason: str = ""
+
+
+class LikesOut(Schema):
+    likes: int
+
+
+# --- Origins, CORS and CSRF -----------------------------------------------------------------
+
+
+def _own_origin(request: HttpRequest) -> str:
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def _foreign_origin(request: HttpRequest) -> str:
+    origin = request.headers.get("Origin", "")
+    return "" if not origin or origin == _own_origin(request) else origin
+
+
+def _allowed(origin: str) -> bool:
+    return origin in conf.SITES.values()
+
+
+def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Answer configured sites' origins with CORS headers; errors in our JSON shape."""
+
+    @functools.wraps(run)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = run(request, *args, **kwargs)
+        if response.status_code == 422 or (
+            response.status_code == 400 and b'"code"' not in response.content
+        ):
+            # Ninja's own validation and parse errors, said like ours.
+            error = CommentError("bad-request")
+            detail = response.content.decode(errors="replace")[:2000]
+            response = HttpResponse(
+                orjson.dumps({"code": error.code, "message": error.message, "detail": detail}),
+                status=400,
+                content_type="application/json",
+            )
+        origin = _foreign_origin(request)
+        if origin and _allowed(origin):
+            response["Access-Control-Allow-Origin"] = origin
+            response["Access-Control-Allow-Headers"] = _ALLOW_HEADERS
+            response["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
+            response["Access-Control-Max-Age"] = "600"
+        response["Vary"] = "Origin"
+        return response
+
+    return wrapper
+
+
+router.add_decorator(cors, mode="view")
+
+
+def _check_origin(request: HttpRequest, key: str | None = None) -> None:
+    """A write from another origin must come from a configured site (its own threads)."""
+    origin = _foreign_origin(request)
+    if not origin:
+        return
+    if not _allowed(origin):
+        raise CommentError("forbidden-origin")
+    site = site_of(key) if key and key.startswith("site:") else None
+    if site is not None and conf.SITES[site] != origin:
+        raise CommentError("forbidden-origin")
+
+
+def _user(request: HttpRequest) -> Any:
+    """The session's user, only for a same-origin request with a valid CSRF token."""
+    user = request.user
+    if not user.is_authenticated or _foreign_origin(request):
+        return AnonymousUser()
+    check = CsrfViewMiddleware(lambda r: HttpResponse())
+    check.process_request(request)
+    if check.process_view(request, lambda r: None, (), {}) is not None:
+        return AnonymousUser()
+    return user
+
+
+def _error(error: CommentError) -> Answer:
+    return Answer(error.status, {"code": error.code, "message": error.message})
+
+
+def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return view(request, *args, **kwargs)
+        except CommentError as error:
+            return _error(error)
+
+    return wrapper
+
+
+# --- Serialising ----------------------------------------------------------------------------
+
+
+def _out(node: tree.Node) -> dict[str, Any]:
+    c = node.comment
+    removed = node.tombstone
+    return {
+        "id": c.pk,
+        "parent": c.parent_id,
+        "author": "" if removed else c.author_name,
+        "html": "" if removed else c.html,
+        "created": c.created_at,
+        "edited": c.is_edited,
+        "likes": c.likes,
+        "depth": c.depth,
+        "status": Status.DELETED
+        if removed and c.status == Status.DELETED
+        else (Status.PENDING if c.status == Status.PENDING else Status.APPROVED),
+        "removed": removed,
+        "own": node.own,
+        "editable": node.own and not removed and actions.can_author_change(c),
+        "replying_to": node.parent_name if node.flat else "",
+        "more": node.more_after or None,
+        "replies": [_out(child) for child in node.children],
+    }
+
+
+# --- Endpoints ------------------------------------------------------------------------------
+
+
+@router.api_operation(["OPTIONS"], "/comments", include_in_schema=False)
+def preflight(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+@router.api_operation(["OPTIONS"], "/comments/{int:pk}", include_in_schema=False)
+def preflight_one(request: HttpRequest, pk: int) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+@router.api_operation(["OPTIONS"], "/comments/{int:pk}/like", include_in_schema=False)
+def preflight_like(request: HttpRequest, pk: int) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+@router.api_operation(["OPTIONS"], "/comments/{int:pk}/report", include_in_schema=False)
+def preflight_report(request: HttpRequest, pk: int) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+@router.api_operation(["OPTIONS"], "/counts", include_in_schema=False)
+def preflight_counts(request: HttpRequest) -> HttpResponse:
+    return HttpResponse(status=204)
+
+
+@router.get("/comments", response={200: ThreadOut, ERRORS: ErrorOut})
+@answers_errors
+def list_comments(request: HttpRequest, thread: str, sort: str = "oldest", cursor: str = ""):
+    """A page of a thread: approved comments (and the caller's own pending ones), nested."""
+    if not key_is_valid(thread):
+        raise CommentError("thread-unknown")
+    found = resolve_thread(thread, create=False)
+    offset = int(cursor) if cursor.isdigit() else 0
+    viewer = access.viewer_for(request, user=_user(request))
+    page = tree.read_page(found, viewer=viewer, sort=sort, offset=offset)
+    article = None if found else article_of(thread)
+    policy = policy_of(found or Thread(key=thread, article=article))
+    return {
+        "thread": thread,
+        "count": page.count,
+        "open": policy != "closed",
+        "sort": page.sort,
+        "stamp": spam.make_stamp(thread),
+        "comments": [_out(node) for node in page.roots],
+        "next": str(page.next_offset) if page.next_offset is not None else None,
+    }
+
+
+@router.get("/comments/{int:pk}/replies", response={200: CommentOut, ERRORS: ErrorOut})
+@answers_errors
+def list_replies(request: HttpRequest, pk: int, after: str = ""):
+    """More replies under a top-level comment, after the cursor its ``more`` gave."""
+    root = (
+        Comment.objects.select_related("thread", "thread__article").filter(pk=pk, depth=0).first()
+    )
+    if root is None or (root.thread.article_id and not root.thread.article.is_live):
+        raise CommentError("not-found")
+    viewer = access.viewer_for(request, user=_user(request))
+    return _out(tree.read_replies(root, viewer=viewer, after=after[:800]))
+
+
+@router.post("/comments", response={201: PostedOut, 202: PostedOut, ERRORS: ErrorOut})
+@answers_errors
+def create_comment(request: HttpRequest, payload: CommentIn):
+    """Post a comment: 201 when it shows at once, 202 when it waits (or is refused quietly)."""
+    _check_origin(request, payload.thread)
+    if payload.website:
+        raise CommentError("bot")
+    if payload.stamp:
+        problem = spam.stamp_problem(payload.stamp, payload.thread)
+        if problem:
+            raise CommentError("too-fast" if problem == "too-fast" else "form-expired")
+    ip_hash = guard(request, payload.thread)
+    user = _user(request)
+    posted = actions.post_comment(
+        payload.thread,
+        acting_user=user,
+        author=payload.author,
+        email=payload.email,
+        text=payload.text,
+        parent_id=payload.parent,
+        notify_replies=payload.notify,
+        ip_hash=ip_hash,
+        submission=submission_of(
+            request, text=payload.text, author=payload.author, email=payload.email
+        ),
+    )
+    comment = posted.comment
+    node = tree.Node(comment, own=True)
+    body = {**_out(node), "status": comment.status, "token": posted.token}
+    if posted.visible:
+        return Answer(201, {**body, "message": str(NOTICES["approved"])})
+    return Answer(202, {**body, "message": str(NOTICES[comment.status])})
+
+
+@router.patch("/comments/{int:pk}", response={200: CommentOut, ERRORS: ErrorOut})
+@answers_errors
+def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
+    """The author edits within the edit window; the comment is moderated again."""
+    _check_origin(request)
+    viewer = access.viewer_for(request, user=_user(request))
+    comment = access.access_comment_for_author(viewer, pk)
+    comment = actions.edit_comment(comment, acting_user=_user(request), text=payload.text)
+    return _out(tree.Node(comment, own=True))
+
+
+@router.delete("/comments/{int:pk}", response={204: None, ERRORS: ErrorOut})
+@answers_errors
+def delete_comment(request: HttpRequest, pk: int):
+    """The author deletes within the edit window; replies keep a tombstone."""
+    _check_origin(request)
+    viewer = access.viewer_for(request, user=_user(request))
+    comment = access.access_comment_for_author(viewer, pk)
+    actions.delete_comment(comment, acting_user=_user(request))
+    return Answer(204, None)
+
+
+@router.post("/comments/{int:pk}/like", response={200: LikesOut, ERRORS: ErrorOut})
+@answers_errors
+def like_comment(request: HttpRequest, pk: int):
+    """One like per reader (user, or the X-Khabar-Reader id the widget keeps)."""
+    _check_origin(request)
+    viewer = access.viewer_for(request, user=_user(request))
+    if viewer.user_id is None and not viewer.reader:
+        raise CommentError("bad-request")
+    comment = access.access_comment_for_reader(pk)
+    return {"likes": actions.like_comment(comment, voter=access.voter_for(viewer))}
+
+
+@router.post("/comments/{int:pk}/report", response={202: None, ERRORS: ErrorOut})
+@answers_errors
+def report_comment(request: HttpRequest, pk: int, payload: ReportIn):
+    """Report a comment to the moderators."""
+    _check_origin(request)
+    viewer = access.viewer_for(request, user=_user(request))
+    if viewer.user_id is None and not viewer.reader:
+        raise CommentError("bad-request")
+    comment = access.access_comment_for_reader(pk)
+    actions.report_comment(comment, voter=access.voter_for(viewer), reason=payload.reason)
+    return Answer(202, None)
+
+
+@router.post(
+    "/counts",
+    response={200: dict[str, int], ERRORS: ErrorOut},
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/json": {
+                    "schema": {"type": "array", "items": {"type": "string"}, "maxItems": 200}
+                }
+            },
+            "required": True,
+        }
+    },
+)
+@answers_errors
+def comment_counts(request: HttpRequest):
+    """Approved comments per thread key, for a JSON list of up to 200 keys."""
+    try:
+        keys = json.loads(request.body or b"null")
+    except ValueError:
+        raise CommentError("bad-request") from None
+    if isinstance(keys, dict):
+        keys = keys.get("threads")
+    if not isinstance(keys, list) or len(keys) > 200 or not all(isinstance(k, str) for k in keys):
+        raise CommentError("bad-request")
+    return {k: 0 for k in keys} | counts.counts_for_keys([k for k in keys if key_is_valid(k)])

@@ -45,3 +45,12 @@ class CommentError(Exception):
     @property
     def message(self) -> str:
         return str(self._message)
+
+
+#: What a reader is told after posting, by the new comment's status.
+NOTICES = {
+    "approved": _("Thank you: your comment is published."),
+    "pending": _("Thank you: your comment will appear once a moderator approves it."),
+    "rejected": _("Your comment will not be published: it contains a word that is not allowed."),
+    "spam": _("Your comment is held for review."),
+}
