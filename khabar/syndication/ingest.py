@@ -29,9 +29,9 @@ from khabar.syndication.newsml import NAR, NewsMLError, parse_newsml, safe_parse
 from khabar.syndication.ninjs import NinjsError, parse_ninjs
 from khabar.syndication.story import (
     IncomingStory,
-    edition_lang,
     html_paragraphs,
     split_dateline,
+    story_lang,
     text_paragraphs,
 )
 from khabar.wire import WireError, parse_wire
@@ -149,7 +149,7 @@ def _feed(data: bytes) -> list[IncomingStory]:
     parsed = feedparser.parse(data, resolve_relative_uris=False, sanitize_html=True)
     if not parsed.version:
         raise IngestError("not an RSS or Atom feed")
-    feed_lang = edition_lang(parsed.feed.get("language", ""))
+    feed_lang = str(parsed.feed.get("language", ""))
     stories = []
     for entry in parsed.entries:
         stories.append(_entry(entry, feed_lang))
@@ -159,8 +159,6 @@ def _feed(data: bytes) -> list[IncomingStory]:
 
 
 def _entry(entry: feedparser.FeedParserDict, feed_lang: str) -> IncomingStory:
-    from django.conf import settings
-
     source_id = entry.get("id") or entry.get("link") or ""
     headline = " ".join(str(entry.get("title", "")).split())
     if not source_id or not headline:
@@ -170,12 +168,13 @@ def _entry(entry: feedparser.FeedParserDict, feed_lang: str) -> IncomingStory:
     paragraphs = html_paragraphs(markup) if "<" in markup else text_paragraphs(markup)
     if not paragraphs:
         raise IngestError(f"missing required field: the entry {headline!r} has no text")
-    lang = (
-        edition_lang((contents[0].get("language") or "") if contents else "")
-        or feed_lang
-        or settings.KHABAR_DEFAULT_EDITION
-    )
-    stamp = entry.get("updated_parsed") or entry.get("published_parsed")
+    tag = (contents[0].get("language") or "") if contents else ""
+    try:
+        lang = story_lang(tag or feed_lang, headline + " ".join(paragraphs))
+    except ValueError as error:
+        raise IngestError(str(error)) from None
+    # Asked for directly, feedparser warns and falls back from "updated" to "published".
+    stamp = dict.get(entry, "updated_parsed") or dict.get(entry, "published_parsed")
     when = (
         datetime.datetime.fromtimestamp(calendar.timegm(stamp), tz=datetime.UTC) if stamp else None
     )

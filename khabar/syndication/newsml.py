@@ -20,7 +20,6 @@ from khabar.syndication import conf
 from khabar.syndication.story import (
     IncomingStory,
     dateline_text,
-    edition_lang,
     iso,
     own_concept,
     page_url,
@@ -28,6 +27,7 @@ from khabar.syndication.story import (
     section_uri,
     site_host,
     split_dateline,
+    story_lang,
     tag_uri,
     text_paragraphs,
     urgency_level,
@@ -274,11 +274,11 @@ def parse_newsml(root: etree._Element) -> IncomingStory:
     if not paragraphs:
         raise NewsMLError("missing required field: no body text")
     language = _find(content, "n:language")
-    lang = (
-        edition_lang(language.get("tag", "") if language is not None else "")
-        or edition_lang(root.get(XML_LANG, ""))
-        or settings.KHABAR_DEFAULT_EDITION
-    )
+    tag = language.get("tag", "") if language is not None else root.get(XML_LANG, "")
+    try:
+        lang = story_lang(tag, headline + " ".join(paragraphs))
+    except ValueError as error:
+        raise NewsMLError(str(error)) from None
     created = parse_time(_text(_find(content, "n:contentCreated")))
     when = (
         created

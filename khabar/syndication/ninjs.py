@@ -26,13 +26,13 @@ from khabar.syndication.story import (
     IncomingStory,
     body_html,
     dateline_created,
-    edition_lang,
     html_paragraphs,
     iso,
     own_concept,
     parse_time,
     section_uri,
     split_dateline,
+    story_lang,
     story_uri,
     tag_uri,
     text_paragraphs,
@@ -335,7 +335,10 @@ def parse_ninjs(doc: Any) -> IncomingStory:
     paragraphs = _body(doc)
     if not paragraphs:
         raise NinjsError("missing required field: no body text")
-    lang = edition_lang(str(doc.get("language", ""))) or settings.KHABAR_DEFAULT_EDITION
+    try:
+        lang = story_lang(str(doc.get("language") or ""), headline + " ".join(paragraphs))
+    except ValueError as error:
+        raise NinjsError(str(error)) from None
     created = parse_time(_get(doc, "contentCreated"))
     when = (
         created or parse_time(_get(doc, "firstCreated")) or parse_time(_get(doc, "versionCreated"))

@@ -217,6 +217,25 @@ def edition_lang(tag: str) -> str:
     return base if base in settings.KHABAR_EDITIONS else ""
 
 
+def guess_lang(text: str) -> str:
+    """The edition a text without a language tag is written for, from its script."""
+    latin = sum(1 for char in text if char.isascii() and char.isalpha())
+    arabic_script = sum(1 for char in text if "\u0600" <= char <= "\u06ff")
+    if latin > arabic_script:
+        return "en"
+    return "fa" if any(char in text for char in "پچژگ") else "ar"
+
+
+def story_lang(tag: str, text: str) -> str:
+    """The edition of a story from its language tag, else its script; ValueError if none."""
+    if not tag.strip():
+        return guess_lang(text)
+    lang = edition_lang(tag)
+    if not lang:
+        raise ValueError(f"no edition publishes in the language {tag!r}")
+    return lang
+
+
 def urgency_level(value: object) -> int:
     """IPTC urgency 1-9 mapped to our three levels: flash (1), urgent (3), normal (5)."""
     try:
