@@ -28,8 +28,8 @@ demo: install system-deps
 
 run: demo
 	@echo "khabar on http://127.0.0.1:$(PORT)/ar/  (desk: /desk/, demo logins in README)"
-	$(BIN)/gunicorn khabar.wsgi:application --bind 127.0.0.1:$(PORT) --workers 2 \
-	  --access-logfile - --forwarded-allow-ips 127.0.0.1
+	$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers 2 \
+	  --blocking-threads 4 --backpressure 32 khabar.wsgi:application
 
 # Chromium (for the browser tests) and PostgreSQL (for the search contract) come from
 # Debian's packages; install them only when missing.

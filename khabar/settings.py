@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "khabar.site.pagecache.PageCacheMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -121,6 +122,11 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+
+# Whole-page cache for anonymous readers (khabar/site/pagecache.py) and the proxies to purge.
+KHABAR_PAGECACHE = env_bool("KHABAR_PAGECACHE", KHABAR_ENV != "test")
+KHABAR_PAGECACHE_PATH = env_str("KHABAR_PAGECACHE_PATH", str(VAR_DIR / "pagecache.sqlite3"))
+KHABAR_PROXY_PURGE_URLS = env_list("KHABAR_PROXY_PURGE_URLS", [])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -162,3 +162,16 @@ def test_it_never_lists_drafts_or_future_stories(client):
     make_article(headline="خبر مجدول", published_at=timezone.now() + datetime.timedelta(days=1))
     page = client.get("/ar/").content.decode()
     assert "مسودة سرية" not in page and "خبر مجدول" not in page
+
+
+def test_it_builds_the_same_addresses_as_the_urlconf():
+    from django.urls import reverse
+
+    section = make_section(slug="سياسة", name="سياسة")
+    tag = make_tag("الأمم المتحدة")
+    story = make_article(section=section, headline="عنوان: مع رموز؟ و/شرطة")
+    assert section.get_absolute_url() == reverse("section", kwargs={"edition": "ar", "slug": "سياسة"})
+    assert tag.get_absolute_url() == reverse("tag", kwargs={"edition": "ar", "slug": tag.slug})
+    assert story.get_absolute_url() == reverse(
+        "article-slug", kwargs={"edition": "ar", "pk": story.pk, "slug": story.slug}
+    )

@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
+from django.utils.encoding import iri_to_uri
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -60,7 +60,9 @@ class Section(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("section", kwargs={"edition": self.lang, "slug": self.slug})
+        # Built by hand: lists call this dozens of times per page and reverse() is slow.
+        # tests/test_pages.py checks it agrees with the URLconf.
+        return iri_to_uri(f"/{self.lang}/section/{self.slug}/")
 
 
 class Tag(models.Model):
@@ -78,7 +80,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("tag", kwargs={"edition": self.lang, "slug": self.slug})
+        return iri_to_uri(f"/{self.lang}/tag/{self.slug}/")
 
 
 class ArticleQuerySet(models.QuerySet["Article"]):
@@ -105,7 +107,7 @@ class ArticleQuerySet(models.QuerySet["Article"]):
 
     def for_list(self) -> ArticleQuerySet:
         """Columns and joins a story list needs, newest first."""
-        return self.select_related("section").order_by("-published_at", "-pk")
+        return self.select_related("section").defer("body").order_by("-published_at", "-pk")
 
 
 class Article(models.Model):
@@ -200,11 +202,9 @@ class Article(models.Model):
         return self.headline
 
     def get_absolute_url(self) -> str:
-        kwargs: dict[str, object] = {"edition": self.lang, "pk": self.pk}
         if self.slug:
-            kwargs["slug"] = self.slug
-            return reverse("article-slug", kwargs=kwargs)
-        return reverse("article", kwargs=kwargs)
+            return iri_to_uri(f"/{self.lang}/news/{self.pk}/{self.slug}/")
+        return f"/{self.lang}/news/{self.pk}/"
 
     @property
     def paragraphs(self) -> list[str]:

@@ -16,6 +16,7 @@ from khabar.articles.access import access_article_for_reader
 from khabar.articles.models import Article, Section, Tag, Urgency
 from khabar.comments.counts import attach_comment_counts
 from khabar.site.editions import default_edition
+from khabar.site.pagecache import tag_request
 
 PER_SECTION_ON_HOME = 4
 
@@ -56,6 +57,7 @@ def home(request: HttpRequest, edition: str) -> HttpResponse:
         for section, articles in by_section.values()
     ]
     attach_comment_counts([a for _s, items in sections for a in items] + ([lead] if lead else []))
+    tag_request(request, f"h:{edition}")
     return render(
         request,
         "articles/home.html",
@@ -68,6 +70,7 @@ def section(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     articles = Article.objects.published().in_section(current).for_list()
     page = Paginator(articles, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
     attach_comment_counts(page.object_list)
+    tag_request(request, f"s:{current.pk}")
     return render(request, "articles/section.html", {"section": current, "page": page})
 
 
@@ -76,6 +79,7 @@ def tag(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     articles = Article.objects.published().in_edition(edition).filter(tags=current).for_list()
     page = Paginator(articles, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
     attach_comment_counts(page.object_list)
+    tag_request(request, f"t:{current.pk}")
     return render(request, "articles/tag.html", {"tag": current, "page": page})
 
 
@@ -99,6 +103,8 @@ def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None
         .exclude(pk=story.pk)
         .only("pk", "lang", "slug", "headline")
     )
+    if story.is_live:
+        tag_request(request, f"a:{story.pk}")
     return render(
         request,
         "articles/article.html",

@@ -1,14 +1,319 @@
-"""Whole-page cache invalidation for anonymous readers (filled in by the performance work)."""
+"""Whole-page cache for anonymous readers, purged exactly by tag.
+
+A reader page declares the tags of what it shows (``request.cache_tags``: the story, its
+section, the edition's home, tags, feeds). The answer is stored once, with its tags, in a
+store that every app process shares: a small SQLite database beside the main one by default,
+Redis when ``REDIS_URL`` is set. Publishing, correcting or withdrawing a story, or approving a
+comment, purges exactly the pages carrying its tags. A hit is answered from the WSGI layer
+(``khabar.wsgi``) before Django builds a request, with ETag and 304 support.
+
+Never cached: logged-in users (a session cookie), a reader with a khabar_* cookie (their own
+pending comment or edit token), anything but GET/HEAD, answers that set cookies.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
+import threading
+import time
 from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+from django.conf import settings
+
+MAX_AGE = 30  # seconds a CDN or browser may keep a page before asking again
+STALE = 120  # seconds it may serve a stale page while revalidating
+TTL = 600  # a safety net: no stored page lives longer than this
+CACHE_CONTROL = f"public, max-age={MAX_AGE}, stale-while-revalidate={STALE}"
+
+
+@dataclass(frozen=True)
+class Page:
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    etag: str
+
+
+class Store(Protocol):
+    def get(self, key: str) -> Page | None: ...
+    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None: ...
+    def purge(self, tags: Iterable[str]) -> list[str]: ...
+    def clear(self) -> None: ...
+
+
+class SqliteStore:
+    """Pages and their tags in a WAL-mode SQLite file shared by every process."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self._local = threading.local()
+
+    def _db(self) -> sqlite3.Connection:
+        db: sqlite3.Connection | None = getattr(self._local, "db", None)
+        if db is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, timeout=10, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=OFF")
+            db.executescript(
+                "CREATE TABLE IF NOT EXISTS page"
+                " (key TEXT PRIMARY KEY, path TEXT, expires REAL, data BLOB);"
+                "CREATE TABLE IF NOT EXISTS page_tag (tag TEXT, key TEXT, PRIMARY KEY (tag, key))"
+                " WITHOUT ROWID;"
+            )
+            self._local.db = db
+        return db
+
+    def get(self, key: str) -> Page | None:
+        row = self._db().execute(
+            "SELECT data FROM page WHERE key = ? AND expires > ?", (key, time.time())
+        ).fetchone()
+        return _decode(row[0]) if row else None
+
+    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None:
+        db = self._db()
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute(
+                "INSERT OR REPLACE INTO page (key, path, expires, data) VALUES (?, ?, ?, ?)",
+                (key, path, time.time() + TTL, _encode(page)),
+            )
+            db.executemany(
+                "INSERT OR IGNORE INTO page_tag (tag, key) VALUES (?, ?)",
+                [(tag, key) for tag in tags],
+            )
+            db.execute("COMMIT")
+        except sqlite3.OperationalError:
+            # A busy cache is not an error: the page is simply not stored this time.
+            if db.in_transaction:
+                db.execute("ROLLBACK")
+
+    def purge(self, tags: Iterable[str]) -> list[str]:
+        tags = list(tags)
+        if not tags:
+            return []
+        db = self._db()
+        marks = ",".join("?" * len(tags))
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            rows = db.execute(
+                f"SELECT key, path FROM page WHERE key IN"
+                f" (SELECT key FROM page_tag WHERE tag IN ({marks}))",
+                tags,
+            ).fetchall()
+            keys = [row[0] for row in rows]
+            db.executemany("DELETE FROM page WHERE key = ?", [(k,) for k in keys])
+            db.executemany("DELETE FROM page_tag WHERE key = ?", [(k,) for k in keys])
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return sorted({row[1] for row in rows})
+
+    def clear(self) -> None:
+        self._db().executescript("DELETE FROM page; DELETE FROM page_tag;")
+
+
+class RedisStore:
+    """Pages in Redis, with one set of page keys per tag."""
+
+    def __init__(self, url: str):
+        import redis
+
+        self.redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+
+    def get(self, key: str) -> Page | None:
+        try:
+            data = self.redis.get(f"khabar:page:{key}")
+        except Exception:  # noqa: BLE001 - a cache outage is a miss, never an error page
+            return None
+        return _decode(data) if data else None
+
+    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None:
+        try:
+            pipe = self.redis.pipeline()
+            pipe.set(f"khabar:page:{key}", _encode(page), ex=TTL)
+            for tag in tags:
+                pipe.sadd(f"khabar:tag:{tag}", f"{key}|{path}")
+                pipe.expire(f"khabar:tag:{tag}", TTL * 2)
+            pipe.execute()
+        except Exception:  # noqa: BLE001
+            return
+
+    def purge(self, tags: Iterable[str]) -> list[str]:
+        members: set[bytes] = set()
+        for tag in tags:
+            members |= self.redis.smembers(f"khabar:tag:{tag}")
+            self.redis.delete(f"khabar:tag:{tag}")
+        pairs = [m.decode().split("|", 1) for m in members]
+        if pairs:
+            self.redis.delete(*[f"khabar:page:{key}" for key, _path in pairs])
+        return sorted({path for _key, path in pairs})
+
+    def clear(self) -> None:
+        for key in self.redis.scan_iter("khabar:page:*"):
+            self.redis.delete(key)
+
+
+def _encode(page: Page) -> bytes:
+    head = orjson.dumps([page.status, page.headers, page.etag])
+    return len(head).to_bytes(4, "big") + head + page.body
+
+
+def _decode(data: bytes) -> Page:
+    size = int.from_bytes(data[:4], "big")
+    status, headers, etag = orjson.loads(data[4 : 4 + size])
+    return Page(status, [tuple(h) for h in headers], data[4 + size :], etag)
+
+
+_store: Store | None = None
+_store_lock = threading.Lock()
+
+
+def store() -> Store:
+    """The process's page store (created on first use)."""
+    global _store
+    if _store is None:
+        with _store_lock:
+            if _store is None:
+                if settings.REDIS_URL:
+                    _store = RedisStore(settings.REDIS_URL)
+                else:
+                    _store = SqliteStore(Path(settings.KHABAR_PAGECACHE_PATH))
+    return _store
+
+
+def reset_store() -> None:
+    global _store
+    _store = None
+
+
+def cache_key(host: str, path: str, query: str) -> str:
+    return hashlib.blake2b(f"{host}|{path}?{query}".encode(), digest_size=16).hexdigest()
+
+
+def bypass(cookie_header: str) -> bool:
+    """Readers with a session or a khabar_* cookie get a fresh, private page."""
+    if not cookie_header:
+        return False
+    session = settings.SESSION_COOKIE_NAME + "="
+    for part in cookie_header.split(";"):
+        name = part.strip()
+        if name.startswith(session) or name.startswith("khabar"):
+            return True
+    return False
 
 
 def purge_keys(keys: Iterable[str]) -> None:
-    """Purge every cached page tagged with one of these keys."""
+    """Purge every cached page tagged with one of these keys (also from the proxy, if any)."""
+    keys = list(keys)
+    if not keys or not settings.KHABAR_PAGECACHE:
+        return
+    paths = store().purge(keys)
+    from khabar.site import proxy
+
+    proxy.purge_paths(paths)
 
 
-def article_keys(article: object) -> list[str]:
-    """The cache keys of the pages that show a story."""
-    return []
+def article_keys(article: Any) -> list[str]:
+    """The tags of the pages that show a story: itself, its section, tags, home and feeds."""
+    keys = [f"a:{article.pk}", f"s:{article.section_id}", f"h:{article.lang}", f"f:{article.lang}"]
+    keys += [f"t:{pk}" for pk in article.tags.values_list("pk", flat=True)]
+    return keys
+
+
+def tag_request(request: Any, *tags: str) -> None:
+    """Declare what a page shows, making it cacheable for anonymous readers."""
+    existing = getattr(request, "cache_tags", None) or []
+    request.cache_tags = [*existing, *tags]
+
+
+class CachedApplication:
+    """WSGI wrapper answering cache hits before Django builds a request."""
+
+    def __init__(self, app: Any):
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        method = environ.get("REQUEST_METHOD", "GET")
+        if (
+            method in ("GET", "HEAD")
+            and settings.KHABAR_PAGECACHE
+            and not bypass(environ.get("HTTP_COOKIE", ""))
+        ):
+            key = cache_key(
+                environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", "/"),
+                environ.get("QUERY_STRING", ""),
+            )
+            page = store().get(key)
+            if page is not None:
+                if environ.get("HTTP_IF_NONE_MATCH") == page.etag:
+                    start_response("304 Not Modified", _not_modified_headers(page))
+                    return [b""]
+                start_response(_status_line(page.status), [*page.headers, ("X-Cache", "HIT")])
+                return [b"" if method == "HEAD" else page.body]
+            environ["khabar.pagecache_key"] = key
+        return self.app(environ, start_response)
+
+
+def _status_line(status: int) -> str:
+    from http import HTTPStatus
+
+    return f"{status} {HTTPStatus(status).phrase}"
+
+
+def _not_modified_headers(page: Page) -> list[tuple[str, str]]:
+    keep = {"etag", "cache-control", "x-cache-tags", "content-language", "vary"}
+    return [(k, v) for k, v in page.headers if k.lower() in keep]
+
+
+class PageCacheMiddleware:
+    """Stores tagged anonymous pages (outermost middleware, so it sees the final headers)."""
+
+    def __init__(self, get_response: Any):
+        self.get_response = get_response
+
+    def __call__(self, request: Any) -> Any:
+        response = self.get_response(request)
+        key = request.META.get("khabar.pagecache_key")
+        tags = getattr(request, "cache_tags", None)
+        if bypass(request.META.get("HTTP_COOKIE", "")):
+            response.headers["Cache-Control"] = "private, no-cache"
+            return response
+        if not tags or request.method not in ("GET", "HEAD"):
+            return response
+        if response.status_code != 200 or response.cookies or response.streaming:
+            return response
+        body = response.content
+        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        response.headers["ETag"] = etag
+        response.headers["Cache-Control"] = CACHE_CONTROL
+        response.headers["X-Cache-Tags"] = " ".join(tags)
+        if "Vary" in response.headers:
+            # Pages are shared only among readers without a session, so the cookie
+            # never changes what is shown.
+            vary = [v.strip() for v in response.headers["Vary"].split(",")]
+            vary = [v for v in vary if v.lower() != "cookie"]
+            if vary:
+                response.headers["Vary"] = ", ".join(vary)
+            else:
+                del response.headers["Vary"]
+        if key and settings.KHABAR_PAGECACHE:
+            headers = [
+                (k, v) for k, v in response.items() if k.lower() not in ("set-cookie", "content-length")
+            ]
+            headers.append(("Content-Length", str(len(body))))
+            store().put(key, request.path, Page(200, headers, body, etag), tags)
+        if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+            from django.http import HttpResponseNotModified
+
+            not_modified = HttpResponseNotModified()
+            for name in ("ETag", "Cache-Control", "X-Cache-Tags"):
+                not_modified.headers[name] = response.headers[name]
+            return not_modified
+        return response

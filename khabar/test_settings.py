@@ -1,0 +1,7 @@
+"""Settings for the test suite: the production settings with KHABAR_ENV=test."""
+
+import os
+
+os.environ.setdefault("KHABAR_ENV", "test")
+
+from khabar.settings import *  # noqa: E402, F403
