@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "khabar.comments",
     "khabar.search",
     "khabar.syndication",
+    "khabar.photos",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
