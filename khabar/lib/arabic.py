@@ -256,8 +256,13 @@ def analyze(text: str, *, lang: str = "ar") -> list[Token]:
 
 
 def analyze_terms(text: str, *, lang: str = "ar") -> list[str]:
-    """Return the index terms of ``text`` in order."""
-    return [token.term for token in analyze(text, lang=lang)]
+    """Return the index terms of ``text`` in order (the terms of ``analyze``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {sorted(LANGUAGES)}")
+    # No Token objects: indexing calls this for every story, and building them cost more
+    # than the analysis itself (search bench: ~2.7x slower).
+    terms = (_index_term(word, lang) for word in _WORD_RE.findall(text))
+    return [term for term in terms if term]
 
 
 def analyzed_text(text: str, *, lang: str = "ar") -> str:
