@@ -58,7 +58,7 @@ def stamp_problem(stamp: str, thread_key: str, *, now: float | None = None) -> s
     elapsed = (time.time() if now is None else now) - int(data.get("t", 0))
     if elapsed < conf.MIN_SUBMIT_SECONDS:
         return "too-fast"
-    if elapsed > 2 * 24 * 3600:
+    if elapsed > 14 * 24 * 3600:
         return "expired"
     return ""
 
