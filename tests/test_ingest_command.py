@@ -160,3 +160,27 @@ def test_it_lets_the_chief_issue_and_revoke_tokens_in_the_desk(client, people):
     assert token.revoked_at is not None
     client.force_login(people["editor"])
     assert client.get("/desk/syndication/partner/").status_code == 403
+
+
+def test_it_fetches_a_url_on_loopback(tmp_path):
+    import functools
+    import threading
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    make_section("ar", "world", "دولي")
+    (tmp_path / "story.json").write_bytes(_ninjs("urn:partner:url"))
+    handler = functools.partial(SimpleHTTPRequestHandler, directory=str(tmp_path))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/story.json"
+        call_command("ingest", url, stdout=StringIO())
+        err = StringIO()
+        with pytest.raises(CommandError):
+            call_command("ingest", url.replace("story", "missing"), stdout=StringIO(), stderr=err)
+        assert "cannot fetch" in err.getvalue()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert Article.objects.filter(source_id="urn:partner:url").exists()

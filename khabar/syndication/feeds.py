@@ -11,7 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import Edition, get_edition
+from khabar.site.pagecache import tag_request
 from khabar.syndication import conf
 from khabar.syndication.story import body_html, story_uri
 
@@ -46,6 +47,11 @@ class StoryFeed(Feed):
 
     feed_type = FullTextRss
     url_name = "feed-rss"
+
+    def __call__(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # Every story change in an edition purges the "f:<edition>" pages (pagecache).
+        tag_request(request, f"f:{kwargs['edition']}")
+        return super().__call__(request, *args, **kwargs)
 
     def get_object(self, request: HttpRequest, edition: str, **kwargs: Any) -> Any:
         return get_edition(edition)
