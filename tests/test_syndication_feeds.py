@@ -180,3 +180,25 @@ def test_it_puts_news_article_json_ld_and_meta_on_the_story_page(client):
     assert meta("property", "article:tag") == ["إيران"]
     assert meta("name", "twitter:card") == ["summary"]
     assert len(page.xpath('//head/link[@rel="canonical"]')) == 1
+
+
+@pytest.mark.parametrize("url", ["/ar/feed/rss.xml", "/api/v1/ninjs", "/sitemap-ar-world.xml"])
+def test_it_lists_in_a_fixed_number_of_queries(client, url):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    section = make_section("ar", "world", "دولي")
+    counts = []
+    for _ in range(2):
+        for _ in range(3):
+            make_article(section=section, tags=[make_tag("نفط"), make_tag("إيران")])
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
+
+
+def test_it_documents_the_api(client):
+    paths = client.get("/api/v1/openapi.json").json()["paths"]
+    assert {"/api/v1/ninjs", "/api/v1/ninjs/{story_id}", "/api/v1/newsml/{story_id}"} <= set(paths)
+    assert "/api/v1/ingest" in paths
