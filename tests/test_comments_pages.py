@@ -174,3 +174,9 @@ def test_it_marks_closed_stories(client):
     closed = make_article(section=make_section(comment_policy="closed"))
     page = client.get(closed.get_absolute_url()).content.decode()
     assert "التعليقات على هذا الخبر مغلقة." in page and 'id="comment-form"' not in page
+
+
+def test_it_shows_comment_counts_on_section_pages(client, story):
+    actions.post_comment(story.thread_key, acting_user=None, author="أحمد", text="أول")
+    page = client.get(story.section.get_absolute_url()).content.decode()
+    assert f'href="{story.get_absolute_url()}#comments">التعليقات: 1</a>' in page
