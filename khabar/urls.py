@@ -18,6 +18,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("", include("khabar.syndication.urls")),
     path("", include("khabar.comments.urls")),
+    path("media/", include("khabar.photos.urls")),
     path("<edition:edition>/search/", include("khabar.search.urls")),
     path("<edition:edition>/", include("khabar.articles.urls")),
 ]

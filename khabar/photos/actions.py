@@ -1,0 +1,294 @@
+"""Every write to the photo library and to a story's photos goes through these functions.
+
+Files are written first and the rows in one transaction after; if anything fails the files
+just written are removed, so a refused or failed upload leaves nothing half-stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from typing import IO, Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from PIL import Image
+
+from khabar.articles.access import can_edit
+from khabar.articles.models import Article, AuditEntry
+from khabar.lib.arabic import analyzed_text
+from khabar.photos import conf
+from khabar.photos.models import Photo, RenderStatus, Rendition, Role, StoryPhoto
+from khabar.photos.renditions import delete_files, render_image, write_renditions
+from khabar.photos.validation import inspect_upload
+from khabar.site import pagecache
+
+log = logging.getLogger(__name__)
+
+User = AbstractBaseUser | AnonymousUser | None
+
+EDITABLE_FIELDS = ("caption", "credit", "copyright_holder", "alt_text", "keywords", "lang")
+
+
+def _require(user: User, perm: str) -> None:
+    if user is not None and not user.has_perm(f"photos.{perm}"):
+        raise PermissionDenied(perm)
+
+
+def _actor(user: User) -> Any:
+    return user if user is not None and user.is_authenticated else None
+
+
+def search_text(photo: Photo) -> str:
+    """The analysed words of a photo's texts, space-padded so a term matches as `` term ``."""
+    text = " ".join(
+        [photo.caption, photo.credit, photo.copyright_holder, photo.alt_text, photo.keywords]
+    )
+    terms = analyzed_text(text, lang=photo.lang if photo.lang in ("ar", "fa", "en") else "ar")
+    return f" {terms} " if terms else ""
+
+
+def read_upload(file: bytes | IO[bytes]) -> bytes:
+    """The bytes of an upload, reading at most one byte past the size limit."""
+    if isinstance(file, bytes):
+        return file
+    if hasattr(file, "seek"):
+        file.seek(0)
+    return file.read(conf.max_bytes() + 1)
+
+
+def upload_photo(
+    file: bytes | IO[bytes],
+    *,
+    acting_user: User,
+    lang: str = "ar",
+    caption: str = "",
+    credit: str = "",
+    copyright_holder: str = "",
+    alt_text: str = "",
+    keywords: str = "",
+    source_id: str = "",
+    background: bool | None = None,
+) -> Photo:
+    """Check, store and describe a photo; texts left blank are read from the file.
+
+    The same file uploaded again returns the photo already in the library, with
+    ``reused = True``. Renditions are made at once, or by ``khabar render_photos`` when the
+    photo has more pixels than KHABAR_PHOTO_BACKGROUND_PIXELS (or ``background`` is True).
+    Raises ValidationError (with a message for the desk) for anything that is not a photo.
+    """
+    _require(acting_user, "add_photo")
+    data = read_upload(file)
+    inspected = inspect_upload(data, lang=lang)
+    digest = hashlib.sha256(data).hexdigest()
+    existing = Photo.objects.filter(sha256=digest).first()
+    if existing is not None:
+        existing.reused = True  # type: ignore[attr-defined]
+        return existing
+    meta = inspected.metadata
+    photo = Photo(
+        sha256=digest,
+        mime_type=inspected.mime_type,
+        width=inspected.width,
+        height=inspected.height,
+        file_size=len(data),
+        caption=caption or meta.caption,
+        credit=credit or meta.display_credit,
+        copyright_holder=copyright_holder or meta.copyright_holder,
+        alt_text=alt_text or meta.alt_text,
+        keywords=keywords or ", ".join(meta.keywords),
+        lang=lang,
+        embedded=meta.as_dict(),
+        source_id=source_id,
+        uploaded_by=_actor(acting_user),
+    )
+    photo.search_text = search_text(photo)
+    if background is None:
+        background = inspected.width * inspected.height > conf.background_pixels()
+    written: list[str] = []
+    try:
+        name = f"photos/originals/{photo.key[:2]}/{photo.key}.{inspected.extension}"
+        photo.original.name = default_storage.save(name, ContentFile(data))
+        written.append(photo.original.name)
+        rendered = [] if background else render_image(inspected.image)
+        names = write_renditions(photo.key, rendered, written)
+        photo.render_status = RenderStatus.PENDING if background else RenderStatus.READY
+        with transaction.atomic():
+            photo.save()
+            Rendition.objects.bulk_create(
+                Rendition(
+                    photo=photo,
+                    format=item.format,
+                    width=item.width,
+                    height=item.height,
+                    file=name,
+                    file_size=len(item.data),
+                )
+                for item, name in zip(rendered, names, strict=True)
+            )
+    except IntegrityError:
+        # The same file was uploaded by someone else a moment ago: theirs stands.
+        delete_files(written)
+        existing = Photo.objects.get(sha256=digest)
+        existing.reused = True  # type: ignore[attr-defined]
+        return existing
+    except BaseException:
+        delete_files(written)
+        raise
+    finally:
+        inspected.image.close()
+    photo.reused = False  # type: ignore[attr-defined]
+    return photo
+
+
+def update_photo(photo: Photo, *, acting_user: User, **fields: Any) -> Photo:
+    """Change a photo's caption, credit, copyright holder, alt text, keywords or edition."""
+    _require(acting_user, "change_photo")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    with transaction.atomic():
+        for name, value in fields.items():
+            setattr(photo, name, value)
+        photo.search_text = search_text(photo)
+        photo.updated_at = timezone.now()
+        Photo.objects.filter(pk=photo.pk).update(
+            search_text=photo.search_text, updated_at=photo.updated_at, **fields
+        )
+        _purge_pages_showing(photo.pk)
+    return photo
+
+
+def delete_photo(photo: Photo, *, acting_user: User) -> None:
+    """Remove a photo and its files; a photo that illustrates a story cannot be deleted."""
+    _require(acting_user, "delete_photo")
+    with transaction.atomic():
+        if StoryPhoto.objects.filter(photo=photo).exists():
+            raise ValidationError(_("This photo illustrates a story; remove it from there first."))
+        names = [photo.original.name, *photo.renditions.values_list("file", flat=True)]
+        photo.delete()
+        transaction.on_commit(lambda: delete_files(names))
+
+
+def attach_photo(
+    article: Article,
+    photo: Photo,
+    *,
+    acting_user: User,
+    role: str = Role.LEAD,
+    position: int = 0,
+    caption: str = "",
+) -> StoryPhoto:
+    """Show ``photo`` in ``article`` as its lead (replacing any other lead) or in its gallery."""
+    if acting_user is not None and not can_edit(acting_user, article):
+        raise PermissionDenied("attach_photo")
+    role = Role(role)
+    with transaction.atomic():
+        if role == Role.LEAD:
+            StoryPhoto.objects.filter(article=article, role=Role.LEAD).exclude(photo=photo).delete()
+        link, _created = StoryPhoto.objects.update_or_create(
+            article=article,
+            photo=photo,
+            defaults={"role": role, "position": position, "caption": caption},
+        )
+        _audit(article, "attach_photo", acting_user, f"{role}: {photo.pk}")
+        keys = pagecache.article_keys(article)
+        transaction.on_commit(lambda: pagecache.purge_keys(keys))
+    return link
+
+
+def detach_photo(article: Article, photo: Photo, *, acting_user: User) -> bool:
+    """Take ``photo`` out of ``article``; returns False if it was not there."""
+    if acting_user is not None and not can_edit(acting_user, article):
+        raise PermissionDenied("detach_photo")
+    with transaction.atomic():
+        deleted, _rows = StoryPhoto.objects.filter(article=article, photo=photo).delete()
+        if deleted:
+            _audit(article, "detach_photo", acting_user, str(photo.pk))
+            keys = pagecache.article_keys(article)
+            transaction.on_commit(lambda: pagecache.purge_keys(keys))
+    return bool(deleted)
+
+
+def render_photo(photo_id: int, *, force: bool = False) -> bool:
+    """Make the renditions of a waiting photo (or any photo, with ``force``).
+
+    The photo is claimed by compare-and-set, so two workers never render the same photo.
+    Returns True when renditions were made.
+    """
+    allowed = list(RenderStatus) if force else [RenderStatus.PENDING]
+    claimed = Photo.objects.filter(pk=photo_id, render_status__in=allowed).update(
+        render_status=RenderStatus.RENDERING
+    )
+    if claimed != 1:
+        return False
+    photo = Photo.objects.get(pk=photo_id)
+    written: list[str] = []
+    try:
+        with default_storage.open(photo.original.name, "rb") as handle:
+            with Image.open(handle) as image:
+                image.load()
+                rendered = render_image(image)
+        names = write_renditions(photo.key, rendered, written)
+        with transaction.atomic():
+            old = list(photo.renditions.values_list("file", flat=True))
+            photo.renditions.all().delete()
+            Rendition.objects.bulk_create(
+                Rendition(
+                    photo=photo,
+                    format=item.format,
+                    width=item.width,
+                    height=item.height,
+                    file=name,
+                    file_size=len(item.data),
+                )
+                for item, name in zip(rendered, names, strict=True)
+            )
+            Photo.objects.filter(pk=photo.pk).update(
+                render_status=RenderStatus.READY, render_error=""
+            )
+            stale = [name for name in old if name not in names]
+            transaction.on_commit(lambda: delete_files(stale))
+            _purge_pages_showing(photo.pk)
+    except Exception as error:
+        log.exception("renditions failed for photo %s", photo_id)
+        delete_files(written)
+        Photo.objects.filter(pk=photo_id).update(
+            render_status=RenderStatus.FAILED, render_error=str(error)[:2000]
+        )
+        return False
+    return True
+
+
+def render_pending_photos(limit: int | None = None) -> int:
+    """Render waiting photos, oldest first; returns how many were rendered."""
+    ids = Photo.objects.filter(render_status=RenderStatus.PENDING).order_by("pk")
+    ids = ids.values_list("pk", flat=True)
+    done = 0
+    for pk in list(ids[:limit] if limit else ids):
+        done += render_photo(pk)
+    return done
+
+
+def _audit(article: Article, action: str, user: User, note: str) -> None:
+    AuditEntry.objects.create(
+        article=article,
+        action=action,
+        from_status=article.status,
+        to_status=article.status,
+        user=_actor(user),
+        note=note,
+    )
+
+
+def _purge_pages_showing(photo_id: int) -> None:
+    def run() -> None:
+        for article in Article.objects.filter(story_photos__photo_id=photo_id).distinct():
+            pagecache.purge_keys(pagecache.article_keys(article))
+
+    transaction.on_commit(run)
