@@ -37,7 +37,7 @@ def plan_widths(original_width: int, widths: list[int] | None = None) -> list[in
     """The widths to make: never wider than the original, which is itself the largest."""
     widths = widths or conf.widths()
     planned = [w for w in widths if w < original_width]
-    if not planned or original_width < widths[-1]:
+    if not planned or original_width <= widths[-1]:
         planned.append(original_width)
     return planned
 
