@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test lint bench system-deps system-test-deps demo clean
+.PHONY: install run run-prod test lint bench system-deps system-test-deps demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -31,6 +31,11 @@ run: demo
 	$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers 2 \
 	  --blocking-threads 4 --backpressure 32 khabar.wsgi:application
 
+# The production profile on this machine: PostgreSQL, Redis, two app processes, nginx.
+run-prod: install system-test-deps
+	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
+	PORT=$${PORT:-8080} $(BIN)/python -m khabar.ops.topology up
+
 # Chromium (for the browser tests) and PostgreSQL (for the search contract) come from
 # Debian's packages; install them only when missing.
 system-test-deps: system-deps
@@ -39,6 +44,7 @@ system-test-deps: system-deps
 	test -x /usr/lib/postgresql/15/bin/initdb || missing="$$missing postgresql"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v nginx >/dev/null || missing="$$missing nginx"; \
+	test -e /usr/lib/nginx/modules/ngx_http_cache_purge_module.so || missing="$$missing libnginx-mod-http-cache-purge"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 lint: install

@@ -70,9 +70,11 @@ class SqliteStore:
         return db
 
     def get(self, key: str) -> Page | None:
-        row = self._db().execute(
-            "SELECT data FROM page WHERE key = ? AND expires > ?", (key, time.time())
-        ).fetchone()
+        row = (
+            self._db()
+            .execute("SELECT data FROM page WHERE key = ? AND expires > ?", (key, time.time()))
+            .fetchone()
+        )
         return _decode(row[0]) if row else None
 
     def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None:
@@ -130,7 +132,7 @@ class RedisStore:
     def get(self, key: str) -> Page | None:
         try:
             data = self.redis.get(f"khabar:page:{key}")
-        except Exception:  # noqa: BLE001 - a cache outage is a miss, never an error page
+        except Exception:
             return None
         return _decode(data) if data else None
 
@@ -142,7 +144,7 @@ class RedisStore:
                 pipe.sadd(f"khabar:tag:{tag}", f"{key}|{path}")
                 pipe.expire(f"khabar:tag:{tag}", TTL * 2)
             pipe.execute()
-        except Exception:  # noqa: BLE001
+        except Exception:
             return
 
     def purge(self, tags: Iterable[str]) -> list[str]:
@@ -247,7 +249,8 @@ class CachedApplication:
             and not bypass(environ.get("HTTP_COOKIE", ""))
         ):
             key = cache_key(
-                environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", "/"),
+                environ.get("HTTP_HOST", ""),
+                environ.get("PATH_INFO", "/"),
                 environ.get("QUERY_STRING", ""),
             )
             page = store().get(key)
@@ -294,6 +297,7 @@ class PageCacheMiddleware:
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["X-Cache-Tags"] = " ".join(tags)
+        response.headers["X-Accel-Expires"] = str(TTL)
         if "Vary" in response.headers:
             # Pages are shared only among readers without a session, so the cookie
             # never changes what is shown.
@@ -305,10 +309,12 @@ class PageCacheMiddleware:
                 del response.headers["Vary"]
         if key and settings.KHABAR_PAGECACHE:
             headers = [
-                (k, v) for k, v in response.items() if k.lower() not in ("set-cookie", "content-length")
+                (k, v)
+                for k, v in response.items()
+                if k.lower() not in ("set-cookie", "content-length")
             ]
             headers.append(("Content-Length", str(len(body))))
-            store().put(key, request.path, Page(200, headers, body, etag), tags)
+            store().put(key, request.get_full_path(), Page(200, headers, body, etag), tags)
         if request.META.get("HTTP_IF_NONE_MATCH") == etag:
             from django.http import HttpResponseNotModified
 

@@ -1,4 +1,8 @@
-"""Purging pages from a caching proxy in front of the app (nginx with ngx_cache_purge)."""
+"""Purging pages from a caching proxy in front of the app (nginx with ngx_cache_purge).
+
+nginx answers ``GET /_purge<path>`` by dropping ``<path>`` from its cache (see
+deploy/nginx.conf.template).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def purge_paths(paths: Iterable[str]) -> None:
-    """Ask each configured proxy to drop its copy of these paths (PURGE requests).
+    """Ask each configured proxy to drop its copy of these paths.
 
     A proxy that cannot be reached is logged, not raised: its copies expire on their own
     within the short max-age the app sets.
@@ -23,9 +27,10 @@ def purge_paths(paths: Iterable[str]) -> None:
         parts = urlsplit(base)
         for path in paths:
             try:
-                conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port or 80,
-                                                  timeout=2)
-                conn.request("PURGE", path, headers={"Host": parts.netloc})
+                conn = http.client.HTTPConnection(
+                    parts.hostname or "127.0.0.1", parts.port or 80, timeout=2
+                )
+                conn.request("GET", "/_purge" + path, headers={"Host": parts.netloc})
                 conn.getresponse().read()
                 conn.close()
             except OSError as error:

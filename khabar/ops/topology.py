@@ -1,0 +1,374 @@
+"""The production topology on one machine: PostgreSQL, Redis, two app processes, nginx.
+
+``make run-prod`` runs ``python -m khabar.ops.topology up``; the scale-out test starts the
+same topology in a temporary folder. Everything listens on 127.0.0.1 (PostgreSQL only on a
+unix socket) and every process is stopped by the PID recorded when it started.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PG_BIN = Path(os.environ.get("KHABAR_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PURGE_MODULE = "/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"
+DEBIAN_PACKAGES = {
+    "postgresql": PG_BIN / "initdb",
+    "redis-server": Path("/usr/bin/redis-server"),
+    "nginx": Path("/usr/sbin/nginx"),
+    "libnginx-mod-http-cache-purge": Path(PURGE_MODULE),
+}
+
+
+def _as_postgres(*args: str) -> list[str]:
+    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
+
+
+def ensure_packages() -> None:
+    """Install the Debian packages the topology needs, when missing."""
+    missing = [name for name, path in DEBIAN_PACKAGES.items() if not path.exists()]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
+
+
+@dataclass
+class Topology:
+    home: Path
+    proxy_port: int = 8080
+    app_ports: tuple[int, ...] = (8101, 8102)
+    redis_port: int = 6390
+    pg_port: int = 5439
+    pids: dict[str, int] = field(default_factory=dict)
+
+    # -- addresses -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.proxy_port}"
+
+    def app_url(self, index: int) -> str:
+        return f"http://127.0.0.1:{self.app_ports[index]}"
+
+    @property
+    def pg_socket(self) -> Path:
+        return self.home / "pg"
+
+    def env(self) -> dict[str, str]:
+        """The environment every app process (and management command) runs with."""
+        secret_file = self.home / "secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(50))
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
+        env.update(
+            KHABAR_ENV="production",
+            SECRET_KEY=secret_file.read_text(),
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            SITE_URL=self.url,
+            SECURE_SSL_REDIRECT="0",
+            DATABASE_URL=(
+                f"postgres://postgres@localhost:{self.pg_port}/khabar?host={self.pg_socket}"
+            ),
+            REDIS_URL=f"redis://127.0.0.1:{self.redis_port}/0",
+            KHABAR_VAR_DIR=str(self.home / "var"),
+            KHABAR_PROXY_PURGE_URLS=self.url,
+            # nginx (and the tests talking to an app process directly) are on loopback.
+            KHABAR_TRUSTED_PROXIES="127.0.0.1",
+            DJANGO_SETTINGS_MODULE="khabar.settings",
+        )
+        return env
+
+    # -- processes -----------------------------------------------------------------------
+    def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
+        log = open(self.home / "logs" / f"{name}.log", "ab")
+        process = subprocess.Popen(
+            args,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            cwd=ROOT,
+            start_new_session=True,
+        )
+        self.pids[name] = process.pid
+        (self.home / "run").mkdir(exist_ok=True)
+        (self.home / "run" / f"{name}.pid").write_text(str(process.pid))
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a ``khabar`` management command against this topology."""
+        return subprocess.run(
+            [sys.executable, "-m", "khabar.manage", *args],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def start_postgres(self) -> None:
+        self.pg_socket.mkdir(parents=True, exist_ok=True)
+        if os.geteuid() == 0:
+            shutil.chown(self.pg_socket, "postgres", "postgres")
+        data = self.pg_socket / "data"
+        if not data.exists():
+            subprocess.run(
+                _as_postgres(
+                    str(PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    "postgres",
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ),
+                check=True,
+                capture_output=True,
+            )
+        options = (
+            f"-c listen_addresses='' -c unix_socket_directories='{self.pg_socket}' "
+            f"-p {self.pg_port} -c shared_buffers=128MB -c max_connections=100"
+        )
+        subprocess.run(
+            _as_postgres(
+                str(PG_BIN / "pg_ctl"),
+                "-D",
+                str(data),
+                "-o",
+                options,
+                "-l",
+                str(self.pg_socket / "server.log"),
+                "-w",
+                "start",
+            ),
+            check=True,
+            capture_output=True,
+        )
+        created = subprocess.run(
+            _as_postgres(
+                str(PG_BIN.parent / "bin" / "createdb"),
+                "-h",
+                str(self.pg_socket),
+                "-p",
+                str(self.pg_port),
+                "-U",
+                "postgres",
+                "khabar",
+            ),
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if created.returncode != 0 and "already exists" not in created.stderr:
+            raise RuntimeError(created.stderr)
+
+    def stop_postgres(self) -> None:
+        data = self.pg_socket / "data"
+        if data.exists():
+            subprocess.run(
+                _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
+                check=False,
+                capture_output=True,
+            )
+
+    def restart_postgres(self) -> None:
+        data = self.pg_socket / "data"
+        subprocess.run(
+            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "restart"),
+            check=True,
+            capture_output=True,
+        )
+
+    def start_redis(self) -> None:
+        self._spawn(
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(self.redis_port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.home),
+            ],
+        )
+
+    def start_app(self, index: int) -> None:
+        port = self.app_ports[index]
+        self._spawn(
+            f"app{index}",
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                "1",
+                "--blocking-threads",
+                "4",
+                "--backpressure",
+                "32",
+                "khabar.wsgi:application",
+            ],
+            env=self.env(),
+        )
+
+    def start_nginx(self) -> None:
+        for sub in (
+            "nginx-cache",
+            "nginx-tmp/body",
+            "nginx-tmp/proxy",
+            "nginx-tmp/fastcgi",
+            "nginx-tmp/uwsgi",
+            "nginx-tmp/scgi",
+        ):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        upstreams = "\n        ".join(
+            f"server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.app_ports
+        )
+        values = {
+            "purge_module": PURGE_MODULE,
+            "user": "root",
+            "home": str(self.home),
+            "upstreams": upstreams,
+            "listen": f"127.0.0.1:{self.proxy_port}",
+            "static_root": str(self.home / "var" / "static"),
+            "media_root": str(self.home / "var" / "media"),
+        }
+        conf = (ROOT / "deploy" / "nginx.conf.template").read_text()
+        for name, value in values.items():
+            conf = conf.replace(f"@{name}@", value)
+        conf_path = self.home / "nginx.conf"
+        conf_path.write_text(conf)
+        self._spawn("nginx", ["nginx", "-c", str(conf_path), "-g", "daemon off;"])
+
+    def stop_process(self, name: str) -> None:
+        pid_file = self.home / "run" / f"{name}.pid"
+        pid = self.pids.pop(name, None) or (
+            int(pid_file.read_text()) if pid_file.exists() else None
+        )
+        if pid is None:
+            return
+        try:
+            os.killpg(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        for _ in range(100):
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+            time.sleep(0.05)
+        else:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+        pid_file.unlink(missing_ok=True)
+
+    # -- the whole thing -----------------------------------------------------------------
+    def up(self, *, demo: bool = True) -> Topology:
+        """Start everything, migrate, load the demo content, wait until nginx answers."""
+        for sub in ("logs", "run", "var"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        # The postgres user must reach its socket folder inside.
+        os.chmod(self.home, 0o755)
+        ensure_packages()
+        self.start_postgres()
+        self.start_redis()
+        wait_for(lambda: _tcp_open(self.redis_port), "redis")
+        self.manage("migrate", "--noinput")
+        if demo:
+            self.manage("load_demo")
+        self.manage("collectstatic", "--noinput")
+        for index in range(len(self.app_ports)):
+            self.start_app(index)
+        for index in range(len(self.app_ports)):
+            wait_for(lambda i=index: _http_ok(self.app_url(i) + "/ar/"), f"app{index}")
+        self.start_nginx()
+        wait_for(lambda: _http_ok(self.url + "/ar/"), "nginx")
+        return self
+
+    def down(self) -> None:
+        """Stop every process this topology started (by recorded PID) and PostgreSQL."""
+        names = ["nginx", *(f"app{i}" for i in range(len(self.app_ports))), "redis"]
+        for name in names:
+            self.stop_process(name)
+        self.stop_postgres()
+
+
+def _tcp_open(port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _http_ok(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:
+            return bool(response.status == 200)
+    except (urllib.error.URLError, OSError):
+        return False
+
+
+def wait_for(check: object, what: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{what} did not come up within {timeout:.0f}s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["up", "down"])
+    parser.add_argument("--home", default=os.environ.get("KHABAR_PROD_HOME", "/tmp/khabar-prod"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    options = parser.parse_args()
+    topology = Topology(Path(options.home), proxy_port=options.port)
+    if options.command == "down":
+        topology.down()
+        return
+    topology.home.mkdir(parents=True, exist_ok=True)
+    try:
+        topology.up()
+    except BaseException:
+        topology.down()
+        raise
+    print(f"khabar (production profile) on {topology.url}/ar/ — Ctrl-C stops everything")
+    try:
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        topology.down()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The production profile as one site: PostgreSQL, Redis, two app processes and nginx.
+
+Brought up from Debian's packages by khabar.ops.topology (what `make run-prod` runs), in a
+temporary folder, on free loopback ports.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from khabar.ops.topology import Topology
+
+pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def site():
+    home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
+    topology = Topology(
+        home,
+        proxy_port=free_port(),
+        app_ports=(free_port(), free_port()),
+        redis_port=free_port(),
+        pg_port=free_port(),
+    )
+    try:
+        topology.up()
+        yield topology
+    finally:
+        topology.down()
+
+
+def fetch(
+    url: str, *, data: dict | None = None, method: str | None = None, ip: str = ""
+) -> tuple[int, dict[str, str], str]:
+    body = json.dumps(data).encode() if data is not None else None
+    request = urllib.request.Request(url, data=body, method=method)
+    if body is not None:
+        request.add_header("Content-Type", "application/json")
+    if ip:
+        request.add_header("X-Forwarded-For", ip)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def shell(site: Topology, code: str) -> str:
+    return site.manage("shell", "-c", code).stdout.strip()
+
+
+def story_path(site: Topology) -> tuple[int, str]:
+    out = shell(
+        site,
+        (
+            "from khabar.articles.models import Article as A;"
+            "a=A.objects.published().filter(lang='ar').order_by('pk').first();"
+            "print('STORY', a.pk, a.get_absolute_url())"
+        ),
+    )
+    line = next(line for line in out.splitlines() if line.startswith("STORY "))
+    _marker, pk, path = line.split()
+    return int(pk), path
+
+
+def test_it_shows_a_comment_posted_through_one_app_process_through_the_other(site):
+    pk, _path = story_path(site)
+    shell(
+        site,
+        f"from khabar.articles.models import Article as A; "
+        f"A.objects.filter(pk={pk}).update(comment_policy='post')",
+    )
+    status, _h, body = fetch(
+        site.app_url(0) + "/api/v1/comments",
+        data={"thread": f"article:{pk}", "author": "سارة", "text": "تعليق عبر العملية الأولى"},
+        ip="10.1.1.1",
+    )
+    assert status == 201, body
+    status, _h, body = fetch(site.app_url(1) + f"/api/v1/comments?thread=article:{pk}")
+    assert status == 200
+    assert "تعليق عبر العملية الأولى" in body
+
+
+def test_it_purges_the_page_nginx_cached_when_a_story_is_corrected(site):
+    pk, path = story_path(site)
+    fetch(site.url + path)
+    status, headers, _body = fetch(site.url + path)
+    assert status == 200 and headers["X-Proxy-Cache"] == "HIT"
+    shell(
+        site,
+        (
+            "from khabar.articles import actions; from khabar.articles.models import Article as A;"
+            f"actions.correct_article(A.objects.get(pk={pk}), acting_user=None,"
+            " note='تصحيح', headline='عنوان مصحح عبر المكتب')"
+        ),
+    )
+    status, headers, body = fetch(site.url + path)
+    assert status == 200
+    assert headers["X-Proxy-Cache"] != "HIT"
+    assert "عنوان مصحح عبر المكتب" in body
+
+
+def test_it_counts_a_rate_limit_across_both_app_processes(site):
+    pk, _path = story_path(site)
+    codes = []
+    for n in range(8):
+        status, _h, _body = fetch(
+            site.app_url(n % 2) + "/api/v1/comments",
+            data={"thread": f"article:{pk}", "author": "قارئ", "text": f"تعليق رقم {n} للاختبار"},
+            ip="10.9.9.9",
+        )
+        codes.append(status)
+    # The default allows 5 per minute per reader, wherever they land.
+    assert codes[:5] == [codes[0]] * 5 and codes[0] in (201, 202)
+    assert codes[5:] == [429, 429, 429]
+
+
+def test_it_keeps_serving_when_one_app_process_stops(site):
+    site.stop_process("app0")
+    try:
+        for n in range(6):
+            # A query string nginx has not cached, so the request reaches an app process.
+            status, _h, body = fetch(f"{site.url}/ar/?probe={n}-{time.time()}")
+            assert status == 200
+            assert 'dir="rtl"' in body
+    finally:
+        site.start_app(0)
