@@ -4,4 +4,4 @@ import os
 
 os.environ.setdefault("KHABAR_ENV", "test")
 
-from khabar.settings import *  # noqa: E402, F403
+from khabar.settings import *  # noqa: F403

@@ -12,7 +12,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_it_lays_out_a_story_right_to_left(live_server, page, output_dir):
     story = make_article(
         headline="مباحثات ايرانية روسية لوقف جرائم الكيان الصهيوني",
-        dateline_date=datetime.date(2023, 10, 26), signoff="2342",
+        dateline_date=datetime.date(2023, 10, 26),
+        signoff="2342",
     )
     page.set_viewport_size({"width": 390, "height": 844})  # a phone
     page.goto(live_server.url + story.get_absolute_url())

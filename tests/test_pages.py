@@ -3,8 +3,8 @@
 import datetime
 
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from khabar.articles import actions
@@ -22,7 +22,8 @@ def test_it_redirects_the_root_to_the_arabic_edition(client):
 
 def test_it_renders_a_story_like_the_wire(client):
     story = make_article(
-        headline="مباحثات ايرانية روسية", dateline_date=datetime.date(2023, 10, 26),
+        headline="مباحثات ايرانية روسية",
+        dateline_date=datetime.date(2023, 10, 26),
         signoff="2342",
     )
     page = client.get(story.get_absolute_url()).content.decode()
@@ -100,7 +101,8 @@ def test_it_writes_arabic_indic_digits_when_the_edition_asks(client, settings):
     from khabar.site import editions
 
     settings.KHABAR_EDITIONS = {
-        **settings.KHABAR_EDITIONS, "ar": {**settings.KHABAR_EDITIONS["ar"], "digits": "arabic"}
+        **settings.KHABAR_EDITIONS,
+        "ar": {**settings.KHABAR_EDITIONS["ar"], "digits": "arabic"},
     }
     editions._editions.cache_clear()
     try:
@@ -148,8 +150,11 @@ def test_it_lists_related_stories_from_the_same_section(client):
 def test_it_links_a_story_to_its_translations(client, people):
     original = make_article()
     english = make_article(
-        section=make_section("en", "world", "World"), lang="en", headline="Talks in Moscow",
-        dateline_city="MOSCOW", dateline_agency="IRNA",
+        section=make_section("en", "world", "World"),
+        lang="en",
+        headline="Talks in Moscow",
+        dateline_city="MOSCOW",
+        dateline_agency="IRNA",
     )
     actions.link_translation(english, original=original, acting_user=people["editor"])
     page = client.get(original.get_absolute_url()).content.decode()
@@ -170,7 +175,9 @@ def test_it_builds_the_same_addresses_as_the_urlconf():
     section = make_section(slug="سياسة", name="سياسة")
     tag = make_tag("الأمم المتحدة")
     story = make_article(section=section, headline="عنوان: مع رموز؟ و/شرطة")
-    assert section.get_absolute_url() == reverse("section", kwargs={"edition": "ar", "slug": "سياسة"})
+    assert section.get_absolute_url() == reverse(
+        "section", kwargs={"edition": "ar", "slug": "سياسة"}
+    )
     assert tag.get_absolute_url() == reverse("tag", kwargs={"edition": "ar", "slug": tag.slug})
     assert story.get_absolute_url() == reverse(
         "article-slug", kwargs={"edition": "ar", "pk": story.pk, "slug": story.slug}

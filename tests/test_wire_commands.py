@@ -17,9 +17,15 @@ SAMPLE = DATA / "wire-ar-moscow-2342.txt"
 def test_it_prints_the_sample_as_json_and_writes_nothing(capsys, db):
     call_command("parse-wire", str(SAMPLE), "--year", "2023")
     story = json.loads(capsys.readouterr().out)
-    assert story["headline"] == "مباحثات ايرانية روسية لوقف جرائم الكيان الصهيوني ضد الشعب الفلسطيني"
+    assert (
+        story["headline"] == "مباحثات ايرانية روسية لوقف جرائم الكيان الصهيوني ضد الشعب الفلسطيني"
+    )
     assert story["dateline"] == {
-        "city": "موسكو", "day": 26, "month": 10, "year": 2023, "agency": "ارنا",
+        "city": "موسكو",
+        "day": 26,
+        "month": 10,
+        "year": 2023,
+        "agency": "ارنا",
         "text": "موسكو / 26 تشرين الاول /اكتوبر/ارنا-",
     }
     assert story["body"][0].startswith("تباحث نائب وزير الخارجية")
@@ -83,14 +89,18 @@ def test_it_runs_as_the_khabar_console_script(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-m", "khabar.manage", "parse-wire", str(SAMPLE), "--year", "2023"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "KHABAR_VAR_DIR": str(tmp_path)},
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["signoff"] == ["2342"]
     missing = subprocess.run(
         [sys.executable, "-m", "khabar.manage", "parse-wire", str(tmp_path / "none.txt")],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
         env={"PATH": "/usr/bin:/bin", "KHABAR_VAR_DIR": str(tmp_path)},
     )
     assert missing.returncode != 0

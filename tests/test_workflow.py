@@ -16,8 +16,12 @@ pytestmark = pytest.mark.django_db
 
 def draft_by(user):
     return actions.create_article(
-        acting_user=user, section=make_section(), headline="مباحثات في موسكو",
-        dateline_city="موسكو", dateline_date=datetime.date(2023, 10, 26), body="نص الخبر.",
+        acting_user=user,
+        section=make_section(),
+        headline="مباحثات في موسكو",
+        dateline_city="موسكو",
+        dateline_date=datetime.date(2023, 10, 26),
+        body="نص الخبر.",
         signoff="2342",
     )
 
@@ -135,15 +139,20 @@ def test_it_keeps_every_change_as_a_revision_with_an_audit_entry(people):
     assert [v.field_dict["headline"] for v in versions][-1] == "مباحثات في موسكو"
     assert versions.count() == 4
     assert list(AuditEntry.objects.filter(article=story).values_list("action", flat=True)) == [
-        "create", "submit", "publish",
+        "create",
+        "submit",
+        "publish",
     ]
 
 
 def test_it_links_translations_across_editions(people):
     original = make_article()
     english = make_article(
-        section=make_section("en", "world", "World"), lang="en", headline="Talks in Moscow",
-        dateline_city="MOSCOW", dateline_agency="IRNA",
+        section=make_section("en", "world", "World"),
+        lang="en",
+        headline="Talks in Moscow",
+        dateline_city="MOSCOW",
+        dateline_agency="IRNA",
     )
     actions.link_translation(english, original=original, acting_user=people["editor"])
     english.refresh_from_db()
