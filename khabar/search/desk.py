@@ -22,8 +22,16 @@ def desk_search(queryset: QuerySet[Article], term: str) -> tuple[QuerySet[Articl
     term = term.strip()
     if not term:
         return queryset, False
-    results = get_backend().search(term, lang=None, per_page=DESK_LIMIT)
-    indexed = Q(pk__in=results.ids)
+    indexed = Q(pk__in=matching_story_ids(term))
     typed = Q(headline__icontains=term) | Q(body__icontains=term) | Q(signoff__icontains=term)
     not_live = ~Article.objects.live_q()
     return queryset.filter(indexed | (not_live & typed)), False
+
+
+def matching_story_ids(term: str, *, limit: int = DESK_LIMIT) -> list[int]:
+    """Ids of published stories matching ``term`` in any edition, best first.
+
+    For staff lists keyed by story (the moderation queue filters comment threads
+    ``article:<id>`` with it), so they find stories the way readers do.
+    """
+    return get_backend().search(term, lang=None, per_page=limit).ids
