@@ -262,3 +262,23 @@ def test_it_deletes_an_unused_photo_with_its_files_but_not_a_used_one(
     assert not Photo.objects.filter(pk=unused.pk).exists()
     assert not any(unused.key in str(p) for p in stored_files(media))
     assert any(used.key in str(p) for p in stored_files(media))
+
+
+def test_it_loads_demo_photos_once_and_gives_each_arabic_demo_story_a_lead(media):
+    from khabar.photos.demo import PHOTOS, load_demo_photos
+    from khabar.photos.models import StoryPhoto
+    from khabar.test import make_article
+
+    stories = [make_article(source_id=f"demo:ar:{n}") for n in range(3)]
+    other = make_article(source_id="demo:en:1")
+    assert load_demo_photos() == 3 + 2  # three leads, and a gallery of two on the first
+    assert Photo.objects.count() == len(PHOTOS)
+    files = stored_files(media)
+    assert load_demo_photos() == 0
+    assert Photo.objects.count() == len(PHOTOS)
+    assert stored_files(media) == files
+    for story in stories:
+        assert StoryPhoto.objects.filter(article=story, role="lead").count() == 1
+    assert not StoryPhoto.objects.filter(article=other).exists()
+    first = Photo.objects.get(source_id="demo:photo:1")
+    assert first.caption == PHOTOS[0][0] and first.credit == PHOTOS[0][1]

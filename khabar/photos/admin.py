@@ -176,15 +176,28 @@ class PhotoAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("Size"))
     def dimensions(self, obj: Photo) -> str:
-        return f"{obj.width}×{obj.height}"
+        # Isolated left-to-right, or "1600×900" reads as "900×1600" in a right-to-left page.
+        return format_html('<bdi dir="ltr">{}×{}</bdi>', obj.width, obj.height)
 
     @admin.display(description=gettext_lazy("Embedded metadata"))
     def embedded_metadata(self, obj: Photo) -> str:
         if not obj.embedded:
             return "—"
+        labels = {
+            "caption": gettext_lazy("caption"),
+            "credit": gettext_lazy("credit"),
+            "creator": gettext_lazy("photographer"),
+            "copyright_holder": gettext_lazy("copyright holder"),
+            "headline": gettext_lazy("headline"),
+            "alt_text": gettext_lazy("alt text"),
+            "keywords": gettext_lazy("keywords"),
+        }
+        rows = (
+            (labels.get(key, key), "، ".join(value) if isinstance(value, list) else value)
+            for key, value in obj.embedded.items()
+        )
         return format_html(
-            "<dl>{}</dl>",
-            format_html_join("", '<dt>{}</dt><dd dir="auto">{}</dd>', sorted(obj.embedded.items())),
+            "<dl>{}</dl>", format_html_join("", '<dt>{}</dt><dd dir="auto">{}</dd>', rows)
         )
 
     @admin.display(description=gettext_lazy("Used in"))
