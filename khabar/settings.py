@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
-
-from django.utils.translation import gettext_lazy as _
 
 from khabar.lib.env import ConfigError, database_from_url, env_bool, env_int, env_list, env_str
 
@@ -139,10 +138,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Editions: the language code is the URL prefix. Another edition is added here (or through
-# KHABAR_EDITIONS_EXTRA in a deployment's settings) plus a translation catalogue.
+# Editions: the language code is the URL prefix. Another edition is added here or through
+# KHABAR_EDITIONS_EXTRA (JSON), plus a translation catalogue; see README "Editions".
 LANGUAGE_CODE = "ar"
-LANGUAGES = [("ar", _("Arabic")), ("fa", _("Persian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "khabar" / "locale"]
 USE_I18N = True
 USE_TZ = True
@@ -176,6 +174,15 @@ KHABAR_EDITIONS = {
         "agency": "IRNA",
     },
 }
+try:
+    _extra = json.loads(env_str("KHABAR_EDITIONS_EXTRA", "{}"))
+except ValueError as error:
+    raise ConfigError(f"KHABAR_EDITIONS_EXTRA is not valid JSON: {error}") from None
+if not isinstance(_extra, dict) or not all(isinstance(c, dict) for c in _extra.values()):
+    raise ConfigError('KHABAR_EDITIONS_EXTRA must look like {"tr": {"name": "Türkçe", …}}')
+KHABAR_EDITIONS.update(_extra)
+# Django's languages are the editions, each under its own name.
+LANGUAGES = [(code, conf["name"]) for code, conf in KHABAR_EDITIONS.items()]
 KHABAR_DEFAULT_EDITION = "ar"
 KHABAR_AGENCY_NAME = env_str("KHABAR_AGENCY_NAME", "وكالة خبر")
 KHABAR_PAGE_SIZE = env_int("KHABAR_PAGE_SIZE", 20)

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import Http404
 
+from khabar.lib.dates import LANGUAGES as FORMAT_LANGUAGES
+
 
 @dataclass(frozen=True)
 class Edition:
@@ -20,6 +22,9 @@ class Edition:
     digits: str
     month_style: str
     agency: str
+    # Whose conventions its dates and datelines follow ("ar", "fa" or "en"): "formats" in
+    # its settings, by default its own code when khabar knows it, else English.
+    formats: str = "en"
 
     @property
     def is_rtl(self) -> bool:
@@ -39,6 +44,7 @@ def _editions() -> dict[str, Edition]:
             digits=conf.get("digits", "western"),
             month_style=conf.get("month_style", "both"),
             agency=conf.get("agency", ""),
+            formats=conf.get("formats", code if code in FORMAT_LANGUAGES else "en"),
         )
     return editions
 
@@ -60,6 +66,12 @@ def get_edition(code: str) -> Edition:
 
 def default_edition() -> Edition:
     return _editions()[settings.KHABAR_DEFAULT_EDITION]
+
+
+def formats_of(code: str) -> str:
+    """The date and dateline conventions ("ar", "fa" or "en") of the edition ``code``."""
+    edition = _editions().get(code)
+    return edition.formats if edition is not None else "en"
 
 
 def edition_codes() -> list[str]:

@@ -147,7 +147,7 @@ def dateline_text(article: Article) -> str:
     )
     d = article.dateline_date
     line = Dateline(article.dateline_city, d.day, d.month, d.year, article.dateline_agency, "")
-    return render_dateline(line, lang=article.lang, month_style=style, digits="western")
+    return render_dateline(line, lang=edition.formats, month_style=style, digits="western")
 
 
 def body_html(article: Article, *, with_dateline: bool = True) -> str:

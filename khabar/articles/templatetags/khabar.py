@@ -9,7 +9,7 @@ from django import template
 
 from khabar.lib.dates import format_date
 from khabar.lib.digits import localize_digits
-from khabar.site.editions import Edition, default_edition
+from khabar.site.editions import Edition, default_edition, formats_of
 from khabar.wire.parse import Dateline
 from khabar.wire.render import render_dateline
 
@@ -36,7 +36,7 @@ def edate(context: template.Context, value: Any, with_time: bool = False) -> str
     tz = edition.time_zone if isinstance(value, datetime.datetime) else None
     return format_date(
         value,
-        lang=edition.code,
+        lang=edition.formats,
         month_style=_month_style(edition),
         digits=edition.digits,
         tz=tz,
@@ -58,7 +58,10 @@ def dateline(context: template.Context, article: Any) -> str:
         text="",
     )
     return render_dateline(
-        line, lang=article.lang, month_style=_month_style(edition), digits=edition.digits
+        line,
+        lang=formats_of(article.lang),
+        month_style=_month_style(edition),
+        digits=edition.digits,
     )
 
 
