@@ -282,3 +282,25 @@ def test_it_loads_demo_photos_once_and_gives_each_arabic_demo_story_a_lead(media
     assert not StoryPhoto.objects.filter(article=other).exists()
     first = Photo.objects.get(source_id="demo:photo:1")
     assert first.caption == PHOTOS[0][0] and first.credit == PHOTOS[0][1]
+
+
+def test_it_ingests_a_photo_supplied_with_a_story_once():
+    from khabar.photos.models import StoryPhoto
+    from khabar.test import make_article
+
+    story = make_article()
+    data = (DATA / "arabic-iptc.jpg").read_bytes()
+    photo = actions.ingest_photo(
+        story, data, source_id="urn:agency:photo:1", caption="تعليق من الوكالة"
+    )
+    assert (photo.caption, photo.credit, photo.source_id) == (
+        "تعليق من الوكالة",
+        CREDIT,
+        "urn:agency:photo:1",
+    )
+    again = actions.ingest_photo(story, data, source_id="urn:agency:photo:1")
+    assert again.pk == photo.pk
+    assert list(StoryPhoto.objects.filter(article=story).values_list("photo", "role")) == [
+        (photo.pk, "lead")
+    ]
+    assert story.audit.filter(action="attach_photo").count() == 1

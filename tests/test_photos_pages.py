@@ -275,3 +275,32 @@ def test_it_attaches_photos_through_the_story_inline(client, people, lead):
     link = StoryPhoto.objects.get(article=story)
     assert (link.photo_id, link.role) == (lead.pk, "lead")
     assert story.audit.filter(action="attach_photo", user=people["editor"]).exists()
+
+
+def test_it_keeps_a_storys_photos_when_its_form_is_posted_without_the_photos_inline(
+    client, people, lead
+):
+    story = make_article()
+    actions.attach_photo(story, lead, acting_user=None)
+    client.force_login(people["editor"])
+    data = {
+        "lang": "ar",
+        "section": story.section_id,
+        "headline": "عنوان مصحح",
+        "slug": story.slug,
+        "summary": "",
+        "dateline_city": story.dateline_city,
+        "dateline_date": story.dateline_date.isoformat(),
+        "dateline_agency": story.dateline_agency,
+        "body": story.body,
+        "signoff": story.signoff,
+        "urgency": 5,
+        "byline": "",
+        "comment_policy": "",
+        "correction_note": "صُحّح العنوان.",
+        "corrections-TOTAL_FORMS": 0,
+        "corrections-INITIAL_FORMS": 0,
+    }
+    response = client.post(f"/desk/articles/article/{story.pk}/change/", data)
+    assert response.status_code == 302
+    assert StoryPhoto.objects.filter(article=story, photo=lead, role="lead").exists()

@@ -215,6 +215,39 @@ def detach_photo(article: Article, photo: Photo, *, acting_user: User) -> bool:
     return bool(deleted)
 
 
+def ingest_photo(
+    article: Article,
+    file: bytes | IO[bytes],
+    *,
+    source_id: str,
+    role: str = Role.LEAD,
+    position: int = 0,
+    acting_user: User = None,
+    **texts: str,
+) -> Photo:
+    """Store a photo that came with an ingested story and show it there; idempotent.
+
+    ``source_id`` is the photo's id in the incoming document (ninjs association URI,
+    NewsML-G2 ``remoteContent`` href or residref). Texts given (caption, credit…) win over
+    the file's embedded metadata, as in ``upload_photo``. Importing the same document again
+    changes nothing; a new file under the same ``source_id`` becomes a new photo.
+    """
+    unknown = set(texts) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not a photo text: {sorted(unknown)}")
+    photo = upload_photo(
+        file,
+        acting_user=acting_user,
+        source_id=source_id,
+        lang=texts.pop("lang", "") or article.lang,
+        **texts,
+    )
+    current = StoryPhoto.objects.filter(article=article, photo=photo).first()
+    if current is None or current.role != role or current.position != position:
+        attach_photo(article, photo, acting_user=acting_user, role=role, position=position)
+    return photo
+
+
 def render_photo(photo_id: int, *, force: bool = False) -> bool:
     """Make the renditions of a waiting photo (or any photo, with ``force``).
 

@@ -220,6 +220,16 @@ class StoryPhotoFormSet(BaseInlineFormSet):
 
     request: HttpRequest | None = None
 
+    def __init__(self, data: Any = None, *args: Any, **kwargs: Any) -> None:
+        # The story form is posted by scripts and older clients that know nothing of photos;
+        # without this inline's management form they mean "no change to the photos".
+        prefix = kwargs.get("prefix") or self.get_default_prefix()
+        if data is not None and f"{prefix}-TOTAL_FORMS" not in data:
+            data = data.copy()
+            data[f"{prefix}-TOTAL_FORMS"] = "0"
+            data[f"{prefix}-INITIAL_FORMS"] = "0"
+        super().__init__(data, *args, **kwargs)
+
     def clean(self) -> None:
         super().clean()
         leads = [
