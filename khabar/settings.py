@@ -122,11 +122,19 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 5000},
         }
     }
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "khabar-fragments",
+    "TIMEOUT": 600,
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # Whole-page cache for anonymous readers (khabar/site/pagecache.py) and the proxies to purge.
 KHABAR_PAGECACHE = env_bool("KHABAR_PAGECACHE", KHABAR_ENV != "test")
 KHABAR_PAGECACHE_PATH = env_str("KHABAR_PAGECACHE_PATH", str(VAR_DIR / "pagecache.sqlite3"))
 KHABAR_PROXY_PURGE_URLS = env_list("KHABAR_PROXY_PURGE_URLS", [])
+# Rendered parts of story pages, kept in each process under the page's purge generation.
+KHABAR_FRAGMENT_CACHE = env_bool("KHABAR_FRAGMENT_CACHE", KHABAR_ENV != "test")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

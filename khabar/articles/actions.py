@@ -14,6 +14,7 @@ import reversion
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -31,6 +32,7 @@ from khabar.articles.models import (
 from khabar.lib.arabic import fingerprint as text_fingerprint
 from khabar.search import indexing
 from khabar.site import pagecache
+from khabar.site.editions import edition_codes, get_edition
 
 User = AbstractBaseUser | AnonymousUser | None
 
@@ -110,8 +112,14 @@ def _transition(
         if acting_user is not None and acting_user.is_authenticated:
             reversion.set_user(acting_user)
     _audit(article, action, before, acting_user, note)
-    _after_commit(article.pk, pagecache.article_keys(article))
+    _after_commit(article.pk, pagecache.article_keys(article) + _translation_keys(article))
     return article
+
+
+def _translation_keys(article: Article) -> list[str]:
+    # The other editions' versions list this one under "Read in:" once it is live.
+    siblings = Article.objects.filter(translation_group=article.translation_group)
+    return [f"a:{pk}" for pk in siblings.exclude(pk=article.pk).values_list("pk", flat=True)]
 
 
 def _signoff_of(user: User) -> str:
@@ -353,6 +361,51 @@ def link_translation(article: Article, *, original: Article, acting_user: User) 
     _after_commit(article.pk, pagecache.article_keys(article))
     _after_commit(original.pk, pagecache.article_keys(original))
     return article
+
+
+@transaction.atomic
+def start_translation(article: Article, *, lang: str, acting_user: User) -> Article:
+    """Open a draft of ``article`` in the edition ``lang``, in the same translation group.
+
+    The draft starts from the original's copy, dateline city and date, urgency and byline,
+    with the target edition's agency name, its section of the same slug (else its first
+    section) and its tags of the same slug or name. Raises WorkflowError when ``lang`` is
+    no other edition, already has a version of the story, or has no sections.
+    """
+    _require(acting_user, "add_article")
+    if lang not in edition_codes() or lang == article.lang:
+        raise WorkflowError(_("A translation must be in another edition."))
+    edition = get_edition(lang)
+    group = Article.objects.select_for_update().filter(translation_group=article.translation_group)
+    if group.filter(lang=lang).exists():
+        raise WorkflowError(_("This story already has a version in that edition."))
+    section = (
+        Section.objects.filter(lang=lang, slug=article.section.slug).first()
+        or Section.objects.filter(lang=lang).order_by("position", "name").first()
+    )
+    if section is None:
+        raise WorkflowError(_("That edition has no sections yet."))
+    originals = list(article.tags.all())
+    tags = Tag.objects.filter(lang=lang).filter(
+        Q(slug__in=[t.slug for t in originals]) | Q(name__in=[t.name for t in originals])
+    )
+    draft = create_article(
+        acting_user=acting_user,
+        section=section,
+        lang=lang,
+        headline=article.headline,
+        summary=article.summary,
+        dateline_city=article.dateline_city,
+        dateline_date=article.dateline_date,
+        dateline_agency=edition.agency,
+        body=article.body,
+        urgency=article.urgency,
+        byline=article.byline,
+        tags=list(tags),
+        translation_group=article.translation_group,
+    )
+    _audit(draft, "translate", "", acting_user, note=f"{article.lang}:{article.pk}")
+    return draft
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from khabar.articles.models import (
     Tag,
 )
 from khabar.search.desk import desk_search
+from khabar.site.editions import all_editions
 
 admin.site.site_header = gettext_lazy("Khabar editorial desk")
 admin.site.site_title = gettext_lazy("Khabar desk")
@@ -163,6 +164,11 @@ class ArticleAdmin(VersionAdmin):
                 name="articles_article_workflow",
             ),
             path(
+                "<int:pk>/translate/",
+                self.admin_site.admin_view(self.translate_view),
+                name="articles_article_translate",
+            ),
+            path(
                 "<int:pk>/compare/",
                 self.admin_site.admin_view(self.compare_view),
                 name="articles_article_compare",
@@ -201,6 +207,38 @@ class ArticleAdmin(VersionAdmin):
                 request, _("Done: the story is now “%s”.") % article.get_status_display()
             )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        article = self.get_object(request, object_id)
+        if article is not None:
+            extra_context = {**(extra_context or {}), **_translation_context(request, article)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def translate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Start a translation of the story into another edition, then open the new draft."""
+        if request.method != "POST":
+            raise PermissionDenied
+        original = Article.objects.select_related("section").filter(pk=pk).first()
+        if original is None or not self.has_view_permission(request, original):
+            raise PermissionDenied
+        try:
+            draft = actions.start_translation(
+                original, lang=request.POST.get("lang", ""), acting_user=request.user
+            )
+        except actions.WorkflowError as error:
+            messages.error(request, str(error))
+            return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
+        messages.success(
+            request,
+            _("Translation started: translate the draft below and submit it as usual."),
+        )
+        return HttpResponseRedirect(reverse("admin:articles_article_change", args=[draft.pk]))
 
     def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         article = access_article_for_edit(request.user, pk)
@@ -251,6 +289,22 @@ class ArticleAdmin(VersionAdmin):
                 messages.warning(request, f"{article.headline}: {error or _('not allowed')}")
         if done:
             messages.success(request, _("%d stories changed.") % done)
+
+
+def _translation_context(request: HttpRequest, article: Article) -> dict[str, Any]:
+    """Each edition with its version of the story, or None where a translation is missing."""
+    versions = {
+        a.lang: a
+        for a in Article.objects.filter(translation_group=article.translation_group).only(
+            "pk", "lang", "headline", "status"
+        )
+    }
+    rows = [(edition, versions.get(edition.code)) for edition in all_editions()]
+    return {
+        "translation_rows": rows,
+        "missing_editions": [edition for edition, version in rows if version is None],
+        "can_translate": request.user.has_perm("articles.add_article"),
+    }
 
 
 def _parse_datetime(value: str) -> Any:

@@ -5,18 +5,21 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.paginator import Paginator
-from django.db.models import F, Q, Window
+from django.core.cache import caches
+from django.core.paginator import Page, Paginator
+from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from khabar.articles.access import access_article_for_reader
 from khabar.articles.models import Article, Section, Tag, Urgency
 from khabar.comments.counts import attach_comment_counts
 from khabar.site.editions import default_edition
-from khabar.site.pagecache import tag_request
+from khabar.site.pagecache import bypass, tag_request
+from khabar.site.pagecache import stamp as pagecache_stamp
 
 PER_SECTION_ON_HOME = 4
 
@@ -26,6 +29,19 @@ def root(request: HttpRequest) -> HttpResponse:
 
 
 def home(request: HttpRequest, edition: str) -> HttpResponse:
+    tag_request(request, f"h:{edition}")
+    return render(
+        request,
+        "articles/home.html",
+        {
+            "home": SimpleLazyObject(lambda: _home_data(edition)),
+            "fragment_stamp": _list_stamp(request, [f"h:{edition}"]),
+        },
+    )
+
+
+def _home_data(edition: str) -> dict[str, object]:
+    """The lead story, the urgent ticker and the latest stories of every section."""
     now = timezone.now()
     live = Article.objects.published(now).in_edition(edition)
     urgent = list(
@@ -57,53 +73,79 @@ def home(request: HttpRequest, edition: str) -> HttpResponse:
         for section, articles in by_section.values()
     ]
     attach_comment_counts([a for _s, items in sections for a in items] + ([lead] if lead else []))
-    tag_request(request, f"h:{edition}")
-    return render(
-        request,
-        "articles/home.html",
-        {"lead": lead, "ticker": urgent, "sections": sections},
-    )
+    return {"lead": lead, "ticker": urgent, "sections": sections}
+
+
+def _list_stamp(request: HttpRequest, tags: list[str]) -> str:
+    """Fragment key for a story list: its purge generation and the current minute.
+
+    The minute bounds how long time-driven changes (the ticker's 24-hour window) can lag.
+    """
+    if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
+        return ""
+    stamp = pagecache_stamp(tags)
+    return f"{stamp}:{int(timezone.now().timestamp() // 60)}" if stamp else ""
 
 
 def section(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     current = get_object_or_404(Section, lang=edition, slug=slug)
-    articles = Article.objects.published().in_section(current).for_list()
-    page = Paginator(articles, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
-    attach_comment_counts(page.object_list)
     tag_request(request, f"s:{current.pk}")
-    return render(request, "articles/section.html", {"section": current, "page": page})
+    return render(
+        request,
+        "articles/section.html",
+        {
+            "section": current,
+            "page": SimpleLazyObject(lambda: _page(request, Article.objects.in_section(current))),
+            "page_number": request.GET.get("page", ""),
+            "fragment_stamp": _list_stamp(request, [f"s:{current.pk}"]),
+        },
+    )
+
+
+def _page(request: HttpRequest, articles: QuerySet[Article]) -> Page:
+    """One page of live stories, newest first, with their comment counts."""
+    queryset = articles.published().for_list()
+    page = Paginator(queryset, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
+    attach_comment_counts(page.object_list)
+    return page
 
 
 def tag(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     current = get_object_or_404(Tag, lang=edition, slug=slug)
-    articles = Article.objects.published().in_edition(edition).filter(tags=current).for_list()
-    page = Paginator(articles, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
-    attach_comment_counts(page.object_list)
     tag_request(request, f"t:{current.pk}")
-    return render(request, "articles/tag.html", {"tag": current, "page": page})
+    stories = Article.objects.in_edition(edition).filter(tags=current)
+    return render(
+        request,
+        "articles/tag.html",
+        {
+            "tag": current,
+            "page": SimpleLazyObject(lambda: _page(request, stories)),
+            "page_number": request.GET.get("page", ""),
+            "fragment_stamp": _list_stamp(request, [f"t:{current.pk}"]),
+        },
+    )
 
 
 def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None) -> HttpResponse:
-    story = access_article_for_reader(request.user, edition, pk)
+    story = _shared_live_story(request, edition, pk) or access_article_for_reader(
+        request.user, edition, pk
+    )
     if story.slug and slug != story.slug:
         # One canonical address per story: a changed or missing slug redirects to it.
         return HttpResponsePermanentRedirect(story.get_absolute_url())
-    tags = list(story.tags.all())
-    related = list(
-        Article.objects.published()
-        .in_edition(edition)
-        .filter(Q(section_id=story.section_id) | Q(tags__in=tags))
-        .exclude(pk=story.pk)
-        .distinct()
-        .for_list()[:5]
+    # Built on first use: a cached fragment of the page skips them, queries and all.
+    tags = SimpleLazyObject(lambda: list(story.tags.all()))
+    related = SimpleLazyObject(lambda: _related(story))
+    translations = SimpleLazyObject(
+        lambda: list(
+            Article.objects.published()
+            .filter(translation_group=story.translation_group)
+            .exclude(pk=story.pk)
+            .only("pk", "lang", "slug", "headline")
+        )
     )
-    translations = list(
-        Article.objects.published()
-        .filter(translation_group=story.translation_group)
-        .exclude(pk=story.pk)
-        .only("pk", "lang", "slug", "headline")
-    )
-    if story.is_live:
+    live = story.is_live
+    if live:
         tag_request(request, f"a:{story.pk}")
     return render(
         request,
@@ -113,10 +155,58 @@ def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None
             "tags": tags,
             "related": related,
             "translations": translations,
-            "corrections": list(story.corrections.all()),
-            "preview": not story.is_live,
+            "corrections": SimpleLazyObject(lambda: list(story.corrections.all())),
+            "preview": not live,
+            "fragment_stamp": _fragment_stamp(request, story) if live else "",
         },
     )
+
+
+def _shared_live_story(request: HttpRequest, edition: str, pk: int) -> Article | None:
+    """A live story from this process's fragment cache, valid until its pages are purged.
+
+    Every change to what a story page shows purges ``a:<pk>``, which moves its generation
+    on; the cached row is then never read again. Readers only: staff get the checked read.
+    """
+    if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
+        return None
+    generation = pagecache_stamp([f"a:{pk}"])
+    if not generation:
+        return None
+    key = f"story:{pk}:{generation}"
+    story = caches["fragments"].get(key)
+    if story is None:
+        story = (
+            Article.objects.select_related("section")
+            .filter(lang=edition, pk=pk)
+            .published()
+            .first()
+        )
+        if story is None:
+            return None
+        caches["fragments"].set(key, story, 300)
+    # Publication and embargo times are checked on every read, cached or not.
+    return story if story.lang == edition and story.is_live else None
+
+
+def _related(story: Article) -> list[Article]:
+    """Up to five live stories from the same section or sharing a tag, newest first."""
+    return list(
+        Article.objects.published()
+        .in_edition(story.lang)
+        .filter(Q(section_id=story.section_id) | Q(tags__in=story.tags.all()))
+        .exclude(pk=story.pk)
+        .distinct()
+        .for_list()[:5]
+    )
+
+
+def _fragment_stamp(request: HttpRequest, story: Article) -> str:
+    """The key under which this reader may share rendered parts of the page, or ""."""
+    if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
+        return ""
+    stamp = pagecache_stamp([f"a:{story.pk}", f"s:{story.section_id}"])
+    return f"{stamp}:{story.version}:{story.updated_at.timestamp()}" if stamp else ""
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

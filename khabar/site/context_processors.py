@@ -1,3 +1,5 @@
+import time
+
 from django.conf import settings
 from django.http import HttpRequest
 from django.utils.functional import SimpleLazyObject
@@ -10,6 +12,9 @@ def edition(request: HttpRequest) -> dict[str, object]:
 
     current = getattr(request, "edition", None) or default_edition()
     return {
+        # The masthead (edition links, section menu) is shared by all readers of an edition
+        # and rendered at most once a minute per process.
+        "chrome_stamp": f"m{int(time.time() // 60)}" if settings.KHABAR_FRAGMENT_CACHE else "",
         "edition": current,
         "editions": all_editions(),
         "agency_name": settings.KHABAR_AGENCY_NAME,

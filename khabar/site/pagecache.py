@@ -44,6 +44,7 @@ class Store(Protocol):
     def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None: ...
     def purge(self, tags: Iterable[str]) -> list[str]: ...
     def clear(self) -> None: ...
+    def generations(self, tags: list[str]) -> list[int]: ...
 
 
 class SqliteStore:
@@ -64,6 +65,8 @@ class SqliteStore:
                 "CREATE TABLE IF NOT EXISTS page"
                 " (key TEXT PRIMARY KEY, path TEXT, expires REAL, data BLOB);"
                 "CREATE TABLE IF NOT EXISTS page_tag (tag TEXT, key TEXT, PRIMARY KEY (tag, key))"
+                " WITHOUT ROWID;"
+                "CREATE TABLE IF NOT EXISTS generation (tag TEXT PRIMARY KEY, n INTEGER)"
                 " WITHOUT ROWID;"
             )
             self._local.db = db
@@ -111,6 +114,11 @@ class SqliteStore:
             keys = [row[0] for row in rows]
             db.executemany("DELETE FROM page WHERE key = ?", [(k,) for k in keys])
             db.executemany("DELETE FROM page_tag WHERE key = ?", [(k,) for k in keys])
+            db.executemany(
+                "INSERT INTO generation (tag, n) VALUES (?, 1)"
+                " ON CONFLICT (tag) DO UPDATE SET n = n + 1",
+                [(tag,) for tag in tags],
+            )
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -119,6 +127,13 @@ class SqliteStore:
 
     def clear(self) -> None:
         self._db().executescript("DELETE FROM page; DELETE FROM page_tag;")
+
+    def generations(self, tags: list[str]) -> list[int]:
+        marks = ",".join("?" * len(tags))
+        found = dict(
+            self._db().execute(f"SELECT tag, n FROM generation WHERE tag IN ({marks})", tags)
+        )
+        return [found.get(tag, 0) for tag in tags]
 
 
 class RedisStore:
@@ -152,6 +167,8 @@ class RedisStore:
         for tag in tags:
             members |= self.redis.smembers(f"khabar:tag:{tag}")
             self.redis.delete(f"khabar:tag:{tag}")
+        for tag in tags:
+            self.redis.incr(f"khabar:gen:{tag}")
         pairs = [m.decode().split("|", 1) for m in members]
         if pairs:
             self.redis.delete(*[f"khabar:page:{key}" for key, _path in pairs])
@@ -160,6 +177,13 @@ class RedisStore:
     def clear(self) -> None:
         for key in self.redis.scan_iter("khabar:page:*"):
             self.redis.delete(key)
+
+    def generations(self, tags: list[str]) -> list[int]:
+        try:
+            values = self.redis.mget([f"khabar:gen:{tag}" for tag in tags])
+        except Exception:  # no generation known: fragments are not reused
+            return [-1] * len(tags)
+        return [int(v) if v is not None else 0 for v in values]
 
 
 def _encode(page: Page) -> bytes:
@@ -214,12 +238,24 @@ def bypass(cookie_header: str) -> bool:
 def purge_keys(keys: Iterable[str]) -> None:
     """Purge every cached page tagged with one of these keys (also from the proxy, if any)."""
     keys = list(keys)
-    if not keys or not settings.KHABAR_PAGECACHE:
+    if not keys or not (settings.KHABAR_PAGECACHE or settings.KHABAR_FRAGMENT_CACHE):
         return
     paths = store().purge(keys)
     from khabar.site import proxy
 
     proxy.purge_paths(paths)
+
+
+def stamp(tags: list[str]) -> str:
+    """A string that changes whenever a page with one of these tags is purged.
+
+    Rendered fragments are cached under it, so a purge makes them stale everywhere at once
+    (the generations live in the shared store, the fragments in each process).
+    """
+    generations = store().generations(tags)
+    if -1 in generations:
+        return ""
+    return ".".join(map(str, generations))
 
 
 def article_keys(article: Any) -> list[str]:

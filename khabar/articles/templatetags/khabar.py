@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 from typing import Any
 
 from django import template
+from django.core.cache import caches
+from django.utils import translation
 
 from khabar.lib.dates import format_date
 from khabar.lib.digits import localize_digits
@@ -80,3 +83,44 @@ def end_marker(context: template.Context, article: Any) -> str:
     marker = END_MARKERS.get(article.lang, "END")
     codes = " ".join(f"** {code}" for code in article.signoff_codes)
     return f"{marker} {codes}".strip()
+
+
+class FragmentNode(template.Node):
+    def __init__(self, nodelist: template.NodeList, vary: list[Any], stamp_name: str):
+        self.nodelist = nodelist
+        self.vary = vary
+        self.stamp_name = stamp_name
+
+    def render(self, context: template.Context) -> str:
+        stamp = context.get(self.stamp_name)
+        if not stamp:
+            return self.nodelist.render(context)
+        parts = [
+            stamp,
+            translation.get_language() or "",
+            *(str(v.resolve(context)) for v in self.vary),
+        ]
+        key = "frag:" + hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
+        store = caches["fragments"]
+        html = store.get(key)
+        if html is None:
+            html = self.nodelist.render(context)
+            store.set(key, html)
+        return str(html)
+
+
+@register.tag("fragment")
+def fragment(parser: template.base.Parser, token: template.base.Token) -> FragmentNode:
+    """``{% fragment "name" key… [stamp=name] %}…{% endfragment %}``: rendered once per stamp.
+
+    The view puts ``fragment_stamp`` (or the variable named by ``stamp=``) in the context: a
+    value that changes whenever a page showing this content is purged. Without it the block
+    renders every time.
+    """
+    bits = token.split_contents()[1:]
+    stamp_name = "fragment_stamp"
+    if bits and bits[-1].startswith("stamp="):
+        stamp_name = bits.pop()[len("stamp=") :]
+    nodelist = parser.parse(("endfragment",))
+    parser.delete_first_token()
+    return FragmentNode(nodelist, [parser.compile_filter(bit) for bit in bits], stamp_name)
