@@ -11,7 +11,7 @@ import pytest
 
 from khabar.comments import actions, conf
 from khabar.comments.models import Comment, Status
-from khabar.test import make_article, make_section, make_user
+from khabar.test import make_article, make_section
 
 pytestmark = [
     pytest.mark.browser,
@@ -26,6 +26,23 @@ def _quick_forms(monkeypatch):
     monkeypatch.setattr(conf, "RATELIMIT", False)
 
 
+def make_moderator():
+    # Permissions directly, not the migration-made group: a flush between transactional
+    # tests removes data that migrations created.
+    from django.contrib.auth.models import Permission, User
+
+    user = User.objects.create_user(
+        "moderator", password="moderator-Pass-1234!", email="m@example.org", is_staff=True
+    )
+    user.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="comments",
+            codename__in=["view_comment", "change_comment", "moderate_comment"],
+        )
+    )
+    return user
+
+
 def approve_in_the_desk(page, live_server, output_dir, name):
     page.goto(f"{live_server.url}/desk/comments/comment/?queue=pending")
     page.locator("input#action-toggle").check()
@@ -37,7 +54,7 @@ def approve_in_the_desk(page, live_server, output_dir, name):
 
 def test_it_runs_the_reader_flow_on_a_story_page(live_server, chromium, page, output_dir):
     story = make_article(section=make_section(), headline="مباحثات في موسكو")
-    make_user("moderator", "moderator")
+    make_moderator()
     url = f"{live_server.url}{story.get_absolute_url()}"
 
     # A reader posts; pre-moderation holds the comment.
@@ -130,7 +147,7 @@ def test_it_runs_the_widget_on_another_origin(
 ):
     folder, origin = other_origin
     monkeypatch.setattr(conf, "SITES", {"blog": origin})
-    moderator = make_user("moderator", "moderator")
+    moderator = make_moderator()
     (folder / "post.html").write_text(
         '<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
         "<title>مدونة</title></head><body><h1>تدوينة عن الأخبار</h1>"
