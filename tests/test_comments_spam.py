@@ -70,7 +70,7 @@ def test_it_checks_the_form_stamp():
     assert spam.stamp_problem(stamp, "article:1", now=1000.0 + 1) == "too-fast"
     assert spam.stamp_problem(stamp, "article:2", now=1000.0 + 10) == "invalid"
     assert spam.stamp_problem(stamp + "x", "article:1", now=1000.0 + 10) == "invalid"
-    assert spam.stamp_problem(stamp, "article:1", now=1000.0 + 30 * 86400) == "expired"
+    assert spam.stamp_problem(stamp, "article:1", now=1000.0 + 100 * 86400) == "expired"
 
 
 def test_it_has_no_spam_checker_by_default():

@@ -58,7 +58,8 @@ def stamp_problem(stamp: str, thread_key: str, *, now: float | None = None) -> s
     elapsed = (time.time() if now is None else now) - int(data.get("t", 0))
     if elapsed < conf.MIN_SUBMIT_SECONDS:
         return "too-fast"
-    if elapsed > 14 * 24 * 3600:
+    # Story pages (and their forms) may be served from a cache for a long time.
+    if elapsed > 90 * 24 * 3600:
         return "expired"
     return ""
 
