@@ -87,7 +87,7 @@ def fill(table: dict[str, dict[str, str | list[str]]]) -> int:
                 elif "fuzzy" in entry.flags:
                     entry.flags.remove("fuzzy")
                     entry.previous_msgid = entry.previous_msgid_plural = None
-                    _set(entry, "" if entry.msgid_plural is None else [""] * NPLURALS[lang], lang)
+                    _set(entry, [""] * NPLURALS[lang] if entry.msgid_plural else "", lang)
         known = {**_known(lang, files), **table.get(lang, {})}
         for path, po in zip(paths, files, strict=True):
             po.metadata = {
