@@ -22,16 +22,17 @@ def fragments(settings, tmp_path):
 
 
 def test_it_reuses_the_rendered_story_until_it_changes(
-    client, people, django_assert_max_num_queries
+    client, people, django_assert_max_num_queries, django_capture_on_commit_callbacks
 ):
     story = make_article(headline="العنوان الأول")
     assert "العنوان الأول" in client.get(story.get_absolute_url()).content.decode()
     # The second read needs no query for the story, its tags, related stories or comments.
     with django_assert_max_num_queries(1):
         assert client.get(story.get_absolute_url()).status_code == 200
-    actions.correct_article(
-        story, acting_user=people["editor"], note="تصحيح", headline="عنوان مصحح"
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.correct_article(
+            story, acting_user=people["editor"], note="تصحيح", headline="عنوان مصحح"
+        )
     page = client.get(story.get_absolute_url()).content.decode()
     assert '<h1 class="headline">عنوان مصحح</h1>' in page
     assert "<title>عنوان مصحح" in page
