@@ -13,3 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = load_demo()
         self.stdout.write(f"demo content: {created} new stories")
+        from khabar.photos.demo import load_demo_photos
+
+        photos = load_demo_photos()
+        self.stdout.write(f"demo photos: {photos}")
