@@ -522,3 +522,22 @@ def test_it_finds_words_only_where_the_text_has_them(parts: list[str]) -> None:
     for _, token in matcher.find(text):
         assert text[token.start : token.end] == token.original
         assert "كلب" in normalize(token.original)
+
+
+@pytest.mark.parametrize(
+    ("with_tanwin", "plain"),
+    [
+        ("اجتماعاً", "اجتماع"),
+        ("طارئاً", "طارئ"),
+        ("دولاراً", "دولار"),
+        ("كتاباً", "كتاب"),
+        ("اجتماعًا", "اجتماع"),  # tanwin written before the alef
+    ],
+)
+def test_it_drops_the_alef_that_only_carries_the_accusative_tanwin(with_tanwin, plain):
+    assert analyze_terms(with_tanwin) == analyze_terms(plain)
+
+
+def test_it_keeps_a_final_alef_that_belongs_to_the_word():
+    assert analyze_terms("أمريكا") == analyze_terms("امريكا")
+    assert analyze_terms("أمريكا") != analyze_terms("أمريك")

@@ -231,11 +231,19 @@ def stem(term: str, *, lang: str = "ar") -> str:
     return term
 
 
+_TANWIN_ALEF = re.compile("(?:\u064b\u0640*\u0627|\u0627\u064b)$")
+
+
 @functools.lru_cache(maxsize=1 << 16)
 def _index_term(original: str, lang: str) -> str:
     # News text repeats words heavily (Zipf), so caching by the original spelling makes
     # analysis several times faster than normalising and stemming every occurrence.
-    return stem(normalize(original), lang=lang)
+    term = normalize(original)
+    if _TANWIN_ALEF.search(original) and term.endswith("ا") and len(term) > 3:
+        # The accusative tanwin's seat (اجتماعاً, دولاراً) is not part of the word; the
+        # diacritic tells it apart from a word that really ends in alef (أمريكا).
+        term = term[:-1]
+    return stem(term, lang=lang)
 
 
 def analyze(text: str, *, lang: str = "ar") -> list[Token]:
