@@ -174,3 +174,77 @@ def test_it_links_the_published_translation_for_readers(original, people, client
     links = tree.xpath('//p[@class="translations"]/a')
     assert [(a.get("hreflang"), a.text_content()) for a in links] == [("en", "English")]
     assert "اقرأ بـ:" in tree.xpath('//p[@class="translations"]')[0].text_content()
+
+
+# Syndication: the source item and the alternates ------------------------------------------
+
+
+@pytest.fixture
+def linked(original, people):
+    english = actions.start_translation(original, lang="en", acting_user=people["editor"])
+    actions.update_article(
+        english, acting_user=people["editor"], headline="Iran, Russia hold talks", body="Talks."
+    )
+    return original, actions.publish_article(english, acting_user=people["editor"])
+
+
+@pytest.mark.parametrize("version", ["3.1", "2.2", "1.6"])
+def test_it_names_the_source_item_in_ninjs(linked, client, version):
+    from khabar.syndication.ninjs import schema_errors
+    from khabar.syndication.story import story_uri
+
+    original, english = linked
+    doc = client.get(f"/api/v1/ninjs/{english.pk}?ninjs={version}").json()
+    assert schema_errors(doc, version) == []
+    if version == "1.6":
+        source = doc["associations"]["translatedfrom"]
+        assert source["headline"] == original.headline
+    else:
+        [source] = [a for a in doc["associations"] if a["name"] == "translatedFrom"]
+        assert source["headlines"][0]["value"] == original.headline
+        assert source.get("rel") == ("irel:translatedFrom" if version == "3.1" else None)
+    assert (source["uri"], source["language"]) == (story_uri(original), "ar")
+    # The original names no source, and the list says the same as the single item.
+    first = client.get(f"/api/v1/ninjs/{original.pk}?ninjs={version}").json()
+    assert "translatedfrom" not in str(first.get("associations", "")).lower()
+    items = client.get(f"/api/v1/ninjs?ninjs={version}").json()["items"]
+    assert [i for i in items if i["uri"] == doc["uri"]] == [doc]
+
+
+def test_it_names_the_source_item_in_newsml(linked, client):
+    from lxml import etree
+
+    from khabar.syndication.newsml import NAR, guid, schema_errors
+
+    original, english = linked
+    root = etree.fromstring(client.get(f"/api/v1/newsml/{english.pk}").content)
+    assert schema_errors(root) == []
+    [link] = root.findall(f"{{{NAR}}}itemMeta/{{{NAR}}}link[@rel='irel:translatedFrom']")
+    assert link.get("residref") == guid(original)
+    assert link.get("href").endswith(original.get_absolute_url())
+    plain = etree.fromstring(client.get(f"/api/v1/newsml/{original.pk}").content)
+    assert plain.findall(f".//{{{NAR}}}link[@rel='irel:translatedFrom']") == []
+
+
+def test_it_lists_the_other_languages_in_feeds(linked, client):
+    from lxml import etree
+
+    _original, english = linked
+    atom_ns = "http://www.w3.org/2005/Atom"
+    rss = etree.fromstring(client.get("/ar/feed/rss.xml").content)
+    [item] = rss.findall("channel/item")
+    links = item.findall(f"{{{atom_ns}}}link[@rel='alternate']")
+    assert [(a.get("hreflang"), a.get("href")) for a in links] == [
+        ("en", "http://127.0.0.1:8000" + english.get_absolute_url())
+    ]
+    atom = etree.fromstring(client.get("/en/feed/atom.xml").content)
+    [entry] = atom.findall(f"{{{atom_ns}}}entry")
+    alternates = entry.findall(f"{{{atom_ns}}}link[@hreflang]")
+    assert [(a.get("hreflang"), a.get("rel")) for a in alternates] == [("ar", "alternate")]
+
+
+def test_it_lists_the_other_languages_in_sitemaps(linked, client):
+    _original, english = linked
+    body = client.get("/sitemap-ar-world.xml").content.decode()
+    assert 'hreflang="en"' in body and english.get_absolute_url() in body
+    assert 'hreflang="ar"' in body

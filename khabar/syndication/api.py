@@ -26,7 +26,7 @@ from khabar.syndication.ingest import IngestError, check_size, ingest_bytes
 from khabar.syndication.models import Partner
 from khabar.syndication.newsml import media_type, to_newsml
 from khabar.syndication.ninjs import VERSIONS, to_ninjs
-from khabar.syndication.story import parse_time
+from khabar.syndication.story import attach_versions, parse_time
 
 router = Router(tags=["syndication"])
 
@@ -70,6 +70,7 @@ def _story(request: HttpRequest, pk: int) -> Article:
     )
     if story is None:
         raise HttpError(404, "no such story")
+    attach_versions([story], visible_stories(request))
     return story
 
 
@@ -127,6 +128,7 @@ def ninjs_list(
     )
     more = len(page) > limit
     page = page[:limit]
+    attach_versions(page, visible_stories(request))
     next_url = None
     if more:
         query = {"edition": edition, "section": section, "since": since, "limit": limit}

@@ -22,7 +22,7 @@ from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import Edition, get_edition
 from khabar.site.pagecache import tag_request
 from khabar.syndication import conf
-from khabar.syndication.story import body_html, story_uri
+from khabar.syndication.story import attach_versions, body_html, story_uri
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
@@ -34,12 +34,21 @@ class FullTextRss(Rss201rev2Feed):
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
         handler.addQuickElement("content:encoded", item["content_html"])
+        # RSS has no language alternates; Atom's link (declared by Django as atom:) does.
+        for lang, url in item["alternates"]:
+            handler.addQuickElement(
+                "atom:link", None, {"rel": "alternate", "hreflang": lang, "href": url}
+            )
 
 
 class FullTextAtom(Atom1Feed):
     def add_item_elements(self, handler: Any, item: dict[str, Any]) -> None:
         super().add_item_elements(handler, item)
         handler.addQuickElement("content", item["content_html"], {"type": "html"})
+        for lang, url in item["alternates"]:
+            handler.addQuickElement(
+                "link", None, {"rel": "alternate", "hreflang": lang, "href": url}
+            )
 
 
 class StoryFeed(Feed):
@@ -63,12 +72,14 @@ class StoryFeed(Feed):
         return Article.objects.published().in_edition(self.edition_of(obj).code)
 
     def items(self, obj: Any) -> list[Article]:
-        return list(
+        items = list(
             self.stories(obj)
             .select_related("section")
             .prefetch_related("tags")
             .order_by("-published_at", "-pk")[: conf.FEED_SIZE]
         )
+        attach_versions(items, Article.objects.published())
+        return items
 
     def title(self, obj: Any) -> str:
         return self.edition_of(obj).site_name
@@ -123,7 +134,11 @@ class StoryFeed(Feed):
         return [item.section.name, *(t.name for t in item.tags.all())]
 
     def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
-        return {"content_html": body_html(item)}
+        alternates = [
+            (other.lang, settings.SITE_URL + other.get_absolute_url())
+            for other in item.other_versions  # type: ignore[attr-defined]
+        ]
+        return {"content_html": body_html(item), "alternates": alternates}
 
 
 class SectionFeed(StoryFeed):

@@ -30,6 +30,7 @@ from khabar.syndication.story import (
     story_lang,
     tag_uri,
     text_paragraphs,
+    translation_source,
     urgency_level,
 )
 
@@ -138,6 +139,17 @@ def to_newsml(article: Article) -> bytes:
     if corrections:
         _e(meta, "signal", qcode="sig:correction")
     _e(meta, "link", rel="irel:seeAlso", href=page_url(article), contenttype="text/html")
+    source = translation_source(article)
+    if source is not None:
+        _e(
+            meta,
+            "link",
+            rel="irel:translatedFrom",
+            residref=guid(source),
+            version=str(source.version),
+            href=page_url(source),
+            contenttype="text/html",
+        )
 
     content = _e(root, "contentMeta")
     _e(content, "urgency", str(article.urgency))

@@ -36,8 +36,12 @@ from khabar.syndication.story import (
     story_uri,
     tag_uri,
     text_paragraphs,
+    translation_source,
     urgency_level,
 )
+
+# IPTC item relation of a translation to the story it was translated from.
+TRANSLATED_FROM = "irel:translatedFrom"
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "iptc" / "ninjs"
 VERSIONS = ("3.1", "2.2", "1.6")
@@ -174,6 +178,18 @@ def to_ninjs(article: Article, version: str = "3.1") -> dict[str, Any]:
         doc["embargoedUntil" if camel else "embargoed"] = p["embargo"]
     if p["ednote"]:
         doc[k("edNote")] = p["ednote"]
+    source = translation_source(article)
+    if source is not None:
+        association = {
+            "name": "translatedFrom",
+            "uri": story_uri(source),
+            "type": "text",
+            "language": source.lang,
+            "headlines": [{"role": "main", "value": source.headline}],
+        }
+        if camel:
+            association["rel"] = TRANSLATED_FROM  # 2.x has no "rel"; the name says it
+        doc["associations"] = [association]
     return doc
 
 
@@ -215,6 +231,16 @@ def _ninjs_1(article: Article, p: dict[str, Any]) -> dict[str, Any]:
         doc["embargoed"] = p["embargo"]
     if p["ednote"]:
         doc["ednote"] = p["ednote"]
+    source = translation_source(article)
+    if source is not None:
+        doc["associations"] = {
+            "translatedfrom": {
+                "uri": story_uri(source),
+                "type": "text",
+                "language": source.lang,
+                "headline": source.headline,
+            }
+        }
     return doc
 
 

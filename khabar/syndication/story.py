@@ -4,6 +4,8 @@ format-neutral ``IncomingStory`` that ninjs, NewsML-G2, feeds and wire text are 
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -13,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape, linebreaks
 
-from khabar.articles.models import Article, Section, Tag
+from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import get_edition
 from khabar.wire import Dateline, WireError, parse_wire, render_dateline
 from khabar.wire.parse import END_MARKERS
@@ -71,6 +73,40 @@ def story_uri(article: Article) -> str:
 def page_url(article: Article) -> str:
     """The story's canonical page."""
     return settings.SITE_URL + article.get_absolute_url()
+
+
+def attach_versions(articles: Iterable[Article], versions: ArticleQuerySet) -> None:
+    """Set ``other_versions`` on each story: its translations among ``versions``, oldest first.
+
+    One query for the whole list, so a feed or an API page costs the same at any length.
+    """
+    articles = list(articles)
+    members: dict[object, list[Article]] = defaultdict(list)
+    groups = {a.translation_group for a in articles}
+    if groups:
+        for other in (
+            versions.filter(translation_group__in=groups)
+            .only("pk", "lang", "slug", "headline", "version", "translation_group")
+            .order_by("pk")
+        ):
+            members[other.translation_group].append(other)
+    for article in articles:
+        article.other_versions = [  # type: ignore[attr-defined]
+            o for o in members[article.translation_group] if o.pk != article.pk
+        ]
+
+
+def other_versions(article: Article) -> list[Article]:
+    """The story's live translations in the other editions (partners' view: embargo included)."""
+    if not hasattr(article, "other_versions"):
+        attach_versions([article], Article.objects.for_partners())
+    return list(article.other_versions)
+
+
+def translation_source(article: Article) -> Article | None:
+    """The version this story was translated from: the oldest of its group, if not itself."""
+    older = [o for o in other_versions(article) if o.pk < article.pk]
+    return older[0] if older else None
 
 
 def section_uri(section: Section) -> str:
