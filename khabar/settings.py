@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "khabar.search",
     "khabar.syndication",
     "khabar.photos",
+    # Before the admin: the desk's login page with the optional one-time code.
+    "khabar.security",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -43,10 +45,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
     "reversion",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
 ]
 
 MIDDLEWARE = [
     "khabar.site.pagecache.PageCacheMiddleware",
+    # A database that is down or restarting answers 503 with a message, not a traceback.
+    "khabar.security.middleware.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -54,9 +61,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "khabar.site.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a locked-out login into its answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "khabar.urls"
@@ -109,9 +119,11 @@ REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Redis down is a cache miss for pages; rate limits fail closed (comments/ratelimit).
+            "BACKEND": "khabar.security.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "khabar",
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 else:
@@ -135,6 +147,25 @@ KHABAR_PAGECACHE_PATH = env_str("KHABAR_PAGECACHE_PATH", str(VAR_DIR / "pagecach
 KHABAR_PROXY_PURGE_URLS = env_list("KHABAR_PROXY_PURGE_URLS", [])
 # Rendered parts of story pages, kept in each process under the page's purge generation.
 KHABAR_FRAGMENT_CACHE = env_bool("KHABAR_FRAGMENT_CACHE", KHABAR_ENV != "test")
+
+# django-axes sees every login first and refuses one that is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: this many failures for one user name from one address lock it out
+# for KHABAR_LOGIN_LOCKOUT_MINUTES.
+AXES_ENABLED = env_bool("KHABAR_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("KHABAR_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = env_int("KHABAR_LOGIN_LOCKOUT_MINUTES", 30) / 60
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked_out.html"
+# The same client address as the comment rate limits: REMOTE_ADDR unless a trusted proxy.
+AXES_CLIENT_IP_CALLABLE = "khabar.security.auth.client_ip"
+# No log of every successful login with its address; failures are kept only until purged.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -217,7 +248,12 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = PRODUCTION
+SESSION_COOKIE_SAMESITE = "Lax"
+# Desk sessions end after this many hours (and on a password change, as Django does).
+SESSION_COOKIE_AGE = env_int("KHABAR_SESSION_HOURS", 12) * 3600
 CSRF_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SECURE = PRODUCTION
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -232,6 +268,8 @@ EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.Emai
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "newsroom@localhost")
 
 LOGIN_URL = "admin:login"
+# Two-factor codes: the name authenticator apps show next to the code.
+OTP_TOTP_ISSUER = env_str("KHABAR_OTP_ISSUER", "khabar")
 
 LOGGING = {
     "version": 1,

@@ -10,10 +10,11 @@ from khabar.site.converters import EditionConverter
 register_converter(EditionConverter, "edition")
 
 handler404 = "khabar.articles.views.not_found"
-handler500 = "khabar.articles.views.server_error"
+handler500 = "khabar.security.views.server_error"  # 503 when the database is down
 
 urlpatterns = [
     path("", article_views.root, name="root"),
+    path("desk/two-factor/", include("khabar.security.urls")),
     path("desk/", admin.site.urls),
     path("api/v1/", api.urls),
     path("", include("khabar.syndication.urls")),

@@ -27,7 +27,7 @@ from khabar.comments.threads import article_of, key_is_valid, policy_of, resolve
 from khabar.comments.views import guard, submission_of
 
 router = Router(tags=["comments"])
-ERRORS = frozenset({400, 403, 404, 409, 429})
+ERRORS = frozenset({400, 403, 404, 409, 429, 503})
 _ALLOW_HEADERS = "Content-Type, X-CSRFToken, X-Khabar-Reader, X-Khabar-Tokens"
 
 

@@ -31,6 +31,10 @@ MESSAGES = {
     "bad-request": (400, _("The request is not valid.")),
     "forbidden-origin": (403, _("This site may not embed the comments.")),
     "already": (409, _("You already did that.")),
+    "unavailable": (
+        503,
+        _("Comments cannot be sent right now; please try again in a few minutes."),
+    ),
 }
 
 

@@ -11,6 +11,7 @@ from django.core.cache import cache
 from django.http import HttpRequest
 
 from khabar.comments import conf
+from khabar.comments.errors import CommentError
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -41,17 +42,21 @@ def hit(scope: str, key: str, rate: tuple[int, int], *, now: float | None = None
     """Count one event for ``key``; False when it goes over ``rate`` (count, seconds).
 
     A fixed window per ``seconds``; ``cache.incr`` is atomic in Redis and in LocMem.
+    Raises CommentError("unavailable") when the cache cannot count: posting fails closed.
     """
     if not conf.RATELIMIT:
         return True
     limit, seconds = rate
     window = int((time.time() if now is None else now) // seconds)
     cache_key = f"khabar:rl:{scope}:{key}:{window}"
-    if cache.add(cache_key, 1, timeout=seconds + 1):
-        return 1 <= limit
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # expired between add and incr
-        cache.set(cache_key, 1, timeout=seconds + 1)
-        count = 1
+        if cache.add(cache_key, 1, timeout=seconds + 1):
+            return 1 <= limit
+        try:
+            count = cache.incr(cache_key)
+        except ValueError:  # expired between add and incr
+            cache.set(cache_key, 1, timeout=seconds + 1)
+            count = 1
+    except Exception as error:  # Redis stopped or unreachable: no count, no post
+        raise CommentError("unavailable") from error
     return count <= limit

@@ -205,7 +205,11 @@ def like(request: HttpRequest, pk: int) -> HttpResponse:
     viewer = access.viewer_for(request)
     response = _back(comment.thread, notice="liked", anchor=f"comment-{pk}")
     voter = access.voter_for(viewer, response)
-    if not ratelimit.hit("like", ratelimit.client_ip(request) or "unknown", (60, 60)):
+    try:
+        allowed = ratelimit.hit("like", ratelimit.client_ip(request) or "unknown", (60, 60))
+    except CommentError:
+        allowed = False
+    if not allowed:
         return _back(comment.thread, anchor=f"comment-{pk}")
     try:
         actions.like_comment(comment, voter=voter)

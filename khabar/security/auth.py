@@ -1,0 +1,61 @@
+"""The desk's login: throttled by django-axes, with a one-time code for staff who chose one."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from khabar.comments.ratelimit import client_ip as _client_ip
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The address django-axes counts failures under: the same as the comment rate limits."""
+    return _client_ip(request) or "0.0.0.0"
+
+
+def confirmed_devices(user: Any) -> list[TOTPDevice]:
+    """The user's confirmed authenticator apps (two-factor is on when there is one)."""
+    if user is None or not getattr(user, "pk", None):
+        return []
+    return list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+
+
+class DeskLoginForm(AdminAuthenticationForm):
+    """User name and password; and the six-digit code when the user turned two-factor on."""
+
+    otp_token = forms.CharField(
+        label=_("Code from your authenticator app"),
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(
+            attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"}
+        ),
+        help_text=_("Only if you turned on two-factor sign-in."),
+    )
+
+    error_messages = {
+        **AdminAuthenticationForm.error_messages,
+        "otp_required": _("Enter the code from your authenticator app."),
+        "otp_invalid": _("The code is not right or has expired; try the current one."),
+    }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        user = self.get_user()
+        devices = confirmed_devices(user)
+        if not devices:
+            return cleaned
+        token = "".join((cleaned.get("otp_token") or "").split())
+        if not token:
+            raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
+        for device in devices:
+            if device.verify_is_allowed()[0] and device.verify_token(token):
+                # django_otp's user_logged_in handler marks the session as verified.
+                user.otp_device = device
+                return cleaned
+        raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")

@@ -1,0 +1,81 @@
+"""The error handler for 500s, and the desk's two-factor page."""
+
+from __future__ import annotations
+
+import base64
+import sys
+
+import segno
+from django.conf import settings
+from django.contrib import admin, messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from khabar.security.auth import confirmed_devices
+from khabar.security.middleware import answer_unavailable, is_unavailable
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a database that went away is a 503 with a message, the rest the 500 page."""
+    error = sys.exc_info()[1]
+    if error is not None and is_unavailable(error):
+        return answer_unavailable(request, error)
+    from khabar.articles.views import server_error as page
+
+    return page(request)
+
+
+def _qr(device: TOTPDevice) -> str:
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#111")
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+
+
+def _secret(device: TOTPDevice) -> str:
+    raw = base64.b32encode(device.bin_key).decode().rstrip("=")
+    return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def two_factor(request: HttpRequest) -> HttpResponse:
+    """Turn two-factor sign-in on (scan, then confirm a code) or off (with a current code)."""
+    user = request.user
+    here = reverse("two-factor")
+    confirmed = confirmed_devices(user)
+    pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
+    error = ""
+    if request.method == "POST":
+        step = request.POST.get("step", "")
+        token = "".join(request.POST.get("token", "").split())
+        if step == "start" and not confirmed:
+            TOTPDevice.objects.filter(user=user, confirmed=False).delete()
+            TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
+            return HttpResponseRedirect(here)
+        if step == "confirm" and pending is not None:
+            if pending.verify_token(token):
+                TOTPDevice.objects.filter(pk=pending.pk).update(confirmed=True)
+                messages.success(request, _("Two-factor sign-in is on."))
+                return HttpResponseRedirect(here)
+            error = _("The code is not right or has expired; try the current one.")
+        elif step == "disable" and confirmed:
+            if any(device.verify_token(token) for device in confirmed):
+                TOTPDevice.objects.filter(user=user).delete()
+                messages.success(request, _("Two-factor sign-in is off."))
+                return HttpResponseRedirect(here)
+            error = _("The code is not right or has expired; try the current one.")
+    context = {
+        **admin.site.each_context(request),
+        "title": _("Two-factor sign-in"),
+        "enabled": bool(confirmed),
+        "pending": pending if not confirmed else None,
+        "qr": _qr(pending) if pending is not None and not confirmed else "",
+        "secret": _secret(pending) if pending is not None and not confirmed else "",
+        "issuer": settings.OTP_TOTP_ISSUER,
+        "error": error,
+    }
+    return render(request, "security/two_factor.html", context, status=400 if error else 200)
