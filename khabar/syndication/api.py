@@ -26,6 +26,7 @@ from khabar.syndication.ingest import IngestError, check_size, ingest_bytes
 from khabar.syndication.models import Partner
 from khabar.syndication.newsml import media_type, to_newsml
 from khabar.syndication.ninjs import VERSIONS, to_ninjs
+from khabar.syndication.photos import prime_photos
 from khabar.syndication.story import attach_versions, parse_time
 
 router = Router(tags=["syndication"])
@@ -129,6 +130,7 @@ def ninjs_list(
     more = len(page) > limit
     page = page[:limit]
     attach_versions(page, visible_stories(request))
+    prime_photos(page)
     next_url = None
     if more:
         query = {"edition": edition, "section": section, "since": since, "limit": limit}

@@ -14,7 +14,7 @@ from django.contrib.syndication.views import Feed
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
-from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -22,6 +22,7 @@ from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import Edition, get_edition
 from khabar.site.pagecache import tag_request
 from khabar.syndication import conf
+from khabar.syndication.photos import largest_rendition, prime_photos, story_pictures
 from khabar.syndication.story import attach_versions, body_html, story_uri
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -79,6 +80,7 @@ class StoryFeed(Feed):
             .order_by("-published_at", "-pk")[: conf.FEED_SIZE]
         )
         attach_versions(items, Article.objects.published())
+        prime_photos(items)
         return items
 
     def title(self, obj: Any) -> str:
@@ -132,6 +134,14 @@ class StoryFeed(Feed):
 
     def item_categories(self, item: Article) -> list[str]:
         return [item.section.name, *(t.name for t in item.tags.all())]
+
+    def item_enclosures(self, item: Article) -> list[Enclosure]:
+        """The lead photo's largest JPEG: RSS allows one enclosure, so only the lead."""
+        pictures = story_pictures(item)
+        if not pictures:
+            return []
+        largest = largest_rendition(pictures[0])
+        return [Enclosure(largest["href"], str(largest["size"]), largest["mime_type"])]
 
     def item_extra_kwargs(self, item: Article) -> dict[str, Any]:
         alternates = [

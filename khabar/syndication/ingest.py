@@ -4,6 +4,14 @@ it into ``IncomingStory`` objects and store them through ``actions.ingest_articl
 A document is all or nothing: every story in it is stored in one transaction, and any problem
 (too big, not well formed, a DTD, failing its schema, a missing field) raises ``IngestError``
 with a reason a person can act on, before or instead of writing anything.
+
+Pictures: a ninjs association or a NewsML-G2 picture link names its files; when one of them
+is supplied alongside the document (``files``: a drop folder, the files named with it, an
+upload), it becomes the story's lead (or gallery) photo through ``photos.actions.ingest_photo``.
+A picture whose file was not supplied is skipped and logged: the story stands without it.
+A supplied file that is not a usable image refuses the whole document, with the reason, and
+nothing is written (every picture is checked before the first story is stored): an agency
+that sent a photo with a story meant it to be shown with it.
 """
 
 from __future__ import annotations
@@ -11,9 +19,10 @@ from __future__ import annotations
 import calendar
 import datetime
 import json
+import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 
 import feedparser
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -25,8 +34,16 @@ from khabar.articles import actions
 from khabar.articles.models import Article, Section
 from khabar.articles.wire_import import source_id_for
 from khabar.syndication import conf
-from khabar.syndication.newsml import NAR, NewsMLError, parse_newsml, safe_parser
+from khabar.syndication.newsml import (
+    NAR,
+    PICTURE_CLASSES,
+    NewsMLError,
+    item_class,
+    parse_newsml,
+    safe_parser,
+)
 from khabar.syndication.ninjs import NinjsError, parse_ninjs
+from khabar.syndication.photos import Attachments, IncomingPhoto, PhotoReport
 from khabar.syndication.story import (
     IncomingStory,
     html_paragraphs,
@@ -42,6 +59,9 @@ _HTML = re.compile(
 )
 
 
+log = logging.getLogger(__name__)
+
+
 class IngestError(ValueError):
     """A document that cannot be ingested; ``str()`` is the reason."""
 
@@ -50,6 +70,8 @@ class IngestError(ValueError):
 class Result:
     article: Article
     outcome: str  # created | updated | unchanged | ignored
+    #: What became of each picture the story referenced.
+    photos: list[PhotoReport] = field(default_factory=list)
 
 
 def check_size(size: int) -> None:
@@ -125,7 +147,12 @@ def _newsml(root: etree._Element) -> list[IncomingStory]:
         items = list(root.iter(f"{{{NAR}}}newsItem"))
         if not items:
             raise IngestError("a newsMessage without any newsItem")
-        return [parse_newsml(item) for item in items]
+        # Picture items travel with the stories that link to them; they are not stories.
+        pictures = {i.get("guid", ""): i for i in items if item_class(i) in PICTURE_CLASSES}
+        texts = [i for i in items if item_class(i) not in PICTURE_CLASSES]
+        if not texts:
+            raise IngestError("a newsMessage without any text newsItem: pictures need a story")
+        return [parse_newsml(item, pictures) for item in texts]
     return [parse_newsml(root)]
 
 
@@ -206,9 +233,18 @@ def store(
     publish: bool = False,
     section: Section | None = None,
     acting_user: AbstractBaseUser | AnonymousUser | None = None,
+    files: Attachments | Mapping[str, bytes] | None = None,
 ) -> list[Result]:
-    """Store the stories of one document in one transaction: all of them, or none."""
+    """Store the stories of one document in one transaction: all of them, or none.
+
+    Pictures whose files are in ``files`` are checked first, then stored with their story
+    (see the module docstring); a picture refused refuses the document.
+    """
+    stories = list(stories)
+    attachments = files if isinstance(files, Attachments) else Attachments(files)
+    supplied = _check_pictures(stories, attachments)
     results = []
+    written: list[str] = []
     try:
         with transaction.atomic():
             for story in stories:
@@ -222,17 +258,94 @@ def store(
                     publish=publish,
                     acting_user=acting_user,
                 )
-                results.append(Result(article, outcome))
-    except ValidationError as error:
-        messages = (
-            "; ".join(f"{field}: {' '.join(errs)}" for field, errs in error.message_dict.items())
-            if hasattr(error, "error_dict")
-            else "; ".join(error.messages)
-        )
-        raise IngestError(f"invalid story: {messages}") from None
-    except actions.WorkflowError as error:
-        raise IngestError(str(error)) from None
+                reports = []
+                if outcome != "ignored":
+                    reports = _store_pictures(article, story, supplied, acting_user, written)
+                results.append(Result(article, outcome, reports))
+    except BaseException as error:
+        # The rows went with the transaction; files written for new photos go too.
+        from khabar.photos.renditions import delete_files
+
+        delete_files(written)
+        if isinstance(error, ValidationError):
+            raise IngestError(f"invalid story: {_messages(error)}") from None
+        if isinstance(error, actions.WorkflowError):
+            raise IngestError(str(error)) from None
+        raise
     return results
+
+
+def _messages(error: ValidationError) -> str:
+    if hasattr(error, "error_dict"):
+        return "; ".join(f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items())
+    return "; ".join(error.messages)
+
+
+def _check_pictures(
+    stories: list[IncomingStory], attachments: Attachments
+) -> dict[int, tuple[str, bytes]]:
+    """Each supplied picture file (by ``id()`` of its picture), checked; else IngestError."""
+    from khabar.photos.validation import inspect_upload
+
+    supplied: dict[int, tuple[str, bytes]] = {}
+    if not attachments:
+        return supplied
+    for story in stories:
+        for picture in story.photos:
+            found = attachments.find(picture.names)
+            if found is None:
+                continue
+            name, data = found
+            try:
+                inspect_upload(data, lang=story.lang).image.close()
+            except ValidationError as error:
+                raise IngestError(
+                    f"the picture {name} of {story.headline!r} is refused: "
+                    + " ".join(error.messages)
+                ) from None
+            supplied[id(picture)] = found
+    return supplied
+
+
+def _store_pictures(
+    article: Article,
+    story: IncomingStory,
+    supplied: dict[int, tuple[str, bytes]],
+    acting_user: AbstractBaseUser | AnonymousUser | None,
+    written: list[str],
+) -> list[PhotoReport]:
+    from khabar.photos.actions import ingest_photo
+
+    reports = []
+    gallery = 0
+    for picture in story.photos:
+        picture: IncomingPhoto  # type: ignore[no-redef]
+        found = supplied.get(id(picture))
+        if found is None:
+            log.info(
+                "story %s (%s): picture %s not supplied (looked for %s); stored without it",
+                article.pk,
+                story.source_id,
+                picture.source_id,
+                ", ".join(picture.names) or "no file name",
+            )
+            reports.append(PhotoReport(picture.source_id, "missing", "file not supplied"))
+            continue
+        if picture.role == "gallery":
+            gallery += 1
+        photo = ingest_photo(
+            article,
+            found[1],
+            source_id=picture.source_id[:300],
+            role=picture.role,
+            position=gallery if picture.role == "gallery" else 0,
+            acting_user=acting_user,
+            **picture.texts(),
+        )
+        if not getattr(photo, "reused", True):
+            written += [photo.original.name, *photo.renditions.values_list("file", flat=True)]
+        reports.append(PhotoReport(picture.source_id, "stored", found[0], photo.pk))
+    return reports
 
 
 def ingest_bytes(
@@ -242,10 +355,19 @@ def ingest_bytes(
     section: Section | None = None,
     lang: str | None = None,
     acting_user: AbstractBaseUser | AnonymousUser | None = None,
+    files: Attachments | Mapping[str, bytes] | None = None,
 ) -> list[Result]:
-    """Read and store one document (see ``read_stories`` and ``store``)."""
+    """Read and store one document, with the picture files supplied alongside it.
+
+    See ``read_stories`` and ``store``; ``files`` maps file names to bytes, or is an
+    ``Attachments`` reading them from disk when a document names them.
+    """
     return store(
-        read_stories(data, lang=lang), publish=publish, section=section, acting_user=acting_user
+        read_stories(data, lang=lang),
+        publish=publish,
+        section=section,
+        acting_user=acting_user,
+        files=files,
     )
 
 

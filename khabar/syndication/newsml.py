@@ -17,6 +17,13 @@ from lxml import etree
 from khabar.articles.models import Article
 from khabar.site.editions import get_edition
 from khabar.syndication import conf
+from khabar.syndication.photos import (
+    IncomingPhoto,
+    largest_rendition,
+    names_of,
+    photo_uri,
+    story_pictures,
+)
 from khabar.syndication.story import (
     IncomingStory,
     dateline_text,
@@ -139,6 +146,20 @@ def to_newsml(article: Article) -> bytes:
     if corrections:
         _e(meta, "signal", qcode="sig:correction")
     _e(meta, "link", rel="irel:seeAlso", href=page_url(article), contenttype="text/html")
+    for rank, picture in enumerate(story_pictures(article), start=1):
+        # The picture item (guid = residref) and its largest JPEG; rank 1 is the lead.
+        largest = largest_rendition(picture)
+        _e(
+            meta,
+            "link",
+            rel="irel:associatedWith",
+            rank=str(rank),
+            residref=photo_uri(picture["photo_id"]),
+            href=largest["href"],
+            contenttype=largest["mime_type"],
+            size=str(largest["size"]),
+            title=picture["caption"],
+        )
     source = translation_source(article)
     if source is not None:
         _e(
@@ -260,8 +281,14 @@ def _paragraph(p: etree._Element) -> str:
     return "\n".join(line for line in lines if line)
 
 
-def parse_newsml(root: etree._Element) -> IncomingStory:
-    """Read a NewsML-G2 ``newsItem`` element as an ``IncomingStory``."""
+def parse_newsml(
+    root: etree._Element, pictures: dict[str, etree._Element] | None = None
+) -> IncomingStory:
+    """Read a NewsML-G2 ``newsItem`` element as an ``IncomingStory``.
+
+    ``pictures`` are the picture items sent with it (in the same ``newsMessage``), by guid;
+    the story's ``link``s to pictures name them by ``residref``.
+    """
     if root.tag != f"{{{NAR}}}newsItem":
         raise NewsMLError("expected a NewsML-G2 newsItem")
     if conf.INGEST_VALIDATE_NEWSML:
@@ -340,6 +367,71 @@ def parse_newsml(root: etree._Element) -> IncomingStory:
         tag_names=tags,
         embargo_until=parse_time(_text(_find(meta, "n:embargoed"))),
         correction_note="\n".join(_text(n) for n in _all(meta, "n:edNote")),
+        photos=_linked_pictures(meta, pictures or {}),
+    )
+
+
+PICTURE_CLASSES = ("ninat:picture", "ninat:graphic")
+PICTURE_RELATIONS = ("irel:associatedWith", "irel:seeAlso", "irel:depicts")
+
+
+def item_class(item: etree._Element) -> str:
+    node = _find(item, "n:itemMeta/n:itemClass")
+    return node.get("qcode", "") if node is not None else ""
+
+
+def _linked_pictures(
+    meta: etree._Element, pictures: dict[str, etree._Element]
+) -> list[IncomingPhoto]:
+    """The pictures a story links to from its ``itemMeta``, in ``rank`` order, lead first."""
+    found = []
+    for position, link in enumerate(_all(meta, "n:link")):
+        residref, href = link.get("residref", ""), link.get("href", "")
+        item = pictures.get(residref)
+        is_image = link.get("contenttype", "").startswith("image/")
+        if item is None and not (is_image and link.get("rel") in PICTURE_RELATIONS):
+            continue
+        try:
+            rank = int(link.get("rank", ""))
+        except ValueError:
+            rank = 1_000_000 + position
+        photo = _picture_item(item) if item is not None else IncomingPhoto("", [])
+        photo.source_id = residref or href or photo.source_id
+        photo.names = names_of([*photo.names, href] if href else photo.names)
+        photo.caption = photo.caption or link.get("title", "")
+        found.append((rank, photo))
+    ordered = [photo for _rank, photo in sorted(found, key=lambda f: f[0])]
+    for index, photo in enumerate(ordered):
+        photo.role = "lead" if index == 0 else "gallery"
+    return ordered
+
+
+def _picture_item(item: etree._Element) -> IncomingPhoto:
+    """A picture ``newsItem``: its renditions (largest first), caption, credit and rights."""
+    content = _find(item, "n:contentMeta")
+    remote = _all(item, "n:contentSet/n:remoteContent")
+
+    def width(node: etree._Element) -> int:
+        try:
+            return int(node.get("width", "0"))
+        except ValueError:
+            return 0
+
+    remote.sort(key=lambda node: -width(node))
+    caption = ""
+    credit = ""
+    if content is not None:
+        described = _all(content, "n:description")
+        caption = next(
+            (_text(d) for d in described if d.get("role") == "drol:caption"), ""
+        ) or _text(_find(content, "n:headline"))
+        credit = _text(_find(content, "n:creditline")) or _name(_find(content, "n:creator"))
+    return IncomingPhoto(
+        source_id=item.get("guid", ""),
+        names=names_of(node.get("href", "") for node in remote),
+        caption=caption,
+        credit=credit,
+        copyright_holder=_name(_find(item, "n:rightsInfo/n:copyrightHolder")),
     )
 
 

@@ -22,6 +22,12 @@ from referencing import Registry, Resource
 
 from khabar.articles.models import Article
 from khabar.site.editions import get_edition
+from khabar.syndication.photos import (
+    IncomingPhoto,
+    names_of,
+    photo_uri,
+    story_pictures,
+)
 from khabar.syndication.story import (
     IncomingStory,
     body_html,
@@ -127,6 +133,7 @@ def _parts(article: Article) -> dict[str, Any]:
         + [(t.name, tag_uri(t), f"tag:{t.slug}") for t in tags],
         "agency": _agency(article),
         "html": body_html(article),
+        "pictures": story_pictures(article),
     }
 
 
@@ -190,6 +197,9 @@ def to_ninjs(article: Article, version: str = "3.1") -> dict[str, Any]:
         if camel:
             association["rel"] = TRANSLATED_FROM  # 2.x has no "rel"; the name says it
         doc["associations"] = [association]
+    pictures = [_picture(picture, index, camel) for index, picture in enumerate(p["pictures"])]
+    if pictures:
+        doc["associations"] = doc.get("associations", []) + pictures
     return doc
 
 
@@ -241,7 +251,88 @@ def _ninjs_1(article: Article, p: dict[str, Any]) -> dict[str, Any]:
                 "headline": source.headline,
             }
         }
+    if p["pictures"]:
+        doc.setdefault("associations", {}).update(
+            (_association_name(index), _picture_1(picture))
+            for index, picture in enumerate(p["pictures"])
+        )
     return doc
+
+
+# Pictures ---------------------------------------------------------------------------------
+
+
+def _association_name(index: int) -> str:
+    return "lead" if index == 0 else f"gallery_{index}"
+
+
+def _copyright(picture: dict[str, Any]) -> dict[str, str]:
+    holder = picture["copyright_holder"]
+    return {"holder": holder, "notice": f"© {holder}" if holder else ""}
+
+
+def _picture(picture: dict[str, Any], index: int, camel: bool) -> dict[str, Any]:
+    """A photo as a ninjs 3.x/2.x picture item inside ``associations``."""
+
+    def k(name: str) -> str:
+        return name if camel else name.lower()
+
+    item: dict[str, Any] = {"name": _association_name(index)}
+    if camel:
+        # 3.x names the relationship; 2.x has no field for it.
+        item["rel"] = "lead" if index == 0 else "gallery"
+    item |= {"uri": photo_uri(picture["photo_id"]), "type": "picture"}
+    descriptions = []
+    if picture["caption"]:
+        descriptions.append({"role": "caption", "value": picture["caption"]})
+    if picture["alt_text"] and picture["alt_text"] != picture["caption"]:
+        descriptions.append({"role": "alt", "value": picture["alt_text"]})
+    if descriptions:
+        item["descriptions"] = descriptions
+    if picture["credit"]:
+        item["by"] = picture["credit"]
+    rights = _copyright(picture)
+    if rights["holder"]:
+        item[k("copyrightHolder")] = rights["holder"]
+        item[k("copyrightNotice")] = rights["notice"]
+    item["renditions"] = [
+        {
+            "name": r["name"],
+            "href": r["href"],
+            k("contentType"): r["mime_type"],
+            "width": r["width"],
+            "height": r["height"],
+            k("sizeInBytes"): r["size"],
+        }
+        for r in picture["renditions"]
+    ]
+    return item
+
+
+def _picture_1(picture: dict[str, Any]) -> dict[str, Any]:
+    """A photo as a ninjs 1.6 picture object (renditions keyed by name)."""
+    item: dict[str, Any] = {"uri": photo_uri(picture["photo_id"]), "type": "picture"}
+    if picture["caption"]:
+        item["description_caption"] = picture["caption"]
+    if picture["alt_text"] and picture["alt_text"] != picture["caption"]:
+        item["description_alt"] = picture["alt_text"]
+    if picture["credit"]:
+        item["byline"] = picture["credit"]
+    rights = _copyright(picture)
+    if rights["holder"]:
+        item["copyrightholder"] = rights["holder"]
+        item["copyrightnotice"] = rights["notice"]
+    item["renditions"] = {
+        r["name"].replace("-", "_"): {
+            "href": r["href"],
+            "mimetype": r["mime_type"],
+            "width": r["width"],
+            "height": r["height"],
+            "sizeinbytes": r["size"],
+        }
+        for r in picture["renditions"]
+    }
+    return item
 
 
 # In ---------------------------------------------------------------------------------------
@@ -407,4 +498,66 @@ def parse_ninjs(doc: Any) -> IncomingStory:
         tag_names=tags,
         embargo_until=parse_time(doc.get("embargoedUntil") or doc.get("embargoed")),
         correction_note=str(_get(doc, "edNote") or "").strip(),
+        photos=_incoming_pictures(doc),
     )
+
+
+#: Association names and relationships that mark a story's main picture.
+LEAD_NAMES = {"lead", "featuremedia", "featureimage", "main", "mainpicture"}
+
+
+def _incoming_pictures(doc: dict[str, Any]) -> list[IncomingPhoto]:
+    """The pictures among a document's associations (1.x object or 2.x/3.x array)."""
+    found = doc.get("associations")
+    if isinstance(found, dict):
+        items = [(str(name), item) for name, item in found.items()]
+    elif isinstance(found, list):
+        items = [(str(item.get("name", "")), item) for item in found if isinstance(item, dict)]
+    else:
+        items = []
+    pictures = []
+    lead_index = None
+    for name, item in items:
+        if not isinstance(item, dict) or item.get("type") not in ("picture", "graphic"):
+            continue
+        renditions = item.get("renditions") or []
+        if isinstance(renditions, dict):
+            renditions = list(renditions.values())
+        usable = [r for r in renditions if isinstance(r, dict) and r.get("href")]
+        # The largest first: the file most worth keeping when several are supplied.
+        usable.sort(key=lambda r: -_number(r.get("width")))
+        uri = str(item.get("uri", "")).strip()
+        descriptions = [d for d in item.get("descriptions") or [] if isinstance(d, dict)]
+        by_role = {str(d.get("role", "")): str(d.get("value", "")) for d in descriptions}
+        caption = (
+            by_role.get("caption")
+            or str(item.get("description_caption") or item.get("description_text") or "")
+            or next((v for r, v in by_role.items() if r not in ("alt", "alttext")), "")
+            or _headline(item)
+        )
+        if lead_index is None and (
+            name.lower() in LEAD_NAMES or str(item.get("rel", "")).lower() in LEAD_NAMES
+        ):
+            lead_index = len(pictures)
+        pictures.append(
+            IncomingPhoto(
+                source_id=uri or (str(usable[0]["href"]) if usable else name),
+                names=names_of([str(r["href"]) for r in usable] + [uri]),
+                caption=caption.strip(),
+                credit=str(item.get("by") or item.get("byline") or "").strip(),
+                copyright_holder=str(_get(item, "copyrightHolder") or "").strip(),
+                alt_text=(
+                    by_role.get("alt") or by_role.get("alttext") or item.get("description_alt", "")
+                ).strip(),
+                role="gallery",
+            )
+        )
+    if pictures:
+        lead = pictures.pop(lead_index or 0)
+        lead.role = "lead"
+        pictures.insert(0, lead)
+    return pictures
+
+
+def _number(value: object) -> float:
+    return float(value) if isinstance(value, int | float) else 0.0

@@ -7,6 +7,7 @@ import datetime
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 import lxml.html
@@ -41,6 +42,8 @@ class IncomingStory:
     tag_names: list[str] = field(default_factory=list)
     embargo_until: datetime.datetime | None = None
     correction_note: str = ""
+    #: Pictures the document references (``khabar.syndication.photos.IncomingPhoto``).
+    photos: list[Any] = field(default_factory=list)
 
     def fields(self) -> dict[str, object]:
         """The keyword arguments of ``actions.ingest_article(fields=...)``."""

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from khabar.articles.models import Article
+from khabar.photos.display import photo_payload
 from khabar.site.editions import get_edition
 from khabar.syndication.story import iso, page_url
 
@@ -58,7 +59,31 @@ def news_article(article: Article, *, tags: list[Any] | None = None) -> dict[str
         data["keywords"] = [t.name for t in tags]
     if article.version > 1:
         data["version"] = str(article.version)
+    image = image_object(photo_payload(article))
+    if image:
+        data["image"] = image
     return data
+
+
+def image_object(photo: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The schema.org ImageObject of a story's lead photo (``photo_payload``), or None."""
+    if photo is None:
+        return None
+    image: dict[str, Any] = {
+        "@type": "ImageObject",
+        "url": photo["url"],
+        "contentUrl": photo["url"],
+        "width": photo["width"],
+        "height": photo["height"],
+        "encodingFormat": photo["mime_type"],
+    }
+    if photo["caption"]:
+        image["caption"] = photo["caption"]
+    if photo["credit"]:
+        image["creditText"] = photo["credit"]
+    if photo["copyright_holder"]:
+        image["copyrightHolder"] = {"@type": "Organization", "name": photo["copyright_holder"]}
+    return image
 
 
 def _dateline(article: Article) -> str:
@@ -72,6 +97,12 @@ def article_jsonld(article: Article, tags: list[Any] | None = None) -> SafeStrin
     """The NewsArticle as JSON safe to put inside <script type="application/ld+json">."""
     text = json.dumps(news_article(article, tags=tags), ensure_ascii=False)
     return mark_safe(text.translate(_JSON_ESCAPES))
+
+
+@register.simple_tag
+def article_photo(article: Article) -> dict[str, Any] | None:
+    """The story's lead photo for the page head (no query if the page already has it)."""
+    return photo_payload(article)
 
 
 @register.simple_tag

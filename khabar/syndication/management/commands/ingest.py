@@ -3,6 +3,11 @@
 Reads ninjs (1.x-3.x), NewsML-G2, RSS/Atom and wire text, detecting the format. Each document
 is stored whole or not at all. A directory is a drop folder: each file in it is ingested and
 moved to ``done/`` or to ``failed/`` next to a ``NAME.reason.txt`` saying why.
+
+Pictures (.jpg, .jpeg, .png, .webp) are not documents: they are the files a document's
+picture references name. They are looked for among the files given on the command line and
+next to the document; in a drop folder, a picture moves to ``done/`` with its story, and one
+no story has named yet stays for the document that will.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from tqdm import tqdm
 from khabar.articles.models import Section
 from khabar.syndication import conf
 from khabar.syndication.ingest import IngestError, Result, check_size, ingest_bytes
+from khabar.syndication.photos import Attachments, is_image_name
 
 DONE, FAILED = "done", "failed"
 
@@ -69,18 +75,21 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.options = options
         self.failures = 0
-        for source in options["sources"]:
+        sources = options["sources"]
+        pictures = [Path(s) for s in sources if is_image_name(s) and Path(s).is_file()]
+        for source in sources:
             path = Path(source)
             if urlsplit(source).scheme in ("http", "https"):
-                self.one(source, lambda s=source: fetch(s))
+                self.one(source, lambda s=source: fetch(s), Attachments(paths=pictures))
             elif path.is_dir():
                 self.drop_folder(path)
-            else:
-                self.one(source, lambda p=path: read_file(p))
+            elif path not in pictures:
+                files = Attachments.next_to(path, pictures) if path.is_file() else None
+                self.one(source, lambda p=path: read_file(p), files)
         if self.failures:
             raise CommandError(f"{self.failures} document(s) not ingested")
 
-    def ingest(self, read: Any) -> list[Result]:
+    def ingest(self, read: Any, files: Attachments | None = None) -> list[Result]:
         data = read()
         lang = self.options["lang"]
         section = None
@@ -90,12 +99,14 @@ class Command(BaseCommand):
             ).first()
             if section is None:
                 raise IngestError(f"no section {self.options['section']!r}")
-        return ingest_bytes(data, publish=self.options["publish"], section=section, lang=lang)
+        return ingest_bytes(
+            data, publish=self.options["publish"], section=section, lang=lang, files=files
+        )
 
-    def one(self, name: str, read: Any) -> str | None:
+    def one(self, name: str, read: Any, files: Attachments | None = None) -> str | None:
         """Ingest one document; returns the reason it failed, or None."""
         try:
-            results = self.ingest(read)
+            results = self.ingest(read, files)
         except IngestError as error:
             self.failures += 1
             self.stderr.write(f"{name}: not ingested: {error}")
@@ -104,14 +115,24 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{name}: {result.outcome} story {result.article.pk} ({result.article.status})"
             )
+            for photo in result.photos:
+                detail = f"photo {photo.photo_id} from {photo.reason}" if photo.photo_id else ""
+                self.stdout.write(
+                    f"{name}: picture {photo.source_id}: {photo.outcome}"
+                    + (f" ({detail or photo.reason})" if detail or photo.reason else "")
+                )
         return None
 
     def drop_folder(self, folder: Path) -> None:
         files = sorted(
             p
             for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith(".") and not p.name.endswith(".reason.txt")
+            if p.is_file()
+            and not p.name.startswith(".")
+            and not p.name.endswith(".reason.txt")
+            and not is_image_name(p.name)
         )
+        pictures = Attachments(paths=[p for p in folder.iterdir() if is_image_name(p.name)])
         bar = tqdm(
             files,
             desc=str(folder),
@@ -120,9 +141,13 @@ class Command(BaseCommand):
             file=self.stderr._out,
         )
         for path in bar:
-            reason = self.one(str(path), lambda p=path: read_file(p))
+            pictures.used.clear()
+            reason = self.one(str(path), lambda p=path: read_file(p), pictures)
             if reason is None:
                 _move(path, folder / DONE)
+                for picture in dict.fromkeys(pictures.used):
+                    if picture.exists():
+                        _move(picture, folder / DONE)
             else:
                 moved = _move(path, folder / FAILED)
                 moved.with_name(moved.name + ".reason.txt").write_text(reason + "\n", "utf-8")
