@@ -20,6 +20,32 @@ SAMPLE_BODY = (
 )
 
 
+ROLE_MIGRATIONS = [
+    ("khabar.articles.migrations.0002_roles", "create_roles"),
+    ("khabar.comments.migrations.0002_moderator_permissions", "grant"),
+    ("khabar.photos.migrations.0002_roles", "grant"),
+    ("khabar.syndication.migrations.0002_partner_roles", "grant"),
+]
+
+
+def ensure_roles() -> None:
+    """Re-create the desk roles when a transactional test's flush removed them.
+
+    The roles come from data migrations, and flushing a database between tests empties it.
+    The same migration functions run again, against the migrated project state.
+    """
+    if Group.objects.filter(name="reporter").exists():
+        return
+    import importlib
+
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    state_apps = MigrationExecutor(connection).loader.project_state().apps
+    for module_name, function in ROLE_MIGRATIONS:
+        getattr(importlib.import_module(module_name), function)(state_apps, None)
+
+
 def make_user(username: str, *groups: str, signoff: str = "", **fields: Any) -> User:
     user = User.objects.create_user(
         username=username,
@@ -28,6 +54,8 @@ def make_user(username: str, *groups: str, signoff: str = "", **fields: Any) -> 
         is_staff=bool(groups),
         **fields,
     )
+    if groups:
+        ensure_roles()
     for name in groups:
         user.groups.add(Group.objects.get(name=name))
     if signoff:
