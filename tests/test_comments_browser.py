@@ -15,8 +15,7 @@ from khabar.test import make_article, make_section
 
 pytestmark = [
     pytest.mark.browser,
-    # serialized_rollback keeps the roles that migrations create for the tests after these.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

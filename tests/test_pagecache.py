@@ -10,8 +10,7 @@ from khabar.articles import actions
 from khabar.site import pagecache
 from khabar.test import make_article, make_section, make_tag
 
-# serialized_rollback restores the roles that a migration created after each flush.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
