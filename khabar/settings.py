@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from khabar.lib.env import ConfigError, database_from_url, env_bool, env_int, env_list, env_str
+from khabar.lib.storage import media_origin, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("KHABAR_VAR_DIR", str(BASE_DIR / "var")))
@@ -231,8 +232,11 @@ STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+# Another origin serving photos (object storage, a CDN): allowed in the CSP's img-src.
+KHABAR_MEDIA_ORIGIN = media_origin()
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # KHABAR_MEDIA_STORAGE: filesystem (MEDIA_ROOT) or s3 (django-storages; deploy/storage.md).
+    "default": media_storage(),
     "staticfiles": {
         # Hashed names (far-future caching) need collectstatic; development and tests
         # serve straight from the apps' static folders instead.

@@ -63,7 +63,13 @@ class SecurityHeadersMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         response = self.get_response(request)
         if request.path_info.startswith("/desk/"):
-            response.headers.setdefault("Content-Security-Policy", DESK_CSP)
+            response.headers.setdefault("Content-Security-Policy", with_media_origin(DESK_CSP))
             return response
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("Content-Security-Policy", with_media_origin(CSP))
         return response
+
+
+def with_media_origin(policy: str) -> str:
+    """The policy with KHABAR_MEDIA_ORIGIN (photos on object storage or a CDN) in img-src."""
+    origin = getattr(settings, "KHABAR_MEDIA_ORIGIN", "")
+    return policy.replace("img-src 'self'", f"img-src 'self' {origin}", 1) if origin else policy
