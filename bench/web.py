@@ -264,6 +264,8 @@ def machine(results: Path, rounds: int, idle: int, notes: list[str]) -> None:
         f"khabar:   {_version(str(BIN / 'python'), '--version')}, "
         f"{_version(str(BIN / 'granian'), '--version')} (2 workers, 4 blocking threads), "
         "KHABAR_ENV=production, SQLite; prod: PostgreSQL, Redis, 2 app processes, nginx",
+        f"commit:   {_version('git', '-C', str(ROOT), 'log', '-1', '--format=%h %s')[:90]}"
+        " (plus uncommitted work of that moment)",
         *notes,
     ]
     (results / "machine.txt").write_text("\n".join(lines) + "\n")
@@ -449,6 +451,12 @@ def run(options: argparse.Namespace) -> Path:
                     if name.startswith("app"):
                         for child in children(pid) or [pid]:
                             f.write(f"prod {name}\t{child}\t{rss_kb(child)}\n")
+    except BaseException:
+        for log_file in sorted((home / "logs").glob("*.log")):
+            tail = log_file.read_text(errors="replace").splitlines()[-15:]
+            log(f"--- last lines of {log_file} ---\n" + "\n".join(tail))
+        options.keep = True
+        raise
     finally:
         for server in servers:
             server.stop()
@@ -458,7 +466,9 @@ def run(options: argparse.Namespace) -> Path:
             subprocess.run(
                 ["bash", str(PEERS_DIR / name / "stop.sh")], env=peers_env(), check=False
             )
-        if not options.keep:
+        if options.keep:
+            log(f"khabar's temporary folder kept: {home}")
+        else:
             shutil.rmtree(home, ignore_errors=True)
     return results
 
