@@ -43,7 +43,7 @@ from khabar.syndication.newsml import (
     safe_parser,
 )
 from khabar.syndication.ninjs import NinjsError, parse_ninjs
-from khabar.syndication.photos import Attachments, IncomingPhoto, PhotoReport
+from khabar.syndication.photos import Attachments, PhotoReport
 from khabar.syndication.story import (
     IncomingStory,
     html_paragraphs,
@@ -319,7 +319,6 @@ def _store_pictures(
     reports = []
     gallery = 0
     for picture in story.photos:
-        picture: IncomingPhoto  # type: ignore[no-redef]
         found = supplied.get(id(picture))
         if found is None:
             log.info(

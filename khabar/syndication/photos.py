@@ -48,10 +48,11 @@ def jpeg_renditions(picture: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def largest_rendition(picture: Mapping[str, Any]) -> dict[str, Any]:
     """The rendition ``url``/``width``/``height`` describe (with its ``size``)."""
-    for rendition in picture["renditions"]:
+    renditions: list[dict[str, Any]] = picture["renditions"]
+    for rendition in renditions:
         if rendition["href"] == picture["url"]:
             return rendition
-    return max(jpeg_renditions(picture) or picture["renditions"], key=lambda r: r["width"])
+    return max(jpeg_renditions(picture) or renditions, key=lambda r: int(r["width"]))
 
 
 def prime_photos(articles: Iterable[Any]) -> None:
@@ -104,7 +105,7 @@ class IncomingPhoto:
     credit: str = ""
     copyright_holder: str = ""
     alt_text: str = ""
-    role: str = Role.LEAD
+    role: str = "lead"  # or "gallery" (khabar.photos.models.Role)
 
     def texts(self) -> dict[str, str]:
         """The texts ``ingest_photo`` takes; empty ones are left to the file's metadata."""
