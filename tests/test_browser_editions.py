@@ -11,8 +11,7 @@ from khabar.test import make_article, make_section
 
 pytestmark = [
     pytest.mark.browser,
-    # serialized_rollback keeps the desk roles that a migration made after the flush.
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 STORIES = {
