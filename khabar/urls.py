@@ -16,6 +16,8 @@ urlpatterns = [
     path("", article_views.root, name="root"),
     path("desk/two-factor/", include("khabar.security.urls")),
     path("desk/", admin.site.urls),
+    # The desk's language chooser posts to set_language (/i18n/setlang/), which sets the cookie.
+    path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
     path("", include("khabar.syndication.urls")),
     path("", include("khabar.comments.urls")),

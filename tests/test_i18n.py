@@ -167,3 +167,19 @@ def test_it_shows_english_ui_strings_on_an_english_page(client, db):
     body = client.get("/en/").content.decode()
     assert "Search the news" in body
     assert "ابحث" not in body
+
+
+def test_it_lets_the_desk_switch_language(client, people):
+    client.force_login(people["editor"])
+    index = client.get("/desk/").content.decode()
+    assert 'name="language" value="fa"' in index and 'name="language" value="en"' in index
+    assert 'name="language" value="ar"' not in index
+    response = client.post("/i18n/setlang/", {"language": "fa", "next": "/desk/"})
+    assert response.status_code == 302 and response["Location"] == "/desk/"
+    body = client.get("/desk/").content.decode()
+    assert "میز تحریریهٔ خبر" in body and 'dir="rtl"' in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/desk/"})
+    body = client.get("/desk/").content.decode()
+    assert "Khabar editorial desk" in body and 'dir="ltr"' in body
+    # Reader pages follow their URL, not the desk's choice.
+    assert '<html lang="ar" dir="rtl">' in client.get("/ar/").content.decode()
