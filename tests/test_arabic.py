@@ -541,3 +541,16 @@ def test_it_drops_the_alef_that_only_carries_the_accusative_tanwin(with_tanwin, 
 def test_it_keeps_a_final_alef_that_belongs_to_the_word():
     assert analyze_terms("أمريكا") == analyze_terms("امريكا")
     assert analyze_terms("أمريكا") != analyze_terms("أمريك")
+
+
+@pytest.mark.parametrize(
+    ("typed", "same_as"),
+    [("دولارا", "دولار"), ("اجتماعا", "اجتماع"), ("كتابا", "كتاب"), ("طارئا", "طارئ")],
+)
+def test_it_drops_an_unmarked_accusative_alef_when_the_bare_word_is_far_commoner(typed, same_as):
+    assert analyze_terms(typed) == analyze_terms(same_as)
+
+
+@pytest.mark.parametrize("word", ["سوريا", "روسيا", "جدا", "هذا", "أيضا"])
+def test_it_keeps_words_that_really_end_in_alef(word):
+    assert analyze_terms(word) != analyze_terms(word[:-1])

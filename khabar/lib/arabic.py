@@ -225,12 +225,22 @@ def stem(term: str, *, lang: str = "ar") -> str:
     if not term:
         return term
     if _is_arabic_script(term):
-        return arabic_stem.stem_arabic(term) if lang != "fa" else term
+        if lang == "fa":
+            return term
+        if len(term) > 3 and term.endswith("ا"):
+            # An unmarked accusative alef (دولارا): dropped only when the word without it
+            # is clearly more frequent, which keeps أمريكا, سوريا and جدا whole.
+            bare = term[:-1]
+            if arabic_stem.zipf(bare) > arabic_stem.zipf(term) + ALEF_MARGIN:
+                term = bare
+        return arabic_stem.stem_arabic(term)
     if lang == "en" and term.isalpha():
         return arabic_stem.stem_english(term)
     return term
 
 
+#: Zipf x 100: how much more frequent the word must be without a final alef to drop it.
+ALEF_MARGIN = 30
 _TANWIN_ALEF = re.compile("(?:\u064b\u0640*\u0627|\u0627\u064b)$")
 
 
@@ -239,9 +249,9 @@ def _index_term(original: str, lang: str) -> str:
     # News text repeats words heavily (Zipf), so caching by the original spelling makes
     # analysis several times faster than normalising and stemming every occurrence.
     term = normalize(original)
-    if _TANWIN_ALEF.search(original) and term.endswith("ا") and len(term) > 3:
+    if lang != "fa" and len(term) > 3 and term.endswith("ا") and _TANWIN_ALEF.search(original):
         # The accusative tanwin's seat (اجتماعاً, دولاراً) is not part of the word; the
-        # diacritic tells it apart from a word that really ends in alef (أمريكا).
+        # written diacritic says so. Unmarked forms are handled by frequency in stem().
         term = term[:-1]
     return stem(term, lang=lang)
 
