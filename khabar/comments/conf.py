@@ -37,6 +37,9 @@ INDENT_DEPTH = env_int("KHABAR_COMMENT_INDENT_DEPTH", 4)
 PAGE_SIZE = env_int("KHABAR_COMMENT_PAGE_SIZE", 20)
 #: At most this many replies under one top-level comment per page; the rest behind "more".
 REPLIES_PER_PAGE = env_int("KHABAR_COMMENT_REPLIES_PER_PAGE", 50)
+#: At most this many comments in all on one page (0: four times PAGE_SIZE), so the first
+#: page of a 5,000-comment thread is no bigger than that of a 200-comment one.
+MAX_PER_PAGE = env_int("KHABAR_COMMENT_MAX_PER_PAGE", 0)
 #: Minutes an author may edit or delete their comment.
 EDIT_MINUTES = env_int("KHABAR_COMMENT_EDIT_MINUTES", 15)
 #: Threads close this many days after the story's publication (0: never).

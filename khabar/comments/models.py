@@ -63,8 +63,13 @@ class Thread(models.Model):
 
 
 class Comment(models.Model):
+    # No index of its own: the unique (thread, path) index starts with it.
     thread = models.ForeignKey(
-        Thread, on_delete=models.CASCADE, related_name="comments", verbose_name=_("thread")
+        Thread,
+        on_delete=models.CASCADE,
+        related_name="comments",
+        verbose_name=_("thread"),
+        db_index=False,
     )
     parent = models.ForeignKey(
         "self",
@@ -77,7 +82,12 @@ class Comment(models.Model):
     # The top-level comment this one hangs under (itself for a top-level comment): sorting
     # by the root's date or likes, then by path, lists a page of the thread in one query.
     root = models.ForeignKey(
-        "self", null=True, on_delete=models.CASCADE, related_name="+", editable=False
+        "self",
+        null=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        editable=False,
+        db_index=False,  # comment_root_idx starts with it
     )
     path = models.CharField(max_length=MAX_PATH_LENGTH, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -126,7 +136,11 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["thread", "status"], name="comment_thread_status_idx"),
             models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
-            models.Index(fields=["root", "path"], name="comment_root_path_idx"),
+            # A page of a thread: its top-level comments in either order, then the shown
+            # replies under each, found without reading the rest of the thread.
+            models.Index(fields=["thread", "depth", "path"], name="comment_top_level_idx"),
+            models.Index(fields=["thread", "depth", "created_at"], name="comment_top_new_idx"),
+            models.Index(fields=["root", "status", "path"], name="comment_root_idx"),
             models.Index(fields=["thread", "text_hash"], name="comment_duplicate_idx"),
         ]
         permissions = [("moderate_comment", _("Can approve, reject and mark comments as spam"))]
