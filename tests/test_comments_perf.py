@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.core.cache import cache, caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from khabar.comments import actions, conf, tree
-from khabar.comments.models import Comment, Thread
+from khabar.comments.models import Comment, ModeratedWord, Status, Thread
 from khabar.comments.tree import Viewer
 from khabar.test import make_article, make_section
 
@@ -148,3 +150,124 @@ def test_it_finds_a_page_through_the_top_level_and_root_indexes(section):
         # Not every approved comment of the site, nor the whole thread.
         assert "comment_queue_idx" not in plan and "SCAN comments_comment" not in plan, plan
         assert "sqlite_autoindex_comments_comment_1" not in plan, plan
+
+
+# --- The API's cached thread pages --------------------------------------------------------
+
+
+@pytest.fixture
+def shared_cache(settings):
+    settings.KHABAR_FRAGMENT_CACHE = True
+
+
+def send(client, body, **headers):
+    return client.post(URL, json.dumps(body), content_type="application/json", **headers)
+
+
+def listed(client, story, **headers):
+    response = client.get(URL, {"thread": story.thread_key}, **headers)
+    assert response.status_code == 200
+    return response.json()
+
+
+def without_stamp(body):
+    return {k: v for k, v in body.items() if k != "stamp"}
+
+
+def test_it_answers_a_thread_page_from_the_cache_until_a_comment_shows(
+    client, section, shared_cache, django_assert_num_queries, django_capture_on_commit_callbacks
+):
+    story = make_article(section=section)
+    post(story, "الأول")
+    first = listed(client, story)
+    with django_assert_num_queries(0):
+        again = listed(client, story)
+    assert without_stamp(again) == without_stamp(first) and again["stamp"]
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = send(client, {"thread": story.thread_key, "author": "سارة", "text": "الثاني"})
+    assert sent.status_code == 201
+    assert [c["html"] for c in listed(client, story)["comments"]] == [
+        "<p>الأول</p>",
+        "<p>الثاني</p>",
+    ]
+
+
+def test_it_purges_the_cached_page_on_likes_and_moderation(
+    client, section, shared_cache, django_capture_on_commit_callbacks
+):
+    story = make_article(section=section)
+    comment = post(story, "الأول")
+    assert listed(client, story)["comments"][0]["likes"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"{URL}/{comment.pk}/like", HTTP_X_KHABAR_READER="reader-one-1234")
+    assert listed(client, story)["comments"][0]["likes"] == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.reject_comment(comment, acting_user=None)
+    assert listed(client, story)["comments"] == []
+
+
+def test_it_gives_callers_with_edit_tokens_a_fresh_page_with_their_pending_comment(
+    client, shared_cache
+):
+    story = make_article(section=make_section(slug="politics", name="سياسة"))
+    assert listed(client, story)["comments"] == []
+    body = send(client, {"thread": story.thread_key, "author": "سارة", "text": "انتظر"}).json()
+    assert body["status"] == Status.PENDING
+    assert listed(client, story)["comments"] == []
+    mine = listed(client, story, HTTP_X_KHABAR_TOKENS=f"{body['id']}.{body['token']}")
+    assert [(c["id"], c["own"], c["editable"]) for c in mine["comments"]] == [
+        (body["id"], True, True)
+    ]
+
+
+def test_it_caches_site_threads_under_their_own_tag(
+    client, shared_cache, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(conf, "SITES", {"blog": "http://blog.example"})
+    key = "site:blog:post-1"
+    assert client.get(URL, {"thread": key}).json()["comments"] == []
+    posted = actions.post_comment(key, acting_user=None, author="سارة", text="من المدونة")
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.approve_comment(posted.comment, acting_user=None)
+    assert [c["id"] for c in client.get(URL, {"thread": key}).json()["comments"]] == [
+        posted.comment.pk
+    ]
+
+
+# --- Posting ------------------------------------------------------------------------------
+
+
+def statements(queries):
+    """The SQL a post runs, without the transaction's own BEGIN/SAVEPOINT/COMMIT."""
+    control = ("SAVEPOINT", "RELEASE", "BEGIN", "COMMIT", "ROLLBACK")
+    return [q["sql"] for q in queries.captured_queries if not q["sql"].startswith(control)]
+
+
+@pytest.mark.parametrize("reply", [False, True])
+def test_it_posts_a_visible_comment_in_five_statements(client, section, shared_cache, reply):
+    ModeratedWord.objects.create(word="كلب", kind="banned")
+    story = make_article(section=section)
+    parent = post(story, "تعليق سابق")  # warms the word lists and the story's purge keys
+    body = {"thread": story.thread_key, "author": "سارة", "text": "تعليق جديد"}
+    if reply:
+        body["parent"] = parent.pk
+    with CaptureQueriesContext(connection) as queries:
+        assert send(client, body).status_code == 201
+    # The thread with its story, section, word-list generation and duplicate check; the
+    # parent (replies) or the root (top-level); the path counter; the row; the audit entry.
+    assert len(statements(queries)) == 5, statements(queries)
+
+
+def test_it_still_sees_a_banned_word_added_after_the_lists_were_cached(section):
+    story = make_article(section=section)
+    assert post(story, "قطة لطيفة").status == Status.APPROVED
+    ModeratedWord.objects.create(word="قطة", kind="banned")
+    assert post(story, "قطة أخرى").status == Status.REJECTED
+
+
+def test_it_still_refuses_a_duplicate_from_the_same_address(client, section):
+    story = make_article(section=section)
+    body = {"thread": story.thread_key, "author": "سارة", "text": "نفس النص"}
+    assert send(client, body).status_code == 201
+    again = send(client, body)
+    assert again.status_code == 409 and again.json()["code"] == "duplicate"

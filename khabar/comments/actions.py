@@ -12,11 +12,14 @@ import re
 import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
 from khabar.comments import conf, moderation, notify, spam, tree
@@ -31,7 +34,7 @@ from khabar.comments.models import (
     Status,
     Thread,
 )
-from khabar.comments.threads import policy_of, resolve_thread
+from khabar.comments.threads import policy_of, resolve_thread, thread_tags
 from khabar.lib.arabic import fingerprint, strip_bidi_controls
 from khabar.lib.html import has_links, render_comment
 from khabar.site import pagecache
@@ -98,9 +101,11 @@ def render(text: str) -> str:
     return render_comment(strip_bidi_controls(text))
 
 
-def _decide(thread: Thread, text: str, name: str, user: User) -> tuple[str, str]:
+def _decide(
+    thread: Thread, text: str, name: str, user: User, words: str | None = None
+) -> tuple[str, str]:
     """The new comment's status and the reason a moderator will see."""
-    verdict = moderation.check_words(text, name)
+    verdict = moderation.check_words(text, name, stamp=words)
     if verdict.kind == "banned":
         return Status.REJECTED, f"banned: {verdict.word} ({verdict.matched})"
     if user is not None and user.is_authenticated and user.has_perm("comments.moderate_comment"):
@@ -139,10 +144,25 @@ def _audit(comment: Comment, action: str, before: str, user: User, note: str = "
 
 
 def _purge(thread: Thread) -> None:
+    """After commit, purge the pages that show the thread (and its story's lists)."""
     article = thread.article
-    if article is not None:
+    keys = _article_keys(article) if article is not None else thread_tags(thread.key)
+    transaction.on_commit(lambda: pagecache.purge_keys(keys))
+
+
+def _article_keys(article: Any) -> list[str]:
+    """``pagecache.article_keys``, its tag lookup kept per process while the story is unchanged.
+
+    Changing a story's tags goes through the story's actions, which move ``updated_at``.
+    """
+    if not settings.KHABAR_FRAGMENT_CACHE:
+        return pagecache.article_keys(article)
+    key = f"comments:story-keys:{article.pk}:{article.updated_at.timestamp()}:{article.version}"
+    keys = caches["fragments"].get(key)
+    if keys is None:
         keys = pagecache.article_keys(article)
-        transaction.on_commit(lambda: pagecache.purge_keys(keys))
+        caches["fragments"].set(key, keys)
+    return keys
 
 
 # --- Readers --------------------------------------------------------------------------------
@@ -169,20 +189,29 @@ def post_comment(
     name = clean_name(author, user)
     email = clean_email(email or (user.email if user is not None else ""))
     text = clean_text(text)
+    text_hash = fingerprint(text)
+    since = timezone.now() - datetime.timedelta(seconds=conf.DUPLICATE_SECONDS)
+    same_author = {"user": user} if user is not None else {"ip_hash": ip_hash}
+    duplicates = Comment.objects.filter(text_hash=text_hash, created_at__gte=since, **same_author)
+    check_duplicates = user is not None or bool(ip_hash)
     with transaction.atomic():
-        thread = resolve_thread(thread_key, create=True)
+        # One query: the thread, its story and section, the word lists' generation and
+        # whether this author just sent the same text.
+        annotations = {"words": moderation.stamp_expression()}
+        if check_duplicates:
+            annotations["duplicate"] = Exists(duplicates.filter(thread=OuterRef("pk")))
+        thread = resolve_thread(thread_key, create=True, **annotations)
         assert thread is not None
+        loaded = hasattr(thread, "words")
         if policy_of(thread) == Policy.CLOSED:
             raise CommentError("closed")
         parent = _parent(thread, parent_id)
-        text_hash = fingerprint(text)
-        since = timezone.now() - datetime.timedelta(seconds=conf.DUPLICATE_SECONDS)
-        same_author = {"user": user} if user is not None else {"ip_hash": ip_hash}
-        if (user is not None or ip_hash) and Comment.objects.filter(
-            thread=thread, text_hash=text_hash, created_at__gte=since, **same_author
-        ).exists():
+        if check_duplicates and (
+            thread.duplicate if loaded else duplicates.filter(thread=thread).exists()
+        ):
             raise CommentError("duplicate")
-        status, reason = _decide(thread, text, name, acting_user)
+        words = thread.words if loaded else None
+        status, reason = _decide(thread, text, name, acting_user, words)
         if status != Status.REJECTED and submission is not None:
             checker = spam.get_checker()
             if checker is not None and checker.is_spam(submission):
@@ -208,11 +237,11 @@ def post_comment(
             ip_hash=ip_hash,
             text_hash=text_hash,
             edit_token_hash=tree.hash_token(token),
+            root_id=parent.root_id if parent else None,
         )
-        Comment.objects.filter(pk=comment.pk).update(
-            root_id=parent.root_id if parent else comment.pk
-        )
-        comment.root_id = parent.root_id if parent else comment.pk
+        if parent is None:  # a top-level comment is its own root, known once inserted
+            Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)
+            comment.root_id = comment.pk
         _audit(comment, "post", "", acting_user, reason)
         if status == Status.APPROVED:
             notify.reply_approved(comment)
@@ -279,6 +308,9 @@ def like_comment(comment: Comment, *, voter: str) -> int:
             Comment.objects.filter(pk=comment.pk).update(likes=F("likes") + 1)
     except IntegrityError:
         raise CommentError("already") from None
+    # The thread's pages show the count: the story page and the API's cached pages.
+    key = Thread.objects.values_list("key", flat=True).get(pk=comment.thread_id)
+    transaction.on_commit(lambda: pagecache.purge_keys(thread_tags(key)))
     return Comment.objects.values_list("likes", flat=True).get(pk=comment.pk)
 
 

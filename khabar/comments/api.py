@@ -8,23 +8,38 @@ KHABAR_COMMENT_SITES; a logged-in session counts only with a valid CSRF token.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
 from khabar.comments import access, actions, conf, counts, spam, tree
 from khabar.comments.errors import NOTICES, CommentError
-from khabar.comments.models import Comment, Status, Thread
-from khabar.comments.threads import article_of, key_is_valid, policy_of, resolve_thread, site_of
+from khabar.comments.models import Comment, Policy, Status, Thread
+from khabar.comments.threads import (
+    article_of,
+    closes_at,
+    key_is_valid,
+    policy_of,
+    resolve_thread,
+    site_of,
+    thread_tags,
+)
 from khabar.comments.views import guard, submission_of
+from khabar.site import pagecache
+from khabar.site.pagecache import bypass
 
 router = Router(tags=["comments"])
 ERRORS = frozenset({400, 403, 404, 409, 429, 503})
@@ -240,21 +255,75 @@ def list_comments(request: HttpRequest, thread: str, sort: str = "oldest", curso
     """A page of a thread: approved comments (and the caller's own pending ones), nested."""
     if not key_is_valid(thread):
         raise CommentError("thread-unknown")
-    found = resolve_thread(thread, create=False)
+    sort = sort if sort in tree.SORTS else tree.DEFAULT_SORT
     offset = int(cursor) if cursor.isdigit() else 0
-    viewer = access.viewer_for(request, user=_user(request))
-    page = tree.read_page(found, viewer=viewer, sort=sort, offset=offset)
-    article = None if found else article_of(thread)
-    policy = policy_of(found or Thread(key=thread, article=article))
-    return {
+    shared = _shared_key(request, thread, sort, offset)
+    page = caches["fragments"].get(shared) if shared else None
+    if page is None:
+        page = _read_json_page(request, thread, sort, offset)
+        if shared:
+            caches["fragments"].set(shared, page)
+    closes = page.closes_at
+    body = {
         "thread": thread,
         "count": page.count,
-        "open": policy != "closed",
-        "sort": page.sort,
+        "open": page.open and (closes is None or timezone.now() < closes),
+        "sort": sort,
         "stamp": spam.make_stamp(thread),
-        "comments": [_out(node) for node in page.roots],
-        "next": str(page.next_offset) if page.next_offset is not None else None,
+        "comments": orjson.Fragment(page.comments),
+        "next": page.next,
     }
+    # Built without the response model: the schema above documents it, the tests pin it.
+    return HttpResponse(orjson.dumps(body), content_type="application/json")
+
+
+@dataclass(frozen=True)
+class JsonPage:
+    """A thread page as the API answers it, apart from what changes per request."""
+
+    count: int
+    open: bool  # by policy; closes_at is checked on every answer
+    closes_at: datetime | None
+    comments: bytes  # the JSON array, serialised once
+    next: str | None
+
+
+def _shared_key(request: HttpRequest, key: str, sort: str, offset: int) -> str:
+    """The cache key of a page every anonymous reader gets alike, or "" for this caller.
+
+    A caller with a session, a khabar_* cookie or edit tokens may see their own pending
+    comments and edit links: they get a fresh page. The key carries the thread's purge
+    stamp, so a purge (a comment approved, edited or deleted; the story changed) retires it.
+    """
+    if (
+        not settings.KHABAR_FRAGMENT_CACHE
+        or bypass(request.META.get("HTTP_COOKIE", ""))
+        or request.headers.get("X-Khabar-Tokens")
+    ):
+        return ""
+    generation = pagecache.stamp(thread_tags(key))
+    if not generation:
+        return ""
+    shape = "-".join(
+        map(str, (conf.PAGE_SIZE, conf.REPLIES_PER_PAGE, conf.MAX_PER_PAGE, conf.INDENT_DEPTH))
+    )
+    digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
+    return f"capi:{digest}:{sort}:{offset}:{generation}:{shape}"
+
+
+def _read_json_page(request: HttpRequest, key: str, sort: str, offset: int) -> JsonPage:
+    found = resolve_thread(key, create=False)
+    viewer = access.viewer_for(request, user=_user(request))
+    page = tree.read_page(found, viewer=viewer, sort=sort, offset=offset)
+    thread = found or Thread(key=key, article=article_of(key))
+    return JsonPage(
+        count=page.count,
+        # The policy alone (as if at the dawn of time): closing by age is checked per answer.
+        open=policy_of(thread, now=datetime.min.replace(tzinfo=UTC)) != Policy.CLOSED,
+        closes_at=closes_at(thread),
+        comments=orjson.dumps([_out(node) for node in page.roots]),
+        next=str(page.next_offset) if page.next_offset is not None else None,
+    )
 
 
 @router.get("/comments/{int:pk}/replies", response={200: CommentOut, ERRORS: ErrorOut})
@@ -299,9 +368,13 @@ def create_comment(request: HttpRequest, payload: CommentIn):
     comment = posted.comment
     node = tree.Node(comment, own=True)
     body = {**_out(node), "status": comment.status, "token": posted.token}
-    if posted.visible:
-        return Answer(201, {**body, "message": str(NOTICES["approved"])})
-    return Answer(202, {**body, "message": str(NOTICES[comment.status])})
+    notice = NOTICES["approved" if posted.visible else comment.status]
+    # Serialised directly; PostedOut documents the shape.
+    return HttpResponse(
+        orjson.dumps({**body, "message": str(notice)}),
+        status=201 if posted.visible else 202,
+        content_type="application/json",
+    )
 
 
 @router.patch("/comments/{int:pk}", response={200: CommentOut, ERRORS: ErrorOut})

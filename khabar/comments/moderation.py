@@ -10,13 +10,15 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from django.db.models import Count, Max
+from django.db import connection
+from django.db.models import TextField
+from django.db.models.expressions import RawSQL
 
 from khabar.comments.models import ModeratedWord, WordKind
 from khabar.lib.arabic import WordMatcher
 
 _lock = threading.Lock()
-_cached: tuple[object, dict[str, WordMatcher]] | None = None
+_cached: tuple[str, dict[str, WordMatcher]] | None = None
 
 
 @dataclass(frozen=True)
@@ -29,12 +31,35 @@ class Verdict:
         return bool(self.kind)
 
 
-def _matchers() -> dict[str, WordMatcher]:
+def _stamp_sql() -> str:
+    table = connection.ops.quote_name(ModeratedWord._meta.db_table)
+    # Portable (SQLite, PostgreSQL): how many words, the newest id and the latest change.
+    return (
+        "SELECT CAST(COUNT(*) AS TEXT) || '/' || CAST(COALESCE(MAX(id), 0) AS TEXT)"
+        f" || '/' || COALESCE(CAST(MAX(updated_at) AS TEXT), '') FROM {table}"
+    )
+
+
+def stamp_expression() -> RawSQL:
+    """A sub-select that changes whenever a word list changes (the lists' generation).
+
+    Annotated on a query the posting transaction makes anyway, it costs no query of its
+    own; pass the value to ``check_words(..., stamp=…)``.
+    """
+    return RawSQL(_stamp_sql(), (), output_field=TextField())
+
+
+def _stamp_alone() -> str:
+    with connection.cursor() as cursor:
+        cursor.execute(_stamp_sql())
+        return str(cursor.fetchone()[0])
+
+
+def _matchers(stamp: str | None = None) -> dict[str, WordMatcher]:
     """The matchers for the current lists, rebuilt only when a list changed."""
     global _cached
-    stamp = tuple(
-        ModeratedWord.objects.aggregate(n=Count("pk"), at=Max("updated_at"), top=Max("pk")).values()
-    )
+    if stamp is None:
+        stamp = _stamp_alone()
     with _lock:
         if _cached is None or _cached[0] != stamp:
             words: dict[str, list[str]] = {kind: [] for kind in WordKind.values}
@@ -44,9 +69,13 @@ def _matchers() -> dict[str, WordMatcher]:
         return _cached[1]
 
 
-def check_words(*texts: str) -> Verdict:
-    """The first banned word in any of ``texts``, else the first suspect word, else none."""
-    matchers = _matchers()
+def check_words(*texts: str, stamp: str | None = None) -> Verdict:
+    """The first banned word in any of ``texts``, else the first suspect word, else none.
+
+    ``stamp`` is the word lists' generation if the caller read it (``stamp_expression``);
+    without it, one query reads it.
+    """
+    matchers = _matchers(stamp)
     for kind in (WordKind.BANNED, WordKind.SUSPECT):
         matcher = matchers[kind]
         if not len(matcher):

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from khabar.comments.actions import User, _audit
 from khabar.comments.models import Comment, Status, Thread
+from khabar.comments.threads import thread_tags
 from khabar.site import pagecache
 
 
@@ -84,7 +85,11 @@ def erase_comments(email: str, *, acting_user: User) -> int:
             "article"
         )
         keys = [
-            k for t in threads if t.article is not None for k in pagecache.article_keys(t.article)
+            k
+            for t in threads
+            for k in (
+                pagecache.article_keys(t.article) if t.article is not None else thread_tags(t.key)
+            )
         ]
         if keys:
             transaction.on_commit(lambda: pagecache.purge_keys(keys))

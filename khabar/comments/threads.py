@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any
 
 from django.utils import timezone
 
@@ -37,12 +38,19 @@ def key_is_valid(key: str) -> bool:
     return bool(_ARTICLE_KEY.match(key) or _SITE_KEY.match(key))
 
 
-def resolve_thread(key: str, *, create: bool) -> Thread | None:
+def resolve_thread(key: str, *, create: bool, **annotations: Any) -> Thread | None:
     """The thread for ``key``; created on first use when ``create``.
 
     Raises ``thread-unknown`` for a key naming no published story and no configured site.
+    ``annotations`` ride along on the one query that finds an existing thread (a thread
+    just created has none).
     """
-    thread = Thread.objects.select_related("article", "article__section").filter(key=key).first()
+    thread = (
+        Thread.objects.select_related("article", "article__section")
+        .annotate(**annotations)
+        .filter(key=key)
+        .first()
+    )
     if thread is not None:
         if thread.article_id is not None and not thread.article.is_live:
             raise CommentError("thread-unknown")
@@ -66,6 +74,24 @@ def resolve_thread(key: str, *, create: bool) -> Thread | None:
     return thread
 
 
+def thread_tags(key: str) -> list[str]:
+    """The purge tag of the pages showing a thread: its story's (a:<pk>), else c:<key>.
+
+    The API's cached thread pages are kept under it; every change a reader could see
+    purges it (comment actions here, story actions for a:<pk>).
+    """
+    match = _ARTICLE_KEY.match(key)
+    return [f"a:{match[1]}"] if match else [f"c:{key}"]
+
+
+def closes_at(thread: Thread) -> datetime.datetime | None:
+    """When the thread closes by age (KHABAR_COMMENT_CLOSE_AFTER_DAYS), or None."""
+    article = thread.article
+    if thread.policy or article is None or not conf.CLOSE_AFTER_DAYS or not article.published_at:
+        return None
+    return article.published_at + datetime.timedelta(days=conf.CLOSE_AFTER_DAYS)
+
+
 def policy_of(thread: Thread, *, now: datetime.datetime | None = None) -> str:
     """pre, post or closed: the thread's own, else the story's, else its section's."""
     if thread.policy:
@@ -74,8 +100,7 @@ def policy_of(thread: Thread, *, now: datetime.datetime | None = None) -> str:
     if article is None:
         return Policy.PRE
     policy = article.comment_policy or article.section.comment_policy or Policy.PRE
-    if policy != Policy.CLOSED and conf.CLOSE_AFTER_DAYS and article.published_at:
-        closes = article.published_at + datetime.timedelta(days=conf.CLOSE_AFTER_DAYS)
-        if (now or timezone.now()) >= closes:
-            return Policy.CLOSED
+    closes = closes_at(thread)
+    if policy != Policy.CLOSED and closes is not None and (now or timezone.now()) >= closes:
+        return Policy.CLOSED
     return policy
