@@ -6,7 +6,9 @@ what hypothesis makes up, including near-valid wire text and hostile comment thr
 
 from __future__ import annotations
 
+import contextlib
 import datetime
+import signal
 
 import pytest
 from htmlcheck import problems
@@ -205,3 +207,31 @@ def test_it_keeps_any_thread_a_well_formed_tree(people, steps):
             _check_page(page)
             shown = [n for n in page if not n.tombstone]
             assert len(shown) <= approved
+
+
+@contextlib.contextmanager
+def finishes_within(seconds: int):
+    """Turn a hang (catastrophic regex backtracking) into a failure instead of a stuck suite."""
+
+    def stop(signum, frame):
+        raise AssertionError(f"still running after {seconds}s: catastrophic backtracking?")
+
+    previous = signal.signal(signal.SIGALRM, stop)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize("char", sorted(set(SPICY) - {"\n", "\r"}))
+def test_it_gets_through_long_runs_of_one_character(char):
+    """A line of 3,000 tatweels once hung the dateline regex: every character gets a run."""
+    run = char * 3000
+    with finishes_within(20):
+        for data in (run, f"{run} / 26 ايار / ارنا -", f"عنوان\n\n{run}\n\nانتهى ** 2342"):
+            _parse_or_refuse(data, now=datetime.date(2024, 3, 1))
+        arabic.analyze(run)
+        arabic.fingerprint(run)
+        render_comment(run)

@@ -49,7 +49,9 @@ COMMENT_FORM_STARTS: tuple[str, ...] = (
 # `now` counts as the date in the easternmost zone (UTC+14).
 _EASTERNMOST = datetime.timezone(datetime.timedelta(hours=14))
 
-_WORD = r"(?:[^\W\d_]|[\u0640\u064b-\u065f\u0670\u200c])+"
+# The two alternatives must not overlap: tatweel (U+0640) is also a word character, and
+# (a|a)+ backtracks exponentially on a long run of it (a line of tatweels hung the parser).
+_WORD = r"(?:[^\W\d_\u0640]|[\u0640\u064b-\u065f\u0670\u200c])+"
 _LEAD = r"[\s\u061c\u200e\u200f\ufeff]*"
 _DASH = r"[-\u2010-\u2015\u2212]"
 
