@@ -186,3 +186,19 @@ def test_it_lists_the_queues_in_the_desk(client, story, people):
 def test_it_keeps_the_desk_from_readers(client, people):
     client.force_login(people["reporter"])
     assert client.get("/desk/comments/comment/").status_code == 403
+
+
+def test_it_finds_a_storys_queue_by_searching_the_way_readers_do(client, people):
+    from khabar.search.indexing import index_article
+
+    about_america = make_article(headline="العقوبات الأميركية على طهران")
+    other = make_article(headline="مباراة كرة القدم", body="فاز الفريق في المباراة النهائية.")
+    index_article(about_america.pk)
+    index_article(other.pk)
+    wanted = post(about_america, "تعليق على العقوبات")
+    unwanted = post(other, "تعليق على المباراة")
+    client.force_login(people["moderator"])
+    # Typed without hamza and with another spelling than the headline's.
+    found = client.get("/desk/comments/comment/?q=امريكية").content.decode()
+    assert f"/desk/comments/comment/{wanted.pk}/change/" in found
+    assert f"/desk/comments/comment/{unwanted.pk}/change/" not in found

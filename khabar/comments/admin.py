@@ -61,6 +61,25 @@ class CommentAdmin(admin.ModelAdmin):
     list_per_page = 50
     date_hierarchy = "created_at"
     actions = ["approve", "reject", "spam"]
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Comment], search_term: str
+    ) -> tuple[QuerySet[Comment], bool]:
+        """Text and names as typed, plus every comment under a story the search backend finds.
+
+        Stories are matched the way readers search (hamza, clitics, spelling variants), so
+        a moderator typing امريكا gets the queue of the story about أميركا.
+        """
+        found, may_duplicate = super().get_search_results(request, queryset, search_term)
+        if not search_term.strip():
+            return found, may_duplicate
+        from khabar.search.desk import matching_story_ids
+
+        story_ids = matching_story_ids(search_term)
+        if story_ids:
+            found = found | queryset.filter(thread__article_id__in=story_ids)
+        return found, may_duplicate
+
     readonly_fields = [
         "thread",
         "parent",
