@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "khabar.search",
     "khabar.syndication",
     "khabar.photos",
+    "khabar.analytics",
     # Before the admin: the desk's login page with the optional one-time code.
     "khabar.security",
     "django.contrib.admin",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("khabar.syndication.urls")),
     path("", include("khabar.comments.urls")),
     path("media/", include("khabar.photos.urls")),
+    path("", include("khabar.analytics.urls")),
     path("<edition:edition>/search/", include("khabar.search.urls")),
     path("<edition:edition>/", include("khabar.articles.urls")),
 ]
