@@ -74,7 +74,7 @@ class BatchedCounter:
         self._seen.clear()  # LocMemCache shares its storage by name: start afresh
 
     def first_read(self, key: str) -> bool:
-        return self._seen.add(key, 1, timeout=_repeat_seconds())
+        return bool(self._seen.add(key, 1, timeout=_repeat_seconds()))
 
     def count(self, story: Story, at: datetime.datetime) -> None:
         with self._lock:
@@ -274,4 +274,4 @@ def prune(now: datetime.datetime | None = None) -> int:
     """Delete hourly counters older than ``KEEP_DAYS``; returns how many went."""
     cutoff = hour_of(now or timezone.now()) - datetime.timedelta(days=conf.KEEP_DAYS)
     deleted, _kinds = HourlyReads.objects.filter(hour__lt=cutoff).delete()
-    return deleted
+    return int(deleted)

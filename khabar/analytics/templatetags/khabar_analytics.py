@@ -13,7 +13,9 @@ register = template.Library()
 
 
 @register.inclusion_tag("analytics/_most_read.html", takes_context=True)
-def most_read(context: template.Context, edition: Any = None, section: Any = None) -> dict:
+def most_read(
+    context: template.Context, edition: Any = None, section: Any = None
+) -> dict[str, Any]:
     """``{% most_read edition=edition %}`` on the home page, ``section=section`` on a section's.
 
     One query (or one Redis call and one query) per list; put it inside a ``{% fragment %}``.
