@@ -9,7 +9,7 @@ from khabar.site.converters import EditionConverter
 
 register_converter(EditionConverter, "edition")
 
-handler404 = "khabar.articles.views.not_found"
+handler404 = "khabar.security.views.not_found"  # JSON under /api/
 handler500 = "khabar.security.views.server_error"  # 503 when the database is down
 
 urlpatterns = [

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import sys
 
+import orjson
 import segno
 from django.conf import settings
 from django.contrib import admin, messages
@@ -28,6 +29,16 @@ def server_error(request: HttpRequest) -> HttpResponse:
     from khabar.articles.views import server_error as page
 
     return page(request)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404: the API answers in JSON (its error shapes), the rest with the 404 page."""
+    if request.path_info.startswith("/api/"):
+        body = {"code": "not-found", "message": _("Not found."), "detail": "Not Found"}
+        return HttpResponse(orjson.dumps(body), status=404, content_type="application/json")
+    from khabar.articles.views import not_found as page
+
+    return page(request, exception)
 
 
 def _qr(device: TOTPDevice) -> str:

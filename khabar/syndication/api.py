@@ -32,6 +32,31 @@ from khabar.syndication.story import attach_versions, parse_time
 router = Router(tags=["syndication"])
 
 
+def _errors(*codes: int) -> dict[str, Any]:
+    """OpenAPI entries for the errors an endpoint answers with (``{"detail": …}``)."""
+    reasons = {
+        400: "invalid parameter",
+        401: "unknown or revoked token",
+        403: "the partner may not do this",
+        404: "no such story",
+        422: "the document could not be read",
+    }
+    schema = {
+        "type": "object",
+        "properties": {"detail": {"type": "string"}},
+        "required": ["detail"],
+    }
+    return {
+        "responses": {
+            str(code): {
+                "description": reasons[code],
+                "content": {"application/json": {"schema": schema}},
+            }
+            for code in codes
+        }
+    }
+
+
 class PartnerToken(HttpBearer):
     def authenticate(self, request: HttpRequest, token: str) -> Partner | None:
         return partner_for_token(token)
@@ -75,7 +100,11 @@ def _story(request: HttpRequest, pk: int) -> Article:
     return story
 
 
-@router.get("/ninjs/{int:story_id}", summary="One story as IPTC ninjs")
+@router.get(
+    "/ninjs/{int:story_id}",
+    summary="One story as IPTC ninjs",
+    openapi_extra=_errors(400, 401, 404),
+)
 def ninjs_story(request: HttpRequest, story_id: int, ninjs: str = "3.1") -> dict[str, Any]:
     return to_ninjs(_story(request, story_id), _version(ninjs))
 
@@ -95,7 +124,9 @@ def _after(cursor: str) -> tuple[datetime.datetime, int]:
         raise HttpError(400, "invalid cursor") from None
 
 
-@router.get("/ninjs", summary="Stories as IPTC ninjs, newest first")
+@router.get(
+    "/ninjs", summary="Stories as IPTC ninjs, newest first", openapi_extra=_errors(400, 401)
+)
 def ninjs_list(
     request: HttpRequest,
     edition: str = "",
@@ -142,13 +173,20 @@ def ninjs_list(
     return {"items": [to_ninjs(a, version) for a in page], "next": next_url}
 
 
-@router.get("/newsml/{int:story_id}", summary="One story as a NewsML-G2 2.35 newsItem")
+@router.get(
+    "/newsml/{int:story_id}",
+    summary="One story as a NewsML-G2 2.35 newsItem",
+    openapi_extra=_errors(401, 404),
+)
 def newsml_story(request: HttpRequest, story_id: int) -> HttpResponse:
     return HttpResponse(to_newsml(_story(request, story_id)), content_type=media_type())
 
 
 @router.post(
-    "/ingest", auth=PartnerToken(), summary="Send a story (ninjs, NewsML-G2, RSS/Atom, wire)"
+    "/ingest",
+    auth=PartnerToken(),
+    summary="Send a story (ninjs, NewsML-G2, RSS/Atom, wire)",
+    openapi_extra=_errors(401, 403, 422),
 )
 def ingest(request: HttpRequest) -> dict[str, Any]:
     partner: Partner = request.auth  # type: ignore[attr-defined]

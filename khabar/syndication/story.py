@@ -4,6 +4,7 @@ format-neutral ``IncomingStory`` that ninjs, NewsML-G2, feeds and wire text are 
 from __future__ import annotations
 
 import datetime
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +21,13 @@ from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import get_edition
 from khabar.wire import Dateline, WireError, parse_wire, render_dateline
 from khabar.wire.parse import END_MARKERS
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(text: str) -> str:
+    """``text`` without the characters XML 1.0 cannot carry."""
+    return _NOT_XML.sub("", text)
 
 
 @dataclass
@@ -44,6 +52,15 @@ class IncomingStory:
     correction_note: str = ""
     #: Pictures the document references (``khabar.syndication.photos.IncomingPhoto``).
     photos: list[Any] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # A partner's document may carry characters XML cannot (NUL, other C0 controls, lone
+        # surrogates): stored, they would make our feeds and NewsML impossible to write.
+        for name in ("headline", "dateline_city", "dateline_agency", "byline", "summary"):
+            setattr(self, name, xml_safe(getattr(self, name)))
+        self.correction_note = xml_safe(self.correction_note)
+        self.body = [xml_safe(paragraph) for paragraph in self.body]
+        self.tag_names = [xml_safe(name) for name in self.tag_names]
 
     def fields(self) -> dict[str, object]:
         """The keyword arguments of ``actions.ingest_article(fields=...)``."""
