@@ -43,7 +43,9 @@ User = AbstractBaseUser | AnonymousUser | None
 
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
 _EMAIL_RE = re.compile(r"[^\s@<>\"',;]+@[^\s@<>\"',;]+\.[^\s@<>\"',;.]+\Z")
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Control characters, lone surrogates (JSON can carry them, UTF-8 cannot store them) and
+# the non-characters U+FFFE/U+FFFF (not allowed in XML: they would break the comment feed).
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 
 @dataclass(frozen=True)
@@ -75,7 +77,7 @@ def clean_name(name: str, user: User) -> str:
 
 def clean_email(email: str) -> str:
     email = (email or "").strip()
-    if email and (len(email) > 254 or not _EMAIL_RE.match(email)):
+    if email and (len(email) > 254 or not _EMAIL_RE.match(email) or _CONTROL_RE.search(email)):
         raise CommentError("email")
     return email
 
@@ -318,7 +320,7 @@ def report_comment(comment: Comment, *, voter: str, reason: str = "") -> None:
     """A reader's report; the comment joins the moderators' reported queue."""
     if comment.status not in (Status.APPROVED, Status.PENDING):
         raise CommentError("not-found")
-    reason = " ".join(strip_bidi_controls(reason).split())[:300]
+    reason = " ".join(_CONTROL_RE.sub("", strip_bidi_controls(reason)).split())[:300]
     try:
         with transaction.atomic():
             Report.objects.create(comment=comment, voter=voter, reason=reason)
