@@ -196,6 +196,8 @@ def post_comment(
     same_author = {"user": user} if user is not None else {"ip_hash": ip_hash}
     duplicates = Comment.objects.filter(text_hash=text_hash, created_at__gte=since, **same_author)
     check_duplicates = user is not None or bool(ip_hash)
+    # Rendered before the write transaction: nothing that needs no lock runs under it.
+    html = render(text)
     with transaction.atomic():
         # One query: the thread, its story and section, the word lists' generation and
         # whether this author just sent the same text.
@@ -234,7 +236,7 @@ def post_comment(
             user=user,
             notify_replies=notify_replies and bool(email),
             text=text,
-            html=render(text),
+            html=html,
             reason=reason,
             ip_hash=ip_hash,
             text_hash=text_hash,
