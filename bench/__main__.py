@@ -1,13 +1,14 @@
 """`python -m bench`: run every benchmark and record the numbers in bench/RESULTS.md.
 
-`python -m bench web [...]` or `python -m bench search [...]` runs just one of them.
+`python -m bench web [...]`, `python -m bench search [...]` or `python -m bench soak [...]` runs
+just one of them.
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import search_bench, web
+from bench import search_bench, soak, web
 
 
 def main(argv: list[str]) -> int:
@@ -16,8 +17,11 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "search":
         search_bench.main(argv[1:])
         return 0
+    if argv and argv[0] == "soak":
+        return soak.main(argv[1:])
     search_bench.main(argv)
-    return web.main([])
+    web_status = web.main([])
+    return soak.main([]) or web_status
 
 
 if __name__ == "__main__":

@@ -1,0 +1,246 @@
+"""`python -m bench soak [--duration SECONDS]`: a steady mix against the production profile.
+
+Readers on story pages and comment threads, 5% of requests posting comments, an editor
+publishing a story every 10 seconds, for 5 minutes by default, all on loopback. At the end
+it counts the comments the site acknowledged (201/202) against those stored, and records
+5xx answers, p50/p99 latency and the app processes' memory in bench/RESULTS.md ("Soak").
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import socket
+import statistics
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from collections import Counter
+from pathlib import Path
+
+from khabar.ops.topology import Topology
+
+RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def call(url: str, body: dict | None = None, ip: str = "") -> tuple[int, bytes, float]:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data)
+    if data is not None:
+        request.add_header("Content-Type", "application/json")
+    if ip:
+        request.add_header("X-Forwarded-For", ip)
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = response.read()
+            status = response.status
+    except urllib.error.HTTPError as error:
+        payload, status = error.read(), error.code
+    except OSError:
+        payload, status = b"", 0
+    return status, payload, time.perf_counter() - start
+
+
+def rss_kib(pids: list[int]) -> int:
+    """Resident memory of these processes and every process in their groups, in KiB."""
+    total = 0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if os.getpgid(int(proc.name)) not in pids:
+                continue
+            status = (proc / "status").read_text()
+        except (OSError, ProcessLookupError):
+            continue
+        match = re.search(r"VmRSS:\s+(\d+)", status)
+        total += int(match.group(1)) if match else 0
+    return total
+
+
+class Soak:
+    def __init__(self, site: Topology, duration: float, workers: int):
+        self.site = site
+        self.duration = duration
+        self.workers = workers
+        self.statuses: Counter[int] = Counter()
+        self.latencies: list[float] = []
+        self.acked: list[int] = []
+        self.published = 0
+        self.memory: list[int] = []
+        self.lock = threading.Lock()
+        self.stop = threading.Event()
+
+    def stories(self) -> list[tuple[int, str]]:
+        out = self.site.manage(
+            "shell",
+            "-c",
+            "from khabar.articles.models import Article as A\n"
+            "for a in A.objects.published().order_by('-published_at')[:40]:"
+            " print('STORY', a.pk, a.get_absolute_url())",
+        ).stdout
+        found = []
+        for line in out.splitlines():
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "STORY":
+                found.append((int(parts[1]), parts[2]))
+        return found
+
+    def record(self, status: int, latency: float) -> None:
+        with self.lock:
+            self.statuses[status] += 1
+            self.latencies.append(latency)
+
+    def reader(self, stories: list[tuple[int, str]], seed: int) -> None:
+        rng = random.Random(seed)
+        base = self.site.url
+        while not self.stop.is_set():
+            pk, path = rng.choice(stories)
+            roll = rng.random()
+            if roll < 0.05:
+                ip = f"10.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+                text = f"تعليق في اختبار التحمل {rng.randrange(10**9)}"
+                # Straight to an app process, as nginx forwards it: nginx itself replaces
+                # X-Forwarded-For, and every simulated reader would share one address.
+                app = self.site.app_url(rng.randrange(len(self.site.app_ports)))
+                status, body, latency = call(
+                    f"{app}/api/v1/comments",
+                    {"thread": f"article:{pk}", "author": "قارئ", "text": text},
+                    ip=ip,
+                )
+                if status in (201, 202):
+                    with self.lock:
+                        self.acked.append(json.loads(body)["id"])
+            elif roll < 0.35:
+                status, _body, latency = call(f"{base}/api/v1/comments?thread=article:{pk}")
+            else:
+                status, _body, latency = call(f"{base}{path}")
+            self.record(status, latency)
+
+    def editor(self) -> None:
+        while not self.stop.wait(10):
+            self.site.manage(
+                "shell",
+                "-c",
+                "from khabar.test import make_article\n"
+                "from khabar.articles.models import Section\n"
+                "make_article(section=Section.objects.filter(lang='ar').first(),"
+                " headline='خبر عاجل في اختبار التحمل')",
+            )
+            self.published += 1
+
+    def sampler(self) -> None:
+        pids = [self.site.pids[f"app{i}"] for i in range(len(self.site.app_ports))]
+        while not self.stop.wait(5):
+            self.memory.append(rss_kib(pids))
+
+    def run(self) -> dict[str, object]:
+        stories = self.stories()
+        threads = [
+            threading.Thread(target=self.reader, args=(stories, n), daemon=True)
+            for n in range(self.workers)
+        ]
+        threads += [
+            threading.Thread(target=self.editor, daemon=True),
+            threading.Thread(target=self.sampler, daemon=True),
+        ]
+        started = time.monotonic()
+        for thread in threads:
+            thread.start()
+        time.sleep(self.duration)
+        self.stop.set()
+        for thread in threads:
+            thread.join(timeout=60)
+        elapsed = time.monotonic() - started
+        ids = ",".join(map(str, self.acked)) or "0"
+        out = self.site.manage(
+            "shell",
+            "-c",
+            "from khabar.comments.models import Comment\n"
+            f"print('STORED', Comment.objects.filter(pk__in=[{ids}]).count())",
+        ).stdout
+        stored = int(next(x for x in out.splitlines() if x.startswith("STORED")).split()[1])
+        latencies = sorted(self.latencies)
+        return {
+            "duration_s": round(elapsed),
+            "requests": sum(self.statuses.values()),
+            "rps": round(sum(self.statuses.values()) / elapsed),
+            "statuses": dict(sorted(self.statuses.items())),
+            "errors_5xx": sum(n for code, n in self.statuses.items() if code >= 500 or code == 0),
+            "comments_acknowledged": len(self.acked),
+            "comments_stored": stored,
+            "comments_lost": len(self.acked) - stored,
+            "stories_published": self.published,
+            "p50_ms": round(statistics.median(latencies) * 1000, 1),
+            "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
+            "max_ms": round(latencies[-1] * 1000, 1),
+            "app_rss_mib_start": round(self.memory[0] / 1024) if self.memory else None,
+            "app_rss_mib_max": round(max(self.memory) / 1024) if self.memory else None,
+        }
+
+
+def write_results(result: dict[str, object], workers: int) -> None:
+    lines = [
+        "## Soak",
+        "",
+        "`python -m bench soak` (part of `make bench`): the production profile (PostgreSQL, Redis,",
+        "two granian app processes behind nginx) on one machine, loopback only. "
+        f"{workers} client threads:",
+        "readers on story pages (65%) and comment threads (30%), 5% posting comments (each",
+        "from its own address), an editor publishing a story every 10 s. Comments acknowledged",
+        "(201/202) are counted against those stored at the end.",
+        "",
+        "| measure | value |",
+        "|---|---|",
+        *(f"| {key} | {value} |" for key, value in result.items()),
+        "",
+        f"Run on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs.",
+        "",
+    ]
+    section = "\n".join(lines)
+    text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
+    if "## Soak" in text:
+        before, _, rest = text.partition("## Soak")
+        after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
+        text = before + section + ("\n" + after if after else "")
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    RESULTS.write_text(text)
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench soak", description=__doc__)
+    parser.add_argument("--duration", type=float, default=300, help="seconds (default 300)")
+    parser.add_argument("--workers", type=int, default=12, help="client threads (default 12)")
+    parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
+    options = parser.parse_args(argv)
+    home = Path(tempfile.mkdtemp(prefix="khabar-soak-"))
+    site = Topology(
+        home,
+        proxy_port=free_port(),
+        app_ports=(free_port(), free_port()),
+        redis_port=free_port(),
+        pg_port=free_port(),
+    )
+    try:
+        site.up()
+        result = Soak(site, options.duration, options.workers).run()
+    finally:
+        site.down()
+    print(json.dumps(result, ensure_ascii=False, indent=2))
+    if not options.no_write:
+        write_results(result, options.workers)
+    ok = result["errors_5xx"] == 0 and result["comments_lost"] == 0
+    return 0 if ok else 1
