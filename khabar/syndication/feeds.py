@@ -15,6 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import escape
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
@@ -113,7 +114,9 @@ class StoryFeed(Feed):
         return item.headline
 
     def item_description(self, item: Article) -> str:
-        return item.summary or Truncator(item.paragraphs[0] if item.paragraphs else "").words(40)
+        # Feed readers show the description as HTML: the summary is text, so escape it.
+        text = item.summary or Truncator(item.paragraphs[0] if item.paragraphs else "").words(40)
+        return escape(text)
 
     def item_link(self, item: Article) -> str:
         return settings.SITE_URL + item.get_absolute_url()
