@@ -1,7 +1,8 @@
 """``khabar purge-ips``: forget client addresses older than KHABAR_IP_RETENTION_DAYS.
 
-Run it daily (deploy/ has the timer). Comments keep only a keyed hash of the address, for
-grouping abuse; failed desk logins (django-axes) keep the address itself until purged here.
+Run it daily (deploy/systemd/khabar-purge-ips.timer). Comments keep only a keyed hash of the
+address, for grouping abuse; failed desk logins (django-axes) keep the address itself until
+purged here.
 """
 
 import datetime
