@@ -154,3 +154,10 @@ def test_it_shows_the_code_field_on_the_login_page(client, db):
     assert re.search(r'name="otp_token"[^>]*autocomplete="one-time-code"', page) or (
         'autocomplete="one-time-code"' in page and 'name="otp_token"' in page
     )
+
+
+def test_it_links_the_two_factor_page_from_every_desk_page(client, people):
+    client.force_login(people["editor"])
+    page = client.get("/desk/").content.decode()
+    assert 'href="/desk/two-factor/"' in page
+    assert "الدخول بخطوتين" in page
