@@ -173,12 +173,13 @@ def pg_alias(django_db_setup, django_db_blocker):
     """A Django alias on a throwaway PostgreSQL cluster holding the search tables.
 
     One cluster per test session (per xdist worker); the modules that use it group their
-    tests with ``xdist_group("postgres")`` so one worker starts it. Gives None when the
-    server binaries are missing, so a caller can skip just its PostgreSQL cases.
+    tests with ``xdist_group("postgres")`` so one worker starts it. Fails when the
+    server binaries are missing.
     """
     if not available():
-        yield None
-        return
+        # `make test` installs Debian's postgresql first; a missing server is a broken
+        # setup, not a reason to pass without the backend's half of the contract.
+        pytest.fail(f"PostgreSQL server binaries missing in {PG_BIN} (run make system-test-deps)")
     cluster = start_cluster()
     try:
         with django_db_blocker.unblock():
