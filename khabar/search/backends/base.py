@@ -12,7 +12,7 @@ import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from django.db import connections
 from django.utils.safestring import SafeString
@@ -140,6 +140,23 @@ class SearchBackend(ABC):
         self, parsed: ParsedQuery, filters: Filters, order: Order, limit: int, offset: int
     ) -> tuple[int, list[tuple[int, float]]]:
         """Return the total count and one page of ``(id, score)``, higher score better."""
+
+    def _page(
+        self, sql: str, count_sql: str, params: list[Any], limit: int, offset: int
+    ) -> tuple[int, list[tuple[Any, ...]]]:
+        """Run a page query whose third column is ``COUNT(*) OVER ()``: (total, rows).
+
+        The total comes from the same pass; only a page past the end asks ``count_sql``.
+        """
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*params, limit, offset])
+            rows = cursor.fetchall()
+            if rows:
+                return int(rows[0][2]), rows
+            if not offset:
+                return 0, []
+            cursor.execute(count_sql, params)
+            return int(cursor.fetchone()[0]), []
 
     def _hits(self, ranked: Sequence[tuple[int, float]], parsed: ParsedQuery) -> list[Hit]:
         if not ranked:

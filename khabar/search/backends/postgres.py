@@ -123,14 +123,5 @@ class PostgresBackend(SearchBackend):
             f"SELECT d.id, ts_rank_cd('{RANK_WEIGHTS}', d.vector, q.query) AS rank, "
             f"COUNT(*) OVER () {from_where} ORDER BY {order_by} LIMIT %s OFFSET %s"
         )
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            rows = cursor.fetchall()
-            if rows:
-                total = int(rows[0][2])
-            elif offset:
-                cursor.execute(f"SELECT COUNT(*) {from_where}", params)
-                total = int(cursor.fetchone()[0])
-            else:
-                total = 0
+        total, rows = self._page(sql, f"SELECT COUNT(*) {from_where}", params, limit, offset)
         return total, [(int(row[0]), float(row[1])) for row in rows]

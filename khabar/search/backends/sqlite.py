@@ -146,15 +146,7 @@ class SqliteBackend(SearchBackend):
             f"{matches}SELECT m.id, m.rank, COUNT(*) OVER () {filtered} "
             f"ORDER BY {order_by} LIMIT %s OFFSET %s"
         )
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            rows = cursor.fetchall()
-            if rows:
-                total = int(rows[0][2])
-            elif offset:
-                cursor.execute(f"{matches}SELECT COUNT(*) {filtered}", params)
-                total = int(cursor.fetchone()[0])
-            else:
-                total = 0
+        count_sql = f"{matches}SELECT COUNT(*) {filtered}"
+        total, rows = self._page(sql, count_sql, params, limit, offset)
         # bm25() is lower-is-better; the contract's score is higher-is-better.
         return total, [(int(row[0]), -float(row[1])) for row in rows]
