@@ -45,6 +45,8 @@ def test_it_uploads_through_the_desk_reading_the_arabic_caption_and_credit(
     assert page.input_value("#id_credit") == CREDIT
     assert page.input_value("#id_copyright_holder") == "وكالة خبر"
     preview = page.locator(".photo-preview")
+    # The preview has no size until its image has loaded: wait for that, not a fixed time.
+    preview.wait_for(state="visible", timeout=15_000)
     assert preview.is_visible()
     assert preview.evaluate("img => img.naturalWidth") > 0
     page.screenshot(path=str(output_dir / "desk-photo.png"), full_page=True)
