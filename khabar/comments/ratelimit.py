@@ -48,7 +48,10 @@ def hit(scope: str, key: str, rate: tuple[int, int], *, now: float | None = None
         return True
     limit, seconds = rate
     window = int((time.time() if now is None else now) // seconds)
-    cache_key = f"khabar:rl:{scope}:{key}:{window}"
+    # The key may be anything a reader sent (a thread key); hash it so every cache backend
+    # accepts it and no two keys collide by truncation.
+    digest = hashlib.blake2b(key.encode("utf-8", "surrogatepass"), digest_size=12).hexdigest()
+    cache_key = f"khabar:rl:{scope}:{digest}:{window}"
     try:
         if cache.add(cache_key, 1, timeout=seconds + 1):
             return 1 <= limit
