@@ -26,6 +26,8 @@ from typing import Any, Protocol
 import orjson
 from django.conf import settings
 
+from khabar.lib.sqlite.writers import WriterLock
+
 MAX_AGE = 30  # seconds a CDN or browser may keep a page before asking again
 STALE = 120  # seconds it may serve a stale page while revalidating
 TTL = 600  # a safety net: no stored page lives longer than this
@@ -54,6 +56,8 @@ class SqliteStore:
     def __init__(self, path: Path):
         self.path = path
         self._local = threading.local()
+        # Writers queue in the kernel instead of polling SQLite's lock (khabar.lib.sqlite).
+        self._writers = WriterLock.for_database(str(path))
 
     def _db(self) -> sqlite3.Connection:
         db: sqlite3.Connection | None = getattr(self._local, "db", None)
@@ -83,11 +87,15 @@ class SqliteStore:
 
     def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None:
         db = self._db()
+        data = _encode(page)
+        # A busy cache is not an error: the page is simply not stored this time.
+        if not self._writers.acquire(timeout=1):
+            return
         try:
             db.execute("BEGIN IMMEDIATE")
             db.execute(
                 "INSERT OR REPLACE INTO page (key, path, expires, data) VALUES (?, ?, ?, ?)",
-                (key, path, time.time() + TTL, _encode(page)),
+                (key, path, time.time() + TTL, data),
             )
             db.executemany(
                 "INSERT OR IGNORE INTO page_tag (tag, key) VALUES (?, ?)",
@@ -95,9 +103,10 @@ class SqliteStore:
             )
             db.execute("COMMIT")
         except sqlite3.OperationalError:
-            # A busy cache is not an error: the page is simply not stored this time.
             if db.in_transaction:
                 db.execute("ROLLBACK")
+        finally:
+            self._writers.release()
 
     def purge(self, tags: Iterable[str]) -> list[str]:
         tags = list(tags)
@@ -105,6 +114,12 @@ class SqliteStore:
             return []
         db = self._db()
         marks = ",".join("?" * len(tags))
+        with self._writers:
+            rows = self._purge(db, tags, marks)
+        return sorted({row[1] for row in rows})
+
+    @staticmethod
+    def _purge(db: sqlite3.Connection, tags: list[str], marks: str) -> list[Any]:
         db.execute("BEGIN IMMEDIATE")
         try:
             rows = db.execute(
@@ -124,7 +139,7 @@ class SqliteStore:
         except BaseException:
             db.execute("ROLLBACK")
             raise
-        return sorted({row[1] for row in rows})
+        return rows
 
     def clear(self) -> None:
         self._db().executescript("DELETE FROM page; DELETE FROM page_tag;")

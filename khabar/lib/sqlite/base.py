@@ -1,0 +1,59 @@
+"""Django's SQLite backend, with write transactions queued (``ENGINE: khabar.lib.sqlite``).
+
+Every transaction takes the database's ``WriterLock`` before ``BEGIN IMMEDIATE`` and gives
+it back when it commits or rolls back, or when the connection closes (see ``writers``: the
+kernel queues the writers instead of SQLite's busy handler polling). An in-memory database
+(the test suite's) is one process's: the thread lock alone orders its writers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.backends.sqlite3 import base
+
+from khabar.lib.sqlite.writers import WriterLock
+
+
+class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
+    _write_lock: WriterLock | None = None  # held during a transaction
+
+    def _writer_lock(self) -> WriterLock:
+        return WriterLock.for_database(
+            None if self.is_in_memory_db() else str(self.settings_dict["NAME"])
+        )
+
+    def _start_transaction_under_autocommit(self) -> None:
+        lock = self._writer_lock()
+        options: dict[str, Any] = self.settings_dict.get("OPTIONS", {})
+        if not lock.acquire(timeout=float(options.get("timeout", 5))):
+            raise base.Database.OperationalError("database is locked (no turn to write)")
+        self._write_lock = lock
+        try:
+            super()._start_transaction_under_autocommit()
+        except BaseException:
+            self._release_write_lock()
+            raise
+
+    def _release_write_lock(self) -> None:
+        lock, self._write_lock = self._write_lock, None
+        if lock is not None:
+            lock.release()
+
+    def _commit(self) -> None:
+        try:
+            super()._commit()
+        finally:
+            self._release_write_lock()
+
+    def _rollback(self) -> None:
+        try:
+            super()._rollback()
+        finally:
+            self._release_write_lock()
+
+    def _close(self) -> None:
+        try:
+            super()._close()
+        finally:
+            self._release_write_lock()
