@@ -19,10 +19,10 @@ from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef
+from django.db.models import F
 from django.utils import timezone
 
-from khabar.comments import conf, moderation, notify, spam, tree
+from khabar.comments import conf, moderation, notify, spam, sql, tree
 from khabar.comments.errors import CommentError
 from khabar.comments.models import (
     HIDDEN,
@@ -121,10 +121,10 @@ def _decide(
     return Status.PENDING, ""
 
 
-def _parent(thread: Thread, parent_id: int | None) -> Comment | None:
+def _check_parent(thread: Thread, parent_id: int | None, parent: Comment | None) -> Comment | None:
+    """The parent comment if the reply may hang under it; ``parent`` is what ``parent_id`` named."""
     if parent_id is None:
         return None
-    parent = Comment.objects.filter(pk=parent_id).first()
     if parent is None:
         raise CommentError("parent-missing")
     if parent.thread_id != thread.pk:
@@ -134,8 +134,10 @@ def _parent(thread: Thread, parent_id: int | None) -> Comment | None:
     return parent
 
 
-def _audit(comment: Comment, action: str, before: str, user: User, note: str = "") -> None:
-    AuditEntry.objects.create(
+def _audit_entry(
+    comment: Comment, action: str, before: str, user: User, note: str = ""
+) -> AuditEntry:
+    return AuditEntry(
         comment=comment,
         action=action,
         from_status=before,
@@ -143,6 +145,10 @@ def _audit(comment: Comment, action: str, before: str, user: User, note: str = "
         user=user if user is not None and user.is_authenticated else None,
         note=note[:300],
     )
+
+
+def _audit(comment: Comment, action: str, before: str, user: User, note: str = "") -> None:
+    _audit_entry(comment, action, before, user, note).save(force_insert=True)
 
 
 def _purge(thread: Thread) -> None:
@@ -193,29 +199,31 @@ def post_comment(
     text = clean_text(text)
     text_hash = fingerprint(text)
     since = timezone.now() - datetime.timedelta(seconds=conf.DUPLICATE_SECONDS)
-    same_author = {"user": user} if user is not None else {"ip_hash": ip_hash}
-    duplicates = Comment.objects.filter(text_hash=text_hash, created_at__gte=since, **same_author)
-    check_duplicates = user is not None or bool(ip_hash)
     # Rendered before the write transaction: nothing that needs no lock runs under it.
     html = render(text)
+    token = secrets.token_urlsafe(24)
     with transaction.atomic():
-        # One query: the thread, its story and section, the word lists' generation and
-        # whether this author just sent the same text.
-        annotations = {"words": moderation.stamp_expression()}
-        if check_duplicates:
-            annotations["duplicate"] = Exists(duplicates.filter(thread=OuterRef("pk")))
-        thread = resolve_thread(thread_key, create=True, **annotations)
-        assert thread is not None
-        loaded = hasattr(thread, "words")
+        # One query: the thread, its story and section, the word lists' generation, whether
+        # this author just sent the same text, and the parent.
+        found = sql.post_context(
+            thread_key,
+            parent_id=parent_id,
+            text_hash=text_hash,
+            since=since,
+            user_id=user.pk if user is not None else None,
+            ip_hash=ip_hash,
+        )
+        if found is None:  # the thread's first comment
+            found = _new_thread_context(thread_key, parent_id)
+        thread = found.thread
+        if thread.article is not None and not thread.article.is_live:
+            raise CommentError("thread-unknown")
         if policy_of(thread) == Policy.CLOSED:
             raise CommentError("closed")
-        parent = _parent(thread, parent_id)
-        if check_duplicates and (
-            thread.duplicate if loaded else duplicates.filter(thread=thread).exists()
-        ):
+        parent = _check_parent(thread, parent_id, found.parent)
+        if found.duplicate:
             raise CommentError("duplicate")
-        words = thread.words if loaded else None
-        status, reason = _decide(thread, text, name, acting_user, words)
+        status, reason = _decide(thread, text, name, acting_user, found.words)
         if status != Status.REJECTED and submission is not None:
             checker = spam.get_checker()
             if checker is not None and checker.is_spam(submission):
@@ -224,8 +232,7 @@ def post_comment(
             path, depth = tree.allocate_path(thread, parent)
         except tree.TreeError:
             raise CommentError("too-deep") from None
-        token = secrets.token_urlsafe(24)
-        comment = Comment.objects.create(
+        comment = Comment(
             thread=thread,
             parent=parent,
             path=path,
@@ -243,16 +250,26 @@ def post_comment(
             edit_token_hash=tree.hash_token(token),
             root_id=parent.root_id if parent else None,
         )
-        if parent is None:  # a top-level comment is its own root, known once inserted
-            Comment.objects.filter(pk=comment.pk).update(root_id=comment.pk)
-            comment.root_id = comment.pk
-        _audit(comment, "post", "", acting_user, reason)
+        sql.insert(comment)
+        if parent is None:
+            sql.set_root_to_self(comment)
+        sql.insert(_audit_entry(comment, "post", "", acting_user, reason))
         if status == Status.APPROVED:
             notify.reply_approved(comment)
             _purge(thread)
         elif status == Status.PENDING:
             notify.pending_grew(Comment.objects.filter(status=Status.PENDING).count())
     return Posted(comment, token)
+
+
+def _new_thread_context(key: str, parent_id: int | None) -> sql.PostContext:
+    """A thread about to get its first comment: created now (no duplicates, no parent)."""
+    thread = resolve_thread(key, create=True)
+    assert thread is not None
+    parent = Comment.objects.filter(pk=parent_id).first() if parent_id is not None else None
+    return sql.PostContext(
+        thread=thread, words=moderation.lists_stamp(), duplicate=False, parent=parent
+    )
 
 
 def can_author_change(comment: Comment, *, now: datetime.datetime | None = None) -> bool:

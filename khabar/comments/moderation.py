@@ -11,8 +11,6 @@ import threading
 from dataclasses import dataclass
 
 from django.db import connection
-from django.db.models import TextField
-from django.db.models.expressions import RawSQL
 
 from khabar.comments.models import ModeratedWord, WordKind
 from khabar.lib.arabic import WordMatcher
@@ -31,7 +29,7 @@ class Verdict:
         return bool(self.kind)
 
 
-def _stamp_sql() -> str:
+def stamp_sql() -> str:
     table = connection.ops.quote_name(ModeratedWord._meta.db_table)
     # Portable (SQLite, PostgreSQL): how many words, the newest id and the latest change.
     return (
@@ -40,18 +38,10 @@ def _stamp_sql() -> str:
     )
 
 
-def stamp_expression() -> RawSQL:
-    """A sub-select that changes whenever a word list changes (the lists' generation).
-
-    Annotated on a query the posting transaction makes anyway, it costs no query of its
-    own; pass the value to ``check_words(..., stamp=…)``.
-    """
-    return RawSQL(_stamp_sql(), (), output_field=TextField())
-
-
-def _stamp_alone() -> str:
+def lists_stamp() -> str:
+    """The word lists' generation (it changes whenever a list changes)."""
     with connection.cursor() as cursor:
-        cursor.execute(_stamp_sql())
+        cursor.execute(stamp_sql())
         return str(cursor.fetchone()[0])
 
 
@@ -59,7 +49,7 @@ def _matchers(stamp: str | None = None) -> dict[str, WordMatcher]:
     """The matchers for the current lists, rebuilt only when a list changed."""
     global _cached
     if stamp is None:
-        stamp = _stamp_alone()
+        stamp = lists_stamp()
     with _lock:
         if _cached is None or _cached[0] != stamp:
             words: dict[str, list[str]] = {kind: [] for kind in WordKind.values}
@@ -72,7 +62,7 @@ def _matchers(stamp: str | None = None) -> dict[str, WordMatcher]:
 def check_words(*texts: str, stamp: str | None = None) -> Verdict:
     """The first banned word in any of ``texts``, else the first suspect word, else none.
 
-    ``stamp`` is the word lists' generation if the caller read it (``stamp_expression``);
+    ``stamp`` is the word lists' generation if the caller read it (``stamp_sql``);
     without it, one query reads it.
     """
     matchers = _matchers(stamp)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from typing import Any
 
 from django.utils import timezone
 
@@ -38,19 +37,12 @@ def key_is_valid(key: str) -> bool:
     return bool(_ARTICLE_KEY.match(key) or _SITE_KEY.match(key))
 
 
-def resolve_thread(key: str, *, create: bool, **annotations: Any) -> Thread | None:
+def resolve_thread(key: str, *, create: bool) -> Thread | None:
     """The thread for ``key``; created on first use when ``create``.
 
     Raises ``thread-unknown`` for a key naming no published story and no configured site.
-    ``annotations`` ride along on the one query that finds an existing thread (a thread
-    just created has none).
     """
-    thread = (
-        Thread.objects.select_related("article", "article__section")
-        .annotate(**annotations)
-        .filter(key=key)
-        .first()
-    )
+    thread = Thread.objects.select_related("article", "article__section").filter(key=key).first()
     if thread is not None:
         if thread.article_id is not None and not thread.article.is_live:
             raise CommentError("thread-unknown")
