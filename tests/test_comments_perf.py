@@ -10,7 +10,7 @@ from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
 
-from khabar.comments import actions, conf, tree
+from khabar.comments import actions, conf, counts, privacy, tree
 from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, Thread
 from khabar.comments.tree import Viewer
 from khabar.test import make_article, make_section
@@ -143,14 +143,22 @@ def test_it_finds_a_page_through_the_top_level_and_root_indexes(section):
     for viewer in (Viewer(), Viewer(tokens={1: "x" * 20})):
         with CaptureQueriesContext(connection) as queries:
             tree.read_page(thread, viewer=viewer)
-        page_query = queries.captured_queries[0]["sql"]
-        with connection.cursor() as cursor:
-            cursor.execute("EXPLAIN QUERY PLAN " + page_query)
-            plan = "\n".join(str(row[-1]) for row in cursor.fetchall())
-        assert "comment_top_level_idx" in plan and "comment_root_idx (root_id=?)" in plan, plan
-        # Not every approved comment of the site, nor the whole thread.
-        assert "comment_queue_idx" not in plan and "SCAN comments_comment" not in plan, plan
-        assert "sqlite_autoindex_comments_comment_1" not in plan, plan
+        plans = []
+        for query in queries.captured_queries:
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN QUERY PLAN " + query["sql"])
+                plans.append("\n".join(str(row[-1]) for row in cursor.fetchall()))
+        roots, rows = plans
+        assert "SEARCH c USING INDEX comment_top_level_idx (thread_id=? AND depth=?)" in roots
+        # Under each top-level comment, its replies in the index's order: the LIMIT stops
+        # the read (no sort of all of them first).
+        assert "SEARCH c USING INDEX comment_root_path_idx (root_id=?)" in rows, rows
+        assert "TEMP B-TREE" not in rows, rows
+        for plan in plans:
+            # Not every approved comment of the site, nor the whole thread.
+            assert "comment_queue_idx" not in plan and "SCAN comments_comment" not in plan, plan
+            assert "SCAN c" not in plan and "SCAN u" not in plan, plan
+            assert "sqlite_autoindex_comments_comment_1" not in plan, plan
 
 
 # --- The API's cached thread pages --------------------------------------------------------
@@ -285,6 +293,37 @@ def test_it_returns_the_comment_as_the_database_stored_it(section):
     assert parent.root_id == parent.pk == Comment.objects.get(pk=parent.pk).root_id
     assert reply.thread.article.pk == story.pk
     assert [e.action for e in reply.audit.all()] == ["post"]
+
+
+def test_the_thread_keeps_its_count_through_every_change(people, section):
+    story = make_article(section=section)
+    key = story.thread_key
+
+    def shown():
+        thread = Thread.objects.get(key=key)
+        actual = Comment.objects.filter(thread=thread, status=Status.APPROVED).count()
+        assert thread.approved_count == actual
+        assert counts.counts_for_keys([key]) == {key: actual}
+        return actual
+
+    ModeratedWord.objects.create(word="كلب", kind="suspect")
+    first = actions.post_comment(
+        key, acting_user=None, author="سارة", email="sara@example.com", text="تعليق أول"
+    ).comment
+    second = post(story, "تعليق ثان", parent=first)
+    assert shown() == 2
+    actions.edit_comment(second, acting_user=None, text="فيه كلب")  # held again: pending
+    assert shown() == 1
+    actions.approve_comment(Comment.objects.get(pk=second.pk), acting_user=people["moderator"])
+    assert shown() == 2
+    actions.reject_comment(Comment.objects.get(pk=first.pk), acting_user=people["moderator"])
+    assert shown() == 1
+    actions.approve_comment(Comment.objects.get(pk=first.pk), acting_user=people["moderator"])
+    assert shown() == 2
+    privacy.erase_comments("sara@example.com", acting_user=people["moderator"])
+    assert shown() == 1
+    actions.delete_comment(Comment.objects.get(pk=second.pk), acting_user=None)
+    assert shown() == 0
 
 
 def test_nothing_listens_for_the_saves_the_posting_path_skips():

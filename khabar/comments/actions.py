@@ -151,6 +151,13 @@ def _audit(comment: Comment, action: str, before: str, user: User, note: str = "
     _audit_entry(comment, action, before, user, note).save(force_insert=True)
 
 
+def count_change(thread_id: int, before: str, after: str) -> None:
+    """Keep the thread's approved count when a comment goes from ``before`` to ``after``."""
+    change = (after == Status.APPROVED) - (before == Status.APPROVED)
+    if change:
+        Thread.objects.filter(pk=thread_id).update(approved_count=F("approved_count") + change)
+
+
 def _purge(thread: Thread) -> None:
     """After commit, purge the pages that show the thread (and its story's lists)."""
     article = thread.article
@@ -229,7 +236,7 @@ def post_comment(
             if checker is not None and checker.is_spam(submission):
                 status, reason = Status.SPAM, "spam check"
         try:
-            path, depth = tree.allocate_path(thread, parent)
+            path, depth = tree.allocate_path(thread, parent, approved=status == Status.APPROVED)
         except tree.TreeError:
             raise CommentError("too-deep") from None
         comment = Comment(
@@ -306,6 +313,7 @@ def edit_comment(comment: Comment, *, acting_user: User, text: str) -> Comment:
         )
         if updated != 1:
             raise CommentError("edit-window")
+        count_change(comment.thread_id, before, status)
         comment.refresh_from_db()
         _audit(comment, "edit", before, acting_user, reason)
         _purge(thread)
@@ -368,6 +376,7 @@ def _transition(
             if comment.status == to:
                 return comment
             raise CommentError("already")
+        count_change(comment.thread_id, before, to)
         comment.refresh_from_db()
         _audit(comment, action, before, acting_user, note)
         if to == Status.APPROVED:

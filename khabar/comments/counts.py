@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from django.db.models import Count
-
-from khabar.comments.models import Comment, Status
+from khabar.comments.models import Thread
 
 
 def counts_for_keys(keys: Sequence[str]) -> dict[str, int]:
-    """Approved comments per thread key (0 for keys without a thread), in one query."""
+    """Approved comments per thread key (0 for keys without a thread), in one query.
+
+    The threads keep their count (``Thread.approved_count``): a story list does not count
+    comments.
+    """
     counts = dict.fromkeys(keys, 0)
     if counts:
-        rows = (
-            Comment.objects.filter(thread__key__in=list(counts), status=Status.APPROVED)
-            .values_list("thread__key")
-            .annotate(n=Count("pk"))
+        counts.update(
+            Thread.objects.filter(key__in=list(counts)).values_list("key", "approved_count")
         )
-        counts.update(dict(rows))
     return counts
 
 

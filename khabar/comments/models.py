@@ -52,6 +52,9 @@ class Thread(models.Model):
     )
     # The last path segment handed out in this thread; see tree.allocate_path.
     seq = models.PositiveIntegerField(default=0, editable=False)
+    # Approved comments, kept by every status change in comments/actions.py (and privacy.py)
+    # in the same transaction: pages and story lists show it without counting the thread.
+    approved_count = models.PositiveIntegerField(_("approved comments"), default=0, editable=False)
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
 
     class Meta:
@@ -87,7 +90,7 @@ class Comment(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         editable=False,
-        db_index=False,  # comment_root_idx starts with it
+        db_index=False,  # comment_root_path_idx starts with it
     )
     path = models.CharField(max_length=MAX_PATH_LENGTH, editable=False)
     depth = models.PositiveSmallIntegerField(default=0, editable=False)
@@ -136,11 +139,12 @@ class Comment(models.Model):
         indexes = [
             models.Index(fields=["thread", "status"], name="comment_thread_status_idx"),
             models.Index(fields=["status", "created_at"], name="comment_queue_idx"),
-            # A page of a thread: its top-level comments in either order, then the shown
-            # replies under each, found without reading the rest of the thread.
+            # A page of a thread: its top-level comments in either order, then the first
+            # shown replies under each in path order, read from the index in that order
+            # and no further (whatever their statuses).
             models.Index(fields=["thread", "depth", "path"], name="comment_top_level_idx"),
             models.Index(fields=["thread", "depth", "created_at"], name="comment_top_new_idx"),
-            models.Index(fields=["root", "status", "path"], name="comment_root_idx"),
+            models.Index(fields=["root", "path"], name="comment_root_path_idx"),
             models.Index(fields=["thread", "text_hash"], name="comment_duplicate_idx"),
         ]
         permissions = [("moderate_comment", _("Can approve, reject and mark comments as spam"))]

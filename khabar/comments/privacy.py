@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from khabar.comments.actions import User, _audit
+from khabar.comments.actions import User, _audit, count_change
 from khabar.comments.models import Comment, Status, Thread
 from khabar.comments.threads import thread_tags
 from khabar.site import pagecache
@@ -79,6 +79,7 @@ def erase_comments(email: str, *, acting_user: User) -> int:
                 reason="erased on request",
             )
             comment.status = Status.DELETED
+            count_change(comment.thread_id, before, Status.DELETED)
             _audit(comment, "erase", before, acting_user, "data request")
             erased += 1
         threads = Thread.objects.filter(pk__in={c.thread_id for c in comments}).select_related(

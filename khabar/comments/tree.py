@@ -21,18 +21,13 @@ from django.db.models import (
     Case,
     Exists,
     F,
-    Func,
-    IntegerField,
     OuterRef,
     Q,
-    Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import RowNumber
 
-from khabar.comments import conf
+from khabar.comments import conf, sql
 from khabar.comments.models import (
     HIDDEN,
     MAX_DEPTH,
@@ -67,8 +62,12 @@ def segment(number: int) -> str:
     return f"{number:0{SEGMENT_WIDTH}d}"
 
 
-def allocate_path(thread: Thread, parent: Comment | None) -> tuple[str, int]:
+def allocate_path(
+    thread: Thread, parent: Comment | None, *, approved: bool = False
+) -> tuple[str, int]:
     """Reserve the next path under ``parent``; call inside the posting transaction.
+
+    ``approved``: the new comment shows at once, and the thread's count grows with it.
 
     The UPDATE takes the thread row's write lock until commit, so a concurrent reply waits
     and reads the next number.
@@ -80,14 +79,18 @@ def allocate_path(thread: Thread, parent: Comment | None) -> tuple[str, int]:
         # PostgreSQL, and SQLite from 3.35: one statement increments and reads the counter.
         quote = connection.ops.quote_name
         table, seq, pk = quote(Thread._meta.db_table), quote("seq"), quote("id")
+        count = quote("approved_count")
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {table} SET {seq} = {seq} + 1 WHERE {pk} = %s RETURNING {seq}",
-                [thread.pk],
+                f"UPDATE {table} SET {seq} = {seq} + 1, {count} = {count} + %s"
+                f" WHERE {pk} = %s RETURNING {seq}",
+                [int(approved), thread.pk],
             )
             number = cursor.fetchone()[0]
     else:
-        Thread.objects.filter(pk=thread.pk).update(seq=F("seq") + 1)
+        Thread.objects.filter(pk=thread.pk).update(
+            seq=F("seq") + 1, approved_count=F("approved_count") + int(approved)
+        )
         number = Thread.objects.values_list("seq", flat=True).get(pk=thread.pk)
     return (parent.path if parent else "") + segment(number), depth
 
@@ -242,49 +245,34 @@ def read_page(
 ) -> ThreadPage:
     """One page of top-level comments with their replies (capped), in display order.
 
-    One ordered query reads the page, plus one query for the count. A sub-select picks the
-    page's top-level comments; the rows are found through the (root, path) index from those
-    ids alone, so a page reads the same rows in a thread of 50 comments or of 50,000: at
-    most ``REPLIES_PER_PAGE`` replies under each top-level comment and ``max_per_page()``
-    comments in all (the rest behind "more replies" and "more comments").
+    Three queries (``khabar.comments.sql``): the page's top-level comments through the
+    top-level index; then under each of them, in one statement, a bounded range of the
+    (root, path) index; then the count. A page reads no more rows in a thread of 50,000
+    comments than in one of 50: at most ``REPLIES_PER_PAGE`` replies (and one more) under
+    each top-level comment and ``max_per_page()`` comments in all (the rest behind "more
+    replies" and "more comments").
     """
     sort = sort if sort in SORTS else DEFAULT_SORT
     if thread is None:
         return ThreadPage(None, sort, [], 0, 0, None)
-    approved_below = Comment.objects.filter(root=OuterRef("pk"), status=Status.APPROVED)
-    roots_shown = Q(status=Status.APPROVED) | (Q(status__in=HIDDEN) & Exists(approved_below))
-    if viewer.user_id is not None or viewer.tokens:
-        roots_shown |= Q(status=Status.PENDING) & viewer.own_q()
-    root_ids = (
-        Comment.objects.filter(thread=thread, depth=0)
-        .filter(roots_shown)
-        .order_by(*_ROOT_SORTS[sort])
-        .values("pk")[offset : offset + conf.PAGE_SIZE + 1]
-    )
-    # How many top-level comments this page and the next could show (up to PAGE_SIZE + 1):
-    # the rows below stop at the page's bound, so they cannot tell whether more follow.
-    roots_available = Subquery(
-        Comment.objects.filter(pk__in=root_ids)
-        .order_by()
-        .values(n=Func(F("pk"), function="COUNT", output_field=IntegerField()))
+    own = (list(viewer.tokens), viewer.user_id)
+    # The page's top-level comments, and one more if another page follows.
+    root_ids = sql.page_roots(
+        thread.pk, sort=sort, offset=offset, count=conf.PAGE_SIZE + 1, own=own
     )
     limit = max_per_page()
-    fetched = list(
-        # No thread condition here: with one, SQLite walks the whole thread's index.
-        Comment.objects.filter(root_id__in=root_ids)
-        .alias(shown=_shown(viewer))
-        .filter(shown=True)
-        .annotate(rank=Window(RowNumber(), partition_by=[F("root_id")], order_by=F("path").asc()))
-        .filter(rank__lte=conf.REPLIES_PER_PAGE + 2)
-        .annotate(roots_available=roots_available)
-        .order_by(*SORTS[sort], "path")
-        .values_list(*_COLUMNS, "roots_available")[: limit + 1]
-    )
-    available = fetched[0][-1] if fetched else 0
-    rows = [Row(*values[:-1]) for values in fetched]
+    # Each top-level comment with up to REPLIES_PER_PAGE replies and one more (to tell that
+    # more follow), no more than the page's bound in all (plus one): each earlier root takes
+    # at least its own row.
+    shown_roots = root_ids[: conf.PAGE_SIZE]
+    per_root = [
+        max(1, min(conf.REPLIES_PER_PAGE + 2, limit + 1 - n)) for n in range(len(shown_roots))
+    ]
+    fetched = sql.page_rows(shown_roots, per_root=per_root, budget=limit + 1, own=own)
+    rows = [Row(*values) for values in fetched]
     roots = assemble(rows, viewer, limit=limit, page_size=conf.PAGE_SIZE)
-    count = Comment.objects.filter(thread=thread, status=Status.APPROVED).count()
-    more = available > len(roots)
+    count = thread.approved_count
+    more = len(root_ids) > len(roots)
     next_offset = offset + len(roots) if more else None
     return ThreadPage(thread, sort, roots, count, offset, next_offset, len(rows))
 
