@@ -29,7 +29,7 @@ demo: install system-deps
 run: demo
 	@echo "khabar on http://127.0.0.1:$(PORT)/ar/  (desk: /desk/, demo logins in README)"
 	$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers 2 \
-	  --blocking-threads 4 --backpressure 32 khabar.wsgi:application
+	  --blocking-threads 1 --backpressure 32 khabar.wsgi:application
 
 # The production profile on this machine: PostgreSQL, Redis, two app processes, nginx.
 run-prod: install system-test-deps

@@ -119,7 +119,7 @@ class AppServer:
                 "--workers",
                 "2",
                 "--blocking-threads",
-                "4",
+                "1",
                 "--backpressure",
                 "32",
                 "khabar.wsgi:application",
@@ -262,7 +262,7 @@ def machine(results: Path, rounds: int, idle: int, notes: list[str]) -> None:
         "Isso 0.14 and Wagtail 8 under gunicorn, 2 sync workers; "
         f"{_version('nginx', '-v')}, 2 workers",
         f"khabar:   {_version(str(BIN / 'python'), '--version')}, "
-        f"{_version(str(BIN / 'granian'), '--version')} (2 workers, 4 blocking threads), "
+        f"{_version(str(BIN / 'granian'), '--version')} (2 workers, 1 blocking thread each), "
         "KHABAR_ENV=production, SQLite; prod: PostgreSQL, Redis, 2 app processes, nginx",
         f"commit:   {_version('git', '-C', str(ROOT), 'log', '-1', '--format=%h %s')[:90]}"
         " (plus uncommitted work of that moment)",

@@ -224,7 +224,7 @@ class Topology:
                 "--workers",
                 "1",
                 "--blocking-threads",
-                "4",
+                "1",
                 "--backpressure",
                 "32",
                 "khabar.wsgi:application",
