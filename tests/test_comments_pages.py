@@ -182,3 +182,14 @@ def test_it_shows_comment_counts_on_section_pages(client, story):
     actions.post_comment(story.thread_key, acting_user=None, author="أحمد", text="أول")
     page = client.get(story.section.get_absolute_url()).content.decode()
     assert f'href="{story.get_absolute_url()}#comments">التعليقات: 1</a>' in page
+
+
+def test_it_writes_the_comment_count_in_the_editions_digits(client):
+    persian = make_article(
+        section=make_section(lang="fa", slug="jahan", name="جهان", comment_policy="post"),
+        lang="fa",
+    )
+    for n in range(12):
+        actions.post_comment(persian.thread_key, acting_user=None, author="مریم", text=f"نظر {n}")
+    page = client.get(persian.get_absolute_url()).content.decode()
+    assert '<span class="comments__count">(۱۲)</span>' in page
