@@ -1,9 +1,9 @@
 """A throwaway PostgreSQL cluster for the search contract tests and the benchmark.
 
-Debian's PostgreSQL 15 binaries run as the ``postgres`` user (initdb refuses root) on a
-unix socket in a temporary directory, with no TCP listener and trust authentication, so
-nothing outside the machine can reach it and nothing on the machine is reconfigured. The
-cluster is created from nothing and removed on ``stop()``.
+Debian's PostgreSQL 15 binaries, started as the production topology starts them
+(``khabar.ops.postgres``: as the ``postgres`` user, on a unix socket in a temporary
+directory, trust authentication). The cluster is created from nothing and removed on
+``stop()``.
 """
 
 from __future__ import annotations
@@ -11,26 +11,18 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import subprocess
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-PG_BIN = Path(os.environ.get("KHABAR_PG_BIN", "/usr/lib/postgresql/15/bin"))
-PG_USER = "postgres"
+from khabar.ops import postgres as pg
 
-
-def available() -> bool:
-    """Whether the PostgreSQL server binaries are installed."""
-    return (PG_BIN / "initdb").exists() and (PG_BIN / "pg_ctl").exists()
-
-
-def _as_postgres(*args: str) -> list[str]:
-    if os.geteuid() == 0:
-        return ["runuser", "-u", PG_USER, "--", *args]
-    return list(args)
+# The cluster commands are the production topology's (khabar.ops.postgres).
+PG_BIN = pg.PG_BIN
+PG_USER = pg.PG_USER
+available = pg.available
 
 
 @dataclass
@@ -50,42 +42,18 @@ class Cluster:
         return self.root
 
     def start(self) -> Cluster:
-        if os.geteuid() == 0:
-            shutil.chown(self.root, PG_USER, PG_USER)
-        subprocess.run(
-            _as_postgres(
-                str(PG_BIN / "initdb"),
-                "-D",
-                str(self.data),
-                "-U",
-                PG_USER,
-                "--auth=trust",
-                "--encoding=UTF8",
-                "--locale=C.UTF-8",
-                "--no-sync",
-            ),
-            check=True,
-            capture_output=True,
-        )
-        options = (
-            f"-c listen_addresses='' -c unix_socket_directories='{self.socket_dir}' "
-            f"-p {self.port} -c fsync=off -c synchronous_commit=off -c full_page_writes=off "
-            "-c shared_buffers=128MB"
-        )
-        subprocess.run(
-            _as_postgres(
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(self.data),
-                "-o",
-                options,
-                "-l",
-                str(self.root / "server.log"),
-                "-w",
-                "start",
-            ),
-            check=True,
-            capture_output=True,
+        # Throwaway: durability settings off, for speed.
+        pg.start(
+            self.data,
+            socket_dir=self.socket_dir,
+            port=self.port,
+            log=self.root / "server.log",
+            settings={
+                "fsync": "off",
+                "synchronous_commit": "off",
+                "full_page_writes": "off",
+                "shared_buffers": "128MB",
+            },
         )
         self.running = True
         atexit.register(self.stop)
@@ -93,11 +61,7 @@ class Cluster:
 
     def stop(self) -> None:
         if self.running:
-            subprocess.run(
-                _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"),
-                check=False,
-                capture_output=True,
-            )
+            pg.stop(self.data)
             self.running = False
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import argparse
 import os
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -20,19 +19,16 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from khabar.ops import postgres
+
 ROOT = Path(__file__).resolve().parents[2]
-PG_BIN = Path(os.environ.get("KHABAR_PG_BIN", "/usr/lib/postgresql/15/bin"))
 PURGE_MODULE = "/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"
 DEBIAN_PACKAGES = {
-    "postgresql": PG_BIN / "initdb",
+    "postgresql": postgres.PG_BIN / "initdb",
     "redis-server": Path("/usr/bin/redis-server"),
     "nginx": Path("/usr/sbin/nginx"),
     "libnginx-mod-http-cache-purge": Path(PURGE_MODULE),
 }
-
-
-def _as_postgres(*args: str) -> list[str]:
-    return ["runuser", "-u", "postgres", "--", *args] if os.geteuid() == 0 else list(args)
 
 
 def ensure_packages() -> None:
@@ -116,53 +112,22 @@ class Topology:
 
     def start_postgres(self) -> None:
         self.pg_socket.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:
-            shutil.chown(self.pg_socket, "postgres", "postgres")
-        data = self.pg_socket / "data"
-        if not data.exists():
-            subprocess.run(
-                _as_postgres(
-                    str(PG_BIN / "initdb"),
-                    "-D",
-                    str(data),
-                    "-U",
-                    "postgres",
-                    "--auth=trust",
-                    "--encoding=UTF8",
-                    "--locale=C.UTF-8",
-                    "--no-sync",
-                ),
-                check=True,
-                capture_output=True,
-            )
-        options = (
-            f"-c listen_addresses='' -c unix_socket_directories='{self.pg_socket}' "
-            f"-p {self.pg_port} -c shared_buffers=128MB -c max_connections=100"
-        )
-        subprocess.run(
-            _as_postgres(
-                str(PG_BIN / "pg_ctl"),
-                "-D",
-                str(data),
-                "-o",
-                options,
-                "-l",
-                str(self.pg_socket / "server.log"),
-                "-w",
-                "start",
-            ),
-            check=True,
-            capture_output=True,
+        postgres.start(
+            self.pg_socket / "data",
+            socket_dir=self.pg_socket,
+            port=self.pg_port,
+            log=self.pg_socket / "server.log",
+            settings={"shared_buffers": "128MB", "max_connections": "100"},
         )
         created = subprocess.run(
-            _as_postgres(
-                str(PG_BIN.parent / "bin" / "createdb"),
+            postgres.as_postgres(
+                str(postgres.PG_BIN / "createdb"),
                 "-h",
                 str(self.pg_socket),
                 "-p",
                 str(self.pg_port),
                 "-U",
-                "postgres",
+                postgres.PG_USER,
                 "khabar",
             ),
             capture_output=True,
@@ -173,21 +138,10 @@ class Topology:
             raise RuntimeError(created.stderr)
 
     def stop_postgres(self) -> None:
-        data = self.pg_socket / "data"
-        if data.exists():
-            subprocess.run(
-                _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"),
-                check=False,
-                capture_output=True,
-            )
+        postgres.stop(self.pg_socket / "data")
 
     def restart_postgres(self) -> None:
-        data = self.pg_socket / "data"
-        subprocess.run(
-            _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "restart"),
-            check=True,
-            capture_output=True,
-        )
+        postgres.restart(self.pg_socket / "data")
 
     def start_redis(self) -> None:
         self._spawn(
