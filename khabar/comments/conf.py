@@ -34,9 +34,9 @@ def _sites(name: str) -> dict[str, str]:
 #: Replies indent up to this depth on the page; deeper ones show flat with "replying to".
 INDENT_DEPTH = env_int("KHABAR_COMMENT_INDENT_DEPTH", 4)
 #: Top-level comments per page (story page and API).
-PAGE_SIZE = env_int("KHABAR_COMMENT_PAGE_SIZE", 20)
+PAGE_SIZE = env_int("KHABAR_COMMENT_PAGE_SIZE", 10)
 #: At most this many replies under one top-level comment per page; the rest behind "more".
-REPLIES_PER_PAGE = env_int("KHABAR_COMMENT_REPLIES_PER_PAGE", 50)
+REPLIES_PER_PAGE = env_int("KHABAR_COMMENT_REPLIES_PER_PAGE", 10)
 #: At most this many comments in all on one page (0: four times PAGE_SIZE), so the first
 #: page of a 5,000-comment thread is no bigger than that of a 200-comment one.
 MAX_PER_PAGE = env_int("KHABAR_COMMENT_MAX_PER_PAGE", 0)
