@@ -195,3 +195,37 @@ def test_it_runs_the_widget_on_another_origin(
         ".includes('1')"
     )
     page.screenshot(path=output_dir / "3-widget-nested.png", full_page=True)
+
+
+def test_it_brings_more_replies_in_place(live_server, page, output_dir, monkeypatch):
+    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 4)
+    story = make_article(section=make_section(comment_policy="post"), headline="نقاش طويل")
+    root = actions.post_comment(story.thread_key, acting_user=None, author="سارة", text="أول")
+    replies = [
+        actions.post_comment(
+            story.thread_key,
+            acting_user=None,
+            author="أحمد",
+            text=f"ردّ رقم {n}",
+            parent_id=root.comment.pk,
+        ).comment
+        for n in range(10)
+    ]
+    url = f"{live_server.url}{story.get_absolute_url()}?csort=oldest"
+    page.goto(url)
+    shown = page.locator(f"li.comment#comment-{replies[0].pk} ~ li.comment")
+    assert page.locator("li.comment").count() == 5  # the comment and 4 replies
+    page.click("li.comment-more a")
+    page.locator(f"#comment-{replies[7].pk}").wait_for()
+    assert page.url == url  # no page change: the next 4 came in place
+    page.click("li.comment-more a")
+    page.locator(f"#comment-{replies[9].pk}").wait_for()
+    ids = page.eval_on_selector_all("li.comment", "items => items.map(i => i.id)")
+    assert ids == [f"comment-{c.pk}" for c in [root.comment, *replies]]
+    assert page.locator("li.comment-more").count() == 0
+    assert shown.count() == 9
+    # A reply brought in place can be answered like the others: the form moves under it.
+    page.click(f"#comment-{replies[9].pk} .comment__reply")
+    page.locator(f"#comment-{replies[9].pk} .comment-form__replying").wait_for(state="visible")
+    assert page.input_value("input[name=parent]") == str(replies[9].pk)
+    page.screenshot(path=output_dir / "more-replies.png", full_page=True)

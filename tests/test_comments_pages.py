@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import html
+import re
 import time
 
 import pytest
@@ -193,3 +195,24 @@ def test_it_writes_the_comment_count_in_the_editions_digits(client):
         actions.post_comment(persian.thread_key, acting_user=None, author="مریم", text=f"نظر {n}")
     page = client.get(persian.get_absolute_url()).content.decode()
     assert '<span class="comments__count">(۱۲)</span>' in page
+
+
+def test_it_leads_the_reply_links_of_the_replies_page_to_the_story_form(client, story, monkeypatch):
+    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 1)
+    root = actions.post_comment(story.thread_key, acting_user=None, author="سارة", text="أول")
+    for n in range(3):
+        actions.post_comment(
+            story.thread_key,
+            acting_user=None,
+            author="أحمد",
+            text=f"رد {n}",
+            parent_id=root.comment.pk,
+        )
+    page = client.get(story.get_absolute_url()).content.decode()
+    more = re.search(r'href="(/comments/\d+/replies/\?after=[^"]+)" data-more=', page)
+    assert more, "no More replies link"
+    replies_page = client.get(html.unescape(more[1])).content.decode()
+    shown = re.findall(r'class="comment__reply" href="([^"]+)"', replies_page)
+    assert shown and all(h.startswith(story.get_absolute_url() + "?reply=") for h in shown)
+    target = html.unescape(shown[0]).split("#")[0]
+    assert 'id="comment-form"' in client.get(target).content.decode()

@@ -20,8 +20,8 @@ from khabar.articles.models import Article
 from khabar.comments import access, actions, conf, notify, ratelimit, spam, tree
 from khabar.comments.display import items_of, mark_editable
 from khabar.comments.errors import CommentError
-from khabar.comments.models import Comment, Status, Thread
-from khabar.comments.threads import article_of
+from khabar.comments.models import Comment, Policy, Status, Thread
+from khabar.comments.threads import article_of, policy_of
 
 
 def csrf_for_sessions(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -236,7 +236,9 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 def replies(request: HttpRequest, pk: int) -> HttpResponse:
     """The rest of a long reply chain, a page at a time."""
     root = get_object_or_404(
-        Comment.objects.select_related("thread", "thread__article"), pk=pk, depth=0
+        Comment.objects.select_related("thread", "thread__article", "thread__article__section"),
+        pk=pk,
+        depth=0,
     )
     if root.thread.article_id is not None and not root.thread.article.is_live:
         raise Http404("no such comment")
@@ -251,7 +253,10 @@ def replies(request: HttpRequest, pk: int) -> HttpResponse:
             "root": root,
             "items": items,
             "back": _thread_url(root.thread),
-            "closed": True,
+            # Reply links lead to the story's form (they are relative there, and these
+            # items are also brought into the story page in place).
+            "story_url": _thread_url(root.thread),
+            "closed": policy_of(root.thread) == Policy.CLOSED,
         },
     )
 

@@ -1,5 +1,6 @@
-/* Story page: move the comment form under the comment being answered, without a reload.
-   Without this script the "Reply" link reloads the page with ?reply=<id>, which also works. */
+/* Story page: move the comment form under the comment being answered, without a reload,
+   and bring in "More replies" in place. Without this script the "Reply" link reloads the
+   page with ?reply=<id> and "More replies" opens the replies page, which also works. */
 (function () {
   "use strict";
   var form = document.getElementById("comment-form");
@@ -30,7 +31,38 @@
     banner.hidden = true;
   }
 
+  // The replies page lists the top-level comment, then the next replies (and its own
+  // "More replies" if still more follow): those not on the page yet take the link's place.
+  function moreReplies(link) {
+    var slot = link.closest("li.comment-more");
+    link.setAttribute("aria-busy", "true");
+    fetch(link.href, { credentials: "same-origin" })
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var found = new DOMParser().parseFromString(html, "text/html");
+        var items = found.querySelectorAll("ol.comment-list > li");
+        var added = 0;
+        Array.prototype.forEach.call(items, function (item) {
+          if (item.id && document.getElementById(item.id)) return;
+          slot.parentNode.insertBefore(document.importNode(item, true), slot);
+          added += 1;
+        });
+        slot.remove();
+        if (!added) location.href = link.href;
+      })
+      .catch(function () { location.href = link.href; });
+  }
+
   section.addEventListener("click", function (event) {
+    var more = event.target.closest("li.comment-more a[data-more]");
+    if (more) {
+      event.preventDefault();
+      moreReplies(more);
+      return;
+    }
     var link = event.target.closest("a.comment__reply");
     if (link) {
       event.preventDefault();
