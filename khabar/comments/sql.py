@@ -1,17 +1,20 @@
-"""The posting path's SQL, written out once per process from the models' own fields.
+"""The comments' hot paths in SQL, written out once per process from the models' own fields.
 
-A post is the write a breaking story gets by the thousand. Through the ORM, building its
-statements cost more than running them: of a post's 7 ms of CPU, about 4 went to compiling
-the thread lookup (two joins and two sub-selects), the parent lookup, the comment's INSERT
-and the audit entry's. Here each statement's text is built once per process and database
-from the fields' columns, and rows come back through Django's own converters as model
-instances, so nothing is parsed differently from the ORM:
+A post is the write a breaking story gets by the thousand, and a page of its thread the read
+that follows every one of them. Through the ORM, building their statements cost more than
+running them: of a post's 7 ms of CPU, about 4 went to compiling the thread lookup, the
+parent lookup and the two INSERTs; a thread page spent 9 of its 11 ms compiling one window
+query. Here each statement's text is built once per process and database from the fields'
+columns, and rows come back through Django's own converters, so nothing is parsed
+differently from the ORM:
 
 * ``post_context``: one query for the thread, its story and section (all that ``policy_of``,
   ``is_live`` and the purge read), the word lists' generation, whether this author just sent
   the same text, and the parent comment.
 * ``insert``: an ``INSERT … RETURNING`` of a model instance. It sends no signals; khabar
   connects none to the models it is used for (a test pins that).
+* ``page_roots`` and ``page_rows``: a page of a thread, bounded by the page whatever the
+  thread's size (see ``tree.read_page``).
 
 The rest of the comments app keeps the ORM; ``khabar.comments.actions`` decides everything.
 """
