@@ -161,3 +161,70 @@ def test_it_links_the_two_factor_page_from_every_desk_page(client, people):
     page = client.get("/desk/").content.decode()
     assert 'href="/desk/two-factor/"' in page
     assert "الدخول بخطوتين" in page
+
+
+def turn_on_two_factor(client: Client, user) -> tuple[TOTPDevice, list[str]]:
+    """Through the desk page, as a user does; returns the device and the backup codes shown."""
+    client.force_login(user)
+    client.post("/desk/two-factor/", {"step": "start"})
+    device = TOTPDevice.objects.get(user=user)
+    client.post("/desk/two-factor/", {"step": "confirm", "token": code_for(device)})
+    page = client.get("/desk/two-factor/").content.decode()
+    codes = re.findall(r"<li><code>([a-z0-9]+)</code></li>", page)
+    return TOTPDevice.objects.get(pk=device.pk), codes
+
+
+def test_it_gives_backup_codes_that_sign_in_once_each(client, people):
+    device, codes = turn_on_two_factor(client, people["editor"])
+    assert device.confirmed and len(codes) == 10 and len(set(codes)) == 10
+    # Shown once: the next visit counts them instead.
+    again = client.get("/desk/two-factor/").content.decode()
+    assert codes[0] not in again and "10" in again
+    client.logout()
+    assert login(client, "editor", otp_token=codes[0]).status_code == 302
+    assert logged_in(client)
+    client.logout()
+    used = login(client, "editor", otp_token=codes[0], ip="203.0.113.8")
+    assert used.status_code == 200 and not logged_in(client)
+
+
+def test_it_makes_new_backup_codes_only_with_a_current_code(client, people):
+    device, codes = turn_on_two_factor(client, people["reporter"])
+    refused = client.post("/desk/two-factor/", {"step": "codes", "token": "000000"})
+    assert refused.status_code == 400
+    device.refresh_from_db()
+    device.throttle_reset()
+    device.last_t = -1  # the code that turned it on may be used once more here
+    device.save()
+    client.post("/desk/two-factor/", {"step": "codes", "token": code_for(device)})
+    fresh = re.findall(
+        r"<li><code>([a-z0-9]+)</code></li>", client.get("/desk/two-factor/").content.decode()
+    )
+    assert len(fresh) == 10 and not set(fresh) & set(codes)
+    client.logout()
+    assert login(client, "reporter", otp_token=codes[1]).status_code == 200  # old: refused
+    assert not logged_in(client)
+
+
+def test_it_sends_staff_without_two_factor_to_set_it_up_when_the_site_requires_it(
+    client, people, monkeypatch
+):
+    from khabar.security import conf
+
+    client.force_login(people["editor"])
+    assert client.get("/desk/").status_code == 200  # optional by default
+    monkeypatch.setattr(conf, "REQUIRE_TWO_FACTOR", True)
+    response = client.get("/desk/articles/article/")
+    assert response.status_code == 302 and response["Location"] == "/desk/two-factor/"
+    page = client.get("/desk/two-factor/").content.decode()
+    assert "فعّل الدخول بخطوتين لتستخدم المكتب: إنه مطلوب هنا." in page
+    device, _codes = turn_on_two_factor(client, people["editor"])
+    assert client.get("/desk/articles/article/").status_code == 200
+    page = client.get("/desk/two-factor/").content.decode()
+    assert "الدخول بخطوتين مطلوب لمكتب هذا الموقع." in page and 'value="disable"' not in page
+    # Required: it cannot be turned off.
+    device.throttle_reset()
+    device.last_t = -1
+    device.save()
+    client.post("/desk/two-factor/", {"step": "disable", "token": code_for(device)})
+    assert TOTPDevice.objects.filter(user=people["editor"], confirmed=True).exists()

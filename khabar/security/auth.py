@@ -8,7 +8,7 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django_otp.plugins.otp_totp.models import TOTPDevice
+from django_otp import devices_for_user
 
 from khabar.comments.ratelimit import client_ip as _client_ip
 
@@ -18,11 +18,12 @@ def client_ip(request: HttpRequest) -> str:
     return _client_ip(request) or "0.0.0.0"
 
 
-def confirmed_devices(user: Any) -> list[TOTPDevice]:
-    """The user's confirmed authenticator apps (two-factor is on when there is one)."""
+def confirmed_devices(user: Any) -> list[Any]:
+    """The user's confirmed authenticator apps and backup codes (two-factor is on when
+    there is one; they are made and removed together)."""
     if user is None or not getattr(user, "pk", None):
         return []
-    return list(TOTPDevice.objects.devices_for_user(user, confirmed=True))
+    return list(devices_for_user(user, confirmed=True))
 
 
 class DeskLoginForm(AdminAuthenticationForm):
@@ -35,7 +36,7 @@ class DeskLoginForm(AdminAuthenticationForm):
         widget=forms.TextInput(
             attrs={"autocomplete": "one-time-code", "inputmode": "numeric", "dir": "ltr"}
         ),
-        help_text=_("Only if you turned on two-factor sign-in."),
+        help_text=_("Only if you turned on two-factor sign-in; a backup code works too."),
     )
 
     error_messages = {

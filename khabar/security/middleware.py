@@ -63,3 +63,34 @@ def answer_unavailable(request: HttpRequest, error: BaseException) -> HttpRespon
         except DatabaseError:
             pass
     return unavailable(request)
+
+
+class TwoFactorRequiredMiddleware:
+    """With KHABAR_REQUIRE_TWO_FACTOR, a staff user without two-factor sign-in reaches only
+    the two-factor page (and logging out) in the desk until they turn it on."""
+
+    ALLOWED = ("/desk/two-factor/", "/desk/logout/", "/desk/login/", "/desk/jsi18n/")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        path = request.path_info
+        if (
+            conf.REQUIRE_TWO_FACTOR
+            and path.startswith("/desk/")
+            and not path.startswith(self.ALLOWED)
+            and request.user.is_authenticated
+            and request.user.is_staff
+        ):
+            from khabar.security.auth import confirmed_devices
+
+            if not confirmed_devices(request.user):
+                from django.contrib import messages
+                from django.shortcuts import redirect
+
+                messages.warning(
+                    request, _("Turn on two-factor sign-in to use the desk: it is required here.")
+                )
+                return redirect("two-factor")
+        return self.get_response(request)

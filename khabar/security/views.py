@@ -15,8 +15,10 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from khabar.security import conf
 from khabar.security.auth import confirmed_devices
 from khabar.security.middleware import answer_unavailable, is_unavailable
 
@@ -51,13 +53,27 @@ def _secret(device: TOTPDevice) -> str:
     return " ".join(raw[i : i + 4] for i in range(0, len(raw), 4))
 
 
+_NEW_CODES = "khabar_backup_codes"  # session key: the codes, shown once
+
+
+def _new_backup_codes(request: HttpRequest) -> None:
+    """Replace the user's backup codes; the page shows the new ones once."""
+    user = request.user
+    StaticDevice.objects.filter(user=user).delete()
+    device = StaticDevice.objects.create(user=user, name=_("Backup codes"), confirmed=True)
+    codes = [StaticToken.random_token() for _ in range(conf.BACKUP_CODES)]
+    StaticToken.objects.bulk_create(StaticToken(device=device, token=code) for code in codes)
+    request.session[_NEW_CODES] = codes
+
+
 @staff_member_required
 @require_http_methods(["GET", "POST"])
 def two_factor(request: HttpRequest) -> HttpResponse:
-    """Turn two-factor sign-in on (scan, then confirm a code) or off (with a current code)."""
+    """Turn two-factor sign-in on (scan, then confirm a code) or off (with a current code),
+    and make new backup codes (with a current code)."""
     user = request.user
     here = reverse("two-factor")
-    confirmed = confirmed_devices(user)
+    confirmed = [d for d in confirmed_devices(user) if isinstance(d, TOTPDevice)]
     pending = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     error = ""
     if request.method == "POST":
@@ -70,13 +86,20 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         if step == "confirm" and pending is not None:
             if pending.verify_token(token):
                 TOTPDevice.objects.filter(pk=pending.pk).update(confirmed=True)
+                _new_backup_codes(request)
                 messages.success(request, _("Two-factor sign-in is on."))
                 return HttpResponseRedirect(here)
             error = _("The code is not right or has expired; try the current one.")
-        elif step == "disable" and confirmed:
+        elif step == "disable" and confirmed and not conf.REQUIRE_TWO_FACTOR:
             if any(device.verify_token(token) for device in confirmed):
                 TOTPDevice.objects.filter(user=user).delete()
+                StaticDevice.objects.filter(user=user).delete()
                 messages.success(request, _("Two-factor sign-in is off."))
+                return HttpResponseRedirect(here)
+            error = _("The code is not right or has expired; try the current one.")
+        elif step == "codes" and confirmed:
+            if any(device.verify_token(token) for device in confirmed):
+                _new_backup_codes(request)
                 return HttpResponseRedirect(here)
             error = _("The code is not right or has expired; try the current one.")
     context = {
@@ -88,5 +111,8 @@ def two_factor(request: HttpRequest) -> HttpResponse:
         "secret": _secret(pending) if pending is not None and not confirmed else "",
         "issuer": settings.OTP_TOTP_ISSUER,
         "error": error,
+        "codes": request.session.pop(_NEW_CODES, None) if request.method == "GET" else None,
+        "codes_left": StaticToken.objects.filter(device__user=user).count(),
+        "required": conf.REQUIRE_TWO_FACTOR,
     }
     return render(request, "security/two_factor.html", context, status=400 if error else 200)
