@@ -228,3 +228,19 @@ def test_it_sends_staff_without_two_factor_to_set_it_up_when_the_site_requires_i
     device.save()
     client.post("/desk/two-factor/", {"step": "disable", "token": code_for(device)})
     assert TOTPDevice.objects.filter(user=people["editor"], confirmed=True).exists()
+
+
+def test_it_pauses_an_address_that_sprays_passwords_over_many_accounts(client, people, monkeypatch):
+    from khabar.security import conf
+
+    monkeypatch.setattr(conf, "ADDRESS_FAILURE_LIMIT", 12)
+    # Three wrong passwords on each of four accounts: no account reaches its own limit (5).
+    for name in ("reporter", "editor", "reader", "outsider"):
+        for _ in range(3):
+            assert login(client, name, "Winter2026!").status_code == 200
+    response = login(client, "moderator")  # the right password, from the same address
+    assert response.status_code == 200 and not logged_in(client)
+    assert "محاولات دخول فاشلة كثيرة من عنوانك" in response.content.decode()
+    elsewhere = Client(REMOTE_ADDR="198.51.100.30")
+    assert elsewhere.post(LOGIN, {"username": "moderator", "password": "moderator-Pass-1234!"})
+    assert logged_in(elsewhere)

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
+from axes.models import AccessAttempt
 from django import forms
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
+from django.db.models import Sum
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp import devices_for_user
 
 from khabar.comments.ratelimit import client_ip as _client_ip
+from khabar.security import conf
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -24,6 +30,18 @@ def confirmed_devices(user: Any) -> list[Any]:
     if user is None or not getattr(user, "pk", None):
         return []
     return list(devices_for_user(user, confirmed=True))
+
+
+def address_paused(address: str) -> bool:
+    """Whether this address failed KHABAR_LOGIN_ADDRESS_FAILURES sign-ins, over all user
+    names, within the lockout period (django-axes pauses one account per address)."""
+    if not settings.AXES_ENABLED or not conf.ADDRESS_FAILURE_LIMIT:
+        return False
+    since = timezone.now() - datetime.timedelta(hours=settings.AXES_COOLOFF_TIME)
+    failures = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        n=Sum("failures_since_start")
+    )["n"]
+    return bool(failures and failures >= conf.ADDRESS_FAILURE_LIMIT)
 
 
 class DeskLoginForm(AdminAuthenticationForm):
@@ -41,11 +59,18 @@ class DeskLoginForm(AdminAuthenticationForm):
 
     error_messages = {
         **AdminAuthenticationForm.error_messages,
+        "address_paused": _(
+            "Too many failed sign-ins from your address, whatever the account: try again later."
+        ),
         "otp_required": _("Enter the code from your authenticator app."),
         "otp_invalid": _("The code is not right or has expired; try the current one."),
     }
 
     def clean(self) -> dict[str, Any]:
+        if address_paused(client_ip(self.request)):
+            raise forms.ValidationError(
+                self.error_messages["address_paused"], code="address_paused"
+            )
         cleaned = super().clean()
         user = self.get_user()
         devices = confirmed_devices(user)

@@ -15,3 +15,7 @@ RETRY_AFTER_SECONDS = env_int("KHABAR_RETRY_AFTER_SECONDS", 5)
 REQUIRE_TWO_FACTOR = env_bool("KHABAR_REQUIRE_TWO_FACTOR", False)
 #: One-time backup codes made when two-factor sign-in is turned on.
 BACKUP_CODES = 10
+#: Failed desk sign-ins from one address, across all user names, before that address is
+#: paused too (the per-account limit is KHABAR_LOGIN_FAILURES): a password spray that tries
+#: a few passwords on each of many accounts.
+ADDRESS_FAILURE_LIMIT = env_int("KHABAR_LOGIN_ADDRESS_FAILURES", 20)
