@@ -353,3 +353,48 @@ def test_it_finds_pictures_next_to_a_file_named_on_the_command_line(tmp_path):
     call_command("ingest", str(tmp_path / "story.json"), stdout=StringIO())
     article = Article.objects.get(source_id=json.loads(data)["uri"])
     assert article.story_photos.get().role == Role.LEAD
+
+
+def _ingesting_partner() -> dict[str, str]:
+    from khabar.syndication.actions import create_partner_token
+    from khabar.syndication.models import Partner
+
+    partner = Partner.objects.create(name="شريك", can_ingest=True)
+    _token, raw = create_partner_token(partner, acting_user=None)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+def test_it_takes_a_story_and_its_pictures_pushed_as_multipart(client, media):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    story = illustrated(gallery=1)
+    data, files = _as_partner_document(story)
+    auth = _ingesting_partner()
+    body = {
+        "document": SimpleUploadedFile("story.json", data, "application/json"),
+        "picture": [SimpleUploadedFile(name, raw, "image/jpeg") for name, raw in files.items()],
+    }
+    response = client.post("/api/v1/ingest", body, **auth)
+    assert response.status_code == 200, response.content
+    [sent] = response.json()["stories"]
+    assert sent["outcome"] == "created"
+    assert [p["outcome"] for p in sent["photos"]] == ["stored", "stored"]
+    links = StoryPhoto.objects.filter(article_id=sent["id"]).order_by("role")
+    assert [link.role for link in links] == ["gallery", "lead"]
+    assert links[1].photo.caption == CAPTION
+
+    # A bad picture: a clear 422, and nothing of the story is written.
+    before = (Article.objects.count(), Photo.objects.count(), len(stored_files(media)))
+    data, files = _as_partner_document(story)
+    data = data.replace(b"urn:partner:3.1", b"urn:partner:bad")
+    bad = {
+        "document": SimpleUploadedFile("story.json", data, "application/json"),
+        "picture": [
+            SimpleUploadedFile(name, (DATA / "truncated.jpg").read_bytes()) for name in files
+        ],
+    }
+    refused = client.post("/api/v1/ingest", bad, **auth)
+    assert refused.status_code == 422 and "is refused" in refused.json()["detail"]
+    assert (Article.objects.count(), Photo.objects.count(), len(stored_files(media))) == before
+    missing = client.post("/api/v1/ingest", {"picture": bad["picture"]}, **auth)
+    assert missing.status_code == 422 and "'document'" in missing.json()["detail"]

@@ -185,27 +185,68 @@ def newsml_story(request: HttpRequest, story_id: int) -> HttpResponse:
 @router.post(
     "/ingest",
     auth=PartnerToken(),
-    summary="Send a story (ninjs, NewsML-G2, RSS/Atom, wire)",
+    summary="Send a story (ninjs, NewsML-G2, RSS/Atom, wire), with its pictures if any",
+    description=(
+        "The document as the request body; or, with its pictures, as multipart/form-data: "
+        "the document in a part named `document` and each picture file in any other part, "
+        "under the file name the document gives it."
+    ),
     openapi_extra=_errors(401, 403, 422),
 )
 def ingest(request: HttpRequest) -> dict[str, Any]:
     partner: Partner = request.auth  # type: ignore[attr-defined]
     if not partner.can_ingest:
         raise HttpError(403, "this partner may not send stories")
-    length = int(request.headers.get("Content-Length") or 0)
     try:
-        check_size(length)
-        data = request.read(conf.INGEST_MAX_BYTES + 1)
-        check_size(len(data))
+        data, files = _sent(request)
         if not data.strip():
             raise IngestError("empty request body")
         results = ingest_bytes(
-            data, publish=partner.trusted, section=partner.default_section, acting_user=None
+            data,
+            publish=partner.trusted,
+            section=partner.default_section,
+            acting_user=None,
+            files=files,
         )
     except IngestError as error:
         raise HttpError(422, str(error)) from None
     return {
         "stories": [
-            {"id": r.article.pk, "outcome": r.outcome, "status": r.article.status} for r in results
+            {
+                "id": r.article.pk,
+                "outcome": r.outcome,
+                "status": r.article.status,
+                "photos": [
+                    {"source": p.source_id, "outcome": p.outcome, "id": p.photo_id}
+                    for p in r.photos
+                ],
+            }
+            for r in results
         ]
     }
+
+
+def _sent(request: HttpRequest) -> tuple[bytes, dict[str, bytes] | None]:
+    """The document and the picture files of an ingest request (size limits checked)."""
+    if request.content_type != "multipart/form-data":
+        length = int(request.headers.get("Content-Length") or 0)
+        check_size(length)
+        data = request.read(conf.INGEST_MAX_BYTES + 1)
+        check_size(len(data))
+        return data, None
+    from khabar.photos import conf as photo_conf
+
+    document = request.FILES.get("document")
+    if document is None:
+        raise IngestError("a multipart request needs the document in a part named 'document'")
+    check_size(document.size or 0)
+    files = {}
+    for key, uploads in request.FILES.lists():
+        for upload in uploads if key != "document" else []:
+            if (upload.size or 0) > photo_conf.max_bytes():
+                raise IngestError(
+                    f"picture {upload.name} is {upload.size:,} bytes, over the limit of "
+                    f"{photo_conf.max_bytes():,}"
+                )
+            files[upload.name or key] = upload.read()
+    return document.read(), files
