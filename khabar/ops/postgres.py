@@ -75,9 +75,16 @@ def stop(data: Path) -> None:
         )
 
 
-def restart(data: Path) -> None:
+def restart(data: Path, *, log: Path) -> None:
+    """Restart the cluster and wait until it answers.
+
+    The server's output goes to ``log``: without it the new server would keep this
+    process's pipe open and the call would never return.
+    """
     subprocess.run(
-        as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-w", "restart"),
+        as_postgres(
+            str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "-l", str(log), "-w", "restart"
+        ),
         check=True,
         capture_output=True,
     )

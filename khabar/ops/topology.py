@@ -141,7 +141,7 @@ class Topology:
         postgres.stop(self.pg_socket / "data")
 
     def restart_postgres(self) -> None:
-        postgres.restart(self.pg_socket / "data")
+        postgres.restart(self.pg_socket / "data", log=self.pg_socket / "server.log")
 
     def start_redis(self) -> None:
         self._spawn(
