@@ -342,9 +342,11 @@ def page_rows(
     per_root: Sequence[int],
     budget: int,
     own: tuple[Sequence[int], int | None],
+    after: str = "",
 ) -> list[tuple[Any, ...]]:
     """The page's first ``budget`` rows: under each root in turn, its first ``per_root[i]``
-    shown comments in path order (itself first), with the parent's name.
+    shown comments in path order (itself first), with the parent's name; only those past
+    the path ``after`` if given (the next replies under one root).
 
     One statement with one bounded range of the (root, path) index per root. SQLite runs a
     UNION ALL's members one after the other as rows are asked for, so the members past the
@@ -355,14 +357,16 @@ def page_rows(
         return []
     shown, shown_params = _shown("parent_id", own)
     table = _q(Comment._meta.db_table)
+    past = f" AND c.{_q('path')} > %s" if after else ""
     member = (
         f"SELECT * FROM (SELECT {_ROW.select()}, p.{_q('author_name')}"
         f" FROM {table} c LEFT JOIN {table} p ON p.{_q('id')} = c.{_q('parent_id')}"
-        f" WHERE c.{_q('root_id')} = %s AND {shown} ORDER BY c.{_q('path')} LIMIT %s) m{{n}}"
+        f" WHERE c.{_q('root_id')} = %s{past} AND {shown} ORDER BY c.{_q('path')} LIMIT %s)"
+        " m{n}"
     )
     params: list[Any] = []
     for root, limit in zip(roots, per_root, strict=True):
-        params += [root, *shown_params, limit]
+        params += [root, *([after] if after else []), *shown_params, limit]
     statement = " UNION ALL ".join(member.format(n=n) for n in range(len(roots)))
     with connection.cursor() as cursor:
         cursor.execute(statement, params)

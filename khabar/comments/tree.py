@@ -1,4 +1,4 @@
-"""The comment tree: materialised paths, and reading one page of a thread in one query.
+"""The comment tree: materialised paths, and reading a page of a thread (SQL in sql.py).
 
 Each comment's ``path`` is its parent's path plus one fixed-width segment, so ordering by
 ``path`` lists a thread depth-first, every reply straight after its parent. Segments come
@@ -17,14 +17,7 @@ from typing import Any
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
-    Case,
-    Exists,
     F,
-    OuterRef,
-    Q,
-    Value,
-    When,
 )
 
 from khabar.comments import conf, sql
@@ -114,11 +107,9 @@ class Viewer:
         token = self.tokens.get(comment.pk)
         return bool(token and comment.edit_token_hash == hash_token(token))
 
-    def own_q(self) -> Q:
-        q = Q(pk__in=list(self.tokens))
-        if self.user_id is not None:
-            q |= Q(user_id=self.user_id)
-        return q
+    def own(self) -> tuple[list[int], int | None]:
+        """What may show of their own pending comments: edit-token ids and the user id."""
+        return list(self.tokens), self.user_id
 
 
 @dataclass(slots=True)
@@ -156,25 +147,6 @@ class Row:
     @property
     def is_edited(self) -> bool:
         return self.edited_at is not None
-
-
-_COLUMNS = (
-    "id",
-    "parent_id",
-    "root_id",
-    "path",
-    "depth",
-    "status",
-    "author_name",
-    "text",
-    "html",
-    "created_at",
-    "edited_at",
-    "likes",
-    "user_id",
-    "edit_token_hash",
-    "parent__author_name",
-)
 
 
 @dataclass
@@ -219,22 +191,6 @@ class ThreadPage:
             yield from root.walk()
 
 
-def _shown(viewer: Viewer) -> Case:
-    """Approved comments, the viewer's own pending ones, and hidden ones with replies.
-
-    A CASE rather than an OR of status tests: the status index must not look like a way in,
-    or SQLite reads every approved comment of every thread instead of the page's.
-    """
-    approved_child = Comment.objects.filter(parent=OuterRef("pk"), status=Status.APPROVED)
-    cases = [
-        When(status=Status.APPROVED, then=Value(True)),
-        When(status__in=HIDDEN, then=Exists(approved_child)),
-    ]
-    if viewer.user_id is not None or viewer.tokens:
-        cases.append(When(Q(status=Status.PENDING) & viewer.own_q(), then=Value(True)))
-    return Case(*cases, default=Value(False), output_field=BooleanField())
-
-
 def max_per_page() -> int:
     """Comments (top-level and replies together) on one page: a bound whatever the thread."""
     return conf.MAX_PER_PAGE or 4 * conf.PAGE_SIZE
@@ -255,7 +211,7 @@ def read_page(
     sort = sort if sort in SORTS else DEFAULT_SORT
     if thread is None:
         return ThreadPage(None, sort, [], 0, 0, None)
-    own = (list(viewer.tokens), viewer.user_id)
+    own = viewer.own()
     # The page's top-level comments, and one more if another page follows.
     root_ids = sql.page_roots(
         thread.pk, sort=sort, offset=offset, count=conf.PAGE_SIZE + 1, own=own
@@ -279,14 +235,11 @@ def read_page(
 
 def read_replies(root: Any, *, viewer: Viewer, after: str = "") -> Node:
     """The replies under a top-level comment after the reply at path ``after``, capped."""
-    rows = [
-        Row(*values)
-        for values in Comment.objects.filter(root_id=root.pk, path__gt=after or root.path)
-        .alias(shown=_shown(viewer))
-        .filter(shown=True)
-        .order_by("path")
-        .values_list(*_COLUMNS)[: conf.REPLIES_PER_PAGE + 1]
-    ]
+    limit = conf.REPLIES_PER_PAGE + 1
+    fetched = sql.page_rows(
+        [root.pk], per_root=[limit], budget=limit, own=viewer.own(), after=after or root.path
+    )
+    rows = [Row(*values) for values in fetched]
     node = Node(root, tombstone=root.status in HIDDEN, own=viewer.owns(root))
     _attach(node, rows, viewer, conf.REPLIES_PER_PAGE)
     return node
