@@ -13,7 +13,6 @@ import json
 import os
 import random
 import re
-import socket
 import statistics
 import tempfile
 import threading
@@ -26,12 +25,6 @@ from pathlib import Path
 from khabar.ops.topology import Topology
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def call(url: str, body: dict | None = None, ip: str = "") -> tuple[int, bytes, float]:
@@ -227,13 +220,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     options = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="khabar-soak-"))
-    site = Topology(
-        home,
-        proxy_port=free_port(),
-        app_ports=(free_port(), free_port()),
-        redis_port=free_port(),
-        pg_port=free_port(),
-    )
+    site = Topology.on_free_ports(home)
     try:
         site.up()
         result = Soak(site, options.duration, options.workers).run()

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -22,14 +21,10 @@ from pathlib import Path
 
 import pytest
 
+from khabar.ops.topology import free_port
+
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("sqlite-faults")
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Site:

@@ -16,7 +16,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_scaleout import free_port, shell, story_path
+from test_scaleout import shell, story_path
 
 from khabar.ops.topology import Topology, _tcp_open, wait_for
 
@@ -26,13 +26,7 @@ pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 @pytest.fixture(scope="module")
 def site():
     home = Path(tempfile.mkdtemp(prefix="khabar-faults-"))
-    topology = Topology(
-        home,
-        proxy_port=free_port(),
-        app_ports=(free_port(), free_port()),
-        redis_port=free_port(),
-        pg_port=free_port(),
-    )
+    topology = Topology.on_free_ports(home)
     try:
         topology.up()
         yield topology
@@ -151,9 +145,10 @@ def test_it_never_answers_500_while_postgres_restarts_under_load(site):
     for reader in readers:
         reader.start()
     try:
-        time.sleep(0.5)
+        wait_for(lambda: len(seen) >= 8, "the readers' first answers")
         site.restart_postgres()
-        time.sleep(1)
+        restarted = len(seen)
+        wait_for(lambda: len(seen) >= restarted + 8, "answers after the restart")
     finally:
         stop.set()
         for reader in readers:

@@ -7,7 +7,6 @@ temporary folder, on free loopback ports.
 from __future__ import annotations
 
 import json
-import socket
 import tempfile
 import time
 import urllib.error
@@ -21,22 +20,10 @@ from khabar.ops.topology import Topology
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def site():
     home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
-    topology = Topology(
-        home,
-        proxy_port=free_port(),
-        app_ports=(free_port(), free_port()),
-        redis_port=free_port(),
-        pg_port=free_port(),
-    )
+    topology = Topology.on_free_ports(home)
     try:
         topology.up()
         yield topology

@@ -8,14 +8,17 @@ unix socket) and every process is stopped by the PID recorded when it started.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -39,6 +42,13 @@ def ensure_packages() -> None:
         subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
 
 
+def free_port() -> int:
+    """A port on 127.0.0.1 that no one listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 @dataclass
 class Topology:
     home: Path
@@ -47,6 +57,17 @@ class Topology:
     redis_port: int = 6390
     pg_port: int = 5439
     pids: dict[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def on_free_ports(cls, home: Path) -> Topology:
+        """A topology in ``home`` on ports nothing else listens on (tests, the soak)."""
+        return cls(
+            home,
+            proxy_port=free_port(),
+            app_ports=(free_port(), free_port()),
+            redis_port=free_port(),
+            pg_port=free_port(),
+        )
 
     # -- addresses -----------------------------------------------------------------------
     @property
@@ -261,7 +282,8 @@ class Topology:
         for index in range(len(self.app_ports)):
             self.start_app(index)
         for index in range(len(self.app_ports)):
-            wait_for(lambda i=index: _http_ok(self.app_url(i) + "/ar/"), f"app{index}")
+            url = self.app_url(index) + "/ar/"
+            wait_for(functools.partial(_http_ok, url), f"app{index}")
         self.start_nginx()
         wait_for(lambda: _http_ok(self.url + "/ar/"), "nginx")
         return self
@@ -290,10 +312,10 @@ def _http_ok(url: str) -> bool:
         return False
 
 
-def wait_for(check: object, what: str, timeout: float = 60) -> None:
+def wait_for(check: Callable[[], object], what: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
+        if check():
             return
         time.sleep(0.2)
     raise RuntimeError(f"{what} did not come up within {timeout:.0f}s")
