@@ -6,12 +6,15 @@ import logging
 from collections.abc import Callable
 
 import orjson
+from django.contrib import messages
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from khabar.security import conf
+from khabar.security.auth import confirmed_devices
 
 log = logging.getLogger(__name__)
 
@@ -83,12 +86,7 @@ class TwoFactorRequiredMiddleware:
             and request.user.is_authenticated
             and request.user.is_staff
         ):
-            from khabar.security.auth import confirmed_devices
-
             if not confirmed_devices(request.user):
-                from django.contrib import messages
-                from django.shortcuts import redirect
-
                 messages.warning(
                     request, _("Turn on two-factor sign-in to use the desk: it is required here.")
                 )
