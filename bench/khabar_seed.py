@@ -75,7 +75,7 @@ def _story(key: str, headline: str, body: str, policy: str) -> Any:
     section = Section.objects.filter(lang="ar").order_by("position", "pk").first()
     assert section is not None, "load_demo made no Arabic section"
     story = create_article(
-        acting_user=None,
+        actor=None,
         section=section,
         headline=headline,
         dateline_city="بيروت",
@@ -86,7 +86,7 @@ def _story(key: str, headline: str, body: str, policy: str) -> Any:
         comment_policy=policy,
         source_id=key,
     )
-    return publish_article(story, acting_user=None)
+    return publish_article(story, actor=None)
 
 
 def _seed_thread(story: Any, count: int, *, rng: random.Random, isso: Any) -> tuple[int, int]:
@@ -102,7 +102,7 @@ def _seed_thread(story: Any, count: int, *, rng: random.Random, isso: Any) -> tu
         parent = rng.choice(ids) if is_reply else None
         posted = post_comment(
             story.thread_key,
-            acting_user=None,
+            actor=None,
             author=rng.choice(isso.AUTHORS) or "قارئ",
             text=f"{isso.comment_text(rng, is_reply)} ({n + 1})",
             parent_id=parent,

@@ -104,7 +104,7 @@ def make_article(
     section = section or make_section(fields.get("lang", "ar"))
     n = next(_counter)
     article = actions.create_article(
-        acting_user=None,
+        actor=None,
         section=section,
         headline=headline or f"مباحثات ايرانية روسية رقم {n}",
         dateline_city=fields.pop("dateline_city", "موسكو"),
@@ -117,5 +117,5 @@ def make_article(
     )
     if publish:
         at = published_at or timezone.now() - datetime.timedelta(minutes=n)
-        article = actions.publish_article(article, acting_user=None, at=at)
+        article = actions.publish_article(article, actor=None, at=at)
     return article

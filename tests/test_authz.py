@@ -97,7 +97,7 @@ def test_it_lets_only_the_right_roles_move_a_story(role, people, step, start, en
     # The reporter's own draft: a reporter may submit only that.
     Article.objects.filter(pk=article.pk).update(created_by=people["reporter"])
     if start == "submitted":
-        article = article_actions.submit_article(article, acting_user=None)
+        article = article_actions.submit_article(article, actor=None)
     status = workflow(client, article, step)
     article.refresh_from_db()
     if role in allowed:
@@ -127,7 +127,7 @@ def test_it_keeps_a_reporter_off_another_reporters_draft(people):
 def test_it_lets_only_moderators_moderate_comments(role, people):
     story = make_article(section=make_section(comment_policy="pre"))
     posted = comment_actions.post_comment(
-        story.thread_key, acting_user=None, author="قارئ", text="تعليق ينتظر"
+        story.thread_key, actor=None, author="قارئ", text="تعليق ينتظر"
     )
     client = client_for(role, people)
     response = client.post(
@@ -191,12 +191,12 @@ def partners(db):
     reader = Partner.objects.create(name="قارئ")
     sender = Partner.objects.create(name="مرسل", can_ingest=True, default_section=section)
     gone = Partner.objects.create(name="منتهٍ", can_ingest=True, is_active=False)
-    revoked_token, revoked = create_partner_token(sender, acting_user=None)
-    revoke_partner_token(revoked_token, acting_user=None)
+    revoked_token, revoked = create_partner_token(sender, actor=None)
+    revoke_partner_token(revoked_token, actor=None)
     return {
-        "reader": create_partner_token(reader, acting_user=None)[1],
-        "sender": create_partner_token(sender, acting_user=None)[1],
-        "inactive": create_partner_token(gone, acting_user=None)[1],
+        "reader": create_partner_token(reader, actor=None)[1],
+        "sender": create_partner_token(sender, actor=None)[1],
+        "inactive": create_partner_token(gone, actor=None)[1],
         "revoked": revoked,
         "forged": "khb_" + "x" * 43,
     }
@@ -250,22 +250,22 @@ def unpublished_stories() -> dict[str, Article]:
     draft = make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} مسودة")
     submitted = article_actions.submit_article(
         make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} مقدم"),
-        acting_user=None,
+        actor=None,
     )
     scheduled = article_actions.publish_article(
         article_actions.submit_article(
             make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} مجدول"),
-            acting_user=None,
+            actor=None,
         ),
-        acting_user=None,
+        actor=None,
         at=later,
     )
     embargoed = article_actions.publish_article(
         article_actions.submit_article(
             make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} محظور"),
-            acting_user=None,
+            actor=None,
         ),
-        acting_user=None,
+        actor=None,
         embargo_until=later,
     )
     return {
@@ -319,7 +319,7 @@ def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, p
         anonymous.get(url)
         assert SECRET in anonymous.get(url).content.decode(), url
     stories = unpublished_stories()
-    stories["withdrawn"] = article_actions.withdraw_article(live, acting_user=None, note="خطأ")
+    stories["withdrawn"] = article_actions.withdraw_article(live, actor=None, note="خطأ")
     urls = reader_urls(stories)
     for who in ("anonymous", "reader", "partner"):
         client = client_for("reader" if who == "reader" else "anonymous", people)
@@ -327,7 +327,7 @@ def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, p
         if who == "partner":
             partner = Partner.objects.create(name="شريك")
             headers["HTTP_AUTHORIZATION"] = (
-                f"Bearer {create_partner_token(partner, acting_user=None)[1]}"
+                f"Bearer {create_partner_token(partner, actor=None)[1]}"
             )
         for url in urls:
             for _ in range(2):  # the second answer may come from the page cache

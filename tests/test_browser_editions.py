@@ -82,7 +82,7 @@ def _linked_stories():
             signoff="2342",
         )
     for code in ("fa", "en"):
-        actions.link_translation(stories[code], original=stories["ar"], acting_user=None)
+        actions.link_translation(stories[code], original=stories["ar"], actor=None)
     return stories
 
 

@@ -113,7 +113,7 @@ def test_it_runs_the_reader_flow_on_a_story_page(live_server, chromium, page, ou
 
 def test_it_shows_the_reply_form_without_javascript(live_server, chromium, output_dir):
     story = make_article(section=make_section(comment_policy="post"))
-    first = actions.post_comment(story.thread_key, acting_user=None, author="ليلى", text="أول")
+    first = actions.post_comment(story.thread_key, actor=None, author="ليلى", text="أول")
     context = chromium.new_context(locale="ar", java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}{story.get_absolute_url()}")
@@ -166,7 +166,7 @@ def test_it_runs_the_widget_on_another_origin(
     page.screenshot(path=output_dir / "1-widget-pending.png", full_page=True)
 
     first = Comment.objects.get()
-    actions.approve_comment(first, acting_user=moderator)
+    actions.approve_comment(first, actor=moderator)
     page.reload()
     page.wait_for_selector(f"#khabar-comment-{first.pk}")
     page.click(f"#khabar-comment-{first.pk} .comment__reply")
@@ -181,7 +181,7 @@ def test_it_runs_the_widget_on_another_origin(
 
     reply = Comment.objects.get(text="رد عبر الأداة")
     assert reply.parent_id == first.pk
-    actions.approve_comment(reply, acting_user=moderator)
+    actions.approve_comment(reply, actor=moderator)
     page.reload()
     item = page.locator(f"#khabar-comment-{reply.pk}")
     item.wait_for()
@@ -200,11 +200,11 @@ def test_it_runs_the_widget_on_another_origin(
 def test_it_brings_more_replies_in_place(live_server, page, output_dir, monkeypatch):
     monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 4)
     story = make_article(section=make_section(comment_policy="post"), headline="نقاش طويل")
-    root = actions.post_comment(story.thread_key, acting_user=None, author="سارة", text="أول")
+    root = actions.post_comment(story.thread_key, actor=None, author="سارة", text="أول")
     replies = [
         actions.post_comment(
             story.thread_key,
-            acting_user=None,
+            actor=None,
             author="أحمد",
             text=f"ردّ رقم {n}",
             parent_id=root.comment.pk,

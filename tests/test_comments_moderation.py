@@ -25,7 +25,7 @@ def story():
 
 def post(story, text="تعليق عادي", **fields):
     return actions.post_comment(
-        story.thread_key, acting_user=None, author=fields.pop("author", "قارئ"), text=text, **fields
+        story.thread_key, actor=None, author=fields.pop("author", "قارئ"), text=text, **fields
     ).comment
 
 
@@ -118,16 +118,16 @@ def test_it_holds_comments_with_links(story, monkeypatch):
 def test_it_lets_only_moderators_moderate(story, people):
     comment = post(story)
     with pytest.raises(PermissionDenied):
-        actions.approve_comment(comment, acting_user=people["reporter"])
-    actions.approve_comment(comment, acting_user=people["moderator"])
+        actions.approve_comment(comment, actor=people["reporter"])
+    actions.approve_comment(comment, actor=people["moderator"])
     comment.refresh_from_db()
     assert comment.status == Status.APPROVED and comment.moderated_by == people["moderator"]
 
 
 def test_it_logs_who_did_what(story, people):
     comment = post(story)
-    actions.approve_comment(comment, acting_user=people["moderator"])
-    actions.reject_comment(comment, acting_user=people["chief"], note="إساءة")
+    actions.approve_comment(comment, actor=people["moderator"])
+    actions.reject_comment(comment, actor=people["chief"], note="إساءة")
     log = list(
         AuditEntry.objects.filter(comment=comment)
         .order_by("pk")
@@ -143,15 +143,15 @@ def test_it_logs_who_did_what(story, people):
 def test_it_refuses_a_stale_transition(story, people):
     comment = post(story)
     stale = Comment.objects.get(pk=comment.pk)
-    actions.reject_comment(comment, acting_user=people["moderator"])
+    actions.reject_comment(comment, actor=people["moderator"])
     with pytest.raises(actions.CommentError):
-        actions.approve_comment(stale, acting_user=people["moderator"])
+        actions.approve_comment(stale, actor=people["moderator"])
 
 
 def test_it_remoderates_an_edited_comment(story, people):
     comment = post(story)
-    actions.approve_comment(comment, acting_user=people["moderator"])
-    edited = actions.edit_comment(comment, acting_user=None, text="نص جديد")
+    actions.approve_comment(comment, actor=people["moderator"])
+    edited = actions.edit_comment(comment, actor=None, text="نص جديد")
     assert edited.status == Status.PENDING and edited.edited_at is not None
 
 
@@ -170,7 +170,7 @@ def test_it_moderates_in_bulk_from_the_desk(client, story, people):
 def test_it_lists_the_queues_in_the_desk(client, story, people):
     pending = post(story, "ينتظر")
     reported = post(story, "مبلغ عنه")
-    actions.approve_comment(reported, acting_user=people["moderator"])
+    actions.approve_comment(reported, actor=people["moderator"])
     actions.report_comment(reported, voter="r:someone", reason="إساءة")
     client.force_login(people["moderator"])
     queue = client.get("/desk/comments/comment/?queue=pending").content.decode()

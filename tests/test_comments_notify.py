@@ -21,7 +21,7 @@ def story():
 def post(story, text, parent=None, **fields):
     return actions.post_comment(
         story.thread_key,
-        acting_user=None,
+        actor=None,
         author=fields.pop("author", "قارئ"),
         text=text,
         parent_id=parent.pk if parent else None,
@@ -34,12 +34,12 @@ def test_it_emails_the_author_only_when_the_reply_is_approved(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         parent = post(story, "الأصل", email="sara@example.org", notify_replies=True)
-        actions.approve_comment(parent, acting_user=people["moderator"])
+        actions.approve_comment(parent, actor=people["moderator"])
         reply = post(story, "رد", parent, author="أحمد", email="ahmad@example.org")
     call_command("run_worker", "--once")
     assert mail.outbox == []  # the reply is still pending
     with django_capture_on_commit_callbacks(execute=True):
-        actions.approve_comment(reply, acting_user=people["moderator"])
+        actions.approve_comment(reply, actor=people["moderator"])
     assert len(mail.outbox) == 0  # queued, not sent inside the request
     call_command("run_worker", "--once")
     assert len(mail.outbox) == 1
@@ -58,9 +58,9 @@ def test_it_does_not_email_readers_who_did_not_ask(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         parent = post(story, "الأصل", email="sara@example.org")
-        actions.approve_comment(parent, acting_user=people["moderator"])
+        actions.approve_comment(parent, actor=people["moderator"])
         reply = post(story, "رد", parent)
-        actions.approve_comment(reply, acting_user=people["moderator"])
+        actions.approve_comment(reply, actor=people["moderator"])
     call_command("run_worker", "--once")
     assert mail.outbox == []
 

@@ -40,7 +40,7 @@ def small_pages(monkeypatch):
 def post(article, text, parent=None):
     return actions.post_comment(
         article.thread_key,
-        acting_user=None,
+        actor=None,
         author="قارئ",
         text=text,
         parent_id=parent.pk if parent else None,
@@ -211,7 +211,7 @@ def test_it_purges_the_cached_page_on_likes_and_moderation(
         client.post(f"{URL}/{comment.pk}/like", HTTP_X_KHABAR_READER="reader-one-1234")
     assert listed(client, story)["comments"][0]["likes"] == 1
     with django_capture_on_commit_callbacks(execute=True):
-        actions.reject_comment(comment, acting_user=None)
+        actions.reject_comment(comment, actor=None)
     assert listed(client, story)["comments"] == []
 
 
@@ -235,9 +235,9 @@ def test_it_caches_site_threads_under_their_own_tag(
     monkeypatch.setattr(conf, "SITES", {"blog": "http://blog.example"})
     key = "site:blog:post-1"
     assert client.get(URL, {"thread": key}).json()["comments"] == []
-    posted = actions.post_comment(key, acting_user=None, author="سارة", text="من المدونة")
+    posted = actions.post_comment(key, actor=None, author="سارة", text="من المدونة")
     with django_capture_on_commit_callbacks(execute=True):
-        actions.approve_comment(posted.comment, acting_user=None)
+        actions.approve_comment(posted.comment, actor=None)
     assert [c["id"] for c in client.get(URL, {"thread": key}).json()["comments"]] == [
         posted.comment.pk
     ]
@@ -277,7 +277,7 @@ def test_it_returns_the_comment_as_the_database_stored_it(section):
     parent = post(story, "تعليق سابق")
     reply = actions.post_comment(
         story.thread_key,
-        acting_user=None,
+        actor=None,
         author="سارة",
         email="sara@example.com",
         text="ردّ على التعليق",
@@ -308,21 +308,21 @@ def test_the_thread_keeps_its_count_through_every_change(people, section):
 
     ModeratedWord.objects.create(word="كلب", kind="suspect")
     first = actions.post_comment(
-        key, acting_user=None, author="سارة", email="sara@example.com", text="تعليق أول"
+        key, actor=None, author="سارة", email="sara@example.com", text="تعليق أول"
     ).comment
     second = post(story, "تعليق ثان", parent=first)
     assert shown() == 2
-    actions.edit_comment(second, acting_user=None, text="فيه كلب")  # held again: pending
+    actions.edit_comment(second, actor=None, text="فيه كلب")  # held again: pending
     assert shown() == 1
-    actions.approve_comment(Comment.objects.get(pk=second.pk), acting_user=people["moderator"])
+    actions.approve_comment(Comment.objects.get(pk=second.pk), actor=people["moderator"])
     assert shown() == 2
-    actions.reject_comment(Comment.objects.get(pk=first.pk), acting_user=people["moderator"])
+    actions.reject_comment(Comment.objects.get(pk=first.pk), actor=people["moderator"])
     assert shown() == 1
-    actions.approve_comment(Comment.objects.get(pk=first.pk), acting_user=people["moderator"])
+    actions.approve_comment(Comment.objects.get(pk=first.pk), actor=people["moderator"])
     assert shown() == 2
-    privacy.erase_comments("sara@example.com", acting_user=people["moderator"])
+    privacy.erase_comments("sara@example.com", actor=people["moderator"])
     assert shown() == 1
-    actions.delete_comment(Comment.objects.get(pk=second.pk), acting_user=None)
+    actions.delete_comment(Comment.objects.get(pk=second.pk), actor=None)
     assert shown() == 0
 
 

@@ -85,7 +85,7 @@ def test_it_keeps_serving_and_refuses_comments_clearly_while_redis_is_down(site)
             site,
             "from khabar.articles import actions; from khabar.articles.models import Article as A;"
             f"a = A.objects.get(pk={pk});"
-            "a = actions.correct_article(a, acting_user=None, note='تصحيح',"
+            "a = actions.correct_article(a, actor=None, note='تصحيح',"
             " headline='عنوان أثناء التوقف');"
             "print('STATUS', a.status)",
         )

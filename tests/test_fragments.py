@@ -31,7 +31,7 @@ def test_it_reuses_the_rendered_story_until_it_changes(
         assert client.get(story.get_absolute_url()).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         actions.correct_article(
-            story, acting_user=people["editor"], note="تصحيح", headline="عنوان مصحح"
+            story, actor=people["editor"], note="تصحيح", headline="عنوان مصحح"
         )
     page = client.get(story.get_absolute_url()).content.decode()
     assert '<h1 class="headline">عنوان مصحح</h1>' in page
@@ -44,7 +44,7 @@ def test_it_never_serves_a_withdrawn_story_from_the_fragments(
     story = make_article()
     client.get(story.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
-        actions.withdraw_article(story, acting_user=people["editor"])
+        actions.withdraw_article(story, actor=people["editor"])
     assert client.get(story.get_absolute_url()).status_code == 404
 
 
@@ -57,7 +57,7 @@ def test_it_refreshes_the_home_page_when_a_story_is_published(
     draft = make_article(section=section, headline="خبر جديد الآن", publish=False)
     assert "خبر جديد الآن" not in client.get("/ar/").content.decode()
     with django_capture_on_commit_callbacks(execute=True):
-        actions.publish_article(draft, acting_user=people["editor"])
+        actions.publish_article(draft, actor=people["editor"])
     assert "خبر جديد الآن" in client.get("/ar/").content.decode()
     assert "خبر جديد الآن" in client.get(section.get_absolute_url()).content.decode()
 

@@ -156,7 +156,7 @@ def test_it_links_a_story_to_its_translations(client, people):
         dateline_city="MOSCOW",
         dateline_agency="IRNA",
     )
-    actions.link_translation(english, original=original, acting_user=people["editor"])
+    actions.link_translation(english, original=original, actor=people["editor"])
     page = client.get(original.get_absolute_url()).content.decode()
     assert f'hreflang="en" href="http://127.0.0.1:8000{english.get_absolute_url()}"' in page
     assert 'class="translations"' in page

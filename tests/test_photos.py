@@ -34,7 +34,7 @@ def stored_files(root: Path) -> list[Path]:
 
 
 def upload(name: str, **fields):
-    return actions.upload_photo((DATA / name).read_bytes(), acting_user=None, **fields)
+    return actions.upload_photo((DATA / name).read_bytes(), actor=None, **fields)
 
 
 def test_it_reads_the_arabic_iptc_caption_credit_and_keywords_from_the_file():
@@ -65,13 +65,13 @@ def test_it_prefers_xmp_over_iim_and_the_desk_over_both():
     )
     image = Image.open(io.BytesIO(data))
     assert metadata.read_metadata(image).caption == "تعليق XMP"
-    photo = actions.upload_photo(data, acting_user=None, caption="تعليق المحرر")
+    photo = actions.upload_photo(data, actor=None, caption="تعليق المحرر")
     assert photo.caption == "تعليق المحرر"
     assert photo.embedded["caption"] == "تعليق XMP"
 
 
 def test_it_falls_back_to_the_photographer_when_there_is_no_credit_line():
-    photo = actions.upload_photo(sample_jpeg(400, 300, creator="مريم رضائي"), acting_user=None)
+    photo = actions.upload_photo(sample_jpeg(400, 300, creator="مريم رضائي"), actor=None)
     assert photo.credit == "مريم رضائي"
 
 
@@ -100,12 +100,12 @@ def test_it_refuses_broken_xmp():
     out = io.BytesIO()
     image.save(out, "JPEG", xmp=b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><unclosed>")
     with pytest.raises(ValidationError, match="بيانات XMP في الصورة غير سليمة البنية"):
-        actions.upload_photo(out.getvalue(), acting_user=None)
+        actions.upload_photo(out.getvalue(), actor=None)
 
 
 def test_it_refuses_empty_and_oversized_files(settings):
     with pytest.raises(ValidationError, match="الملف فارغ"):
-        actions.upload_photo(b"", acting_user=None)
+        actions.upload_photo(b"", actor=None)
     settings.KHABAR_PHOTO_MAX_BYTES = 10_000
     with pytest.raises(ValidationError, match="والحد الأقصى 0"):
         upload("arabic-iptc.jpg")
@@ -118,7 +118,7 @@ def test_it_refuses_more_pixels_than_the_limit_before_decoding(settings):
 
 
 def test_it_accepts_webp():
-    photo = actions.upload_photo(sample_webp(500, 400), acting_user=None)
+    photo = actions.upload_photo(sample_webp(500, 400), actor=None)
     assert (photo.mime_type, photo.width, photo.height) == ("image/webp", 500, 400)
 
 
@@ -200,7 +200,7 @@ def test_it_renders_large_uploads_in_the_background(settings):
     photo = upload("arabic-iptc.jpg")
     assert photo.render_status == RenderStatus.PENDING
     assert photo.renditions.count() == 0
-    small = actions.upload_photo(sample_jpeg(600, 400, seed=3), acting_user=None)
+    small = actions.upload_photo(sample_jpeg(600, 400, seed=3), actor=None)
     assert small.render_status == RenderStatus.READY
     out = io.StringIO()
     call_command("render_photos", "--once", stdout=out)
@@ -225,12 +225,12 @@ def test_it_marks_a_photo_whose_renditions_fail(settings, media):
 def test_it_lets_only_the_desk_upload_and_edit(people):
     data = sample_png(300, 200)
     with pytest.raises(PermissionDenied):
-        actions.upload_photo(data, acting_user=people["reader"])
-    photo = actions.upload_photo(data, acting_user=people["reporter"])
+        actions.upload_photo(data, actor=people["reader"])
+    photo = actions.upload_photo(data, actor=people["reporter"])
     assert photo.uploaded_by == people["reporter"]
     with pytest.raises(PermissionDenied):
-        actions.update_photo(photo, acting_user=people["moderator"], caption="x")
-    actions.update_photo(photo, acting_user=people["editor"], caption="تعليق جديد")
+        actions.update_photo(photo, actor=people["moderator"], caption="x")
+    actions.update_photo(photo, actor=people["editor"], caption="تعليق جديد")
     photo.refresh_from_db()
     assert photo.caption == "تعليق جديد"
 
@@ -238,7 +238,7 @@ def test_it_lets_only_the_desk_upload_and_edit(people):
 def test_it_finds_photos_with_the_same_arabic_analyzer_as_stories():
     tehran = upload("arabic-iptc.jpg")
     beirut = upload("legacy-cp1256.jpg")
-    actions.update_photo(beirut, acting_user=None, keywords="لبنان")
+    actions.update_photo(beirut, actor=None, keywords="لبنان")
     found = search_photos(Photo.objects.all(), "طهران")
     assert list(found) == [tehran]
     # Hamza and clitic variants find the same photo ("احمد" for "أحمد", "الحسيني").
@@ -254,11 +254,11 @@ def test_it_deletes_an_unused_photo_with_its_files_but_not_a_used_one(
 
     used = upload("arabic-iptc.jpg")
     unused = upload("legacy-cp1256.jpg")
-    actions.attach_photo(make_article(), used, acting_user=None)
+    actions.attach_photo(make_article(), used, actor=None)
     with pytest.raises(ValidationError):
-        actions.delete_photo(used, acting_user=None)
+        actions.delete_photo(used, actor=None)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.delete_photo(unused, acting_user=None)
+        actions.delete_photo(unused, actor=None)
     assert not Photo.objects.filter(pk=unused.pk).exists()
     assert not any(unused.key in str(p) for p in stored_files(media))
     assert any(used.key in str(p) for p in stored_files(media))

@@ -67,9 +67,9 @@ def test_it_uploads_through_the_desk_reading_the_arabic_caption_and_credit(
 
 
 def test_it_lays_out_the_lead_photo_on_a_phone_without_layout_shift(live_server, page, output_dir):
-    photo = actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), acting_user=None)
+    photo = actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), actor=None)
     story = make_article(headline="تظاهرات في طهران")
-    actions.attach_photo(story, photo, acting_user=None)
+    actions.attach_photo(story, photo, actor=None)
     url = live_server.url + story.get_absolute_url()
 
     page.set_viewport_size({"width": 390, "height": 844})

@@ -174,7 +174,7 @@ def test_it_keeps_any_thread_a_well_formed_tree(people, steps):
             try:
                 posted = actions.post_comment(
                     story.thread_key,
-                    acting_user=None,
+                    actor=None,
                     author="قارئ",
                     text=f"{words} {n}",
                     parent_id=parent,
@@ -192,9 +192,9 @@ def test_it_keeps_any_thread_a_well_formed_tree(people, steps):
             }.get(action)
             try:
                 if change is not None:
-                    change(comment, acting_user=moderator)
+                    change(comment, actor=moderator)
                 else:
-                    actions.delete_comment(comment, acting_user=None)
+                    actions.delete_comment(comment, actor=None)
             except CommentError:
                 pass
     from khabar.comments.models import Thread

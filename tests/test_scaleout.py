@@ -92,7 +92,7 @@ def test_it_purges_the_page_nginx_cached_when_a_story_is_corrected(site):
         site,
         (
             "from khabar.articles import actions; from khabar.articles.models import Article as A;"
-            f"actions.correct_article(A.objects.get(pk={pk}), acting_user=None,"
+            f"actions.correct_article(A.objects.get(pk={pk}), actor=None,"
             " note='تصحيح', headline='عنوان مصحح عبر المكتب')"
         ),
     )

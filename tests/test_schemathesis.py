@@ -20,7 +20,7 @@ def api(live_server, transactional_db, settings):
     for n in range(3):
         make_article(section=section, headline=f"خبر للاختبار {n}")
     partner = Partner.objects.create(name="شريك", can_ingest=True, default_section=section)
-    _token, raw = create_partner_token(partner, acting_user=None)
+    _token, raw = create_partner_token(partner, actor=None)
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
     return schema, {"Authorization": f"Bearer {raw}"}
 

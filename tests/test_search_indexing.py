@@ -26,7 +26,7 @@ def test_it_indexes_a_story_when_it_is_published(people, django_capture_on_commi
         story = make_article(headline="زيارة إلى الموصل", publish=False)
     assert found("الموصل") == []
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        actions.publish_article(story, acting_user=people["editor"])
+        actions.publish_article(story, actor=people["editor"])
         assert found("الموصل") == []  # not before the commit
     assert callbacks
     assert found("الموصل") == [story.pk]
@@ -37,7 +37,7 @@ def test_it_reindexes_a_corrected_story(people, django_capture_on_commit_callbac
         story = make_article(headline="حريق في سوق البصرة")
     with django_capture_on_commit_callbacks(execute=True):
         actions.correct_article(
-            story, acting_user=people["chief"], note="المدينة", headline="حريق في سوق الكوفة"
+            story, actor=people["chief"], note="المدينة", headline="حريق في سوق الكوفة"
         )
     assert found("البصرة") == []
     assert found("الكوفة") == [story.pk]
@@ -48,7 +48,7 @@ def test_it_drops_a_withdrawn_story(people, django_capture_on_commit_callbacks):
         story = make_article(headline="خبر عن تبريز")
     assert found("تبريز") == [story.pk]
     with django_capture_on_commit_callbacks(execute=True):
-        actions.withdraw_article(story, acting_user=people["chief"], note="خطأ")
+        actions.withdraw_article(story, actor=people["chief"], note="خطأ")
     assert found("تبريز") == []
 
 
@@ -58,7 +58,7 @@ def test_it_indexes_a_scheduled_story_only_when_it_goes_live(
     later = timezone.now() + datetime.timedelta(hours=2)
     with django_capture_on_commit_callbacks(execute=True):
         story = make_article(headline="افتتاح معرض الكتاب", publish=False)
-        actions.publish_article(story, acting_user=people["editor"], at=later)
+        actions.publish_article(story, actor=people["editor"], at=later)
     assert found("معرض") == []
     # Two hours pass: the scheduled time is now in the past and the scheduler runs.
     Article.objects.filter(pk=story.pk).update(
@@ -77,7 +77,7 @@ def test_it_keeps_an_embargoed_story_out_until_the_embargo_lifts(
         story = make_article(headline="تقرير البنك الدولي", publish=False)
         actions.publish_article(
             story,
-            acting_user=people["editor"],
+            actor=people["editor"],
             embargo_until=timezone.now() + datetime.timedelta(hours=1),
         )
     assert found("البنك") == []

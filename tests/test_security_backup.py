@@ -41,7 +41,7 @@ def snapshot() -> tuple[dict[str, int], list[tuple[int, str]], list[tuple[int, s
 def test_it_restores_the_database_and_media_as_they_were(media, tmp_path):
     story = make_article(section=make_section(comment_policy="post"), headline="خبر قبل النسخ")
     comment_actions.post_comment(
-        story.thread_key, acting_user=None, author="سارة", text="تعليق محفوظ"
+        story.thread_key, actor=None, author="سارة", text="تعليق محفوظ"
     )
     before = snapshot()
     files_before = media_files(media)

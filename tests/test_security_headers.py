@@ -98,7 +98,7 @@ def desk_urls(story) -> list[str]:
 def test_it_puts_a_csrf_token_in_every_desk_form_and_runs_no_inline_script(client, people, story):
     from khabar.comments import actions
 
-    actions.post_comment(story.thread_key, acting_user=None, author="سارة", text="تعليق")
+    actions.post_comment(story.thread_key, actor=None, author="سارة", text="تعليق")
     superuser = people["chief"]
     superuser.is_superuser = True
     superuser.save()

@@ -22,7 +22,7 @@ NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 def _embargoed(section=None):
     story = make_article(section=section, publish=False, headline="خبر محظور")
     until = timezone.now() + datetime.timedelta(hours=2)
-    return actions.publish_article(story, acting_user=None, embargo_until=until)
+    return actions.publish_article(story, actor=None, embargo_until=until)
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_it_serves_a_sitemap_index_and_section_sitemaps_with_hreflang(client):
     en = make_section("en", "world", "World")
     original = make_article(section=ar)
     translation = make_article(section=en, lang="en", headline="Talks")
-    actions.link_translation(translation, original=original, acting_user=None)
+    actions.link_translation(translation, original=original, actor=None)
     _embargoed(ar)
     make_section("ar", "empty", "فارغ")
     index = etree.fromstring(client.get("/sitemap.xml").content)

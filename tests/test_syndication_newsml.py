@@ -22,7 +22,7 @@ def _item(people):
         signoff="2342 1483",
         body="فقرة أولى < فيها رمز\n\nفقرة ثانية\nبسطرين",
     )
-    story = actions.correct_article(story, acting_user=people["editor"], note="تصحيح الاسم")
+    story = actions.correct_article(story, actor=people["editor"], note="تصحيح الاسم")
     return story, etree.fromstring(to_newsml(story))
 
 
@@ -62,7 +62,7 @@ def test_it_fills_item_and_content_meta(people):
 
 def test_it_names_the_publishing_editor_as_contributor(people):
     story = make_article(publish=False)
-    actions.publish_article(story, acting_user=people["editor"])
+    actions.publish_article(story, actor=people["editor"])
     root = etree.fromstring(to_newsml(story.__class__.objects.get(pk=story.pk)))
     assert root.findtext("n:contentMeta/n:contributor/n:name", namespaces=N) == "2342"
     assert schema_errors(root) == []
@@ -75,7 +75,7 @@ def test_it_carries_an_embargo(people):
 
     story = make_article(publish=False)
     until = timezone.now() + datetime.timedelta(hours=1)
-    story = actions.publish_article(story, acting_user=None, embargo_until=until)
+    story = actions.publish_article(story, actor=None, embargo_until=until)
     root = etree.fromstring(to_newsml(story))
     assert root.findtext("n:itemMeta/n:embargoed", namespaces=N).endswith("Z")
     assert schema_errors(root) == []

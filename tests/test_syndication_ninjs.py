@@ -25,7 +25,7 @@ def _corrected_story(people):
         signoff="2342 1483",
     )
     return actions.correct_article(
-        story, acting_user=people["editor"], note="صُحّح اسم المسؤول", body=story.body + "\n\nفقرة."
+        story, actor=people["editor"], note="صُحّح اسم المسؤول", body=story.body + "\n\nفقرة."
     )
 
 
@@ -89,13 +89,13 @@ def test_it_hides_drafts_from_everyone(client):
 def _embargoed():
     story = make_article(publish=False)
     until = timezone.now() + datetime.timedelta(hours=3)
-    return actions.publish_article(story, acting_user=None, embargo_until=until), until
+    return actions.publish_article(story, actor=None, embargo_until=until), until
 
 
 def test_it_shows_an_embargoed_story_to_partners_only(client):
     story, until = _embargoed()
     partner = Partner.objects.create(name="وكالة شريكة & أخبار")
-    _token, raw = create_partner_token(partner, acting_user=None)
+    _token, raw = create_partner_token(partner, actor=None)
     assert client.get(f"/api/v1/ninjs/{story.pk}").status_code == 404
     assert client.get("/api/v1/ninjs").json()["items"] == []
     auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
@@ -115,8 +115,8 @@ def test_it_refuses_a_revoked_token(client):
     from khabar.syndication.actions import revoke_partner_token
 
     story, _until = _embargoed()
-    token, raw = create_partner_token(Partner.objects.create(name="p"), acting_user=None)
-    revoke_partner_token(token, acting_user=None)
+    token, raw = create_partner_token(Partner.objects.create(name="p"), actor=None)
+    revoke_partner_token(token, actor=None)
     response = client.get(f"/api/v1/ninjs/{story.pk}", HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert response.status_code == 401
 

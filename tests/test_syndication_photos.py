@@ -45,12 +45,12 @@ def stored_files(root: Path) -> list[Path]:
 def illustrated(gallery: int = 0, **fields) -> Article:
     """A published story with the Arabic IPTC photo as its lead and ``gallery`` more."""
     story = make_article(**fields)
-    lead = photo_actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), acting_user=None)
-    photo_actions.attach_photo(story, lead, acting_user=None)
+    lead = photo_actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), actor=None)
+    photo_actions.attach_photo(story, lead, actor=None)
     for seed in range(gallery):
-        extra = photo_actions.upload_photo(sample_jpeg(900, 600, seed=40 + seed), acting_user=None)
+        extra = photo_actions.upload_photo(sample_jpeg(900, 600, seed=40 + seed), actor=None)
         photo_actions.attach_photo(
-            story, extra, acting_user=None, role=Role.GALLERY, position=seed + 1
+            story, extra, actor=None, role=Role.GALLERY, position=seed + 1
         )
     return Article.objects.get(pk=story.pk)
 
@@ -360,7 +360,7 @@ def _ingesting_partner() -> dict[str, str]:
     from khabar.syndication.models import Partner
 
     partner = Partner.objects.create(name="شريك", can_ingest=True)
-    _token, raw = create_partner_token(partner, acting_user=None)
+    _token, raw = create_partner_token(partner, actor=None)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

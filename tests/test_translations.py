@@ -39,7 +39,7 @@ def _change_page(client, article):
 
 
 def test_it_starts_a_persian_draft_prefilled_from_the_original(original, people):
-    draft = actions.start_translation(original, lang="fa", acting_user=people["reporter"])
+    draft = actions.start_translation(original, lang="fa", actor=people["reporter"])
     assert draft.lang == "fa"
     assert draft.status == Status.DRAFT
     assert draft.translation_group == original.translation_group
@@ -58,7 +58,7 @@ def test_it_starts_a_persian_draft_prefilled_from_the_original(original, people)
 
 
 def test_it_uses_the_editions_agency_for_english(original, people):
-    draft = actions.start_translation(original, lang="en", acting_user=people["editor"])
+    draft = actions.start_translation(original, lang="en", actor=people["editor"])
     assert draft.dateline_agency == "IRNA"
     assert draft.section.name == "World"
     assert list(draft.tags.all()) == []
@@ -68,37 +68,37 @@ def test_it_falls_back_to_the_editions_first_section(people, db):
     make_section("en", "politics", "Politics", position=2)
     make_section("en", "economy", "Economy", position=1)
     story = make_article(section=make_section("ar", "sport", "رياضة"))
-    draft = actions.start_translation(story, lang="en", acting_user=people["editor"])
+    draft = actions.start_translation(story, lang="en", actor=people["editor"])
     assert draft.section.slug == "economy"
 
 
 @pytest.mark.parametrize("lang", ["ar", "xx", ""])
 def test_it_refuses_the_same_or_an_unknown_edition(original, people, lang):
     with pytest.raises(actions.WorkflowError):
-        actions.start_translation(original, lang=lang, acting_user=people["editor"])
+        actions.start_translation(original, lang=lang, actor=people["editor"])
     assert Article.objects.count() == 1
 
 
 def test_it_refuses_a_second_version_in_one_edition(original, people):
-    actions.start_translation(original, lang="fa", acting_user=people["editor"])
+    actions.start_translation(original, lang="fa", actor=people["editor"])
     with pytest.raises(actions.WorkflowError):
-        actions.start_translation(original, lang="fa", acting_user=people["editor"])
+        actions.start_translation(original, lang="fa", actor=people["editor"])
     assert Article.objects.filter(lang="fa").count() == 1
 
 
 def test_it_refuses_an_edition_without_sections(people, db):
     story = make_article(section=make_section("ar", "world", "دولي"))
     with pytest.raises(actions.WorkflowError):
-        actions.start_translation(story, lang="fa", acting_user=people["editor"])
+        actions.start_translation(story, lang="fa", actor=people["editor"])
 
 
 def test_it_needs_the_right_to_file_stories(original, people):
     with pytest.raises(PermissionDenied):
-        actions.start_translation(original, lang="fa", acting_user=people["moderator"])
+        actions.start_translation(original, lang="fa", actor=people["moderator"])
 
 
 def test_it_shows_the_group_and_the_missing_editions_on_the_change_page(original, people, client):
-    english = actions.start_translation(original, lang="en", acting_user=people["editor"])
+    english = actions.start_translation(original, lang="en", actor=people["editor"])
     client.force_login(people["editor"])
     response = _change_page(client, original)
     assert response.status_code == 200
@@ -163,11 +163,11 @@ def test_it_refuses_get_on_the_translate_address(original, people, client):
 
 
 def test_it_links_the_published_translation_for_readers(original, people, client):
-    draft = actions.start_translation(original, lang="en", acting_user=people["editor"])
+    draft = actions.start_translation(original, lang="en", actor=people["editor"])
     actions.update_article(
-        draft, acting_user=people["editor"], headline="Iran, Russia hold talks", body="Talks."
+        draft, actor=people["editor"], headline="Iran, Russia hold talks", body="Talks."
     )
-    actions.publish_article(draft, acting_user=people["editor"])
+    actions.publish_article(draft, actor=people["editor"])
     page = client.get(original.get_absolute_url()).content.decode()
     assert f'hreflang="en" href="http://127.0.0.1:8000{draft.get_absolute_url()}"' in page
     tree = html.fromstring(page)
@@ -181,11 +181,11 @@ def test_it_links_the_published_translation_for_readers(original, people, client
 
 @pytest.fixture
 def linked(original, people):
-    english = actions.start_translation(original, lang="en", acting_user=people["editor"])
+    english = actions.start_translation(original, lang="en", actor=people["editor"])
     actions.update_article(
-        english, acting_user=people["editor"], headline="Iran, Russia hold talks", body="Talks."
+        english, actor=people["editor"], headline="Iran, Russia hold talks", body="Talks."
     )
-    return original, actions.publish_article(english, acting_user=people["editor"])
+    return original, actions.publish_article(english, actor=people["editor"])
 
 
 @pytest.mark.parametrize("version", ["3.1", "2.2", "1.6"])

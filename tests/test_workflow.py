@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 def draft_by(user):
     return actions.create_article(
-        acting_user=user,
+        actor=user,
         section=make_section(),
         headline="مباحثات في موسكو",
         dateline_city="موسكو",
@@ -28,16 +28,16 @@ def draft_by(user):
 
 def test_it_lets_a_reporter_file_and_submit_but_not_publish(people):
     story = draft_by(people["reporter"])
-    story = actions.submit_article(story, acting_user=people["reporter"])
+    story = actions.submit_article(story, actor=people["reporter"])
     assert story.status == Status.SUBMITTED
     with pytest.raises(PermissionDenied):
-        actions.publish_article(story, acting_user=people["reporter"])
+        actions.publish_article(story, actor=people["reporter"])
     assert Article.objects.get(pk=story.pk).status == Status.SUBMITTED
 
 
 def test_it_records_the_publishing_editors_signoff(people):
-    story = actions.submit_article(draft_by(people["reporter"]), acting_user=people["reporter"])
-    story = actions.publish_article(story, acting_user=people["editor"])
+    story = actions.submit_article(draft_by(people["reporter"]), actor=people["reporter"])
+    story = actions.publish_article(story, actor=people["editor"])
     assert story.status == Status.PUBLISHED
     assert story.publisher_signoff == "2342"
     assert story.published_by == people["editor"]
@@ -49,9 +49,9 @@ def test_it_refuses_roles_without_the_right(people):
     story = make_article()
     for role in ("reporter", "moderator", "reader", "outsider"):
         with pytest.raises(PermissionDenied):
-            actions.withdraw_article(story, acting_user=people[role])
+            actions.withdraw_article(story, actor=people[role])
         with pytest.raises(PermissionDenied):
-            actions.correct_article(story, acting_user=people[role], note="x")
+            actions.correct_article(story, actor=people[role], note="x")
     for role in ("moderator", "reader", "outsider"):
         with pytest.raises(PermissionDenied):
             draft_by(people[role])
@@ -60,7 +60,7 @@ def test_it_refuses_roles_without_the_right(people):
 def test_it_hides_a_withdrawn_story_from_readers(client, people):
     story = make_article()
     assert client.get(story.get_absolute_url()).status_code == 200
-    actions.withdraw_article(story, acting_user=people["editor"], note="خطأ")
+    actions.withdraw_article(story, actor=people["editor"], note="خطأ")
     assert client.get(story.get_absolute_url()).status_code == 404
     assert not Article.objects.published().filter(pk=story.pk).exists()
 
@@ -68,7 +68,7 @@ def test_it_hides_a_withdrawn_story_from_readers(client, people):
 def test_it_keeps_a_correction_note_and_bumps_the_version(client, people):
     story = make_article(body="قال الوزير إن العدد 10.")
     story = actions.correct_article(
-        story, acting_user=people["editor"], note="صُحّح العدد.", body="قال الوزير إن العدد 12."
+        story, actor=people["editor"], note="صُحّح العدد.", body="قال الوزير إن العدد 12."
     )
     assert story.status == Status.CORRECTED
     assert story.version == 2
@@ -81,38 +81,38 @@ def test_it_keeps_a_correction_note_and_bumps_the_version(client, people):
 def test_it_refuses_a_correction_without_a_note(people):
     story = make_article()
     with pytest.raises(actions.WorkflowError):
-        actions.correct_article(story, acting_user=people["editor"], note="  ")
+        actions.correct_article(story, actor=people["editor"], note="  ")
 
 
 def test_it_refuses_to_edit_a_live_story_without_a_correction(people):
     story = make_article()
     with pytest.raises(actions.WorkflowError):
-        actions.update_article(story, acting_user=people["editor"], headline="عنوان آخر")
+        actions.update_article(story, actor=people["editor"], headline="عنوان آخر")
 
 
 def test_it_refuses_impossible_transitions(people):
     story = draft_by(people["reporter"])
     with pytest.raises(actions.WorkflowError):
-        actions.withdraw_article(story, acting_user=people["editor"])
-    story = actions.submit_article(story, acting_user=people["reporter"])
+        actions.withdraw_article(story, actor=people["editor"])
+    story = actions.submit_article(story, actor=people["reporter"])
     with pytest.raises(actions.WorkflowError):
-        actions.submit_article(story, acting_user=people["reporter"])
+        actions.submit_article(story, actor=people["reporter"])
 
 
 def test_it_loses_the_race_cleanly_when_someone_else_moved_the_story(people):
-    story = actions.submit_article(draft_by(people["reporter"]), acting_user=people["reporter"])
+    story = actions.submit_article(draft_by(people["reporter"]), actor=people["reporter"])
     stale = Article.objects.get(pk=story.pk)
-    actions.publish_article(story, acting_user=people["editor"])
+    actions.publish_article(story, actor=people["editor"])
     # The stale copy still says "submitted"; the compare-and-set sees the row changed.
     with pytest.raises(actions.WorkflowError):
-        actions.return_article(stale, acting_user=people["editor"])
+        actions.return_article(stale, actor=people["editor"])
     assert Article.objects.get(pk=story.pk).status == Status.PUBLISHED
 
 
 def test_it_publishes_a_scheduled_story_when_its_time_comes(client, people):
     story = draft_by(people["reporter"])
     later = timezone.now() + datetime.timedelta(hours=2)
-    story = actions.publish_article(story, acting_user=people["editor"], at=later)
+    story = actions.publish_article(story, actor=people["editor"], at=later)
     assert story.status == Status.SCHEDULED
     assert client.get(story.get_absolute_url()).status_code == 404
     assert actions.publish_due_articles() == []
@@ -124,7 +124,7 @@ def test_it_publishes_a_scheduled_story_when_its_time_comes(client, people):
 def test_it_keeps_an_embargoed_story_from_readers_until_its_time(client, people):
     story = draft_by(people["reporter"])
     until = timezone.now() + datetime.timedelta(hours=1)
-    story = actions.publish_article(story, acting_user=people["editor"], embargo_until=until)
+    story = actions.publish_article(story, actor=people["editor"], embargo_until=until)
     assert client.get(story.get_absolute_url()).status_code == 404
     assert Article.objects.for_partners().filter(pk=story.pk).exists()
     assert Article.objects.published(until + datetime.timedelta(seconds=1)).filter(pk=story.pk)
@@ -132,9 +132,9 @@ def test_it_keeps_an_embargoed_story_from_readers_until_its_time(client, people)
 
 def test_it_keeps_every_change_as_a_revision_with_an_audit_entry(people):
     story = draft_by(people["reporter"])
-    story = actions.update_article(story, acting_user=people["reporter"], headline="عنوان جديد")
-    story = actions.submit_article(story, acting_user=people["reporter"])
-    story = actions.publish_article(story, acting_user=people["editor"])
+    story = actions.update_article(story, actor=people["reporter"], headline="عنوان جديد")
+    story = actions.submit_article(story, actor=people["reporter"])
+    story = actions.publish_article(story, actor=people["editor"])
     versions = Version.objects.get_for_object(story)
     assert [v.field_dict["headline"] for v in versions][-1] == "مباحثات في موسكو"
     assert versions.count() == 4
@@ -154,8 +154,8 @@ def test_it_links_translations_across_editions(people):
         dateline_city="MOSCOW",
         dateline_agency="IRNA",
     )
-    actions.link_translation(english, original=original, acting_user=people["editor"])
+    actions.link_translation(english, original=original, actor=people["editor"])
     english.refresh_from_db()
     assert english.translation_group == original.translation_group
     with pytest.raises(actions.WorkflowError):
-        actions.link_translation(make_article(), original=original, acting_user=people["editor"])
+        actions.link_translation(make_article(), original=original, actor=people["editor"])

@@ -181,7 +181,7 @@ def partner_token() -> str:
     partner = Partner.objects.create(
         name="شريك", can_ingest=True, trusted=True, default_section=section
     )
-    _token, raw = create_partner_token(partner, acting_user=None)
+    _token, raw = create_partner_token(partner, actor=None)
     return raw
 
 

@@ -87,7 +87,7 @@ def _transition(
     *,
     allowed_from: Iterable[str],
     to: str,
-    acting_user: User,
+    actor: User,
     action: str,
     note: str = "",
     **fields: Any,
@@ -109,9 +109,9 @@ def _transition(
     with reversion.create_revision(manage_manually=True):
         reversion.add_to_revision(article)
         reversion.set_comment(f"{action}: {note}".strip(": "))
-        if acting_user is not None and acting_user.is_authenticated:
-            reversion.set_user(acting_user)
-    _audit(article, action, before, acting_user, note)
+        if actor is not None and actor.is_authenticated:
+            reversion.set_user(actor)
+    _audit(article, action, before, actor, note)
     _after_commit(article.pk, pagecache.article_keys(article) + _translation_keys(article))
     return article
 
@@ -136,7 +136,7 @@ def make_slug(headline: str) -> str:
 @transaction.atomic
 def create_article(
     *,
-    acting_user: User,
+    actor: User,
     section: Section,
     headline: str,
     dateline_city: str,
@@ -146,7 +146,7 @@ def create_article(
     **fields: Any,
 ) -> Article:
     """File a new story as a draft."""
-    _require(acting_user, "add_article")
+    _require(actor, "add_article")
     article = Article(
         section=section,
         lang=fields.pop("lang", section.lang),
@@ -154,8 +154,8 @@ def create_article(
         dateline_city=dateline_city,
         dateline_date=dateline_date,
         body=body,
-        created_by=acting_user
-        if acting_user is not None and acting_user.is_authenticated
+        created_by=actor
+        if actor is not None and actor.is_authenticated
         else None,
         **fields,
     )
@@ -168,9 +168,9 @@ def create_article(
         article.tags.set(tags)
         reversion.add_to_revision(article)
         reversion.set_comment("created")
-        if acting_user is not None and acting_user.is_authenticated:
-            reversion.set_user(acting_user)
-    _audit(article, "create", "", acting_user)
+        if actor is not None and actor.is_authenticated:
+            reversion.set_user(actor)
+    _audit(article, "create", "", actor)
     return article
 
 
@@ -178,7 +178,7 @@ def create_article(
 def update_article(
     article: Article,
     *,
-    acting_user: User,
+    actor: User,
     tags: Iterable[Tag] | None = None,
     **fields: Any,
 ) -> Article:
@@ -186,7 +186,7 @@ def update_article(
 
     A live story's copy changes only through ``correct_article``, which records a note.
     """
-    _require(acting_user, "change_article")
+    _require(actor, "change_article")
     locked = Article.objects.select_for_update().get(pk=article.pk)
     if locked.status in LIVE_STATUSES and not fields.pop("_correction", False):
         raise WorkflowError(_("A published story is changed only through a correction."))
@@ -203,34 +203,34 @@ def update_article(
             locked.tags.set(tags)
         reversion.add_to_revision(locked)
         reversion.set_comment("edited")
-        if acting_user is not None and acting_user.is_authenticated:
-            reversion.set_user(acting_user)
+        if actor is not None and actor.is_authenticated:
+            reversion.set_user(actor)
     _after_commit(locked.pk, pagecache.article_keys(locked))
     return locked
 
 
 @transaction.atomic
-def submit_article(article: Article, *, acting_user: User) -> Article:
+def submit_article(article: Article, *, actor: User) -> Article:
     """A reporter hands a draft to the editors."""
-    _require(acting_user, "submit_article")
+    _require(actor, "submit_article")
     return _transition(
         article,
         allowed_from=[Status.DRAFT],
         to=Status.SUBMITTED,
-        acting_user=acting_user,
+        actor=actor,
         action="submit",
     )
 
 
 @transaction.atomic
-def return_article(article: Article, *, acting_user: User, note: str = "") -> Article:
+def return_article(article: Article, *, actor: User, note: str = "") -> Article:
     """An editor sends a submitted story back to draft."""
-    _require(acting_user, "publish_article")
+    _require(actor, "publish_article")
     return _transition(
         article,
         allowed_from=[Status.SUBMITTED, Status.SCHEDULED],
         to=Status.DRAFT,
-        acting_user=acting_user,
+        actor=actor,
         action="return",
         note=note,
     )
@@ -240,24 +240,24 @@ def return_article(article: Article, *, acting_user: User, note: str = "") -> Ar
 def publish_article(
     article: Article,
     *,
-    acting_user: User,
+    actor: User,
     at: datetime.datetime | None = None,
     embargo_until: datetime.datetime | None = None,
 ) -> Article:
     """Publish now, or schedule for ``at`` when it lies in the future."""
-    _require(acting_user, "publish_article")
+    _require(actor, "publish_article")
     now = timezone.now()
     extra: dict[str, Any] = {}
     if embargo_until is not None:
         extra["embargo_until"] = embargo_until
-    signoff = _signoff_of(acting_user)
-    who = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    signoff = _signoff_of(actor)
+    who = actor if actor is not None and actor.is_authenticated else None
     if at is not None and at > now:
         return _transition(
             article,
             allowed_from=[Status.DRAFT, Status.SUBMITTED, Status.SCHEDULED],
             to=Status.SCHEDULED,
-            acting_user=acting_user,
+            actor=actor,
             action="schedule",
             published_at=at,
             published_by=who,
@@ -269,7 +269,7 @@ def publish_article(
         article,
         allowed_from=[Status.DRAFT, Status.SUBMITTED, Status.SCHEDULED],
         to=Status.PUBLISHED,
-        acting_user=acting_user,
+        actor=actor,
         action="publish",
         published_at=published_at,
         first_published_at=article.first_published_at or published_at,
@@ -291,7 +291,7 @@ def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Articl
                         article,
                         allowed_from=[Status.SCHEDULED],
                         to=Status.PUBLISHED,
-                        acting_user=None,
+                        actor=None,
                         action="publish",
                         first_published_at=article.first_published_at or article.published_at,
                     )
@@ -309,19 +309,19 @@ def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Articl
 
 
 @transaction.atomic
-def correct_article(article: Article, *, acting_user: User, note: str, **fields: Any) -> Article:
+def correct_article(article: Article, *, actor: User, note: str, **fields: Any) -> Article:
     """Change a live story's copy, with a correction note shown to readers and a new version."""
-    _require(acting_user, "correct_article")
+    _require(actor, "correct_article")
     if not note.strip():
         raise WorkflowError(_("A correction needs a note for readers."))
     if fields:
-        article = update_article(article, acting_user=None, _correction=True, **fields)
+        article = update_article(article, actor=None, _correction=True, **fields)
     version = article.version + 1
     article = _transition(
         article,
         allowed_from=LIVE_STATUSES,
         to=Status.CORRECTED,
-        acting_user=acting_user,
+        actor=actor,
         action="correct",
         note=note,
         version=version,
@@ -330,30 +330,30 @@ def correct_article(article: Article, *, acting_user: User, note: str, **fields:
         article=article,
         note=note,
         version=version,
-        created_by=acting_user
-        if acting_user is not None and acting_user.is_authenticated
+        created_by=actor
+        if actor is not None and actor.is_authenticated
         else None,
     )
     return article
 
 
 @transaction.atomic
-def withdraw_article(article: Article, *, acting_user: User, note: str = "") -> Article:
+def withdraw_article(article: Article, *, actor: User, note: str = "") -> Article:
     """Take a story down: readers get 404 and it leaves lists, feeds and the index."""
-    _require(acting_user, "withdraw_article")
+    _require(actor, "withdraw_article")
     return _transition(
         article,
         allowed_from=[*LIVE_STATUSES, Status.SCHEDULED],
         to=Status.WITHDRAWN,
-        acting_user=acting_user,
+        actor=actor,
         action="withdraw",
         note=note,
     )
 
 
-def link_translation(article: Article, *, original: Article, acting_user: User) -> Article:
+def link_translation(article: Article, *, original: Article, actor: User) -> Article:
     """Put a story in the same translation group as another edition's story."""
-    _require(acting_user, "change_article")
+    _require(actor, "change_article")
     if article.lang == original.lang:
         raise WorkflowError(_("A translation must be in another edition."))
     Article.objects.filter(pk=article.pk).update(translation_group=original.translation_group)
@@ -364,7 +364,7 @@ def link_translation(article: Article, *, original: Article, acting_user: User) 
 
 
 @transaction.atomic
-def start_translation(article: Article, *, lang: str, acting_user: User) -> Article:
+def start_translation(article: Article, *, lang: str, actor: User) -> Article:
     """Open a draft of ``article`` in the edition ``lang``, in the same translation group.
 
     The draft starts from the original's copy, dateline city and date, urgency and byline,
@@ -372,7 +372,7 @@ def start_translation(article: Article, *, lang: str, acting_user: User) -> Arti
     section) and its tags of the same slug or name. Raises WorkflowError when ``lang`` is
     no other edition, already has a version of the story, or has no sections.
     """
-    _require(acting_user, "add_article")
+    _require(actor, "add_article")
     if lang not in edition_codes() or lang == article.lang:
         raise WorkflowError(_("A translation must be in another edition."))
     edition = get_edition(lang)
@@ -390,7 +390,7 @@ def start_translation(article: Article, *, lang: str, acting_user: User) -> Arti
         Q(slug__in=[t.slug for t in originals]) | Q(name__in=[t.name for t in originals])
     )
     draft = create_article(
-        acting_user=acting_user,
+        actor=actor,
         section=section,
         lang=lang,
         headline=article.headline,
@@ -404,7 +404,7 @@ def start_translation(article: Article, *, lang: str, acting_user: User) -> Arti
         tags=list(tags),
         translation_group=article.translation_group,
     )
-    _audit(draft, "translate", "", acting_user, note=f"{article.lang}:{article.pk}")
+    _audit(draft, "translate", "", actor, note=f"{article.lang}:{article.pk}")
     return draft
 
 
@@ -417,7 +417,7 @@ def ingest_article(
     fields: dict[str, Any],
     tag_names: Iterable[str] = (),
     publish: bool = False,
-    acting_user: User = None,
+    actor: User = None,
 ) -> tuple[Article, str]:
     """Store a story that came from outside (wire text, ninjs, NewsML-G2, a feed).
 
@@ -440,25 +440,25 @@ def ingest_article(
         if existing.status in LIVE_STATUSES:
             article = correct_article(
                 existing,
-                acting_user=acting_user,
+                actor=actor,
                 note=fields.pop("correction_note", "") or _("Updated by the source."),
                 section=section,
                 **fields,
             )
         else:
             fields.pop("correction_note", None)
-            article = update_article(existing, acting_user=acting_user, section=section, **fields)
+            article = update_article(existing, actor=actor, section=section, **fields)
         Article.objects.filter(pk=article.pk).update(source_version=source_version)
         article.tags.set(tags)
         return article, "updated"
     fields.pop("correction_note", None)
-    article = create_article(acting_user=acting_user, section=section, tags=tags, **fields)
+    article = create_article(actor=actor, section=section, tags=tags, **fields)
     Article.objects.filter(pk=article.pk).update(source_id=source_id, source_version=source_version)
     article.source_id, article.source_version = source_id, source_version
     if publish:
-        article = publish_article(article, acting_user=acting_user)
+        article = publish_article(article, actor=actor)
     else:
-        article = submit_article(article, acting_user=acting_user)
+        article = submit_article(article, actor=actor)
     return article, "created"
 
 

@@ -133,7 +133,7 @@ class ArticleAdmin(VersionAdmin):
         note = form.cleaned_data.get("correction_note", "").strip()
         if not change:
             published_at = data.pop("published_at")
-            created = actions.create_article(acting_user=request.user, tags=tags, **data)
+            created = actions.create_article(actor=request.user, tags=tags, **data)
             if published_at:
                 created.published_at = published_at
                 Article.objects.filter(pk=created.pk).update(published_at=published_at)
@@ -143,11 +143,11 @@ class ArticleAdmin(VersionAdmin):
         data.pop("published_at")
         if obj.status in LIVE_STATUSES and note:
             article = Article.objects.get(pk=obj.pk)
-            actions.correct_article(article, acting_user=request.user, note=note, **data)
+            actions.correct_article(article, actor=request.user, note=note, **data)
             article.tags.set(tags)
         elif obj.status not in LIVE_STATUSES:
             actions.update_article(
-                Article.objects.get(pk=obj.pk), acting_user=request.user, tags=tags, **data
+                Article.objects.get(pk=obj.pk), actor=request.user, tags=tags, **data
             )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -190,14 +190,14 @@ class ArticleAdmin(VersionAdmin):
         note = request.POST.get("note", "")
         try:
             if step == "submit":
-                actions.submit_article(article, acting_user=request.user)
+                actions.submit_article(article, actor=request.user)
             elif step == "publish":
                 at = _parse_datetime(request.POST.get("at", ""))
-                actions.publish_article(article, acting_user=request.user, at=at)
+                actions.publish_article(article, actor=request.user, at=at)
             elif step == "return":
-                actions.return_article(article, acting_user=request.user, note=note)
+                actions.return_article(article, actor=request.user, note=note)
             elif step == "withdraw":
-                actions.withdraw_article(article, acting_user=request.user, note=note)
+                actions.withdraw_article(article, actor=request.user, note=note)
             else:
                 raise PermissionDenied
         except actions.WorkflowError as error:
@@ -229,7 +229,7 @@ class ArticleAdmin(VersionAdmin):
             raise PermissionDenied
         try:
             draft = actions.start_translation(
-                original, lang=request.POST.get("lang", ""), acting_user=request.user
+                original, lang=request.POST.get("lang", ""), actor=request.user
             )
         except actions.WorkflowError as error:
             messages.error(request, str(error))
@@ -283,7 +283,7 @@ class ArticleAdmin(VersionAdmin):
         done = 0
         for article in queryset:
             try:
-                action(article, acting_user=request.user)
+                action(article, actor=request.user)
                 done += 1
             except (actions.WorkflowError, PermissionDenied) as error:
                 messages.warning(request, f"{article.headline}: {error or _('not allowed')}")

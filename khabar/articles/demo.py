@@ -154,7 +154,7 @@ def _make(
         tag_names=tags,
         publish=False,
     )
-    article = actions.publish_article(article, acting_user=editor, at=published)
+    article = actions.publish_article(article, actor=editor, at=published)
     if group is not None:
         Article.objects.filter(pk=article.pk).update(translation_group=group)
     return article
@@ -181,7 +181,7 @@ def load_demo(now: datetime.datetime | None = None) -> int:
             tag_names=["إيران", "روسيا", "غزة"],
             publish=False,
         )
-        actions.publish_article(article, acting_user=editor, at=now - datetime.timedelta(minutes=5))
+        actions.publish_article(article, actor=editor, at=now - datetime.timedelta(minutes=5))
         created += 1
     ar = _sentences("ar-pud-sentences.txt")
     en = _sentences("en-pud-sentences.txt")

@@ -178,6 +178,18 @@ class Article(models.Model):
     # Where an ingested story came from, so a re-import updates rather than duplicates.
     source_id = models.CharField(_("source id"), max_length=300, blank=True, db_index=True)
     source_version = models.PositiveIntegerField(_("source version"), default=0, editable=False)
+    # Who brought it in from outside ("partner:<id>"; "" for the agency's own desk and the
+    # command line): ingest looks a story up by (origin, source_id), so a partner can only
+    # ever reach the stories it sent itself.
+    origin = models.CharField(_("origin"), max_length=40, blank=True, editable=False)
+    # The edit counter: every save bumps it, and a save that started from an older value is
+    # refused as a conflict instead of overwriting (see actions.EditConflict).
+    revision = models.PositiveIntegerField(_("edit revision"), default=1, editable=False)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True, editable=False)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True, editable=False)
+    withdrawal_reason_public = models.BooleanField(
+        _("reason shown to readers and partners"), default=False, editable=False
+    )
     fingerprint = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
@@ -187,6 +199,8 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["lang", "status", "-published_at"], name="article_live_idx"),
             models.Index(fields=["section", "-published_at"], name="article_section_idx"),
+            models.Index(fields=["origin", "source_id"], name="article_origin_source_idx"),
+            models.Index(fields=["updated_at"], name="article_updated_idx"),
         ]
         permissions = [
             ("submit_article", _("Can submit a story to the editors")),
@@ -194,6 +208,7 @@ class Article(models.Model):
             ("correct_article", _("Can correct published stories")),
             ("withdraw_article", _("Can withdraw published stories")),
             ("preview_article", _("Can preview unpublished stories")),
+            ("restore_article", _("Can restore a withdrawn story")),
         ]
         verbose_name = _("story")
         verbose_name_plural = _("stories")
@@ -257,6 +272,8 @@ class AuditEntry(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # A partner or a system actor (the scheduler, the command line), when no user acted.
+    actor = models.CharField(max_length=120, blank=True)
     note = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

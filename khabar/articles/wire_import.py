@@ -87,7 +87,7 @@ def import_stories(
                     section=target,
                     fields=story_fields(story),
                     publish=publish,
-                    acting_user=None,
+                    actor=None,
                 )
             )
     return results

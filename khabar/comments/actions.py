@@ -186,7 +186,7 @@ def _article_keys(article: Any) -> list[str]:
 def post_comment(
     thread_key: str,
     *,
-    acting_user: User,
+    actor: User,
     author: str,
     text: str,
     email: str = "",
@@ -200,7 +200,7 @@ def post_comment(
     Raises CommentError (with an HTTP status and a translated message) for bad input,
     an unknown or closed thread, a bad parent or a duplicate; nothing is written then.
     """
-    user = acting_user if acting_user is not None and acting_user.is_authenticated else None
+    user = actor if actor is not None and actor.is_authenticated else None
     name = clean_name(author, user)
     email = clean_email(email or (user.email if user is not None else ""))
     text = clean_text(text)
@@ -230,7 +230,7 @@ def post_comment(
         parent = _check_parent(thread, parent_id, found.parent)
         if found.duplicate:
             raise CommentError("duplicate")
-        status, reason = _decide(thread, text, name, acting_user, found.words)
+        status, reason = _decide(thread, text, name, actor, found.words)
         if status != Status.REJECTED and submission is not None:
             checker = spam.get_checker()
             if checker is not None and checker.is_spam(submission):
@@ -260,7 +260,7 @@ def post_comment(
         sql.insert(comment)
         if parent is None:
             sql.set_root_to_self(comment)
-        sql.insert(_audit_entry(comment, "post", "", acting_user, reason))
+        sql.insert(_audit_entry(comment, "post", "", actor, reason))
         if status == Status.APPROVED:
             notify.reply_approved(comment)
             _purge(thread)
@@ -287,7 +287,7 @@ def can_author_change(comment: Comment, *, now: datetime.datetime | None = None)
     return (now or timezone.now()) <= limit
 
 
-def edit_comment(comment: Comment, *, acting_user: User, text: str) -> Comment:
+def edit_comment(comment: Comment, *, actor: User, text: str) -> Comment:
     """The author's edit within the window: marked edited and moderated again."""
     if not can_author_change(comment):
         raise CommentError("edit-window")
@@ -299,7 +299,7 @@ def edit_comment(comment: Comment, *, acting_user: User, text: str) -> Comment:
         if policy_of(thread) == Policy.CLOSED:
             raise CommentError("closed")
         before = comment.status
-        status, reason = _decide(thread, text, comment.author_name, acting_user)
+        status, reason = _decide(thread, text, comment.author_name, actor)
         if before in (Status.PENDING, Status.REJECTED) and status == Status.APPROVED:
             # An edit cannot publish what a moderator has not seen.
             status = before if before == Status.PENDING else Status.PENDING
@@ -315,16 +315,16 @@ def edit_comment(comment: Comment, *, acting_user: User, text: str) -> Comment:
             raise CommentError("edit-window")
         count_change(comment.thread_id, before, status)
         comment.refresh_from_db()
-        _audit(comment, "edit", before, acting_user, reason)
+        _audit(comment, "edit", before, actor, reason)
         _purge(thread)
     return comment
 
 
-def delete_comment(comment: Comment, *, acting_user: User) -> Comment:
+def delete_comment(comment: Comment, *, actor: User) -> Comment:
     """The author's delete within the window; replies keep a tombstone in its place."""
     if not can_author_change(comment):
         raise CommentError("edit-window")
-    return _transition(comment, to=Status.DELETED, acting_user=acting_user, action="delete")
+    return _transition(comment, to=Status.DELETED, actor=actor, action="delete")
 
 
 def like_comment(comment: Comment, *, voter: str) -> int:
@@ -365,7 +365,7 @@ def _require_moderator(user: User) -> None:
 
 
 def _transition(
-    comment: Comment, *, to: str, acting_user: User, action: str, note: str = "", **fields: object
+    comment: Comment, *, to: str, actor: User, action: str, note: str = "", **fields: object
 ) -> Comment:
     """Compare-and-set the status; the row count tells whether someone got there first."""
     with transaction.atomic():
@@ -378,7 +378,7 @@ def _transition(
             raise CommentError("already")
         count_change(comment.thread_id, before, to)
         comment.refresh_from_db()
-        _audit(comment, action, before, acting_user, note)
+        _audit(comment, action, before, actor, note)
         if to == Status.APPROVED:
             notify.reply_approved(comment)
         thread = Thread.objects.select_related("article").get(pk=comment.thread_id)
@@ -386,34 +386,34 @@ def _transition(
     return comment
 
 
-def _moderate(comment: Comment, to: str, acting_user: User, action: str, note: str) -> Comment:
-    _require_moderator(acting_user)
+def _moderate(comment: Comment, to: str, actor: User, action: str, note: str) -> Comment:
+    _require_moderator(actor)
     fields: dict[str, object] = {"moderated_at": timezone.now()}
-    if acting_user is not None and acting_user.is_authenticated:
-        fields["moderated_by"] = acting_user
+    if actor is not None and actor.is_authenticated:
+        fields["moderated_by"] = actor
     if to == Status.APPROVED:
         fields["reports"] = 0  # reviewed: it leaves the reported queue
-    return _transition(comment, to=to, acting_user=acting_user, action=action, note=note, **fields)
+    return _transition(comment, to=to, actor=actor, action=action, note=note, **fields)
 
 
-def approve_comment(comment: Comment, *, acting_user: User, note: str = "") -> Comment:
+def approve_comment(comment: Comment, *, actor: User, note: str = "") -> Comment:
     """Publish a comment (or clear its reports)."""
     if comment.status == Status.APPROVED:
-        _require_moderator(acting_user)
+        _require_moderator(actor)
         Comment.objects.filter(pk=comment.pk).update(reports=0)
-        _audit(comment, "clear-reports", comment.status, acting_user, note)
+        _audit(comment, "clear-reports", comment.status, actor, note)
         return comment
-    return _moderate(comment, Status.APPROVED, acting_user, "approve", note)
+    return _moderate(comment, Status.APPROVED, actor, "approve", note)
 
 
-def reject_comment(comment: Comment, *, acting_user: User, note: str = "") -> Comment:
+def reject_comment(comment: Comment, *, actor: User, note: str = "") -> Comment:
     """Remove a comment from the page; it stays in the rejected queue."""
-    return _moderate(comment, Status.REJECTED, acting_user, "reject", note)
+    return _moderate(comment, Status.REJECTED, actor, "reject", note)
 
 
-def mark_spam(comment: Comment, *, acting_user: User, note: str = "") -> Comment:
+def mark_spam(comment: Comment, *, actor: User, note: str = "") -> Comment:
     """Remove a comment as spam."""
-    return _moderate(comment, Status.SPAM, acting_user, "spam", note)
+    return _moderate(comment, Status.SPAM, actor, "spam", note)
 
 
 ACTIONS = {
@@ -423,16 +423,16 @@ ACTIONS = {
 }
 
 
-def moderate_comments(comments: Iterable[Comment], *, to: str, acting_user: User) -> int:
+def moderate_comments(comments: Iterable[Comment], *, to: str, actor: User) -> int:
     """Approve, reject or mark as spam many comments; returns how many changed."""
-    _require_moderator(acting_user)
+    _require_moderator(actor)
     action = ACTIONS[Status(to)]
     changed = 0
     for comment in comments:
         if comment.status == to or comment.status == Status.DELETED:
             continue
         try:
-            action(comment, acting_user=acting_user)
+            action(comment, actor=actor)
         except CommentError:
             continue
         changed += 1

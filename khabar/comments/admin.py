@@ -158,7 +158,7 @@ class CommentAdmin(admin.ModelAdmin):
         return format_html("<ul>{}</ul>", _safe("".join(rows)))
 
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Comment], to: str) -> None:
-        changed = actions.moderate_comments(list(queryset), to=to, acting_user=request.user)
+        changed = actions.moderate_comments(list(queryset), to=to, actor=request.user)
         self.message_user(
             request,
             ngettext("%(n)d comment changed.", "%(n)d comments changed.", changed) % {"n": changed},

@@ -354,7 +354,7 @@ def create_comment(request: HttpRequest, payload: CommentIn):
     user = _user(request)
     posted = actions.post_comment(
         payload.thread,
-        acting_user=user,
+        actor=user,
         author=payload.author,
         email=payload.email,
         text=payload.text,
@@ -384,7 +384,7 @@ def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     _check_origin(request)
     viewer = access.viewer_for(request, user=_user(request))
     comment = access.access_comment_for_author(viewer, pk)
-    comment = actions.edit_comment(comment, acting_user=_user(request), text=payload.text)
+    comment = actions.edit_comment(comment, actor=_user(request), text=payload.text)
     return _out(tree.Node(comment, own=True))
 
 
@@ -395,7 +395,7 @@ def delete_comment(request: HttpRequest, pk: int):
     _check_origin(request)
     viewer = access.viewer_for(request, user=_user(request))
     comment = access.access_comment_for_author(viewer, pk)
-    actions.delete_comment(comment, acting_user=_user(request))
+    actions.delete_comment(comment, actor=_user(request))
     return Answer(204, None)
 
 

@@ -58,7 +58,7 @@ def export_comments(email: str) -> dict[str, Any]:
     }
 
 
-def erase_comments(email: str, *, acting_user: User) -> int:
+def erase_comments(email: str, *, actor: User) -> int:
     """Blank the comments of ``email`` (tombstones keep others' replies); returns how many."""
     erased = 0
     with transaction.atomic():
@@ -80,7 +80,7 @@ def erase_comments(email: str, *, acting_user: User) -> int:
             )
             comment.status = Status.DELETED
             count_change(comment.thread_id, before, Status.DELETED)
-            _audit(comment, "erase", before, acting_user, "data request")
+            _audit(comment, "erase", before, actor, "data request")
             erased += 1
         threads = Thread.objects.filter(pk__in={c.thread_id for c in comments}).select_related(
             "article"

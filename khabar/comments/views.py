@@ -99,7 +99,7 @@ def post(request: HttpRequest) -> HttpResponse:
         ip_hash = guard(request, key)
         posted = actions.post_comment(
             key,
-            acting_user=request.user,
+            actor=request.user,
             author=form["author"],
             email=form["email"],
             text=form["text"],
@@ -167,7 +167,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         text = request.POST.get("text", "")
         try:
-            comment = actions.edit_comment(comment, acting_user=request.user, text=text)
+            comment = actions.edit_comment(comment, actor=request.user, text=text)
         except CommentError as problem:
             error = problem.message
         else:
@@ -187,7 +187,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 def delete(request: HttpRequest, pk: int) -> HttpResponse:
     comment = _own(request, pk)
     try:
-        actions.delete_comment(comment, acting_user=request.user)
+        actions.delete_comment(comment, actor=request.user)
     except CommentError as error:
         return render(
             request,

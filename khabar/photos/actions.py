@@ -65,7 +65,7 @@ def read_upload(file: bytes | IO[bytes]) -> bytes:
 def upload_photo(
     file: bytes | IO[bytes],
     *,
-    acting_user: User,
+    actor: User,
     lang: str = "ar",
     caption: str = "",
     credit: str = "",
@@ -82,7 +82,7 @@ def upload_photo(
     photo has more pixels than KHABAR_PHOTO_BACKGROUND_PIXELS (or ``background`` is True).
     Raises ValidationError (with a message for the desk) for anything that is not a photo.
     """
-    _require(acting_user, "add_photo")
+    _require(actor, "add_photo")
     data = read_upload(file)
     inspected = inspect_upload(data, lang=lang)
     digest = hashlib.sha256(data).hexdigest()
@@ -105,7 +105,7 @@ def upload_photo(
         lang=lang,
         embedded=meta.as_dict(),
         source_id=source_id,
-        uploaded_by=_actor(acting_user),
+        uploaded_by=_actor(actor),
     )
     photo.search_text = search_text(photo)
     if background is None:
@@ -146,9 +146,9 @@ def upload_photo(
     return photo
 
 
-def update_photo(photo: Photo, *, acting_user: User, **fields: Any) -> Photo:
+def update_photo(photo: Photo, *, actor: User, **fields: Any) -> Photo:
     """Change a photo's caption, credit, copyright holder, alt text, keywords or edition."""
-    _require(acting_user, "change_photo")
+    _require(actor, "change_photo")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
@@ -164,9 +164,9 @@ def update_photo(photo: Photo, *, acting_user: User, **fields: Any) -> Photo:
     return photo
 
 
-def delete_photo(photo: Photo, *, acting_user: User) -> None:
+def delete_photo(photo: Photo, *, actor: User) -> None:
     """Remove a photo and its files; a photo that illustrates a story cannot be deleted."""
-    _require(acting_user, "delete_photo")
+    _require(actor, "delete_photo")
     with transaction.atomic():
         if StoryPhoto.objects.filter(photo=photo).exists():
             raise ValidationError(_("This photo illustrates a story; remove it from there first."))
@@ -179,13 +179,13 @@ def attach_photo(
     article: Article,
     photo: Photo,
     *,
-    acting_user: User,
+    actor: User,
     role: str = Role.LEAD,
     position: int = 0,
     caption: str = "",
 ) -> StoryPhoto:
     """Show ``photo`` in ``article`` as its lead (replacing any other lead) or in its gallery."""
-    if acting_user is not None and not can_edit(acting_user, article):
+    if actor is not None and not can_edit(actor, article):
         raise PermissionDenied("attach_photo")
     role = Role(role)
     with transaction.atomic():
@@ -196,20 +196,20 @@ def attach_photo(
             photo=photo,
             defaults={"role": role, "position": position, "caption": caption},
         )
-        _audit(article, "attach_photo", acting_user, f"{role}: {photo.pk}")
+        _audit(article, "attach_photo", actor, f"{role}: {photo.pk}")
         keys = pagecache.article_keys(article)
         transaction.on_commit(lambda: pagecache.purge_keys(keys))
     return link
 
 
-def detach_photo(article: Article, photo: Photo, *, acting_user: User) -> bool:
+def detach_photo(article: Article, photo: Photo, *, actor: User) -> bool:
     """Take ``photo`` out of ``article``; returns False if it was not there."""
-    if acting_user is not None and not can_edit(acting_user, article):
+    if actor is not None and not can_edit(actor, article):
         raise PermissionDenied("detach_photo")
     with transaction.atomic():
         deleted, _rows = StoryPhoto.objects.filter(article=article, photo=photo).delete()
         if deleted:
-            _audit(article, "detach_photo", acting_user, str(photo.pk))
+            _audit(article, "detach_photo", actor, str(photo.pk))
             keys = pagecache.article_keys(article)
             transaction.on_commit(lambda: pagecache.purge_keys(keys))
     return bool(deleted)
@@ -222,7 +222,7 @@ def ingest_photo(
     source_id: str,
     role: str = Role.LEAD,
     position: int = 0,
-    acting_user: User = None,
+    actor: User = None,
     **texts: str,
 ) -> Photo:
     """Store a photo that came with an ingested story and show it there; idempotent.
@@ -237,14 +237,14 @@ def ingest_photo(
         raise TypeError(f"not a photo text: {sorted(unknown)}")
     photo = upload_photo(
         file,
-        acting_user=acting_user,
+        actor=actor,
         source_id=source_id,
         lang=texts.pop("lang", "") or article.lang,
         **texts,
     )
     current = StoryPhoto.objects.filter(article=article, photo=photo).first()
     if current is None or current.role != role or current.position != position:
-        attach_photo(article, photo, acting_user=acting_user, role=role, position=position)
+        attach_photo(article, photo, actor=actor, role=role, position=position)
     return photo
 
 

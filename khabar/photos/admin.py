@@ -140,11 +140,11 @@ class PhotoAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Photo, form: Any, change: bool) -> None:
         texts = {name: form.cleaned_data.get(name) or "" for name in TEXT_FIELDS}
         if change:
-            actions.update_photo(obj, acting_user=request.user, **texts)
+            actions.update_photo(obj, actor=request.user, **texts)
             return
         lang = texts.pop("lang") or "ar"
         photo = actions.upload_photo(
-            form.upload_bytes, acting_user=request.user, lang=lang, **texts
+            form.upload_bytes, actor=request.user, lang=lang, **texts
         )
         if getattr(photo, "reused", False):
             messages.info(request, _("This file is already in the library; here it is."))
@@ -157,12 +157,12 @@ class PhotoAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj)
 
     def delete_model(self, request: HttpRequest, obj: Photo) -> None:
-        actions.delete_photo(obj, acting_user=request.user)
+        actions.delete_photo(obj, actor=request.user)
 
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Photo]) -> None:
         for photo in queryset:
             try:
-                actions.delete_photo(photo, acting_user=request.user)
+                actions.delete_photo(photo, actor=request.user)
             except ValidationError as error:
                 messages.warning(request, f"{photo}: {' '.join(error.messages)}")
 
@@ -252,7 +252,7 @@ class StoryPhotoFormSet(BaseInlineFormSet):
         return actions.attach_photo(
             self.instance,
             data["photo"],
-            acting_user=self._user(),
+            actor=self._user(),
             role=data["role"],
             position=data.get("position") or 0,
             caption=data.get("caption", ""),
@@ -262,11 +262,11 @@ class StoryPhotoFormSet(BaseInlineFormSet):
         if "photo" in form.changed_data:
             old = StoryPhoto.objects.filter(pk=obj.pk).select_related("photo").first()
             if old is not None:
-                actions.detach_photo(self.instance, old.photo, acting_user=self._user())
+                actions.detach_photo(self.instance, old.photo, actor=self._user())
         return self.save_new(form, commit)
 
     def delete_existing(self, obj: StoryPhoto, commit: bool = True) -> None:
-        actions.detach_photo(self.instance, obj.photo, acting_user=self._user())
+        actions.detach_photo(self.instance, obj.photo, actor=self._user())
 
 
 class StoryPhotoInline(admin.TabularInline):

@@ -22,26 +22,26 @@ def _require(user: User, perm: str) -> None:
 
 @transaction.atomic
 def create_partner_token(
-    partner: Partner, *, acting_user: User, label: str = ""
+    partner: Partner, *, actor: User, label: str = ""
 ) -> tuple[PartnerToken, str]:
     """Make a new token for ``partner``; returns it and the raw token, which is never stored."""
-    _require(acting_user, "add_partnertoken")
+    _require(actor, "add_partnertoken")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = PartnerToken.objects.create(
         partner=partner,
         label=label,
         prefix=raw[: len(TOKEN_PREFIX) + 6],
         digest=token_digest(raw),
-        created_by=acting_user
-        if acting_user is not None and acting_user.is_authenticated
+        created_by=actor
+        if actor is not None and actor.is_authenticated
         else None,
     )
     return token, raw
 
 
-def revoke_partner_token(token: PartnerToken, *, acting_user: User) -> bool:
+def revoke_partner_token(token: PartnerToken, *, actor: User) -> bool:
     """Revoke a token at once; returns False when it was already revoked."""
-    _require(acting_user, "change_partnertoken")
+    _require(actor, "change_partnertoken")
     updated = PartnerToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )

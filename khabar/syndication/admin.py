@@ -38,7 +38,7 @@ class PartnerAdmin(admin.ModelAdmin):
     def issue_token(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
         for partner in queryset:
             _token, raw = actions.create_partner_token(
-                partner, acting_user=request.user, label=_("issued in the desk")
+                partner, actor=request.user, label=_("issued in the desk")
             )
             messages.warning(
                 request,
@@ -81,5 +81,5 @@ class PartnerTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description=gettext_lazy("Revoke the selected tokens"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[PartnerToken]) -> None:
-        count = sum(actions.revoke_partner_token(t, acting_user=request.user) for t in queryset)
+        count = sum(actions.revoke_partner_token(t, actor=request.user) for t in queryset)
         messages.success(request, _("%(count)d token(s) revoked.") % {"count": count})

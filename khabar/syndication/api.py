@@ -205,7 +205,7 @@ def ingest(request: HttpRequest) -> dict[str, Any]:
             data,
             publish=partner.trusted,
             section=partner.default_section,
-            acting_user=None,
+            actor=None,
             files=files,
         )
     except IngestError as error:

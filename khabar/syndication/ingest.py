@@ -232,7 +232,7 @@ def store(
     *,
     publish: bool = False,
     section: Section | None = None,
-    acting_user: AbstractBaseUser | AnonymousUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
     files: Attachments | Mapping[str, bytes] | None = None,
 ) -> list[Result]:
     """Store the stories of one document in one transaction: all of them, or none.
@@ -256,11 +256,11 @@ def store(
                     fields=story.fields(),
                     tag_names=story.tag_names,
                     publish=publish,
-                    acting_user=acting_user,
+                    actor=actor,
                 )
                 reports = []
                 if outcome != "ignored":
-                    reports = _store_pictures(article, story, supplied, acting_user, written)
+                    reports = _store_pictures(article, story, supplied, actor, written)
                 results.append(Result(article, outcome, reports))
     except BaseException as error:
         # The rows went with the transaction; files written for new photos go too.
@@ -311,7 +311,7 @@ def _store_pictures(
     article: Article,
     story: IncomingStory,
     supplied: dict[int, tuple[str, bytes]],
-    acting_user: AbstractBaseUser | AnonymousUser | None,
+    actor: AbstractBaseUser | AnonymousUser | None,
     written: list[str],
 ) -> list[PhotoReport]:
     from khabar.photos.actions import ingest_photo
@@ -338,7 +338,7 @@ def _store_pictures(
             source_id=picture.source_id[:300],
             role=picture.role,
             position=gallery if picture.role == "gallery" else 0,
-            acting_user=acting_user,
+            actor=actor,
             **picture.texts(),
         )
         if not getattr(photo, "reused", True):
@@ -353,7 +353,7 @@ def ingest_bytes(
     publish: bool = False,
     section: Section | None = None,
     lang: str | None = None,
-    acting_user: AbstractBaseUser | AnonymousUser | None = None,
+    actor: AbstractBaseUser | AnonymousUser | None = None,
     files: Attachments | Mapping[str, bytes] | None = None,
 ) -> list[Result]:
     """Read and store one document, with the picture files supplied alongside it.
@@ -365,7 +365,7 @@ def ingest_bytes(
         read_stories(data, lang=lang),
         publish=publish,
         section=section,
-        acting_user=acting_user,
+        actor=actor,
         files=files,
     )
 

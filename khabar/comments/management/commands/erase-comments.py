@@ -24,5 +24,5 @@ class Command(BaseCommand):
             count = comments_of(options["email"]).count()
             self.stdout.write(f"{count} comment(s) would be erased")
             return
-        count = erase_comments(options["email"], acting_user=None)
+        count = erase_comments(options["email"], actor=None)
         self.stdout.write(f"erased {count} comment(s)")
