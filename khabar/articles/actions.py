@@ -11,13 +11,13 @@ from collections.abc import Iterable
 from typing import Any
 
 import reversion
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from khabar.articles.models import (
     LIVE_STATUSES,
@@ -31,10 +31,12 @@ from khabar.articles.models import (
 )
 from khabar.lib.arabic import fingerprint as text_fingerprint
 from khabar.search import indexing
-from khabar.site import pagecache
+from khabar.site import actors, pagecache
+from khabar.site.actors import PartnerActor
 from khabar.site.editions import edition_codes, get_edition
 
-User = AbstractBaseUser | AnonymousUser | None
+#: A user, a ``PartnerActor`` or a ``SystemActor`` (see ``khabar.site.actors``); never None.
+Actor = Any
 
 EDITABLE_FIELDS = (
     "lang",
@@ -58,9 +60,43 @@ class WorkflowError(Exception):
     """A transition that the story's current state does not allow."""
 
 
-def _require(user: User, perm: str) -> None:
-    if user is not None and not user.has_perm(f"articles.{perm}"):
-        raise PermissionDenied(perm)
+class EditConflict(WorkflowError):
+    """A save that started from an older revision than the stored one: nothing was written.
+
+    ``current`` is the story as stored now, so the desk can show both sides.
+    """
+
+    def __init__(self, current: Article, base_revision: int) -> None:
+        super().__init__(
+            _("Someone else saved this story since you opened it; nothing was overwritten.")
+        )
+        self.current = current
+        self.base_revision = base_revision
+
+
+def _require(actor: Actor, perm: str) -> None:
+    actors.require(actor, f"articles.{perm}")
+
+
+def check_can_change(actor: Actor, article: Article) -> None:
+    """PermissionDenied unless ``actor`` may change this story's copy or what it shows.
+
+    Editors change any story; a reporter only their own draft; a partner only a story it
+    sent itself (its origin); a system actor by its permissions.
+    """
+    from khabar.articles.access import can_edit
+
+    _require(actor, "change_article")
+    if isinstance(actor, PartnerActor):
+        if article.origin != actor.origin:
+            raise PermissionDenied("not this partner's story")
+    elif not actors.is_system(actor) and not can_edit(actor, article):
+        raise PermissionDenied("change_article")
+
+
+def _check_base(locked: Article, base_revision: int | None) -> None:
+    if base_revision is not None and base_revision != locked.revision:
+        raise EditConflict(locked, base_revision)
 
 
 def _after_commit(article_id: int, purge: list[str]) -> None:
@@ -71,15 +107,25 @@ def _after_commit(article_id: int, purge: list[str]) -> None:
     transaction.on_commit(run)
 
 
-def _audit(article: Article, action: str, before: str, user: User, note: str = "") -> None:
+def _audit(article: Article, action: str, before: str, actor: Actor, note: str = "") -> None:
     AuditEntry.objects.create(
         article=article,
         action=action,
         from_status=before,
         to_status=article.status,
-        user=user if user is not None and user.is_authenticated else None,
+        user=actors.user_or_none(actor),
+        actor=actors.audit_name(actor),
         note=note,
     )
+
+
+def _revision(article: Article, comment: str, actor: Actor) -> None:
+    with reversion.create_revision(manage_manually=True):
+        reversion.add_to_revision(article)
+        reversion.set_comment(comment)
+        user = actors.user_or_none(actor)
+        if user is not None:
+            reversion.set_user(user)
 
 
 def _transition(
@@ -87,30 +133,32 @@ def _transition(
     *,
     allowed_from: Iterable[str],
     to: str,
-    actor: User,
+    actor: Actor,
     action: str,
     note: str = "",
+    base_revision: int | None = None,
     **fields: Any,
 ) -> Article:
-    """Compare-and-set the status; the row count tells whether someone got there first."""
+    """Compare-and-set the status (and the edit revision, when the caller started from one);
+    the row count tells whether someone got there first."""
     before = article.status
     if before not in allowed_from:
         raise WorkflowError(
             _("A story that is “%(status)s” cannot be %(action)s.")
-            % {"status": Status(before).label, "action": action}
+            % {"status": Status(before).label, "action": ACTION_LABELS.get(action, action)}
         )
     now = timezone.now()
-    updated = Article.objects.filter(pk=article.pk, status=before).update(
-        status=to, updated_at=now, **fields
-    )
+    match = Article.objects.filter(pk=article.pk, status=before)
+    if base_revision is not None:
+        match = match.filter(revision=base_revision)
+    updated = match.update(status=to, updated_at=now, revision=F("revision") + 1, **fields)
     if updated != 1:
+        current = Article.objects.get(pk=article.pk)
+        if base_revision is not None and current.revision != base_revision:
+            raise EditConflict(current, base_revision)
         raise WorkflowError(_("The story was changed by someone else; reload and try again."))
     article.refresh_from_db()
-    with reversion.create_revision(manage_manually=True):
-        reversion.add_to_revision(article)
-        reversion.set_comment(f"{action}: {note}".strip(": "))
-        if actor is not None and actor.is_authenticated:
-            reversion.set_user(actor)
+    _revision(article, f"{action}: {note}".strip(": "), actor)
     _audit(article, action, before, actor, note)
     _after_commit(article.pk, pagecache.article_keys(article) + _translation_keys(article))
     return article
@@ -122,8 +170,20 @@ def _translation_keys(article: Article) -> list[str]:
     return [f"a:{pk}" for pk in siblings.exclude(pk=article.pk).values_list("pk", flat=True)]
 
 
-def _signoff_of(user: User) -> str:
-    if user is None or not user.is_authenticated:
+ACTION_LABELS = {
+    "submit": _lazy("submitted"),
+    "return": _lazy("returned"),
+    "schedule": _lazy("scheduled"),
+    "publish": _lazy("published"),
+    "correct": _lazy("corrected"),
+    "withdraw": _lazy("withdrawn"),
+    "restore": _lazy("restored"),
+}
+
+
+def _signoff_of(actor: Actor) -> str:
+    user = actors.user_or_none(actor)
+    if user is None:
         return ""
     profile = StaffProfile.objects.filter(user=user).first()
     return profile.signoff_code if profile else ""
@@ -136,7 +196,7 @@ def make_slug(headline: str) -> str:
 @transaction.atomic
 def create_article(
     *,
-    actor: User,
+    actor: Actor,
     section: Section,
     headline: str,
     dateline_city: str,
@@ -154,9 +214,8 @@ def create_article(
         dateline_city=dateline_city,
         dateline_date=dateline_date,
         body=body,
-        created_by=actor
-        if actor is not None and actor.is_authenticated
-        else None,
+        created_by=actors.user_or_none(actor),
+        origin=getattr(actor, "origin", ""),
         **fields,
     )
     if not article.slug:
@@ -168,62 +227,96 @@ def create_article(
         article.tags.set(tags)
         reversion.add_to_revision(article)
         reversion.set_comment("created")
-        if actor is not None and actor.is_authenticated:
-            reversion.set_user(actor)
+        user = actors.user_or_none(actor)
+        if user is not None:
+            reversion.set_user(user)
     _audit(article, "create", "", actor)
     return article
+
+
+def _apply_edit(
+    locked: Article,
+    *,
+    actor: Actor,
+    tags: Iterable[Tag] | None,
+    comment: str,
+    fields: dict[str, Any],
+) -> Article:
+    for name, value in fields.items():
+        if name not in EDITABLE_FIELDS:
+            raise ValueError(f"{name} is not editable")
+        setattr(locked, name, value)
+    locked.updated_at = timezone.now()
+    locked.revision += 1
+    locked.fingerprint = text_fingerprint(f"{locked.headline}\n{locked.body}")
+    locked.full_clean(exclude=["tags"])
+    locked.save()
+    if tags is not None:
+        locked.tags.set(tags)
+    _revision(locked, comment, actor)
+    _after_commit(locked.pk, pagecache.article_keys(locked))
+    return locked
 
 
 @transaction.atomic
 def update_article(
     article: Article,
     *,
-    actor: User,
+    actor: Actor,
+    base_revision: int | None,
     tags: Iterable[Tag] | None = None,
     **fields: Any,
 ) -> Article:
     """Edit a story's copy. Reporters may edit their own drafts; editors any story.
 
-    A live story's copy changes only through ``correct_article``, which records a note.
+    ``base_revision`` is the revision the editor started from: when the story has moved on
+    since, nothing is written and ``EditConflict`` says so (``None`` only for a caller that
+    read the story in this same transaction). A live story's copy changes only through
+    ``correct_article``, which records a note.
     """
-    _require(actor, "change_article")
     locked = Article.objects.select_for_update().get(pk=article.pk)
-    if locked.status in LIVE_STATUSES and not fields.pop("_correction", False):
+    check_can_change(actor, locked)
+    _check_base(locked, base_revision)
+    if locked.status in LIVE_STATUSES:
         raise WorkflowError(_("A published story is changed only through a correction."))
-    for name, value in fields.items():
-        if name not in EDITABLE_FIELDS:
-            raise ValueError(f"{name} is not editable")
-        setattr(locked, name, value)
-    locked.updated_at = timezone.now()
-    locked.fingerprint = text_fingerprint(f"{locked.headline}\n{locked.body}")
-    locked.full_clean(exclude=["tags"])
-    with reversion.create_revision(manage_manually=True):
-        locked.save()
-        if tags is not None:
-            locked.tags.set(tags)
-        reversion.add_to_revision(locked)
-        reversion.set_comment("edited")
-        if actor is not None and actor.is_authenticated:
-            reversion.set_user(actor)
-    _after_commit(locked.pk, pagecache.article_keys(locked))
+    return _apply_edit(locked, actor=actor, tags=tags, comment="edited", fields=fields)
+
+
+def touch_article(article: Article, *, actor: Actor, base_revision: int | None = None) -> Article:
+    """Record that something a story shows changed outside its own row (its photos):
+    the edit revision moves on, so an editor who opened it earlier is told, and its pages
+    are purged."""
+    with transaction.atomic():
+        locked = Article.objects.select_for_update().get(pk=article.pk)
+        check_can_change(actor, locked)
+        _check_base(locked, base_revision)
+        Article.objects.filter(pk=locked.pk).update(
+            revision=F("revision") + 1, updated_at=timezone.now()
+        )
+        locked.refresh_from_db()
+        _after_commit(locked.pk, pagecache.article_keys(locked))
     return locked
 
 
 @transaction.atomic
-def submit_article(article: Article, *, actor: User) -> Article:
+def submit_article(article: Article, *, actor: Actor, base_revision: int | None = None) -> Article:
     """A reporter hands a draft to the editors."""
     _require(actor, "submit_article")
+    check_can_change(actor, article)
     return _transition(
         article,
         allowed_from=[Status.DRAFT],
         to=Status.SUBMITTED,
         actor=actor,
         action="submit",
+        base_revision=base_revision,
     )
 
 
 @transaction.atomic
-def return_article(article: Article, *, actor: User, note: str = "") -> Article:
+def return_article(
+    article: Article, *, actor: Actor, note: str = "", base_revision: int | None = None
+) -> Article:
     """An editor sends a submitted story back to draft."""
     _require(actor, "publish_article")
     return _transition(
@@ -233,6 +326,7 @@ def return_article(article: Article, *, actor: User, note: str = "") -> Article:
         actor=actor,
         action="return",
         note=note,
+        base_revision=base_revision,
     )
 
 
@@ -240,18 +334,21 @@ def return_article(article: Article, *, actor: User, note: str = "") -> Article:
 def publish_article(
     article: Article,
     *,
-    actor: User,
+    actor: Actor,
     at: datetime.datetime | None = None,
     embargo_until: datetime.datetime | None = None,
+    base_revision: int | None = None,
 ) -> Article:
     """Publish now, or schedule for ``at`` when it lies in the future."""
     _require(actor, "publish_article")
+    if isinstance(actor, PartnerActor):
+        check_can_change(actor, article)
     now = timezone.now()
     extra: dict[str, Any] = {}
     if embargo_until is not None:
         extra["embargo_until"] = embargo_until
     signoff = _signoff_of(actor)
-    who = actor if actor is not None and actor.is_authenticated else None
+    who = actors.user_or_none(actor)
     if at is not None and at > now:
         return _transition(
             article,
@@ -259,6 +356,7 @@ def publish_article(
             to=Status.SCHEDULED,
             actor=actor,
             action="schedule",
+            base_revision=base_revision,
             published_at=at,
             published_by=who,
             publisher_signoff=signoff,
@@ -271,6 +369,7 @@ def publish_article(
         to=Status.PUBLISHED,
         actor=actor,
         action="publish",
+        base_revision=base_revision,
         published_at=published_at,
         first_published_at=article.first_published_at or published_at,
         published_by=who,
@@ -279,8 +378,12 @@ def publish_article(
     )
 
 
-def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Article]:
-    """Publish every scheduled story whose time has come (run by cron or the worker)."""
+def publish_due_articles(
+    *, actor: Actor = actors.SCHEDULER, now: datetime.datetime | None = None
+) -> list[Article]:
+    """Publish every scheduled story whose time has come (run by the worker, as the
+    scheduler), and purge the pages of stories whose embargo lifted since the last run."""
+    _require(actor, "publish_article")
     now = now or timezone.now()
     done = []
     for article in Article.objects.filter(status=Status.SCHEDULED, published_at__lte=now):
@@ -291,7 +394,7 @@ def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Articl
                         article,
                         allowed_from=[Status.SCHEDULED],
                         to=Status.PUBLISHED,
-                        actor=None,
+                        actor=actor,
                         action="publish",
                         first_published_at=article.first_published_at or article.published_at,
                     )
@@ -309,16 +412,33 @@ def publish_due_articles(*, now: datetime.datetime | None = None) -> list[Articl
 
 
 @transaction.atomic
-def correct_article(article: Article, *, actor: User, note: str, **fields: Any) -> Article:
-    """Change a live story's copy, with a correction note shown to readers and a new version."""
+def correct_article(
+    article: Article,
+    *,
+    actor: Actor,
+    note: str,
+    base_revision: int | None,
+    tags: Iterable[Tag] | None = None,
+    **fields: Any,
+) -> Article:
+    """Change a live story's copy, with a correction note shown to readers and a new version
+    that partners see. ``base_revision`` as in ``update_article``."""
     _require(actor, "correct_article")
     if not note.strip():
         raise WorkflowError(_("A correction needs a note for readers."))
-    if fields:
-        article = update_article(article, actor=None, _correction=True, **fields)
-    version = article.version + 1
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    check_can_change(actor, locked)
+    _check_base(locked, base_revision)
+    if locked.status not in LIVE_STATUSES:
+        raise WorkflowError(
+            _("A story that is “%(status)s” cannot be %(action)s.")
+            % {"status": Status(locked.status).label, "action": ACTION_LABELS["correct"]}
+        )
+    if fields or tags is not None:
+        locked = _apply_edit(locked, actor=actor, tags=tags, comment="edited", fields=fields)
+    version = locked.version + 1
     article = _transition(
-        article,
+        locked,
         allowed_from=LIVE_STATUSES,
         to=Status.CORRECTED,
         actor=actor,
@@ -327,36 +447,126 @@ def correct_article(article: Article, *, actor: User, note: str, **fields: Any) 
         version=version,
     )
     Correction.objects.create(
-        article=article,
-        note=note,
-        version=version,
-        created_by=actor
-        if actor is not None and actor.is_authenticated
-        else None,
+        article=article, note=note, version=version, created_by=actors.user_or_none(actor)
     )
     return article
 
 
 @transaction.atomic
-def withdraw_article(article: Article, *, actor: User, note: str = "") -> Article:
-    """Take a story down: readers get 404 and it leaves lists, feeds and the index."""
+def withdraw_article(
+    article: Article,
+    *,
+    actor: Actor,
+    reason: str,
+    reason_public: bool = False,
+    base_revision: int | None = None,
+) -> Article:
+    """Kill a story: readers get 410 with a notice, it leaves every list, feed, sitemap and
+    the index, and partners get it again with a new version marked withdrawn. A reason is
+    required; it is shown to readers and partners only when ``reason_public``."""
     _require(actor, "withdraw_article")
+    if not reason.strip():
+        raise WorkflowError(_("A withdrawal needs a reason."))
+    now = timezone.now()
     return _transition(
         article,
         allowed_from=[*LIVE_STATUSES, Status.SCHEDULED],
         to=Status.WITHDRAWN,
         actor=actor,
         action="withdraw",
-        note=note,
+        note=reason.strip(),
+        base_revision=base_revision,
+        withdrawn_at=now,
+        withdrawal_reason=reason.strip(),
+        withdrawal_reason_public=reason_public,
+        version=F("version") + 1,
     )
 
 
-def link_translation(article: Article, *, original: Article, actor: User) -> Article:
+@transaction.atomic
+def restore_article(
+    article: Article, *, actor: Actor, reason: str, base_revision: int | None = None
+) -> Article:
+    """Bring a withdrawn story back (the chief's decision, with a reason): live again, as a
+    new version that partners see, corrected if it ever was."""
+    _require(actor, "restore_article")
+    if not reason.strip():
+        raise WorkflowError(_("Restoring a withdrawn story needs a reason."))
+    to = Status.CORRECTED if article.corrections.exists() else Status.PUBLISHED
+    return _transition(
+        article,
+        allowed_from=[Status.WITHDRAWN],
+        to=to,
+        actor=actor,
+        action="restore",
+        note=reason.strip(),
+        base_revision=base_revision,
+        withdrawn_at=None,
+        withdrawal_reason="",
+        withdrawal_reason_public=False,
+        version=F("version") + 1,
+    )
+
+
+#: What reverting to an earlier revision brings back: the copy and what goes with it,
+#: never the status or publishing times (those move only through the workflow).
+REVERTIBLE_FIELDS = tuple(f for f in EDITABLE_FIELDS if f not in ("lang", "embargo_until"))
+
+
+def revision_fields(version: Any) -> dict[str, Any]:
+    """The revertible fields stored in a django-reversion ``Version`` of a story."""
+    stored = version.field_dict
+    fields: dict[str, Any] = {}
+    for name in REVERTIBLE_FIELDS:
+        if name == "section":
+            if "section_id" in stored or "section" in stored:
+                fields["section"] = Section.objects.get(
+                    pk=stored.get("section_id", stored.get("section"))
+                )
+        elif name in stored:
+            fields[name] = stored[name]
+    return fields
+
+
+@transaction.atomic
+def revert_article(
+    article: Article,
+    *,
+    actor: Actor,
+    version: Any,
+    base_revision: int | None,
+    note: str = "",
+) -> Article:
+    """Restore the copy of an earlier revision (a django-reversion ``Version`` of this
+    story) as an ordinary edit: the same permission check, a new revision, the audit entry,
+    re-indexing and purging; a live story takes it as a correction (``note`` required).
+    The status never changes by a revert."""
+    if int(version.object_id) != article.pk:
+        raise WorkflowError(_("That revision belongs to another story."))
+    fields = revision_fields(version)
+    tag_ids = version.field_dict.get("tags")
+    tags = list(Tag.objects.filter(pk__in=tag_ids)) if tag_ids is not None else None
+    locked = Article.objects.select_for_update().get(pk=article.pk)
+    if locked.status in LIVE_STATUSES:
+        result = correct_article(
+            locked, actor=actor, note=note, base_revision=base_revision, tags=tags, **fields
+        )
+    else:
+        result = update_article(
+            locked, actor=actor, base_revision=base_revision, tags=tags, **fields
+        )
+    _audit(result, "revert", result.status, actor, note or str(version.revision_id))
+    return result
+
+
+def link_translation(article: Article, *, original: Article, actor: Actor) -> Article:
     """Put a story in the same translation group as another edition's story."""
-    _require(actor, "change_article")
+    check_can_change(actor, article)
     if article.lang == original.lang:
         raise WorkflowError(_("A translation must be in another edition."))
-    Article.objects.filter(pk=article.pk).update(translation_group=original.translation_group)
+    Article.objects.filter(pk=article.pk).update(
+        translation_group=original.translation_group, revision=F("revision") + 1
+    )
     article.refresh_from_db()
     _after_commit(article.pk, pagecache.article_keys(article))
     _after_commit(original.pk, pagecache.article_keys(original))
@@ -364,7 +574,7 @@ def link_translation(article: Article, *, original: Article, actor: User) -> Art
 
 
 @transaction.atomic
-def start_translation(article: Article, *, lang: str, actor: User) -> Article:
+def start_translation(article: Article, *, lang: str, actor: Actor) -> Article:
     """Open a draft of ``article`` in the edition ``lang``, in the same translation group.
 
     The draft starts from the original's copy, dateline city and date, urgency and byline,
@@ -415,19 +625,24 @@ def ingest_article(
     source_version: int,
     section: Section,
     fields: dict[str, Any],
+    actor: Actor,
     tag_names: Iterable[str] = (),
     publish: bool = False,
-    actor: User = None,
 ) -> tuple[Article, str]:
     """Store a story that came from outside (wire text, ninjs, NewsML-G2, a feed).
 
-    Idempotent by ``source_id`` and ``source_version``: the same version again changes
-    nothing, a newer one updates the story (kept as a revision, or a correction when it is
-    live), an older one is ignored. Returns the story and one of "created", "updated",
-    "unchanged" or "ignored".
+    The story is looked up by the actor's origin and ``source_id``: a partner reaches only
+    the stories it sent itself, and the desk's own imports never reach a partner's. The same
+    version again changes nothing, an older one is ignored, a newer one updates the story
+    (kept as a revision, or a correction when it is live). An actor that may not correct
+    (an untrusted partner) never changes a live story: its update comes back "held", for
+    the caller to keep for an editor. Returns the story and one of "created", "updated",
+    "unchanged", "ignored" or "held".
     """
+    _require(actor, "add_article")
+    origin = getattr(actor, "origin", "")
     existing = (
-        Article.objects.select_for_update().filter(source_id=source_id).first()
+        Article.objects.select_for_update().filter(origin=origin, source_id=source_id).first()
         if source_id
         else None
     )
@@ -436,20 +651,36 @@ def ingest_article(
         if source_version < existing.source_version:
             return existing, "ignored"
         if source_version == existing.source_version:
+            if publish and existing.status in (Status.DRAFT, Status.SUBMITTED):
+                return publish_article(existing, actor=actor), "published"
             return existing, "unchanged"
+        check_can_change(actor, existing)
         if existing.status in LIVE_STATUSES:
+            if not actor.has_perm("articles.correct_article"):
+                return existing, "held"
             article = correct_article(
                 existing,
                 actor=actor,
                 note=fields.pop("correction_note", "") or _("Updated by the source."),
+                base_revision=existing.revision,
                 section=section,
+                tags=tags,
                 **fields,
             )
+        elif existing.status == Status.WITHDRAWN:
+            return existing, "ignored"
         else:
             fields.pop("correction_note", None)
-            article = update_article(existing, actor=actor, section=section, **fields)
+            article = update_article(
+                existing,
+                actor=actor,
+                base_revision=existing.revision,
+                section=section,
+                tags=tags,
+                **fields,
+            )
         Article.objects.filter(pk=article.pk).update(source_version=source_version)
-        article.tags.set(tags)
+        article.source_version = source_version
         return article, "updated"
     fields.pop("correction_note", None)
     article = create_article(actor=actor, section=section, tags=tags, **fields)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from khabar.articles import actions
 from khabar.articles.models import Article, Section, StaffProfile, Urgency
 from khabar.articles.wire_import import source_id_for
+from khabar.site import actors
 from khabar.wire.parse import parse_wire
 
 DATA = Path(__file__).resolve().parent.parent / "data"
@@ -153,6 +154,7 @@ def _make(
         fields=fields,
         tag_names=tags,
         publish=False,
+        actor=actors.DEMO,
     )
     article = actions.publish_article(article, actor=editor, at=published)
     if group is not None:
@@ -180,6 +182,7 @@ def load_demo(now: datetime.datetime | None = None) -> int:
             fields={**story_fields(sample), "urgency": Urgency.URGENT},
             tag_names=["إيران", "روسيا", "غزة"],
             publish=False,
+            actor=actors.DEMO,
         )
         actions.publish_article(article, actor=editor, at=now - datetime.timedelta(minutes=5))
         created += 1

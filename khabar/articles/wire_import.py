@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from django.db import transaction
 
@@ -74,8 +75,9 @@ def import_stories(
     *,
     section: Section | None,
     publish: bool,
+    actor: Any,
 ) -> list[tuple[Article, str]]:
-    """Store parsed stories in one transaction: all are written, or none."""
+    """Store parsed stories in one transaction, as ``actor``: all are written, or none."""
     results = []
     with transaction.atomic():
         for _path, story in stories:
@@ -87,7 +89,7 @@ def import_stories(
                     section=target,
                     fields=story_fields(story),
                     publish=publish,
-                    actor=None,
+                    actor=actor,
                 )
             )
     return results

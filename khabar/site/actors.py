@@ -60,7 +60,12 @@ class PartnerActor:
     pk = None
 
     def has_perm(self, perm: str, obj: Any = None) -> bool:
-        allowed = {"articles.add_article", "articles.change_article", "photos.add_photo"}
+        allowed = {
+            "articles.add_article",
+            "articles.change_article",
+            "articles.submit_article",
+            "photos.add_photo",
+        }
         if self.trusted:
             allowed |= {"articles.publish_article", "articles.correct_article"}
         return perm in allowed

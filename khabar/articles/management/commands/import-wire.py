@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from khabar.articles.models import Section
 from khabar.articles.wire_import import WireImportError, import_stories, parse_file
+from khabar.site import actors
 
 
 class Command(BaseCommand):
@@ -39,7 +40,9 @@ class Command(BaseCommand):
             if section is None:
                 raise CommandError(f"nothing imported: no section {options['section']!r} in {lang}")
         try:
-            results = import_stories(parsed, section=section, publish=options["publish"])
+            results = import_stories(
+                parsed, section=section, publish=options["publish"], actor=actors.COMMAND_LINE
+            )
         except WireImportError as error:
             raise CommandError(f"nothing imported: {error.message}") from error
         for (path, _story), (article, outcome) in zip(parsed, results, strict=True):
