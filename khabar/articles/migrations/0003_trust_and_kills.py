@@ -20,54 +20,75 @@ def chief_restores(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0002_roles'),
+        ("articles", "0002_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='article',
-            options={'ordering': ['-published_at', '-pk'], 'permissions': [('submit_article', 'Can submit a story to the editors'), ('publish_article', 'Can publish and schedule stories'), ('correct_article', 'Can correct published stories'), ('withdraw_article', 'Can withdraw published stories'), ('preview_article', 'Can preview unpublished stories'), ('restore_article', 'Can restore a withdrawn story')], 'verbose_name': 'story', 'verbose_name_plural': 'stories'},
+            name="article",
+            options={
+                "ordering": ["-published_at", "-pk"],
+                "permissions": [
+                    ("submit_article", "Can submit a story to the editors"),
+                    ("publish_article", "Can publish and schedule stories"),
+                    ("correct_article", "Can correct published stories"),
+                    ("withdraw_article", "Can withdraw published stories"),
+                    ("preview_article", "Can preview unpublished stories"),
+                    ("restore_article", "Can restore a withdrawn story"),
+                ],
+                "verbose_name": "story",
+                "verbose_name_plural": "stories",
+            },
         ),
         migrations.AddField(
-            model_name='article',
-            name='origin',
-            field=models.CharField(blank=True, editable=False, max_length=40, verbose_name='origin'),
+            model_name="article",
+            name="origin",
+            field=models.CharField(
+                blank=True, editable=False, max_length=40, verbose_name="origin"
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='revision',
-            field=models.PositiveIntegerField(default=1, editable=False, verbose_name='edit revision'),
+            model_name="article",
+            name="revision",
+            field=models.PositiveIntegerField(
+                default=1, editable=False, verbose_name="edit revision"
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='withdrawal_reason',
-            field=models.TextField(blank=True, editable=False, verbose_name='reason for withdrawal'),
+            model_name="article",
+            name="withdrawal_reason",
+            field=models.TextField(
+                blank=True, editable=False, verbose_name="reason for withdrawal"
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='withdrawal_reason_public',
-            field=models.BooleanField(default=False, editable=False, verbose_name='reason shown to readers and partners'),
+            model_name="article",
+            name="withdrawal_reason_public",
+            field=models.BooleanField(
+                default=False, editable=False, verbose_name="reason shown to readers and partners"
+            ),
         ),
         migrations.AddField(
-            model_name='article',
-            name='withdrawn_at',
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='withdrawn'),
+            model_name="article",
+            name="withdrawn_at",
+            field=models.DateTimeField(
+                blank=True, editable=False, null=True, verbose_name="withdrawn"
+            ),
         ),
         migrations.AddField(
-            model_name='auditentry',
-            name='actor',
+            model_name="auditentry",
+            name="actor",
             field=models.CharField(blank=True, max_length=120),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['origin', 'source_id'], name='article_origin_source_idx'),
+            model_name="article",
+            index=models.Index(fields=["origin", "source_id"], name="article_origin_source_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['updated_at'], name='article_updated_idx'),
+            model_name="article",
+            index=models.Index(fields=["updated_at"], name="article_updated_idx"),
         ),
         migrations.RunPython(chief_restores, migrations.RunPython.noop),
     ]
