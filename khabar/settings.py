@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "khabar.analytics",
     # Before the admin: the desk's login page with the optional one-time code.
     "khabar.security",
+    # The one background worker (``khabar run_worker``): queued tasks and periodic jobs.
+    "khabar.worker",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -51,6 +53,8 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -125,6 +129,10 @@ else:
         }
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Background tasks (django-tasks, the backport of Django 6's django.tasks) wait in a table of
+# the same database and are run by the one worker, ``khabar run_worker``.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import pytest
 from django.core import mail
 from django.core.management import call_command
+from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
 from khabar.comments import actions, conf, notify
-from khabar.comments.models import Comment, Task
+from khabar.comments.models import Comment
 from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
@@ -83,16 +85,20 @@ def test_it_alerts_moderators_when_the_queue_grows(
         post(story, "واحد")
         post(story, "اثنان")
         post(story, "ثلاثة")
-    assert Task.objects.filter(kind="moderators").count() == 1
+    queued = DBTaskResult.objects.filter(task_path="khabar.comments.notify.send_email")
+    assert [task.args_kwargs["args"][0] for task in queued] == ["moderators"]
     call_command("run_worker", "--once")
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == ["chief@example.org", "moderator@example.org"]
     assert all(len(m.to) == 1 for m in mail.outbox)
 
 
-def test_it_retries_a_failing_task_later(story, monkeypatch):
-    Task.objects.create(kind="reply", payload={"reply": 999999})
-    assert notify.run_due_tasks() == 1
-    task = Task.objects.get()
-    assert task.done is False and task.attempts == 1 and "DoesNotExist" in task.last_error
-    assert notify.run_due_tasks() == 0  # backed off
+def test_it_retries_a_failing_task_later(story):
+    notify.send_email.enqueue("reply", {"reply": 999999})
+    call_command("run_worker", "--once")
+    failed, retry = DBTaskResult.objects.order_by("enqueued_at")
+    assert failed.status == TaskResultStatus.FAILED
+    assert "DoesNotExist" in failed.exception_class_path
+    assert retry.status == TaskResultStatus.READY and retry.args_kwargs["args"][2] == 2
+    call_command("run_worker", "--once")
+    assert DBTaskResult.objects.get(pk=retry.pk).status == TaskResultStatus.READY  # backed off

@@ -1,4 +1,5 @@
-"""Email notifications, queued as tasks and sent by ``khabar run_worker``, never in a request.
+"""Email notifications, queued as tasks (django-tasks) and sent by ``khabar run_worker``,
+never in a request.
 
 - A reader who asked for it gets an email when a reply to their comment is approved (never
   before, and never with anyone else's address), with a one-click unsubscribe link.
@@ -19,9 +20,10 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django_tasks import task
 
 from khabar.comments import conf
-from khabar.comments.models import Comment, Status, Task
+from khabar.comments.models import Comment, Status
 
 log = logging.getLogger(__name__)
 _UNSUBSCRIBE_SALT = "khabar.comments.unsubscribe"
@@ -29,8 +31,22 @@ MAX_ATTEMPTS = 5
 
 
 def enqueue(kind: str, **payload: object) -> None:
-    """Queue a task once the current transaction commits."""
-    transaction.on_commit(lambda: Task.objects.create(kind=kind, payload=payload))
+    """Queue an email for the worker once the current transaction commits."""
+    transaction.on_commit(lambda: send_email.enqueue(kind, payload))
+
+
+@task()
+def send_email(kind: str, payload: dict[str, object], attempt: int = 1) -> None:
+    """Send one queued email; a failure is tried again later, MAX_ATTEMPTS times in all."""
+    try:
+        HANDLERS[kind](payload)
+    except Exception:
+        # A bad address or a mail server away: back off (2, 4, 8… minutes), then give up.
+        if attempt < MAX_ATTEMPTS:
+            later = timezone.now() + datetime.timedelta(minutes=2**attempt)
+            send_email.using(run_after=later).enqueue(kind, payload, attempt + 1)
+            log.warning("%s email failed (attempt %d), trying again at %s", kind, attempt, later)
+        raise
 
 
 def unsubscribe_token(email: str) -> str:
@@ -122,27 +138,3 @@ def _send_moderators(payload: dict[str, object]) -> None:
 
 
 HANDLERS = {"reply": _send_reply, "moderators": _send_moderators}
-
-
-def run_due_tasks(*, limit: int = 100) -> int:
-    """Run queued tasks that are due; return how many ran. Failures retry with back-off."""
-    ran = 0
-    now = timezone.now()
-    for task in Task.objects.filter(done=False, run_after__lte=now).order_by("pk")[:limit]:
-        # Claim the task (compare-and-set on attempts) so two workers never send twice.
-        claimed = Task.objects.filter(pk=task.pk, done=False, attempts=task.attempts).update(
-            attempts=task.attempts + 1,
-            run_after=now + datetime.timedelta(minutes=2 ** (task.attempts + 1)),
-        )
-        if not claimed:
-            continue
-        try:
-            HANDLERS[task.kind](task.payload)
-        except Exception as error:  # a bad address must not stop the queue
-            log.exception("comment task %s failed", task.pk)
-            done = task.attempts + 1 >= MAX_ATTEMPTS
-            Task.objects.filter(pk=task.pk).update(last_error=repr(error)[:2000], done=done)
-        else:
-            Task.objects.filter(pk=task.pk).update(done=True, last_error="")
-        ran += 1
-    return ran
