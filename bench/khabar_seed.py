@@ -74,8 +74,11 @@ def _story(key: str, headline: str, body: str, policy: str) -> Any:
         return found
     section = Section.objects.filter(lang="ar").order_by("position", "pk").first()
     assert section is not None, "load_demo made no Arabic section"
+    from khabar.site.actors import system
+
+    bench = system("bench")
     story = create_article(
-        actor=None,
+        actor=bench,
         section=section,
         headline=headline,
         dateline_city="بيروت",
@@ -86,11 +89,13 @@ def _story(key: str, headline: str, body: str, policy: str) -> Any:
         comment_policy=policy,
         source_id=key,
     )
-    return publish_article(story, actor=None)
+    return publish_article(story, actor=bench)
 
 
 def _seed_thread(story: Any, count: int, *, rng: random.Random, isso: Any) -> tuple[int, int]:
     """``count`` comments, every second one a reply; returns the first and last id."""
+    from django.contrib.auth.models import AnonymousUser
+
     from khabar.comments.actions import post_comment
     from khabar.comments.models import Comment
 
@@ -102,7 +107,7 @@ def _seed_thread(story: Any, count: int, *, rng: random.Random, isso: Any) -> tu
         parent = rng.choice(ids) if is_reply else None
         posted = post_comment(
             story.thread_key,
-            actor=None,
+            actor=AnonymousUser(),
             author=rng.choice(isso.AUTHORS) or "قارئ",
             text=f"{isso.comment_text(rng, is_reply)} ({n + 1})",
             parent_id=parent,

@@ -96,6 +96,7 @@ def test_it_needs_a_note_to_change_a_published_story(client, people):
         dateline_city="موسكو",
         body=story.body,
         signoff="2342",
+        base_revision=story.revision,
     )
     url = f"/desk/articles/article/{story.pk}/change/"
     response = client.post(url, data)
@@ -114,7 +115,13 @@ def test_it_compares_two_revisions(client, people):
     add_story(client, section, headline="عنوان قديم")
     story = Article.objects.get()
     client.force_login(people["editor"])
-    data = story_form(section, headline="عنوان جديد", slug=story.slug, body=story.body)
+    data = story_form(
+        section,
+        headline="عنوان جديد",
+        slug=story.slug,
+        body=story.body,
+        base_revision=story.revision,
+    )
     assert client.post(f"/desk/articles/article/{story.pk}/change/", data).status_code == 302
     page = client.get(f"/desk/articles/article/{story.pk}/compare/").content.decode()
     assert "عنوان قديم" in page and "عنوان جديد" in page

@@ -170,7 +170,7 @@ def test_it_answers_a_pixel_that_no_one_caches(client):
 def test_it_counts_only_live_stories(client, people):
     draft = make_article(publish=False)
     withdrawn = make_article()
-    actions.withdraw_article(withdrawn, actor=people["editor"])
+    actions.withdraw_article(withdrawn, actor=people["editor"], reason="خطأ")
     hit(client, draft)
     hit(client, withdrawn)
     assert (
@@ -264,7 +264,7 @@ def test_it_leaves_out_withdrawn_stories_and_unread_ones(backend_name, people):
     make_article(headline="لم يقرأه أحد")
     read_by(read, 1)
     read_by(gone, 5)
-    actions.withdraw_article(gone, actor=people["editor"])
+    actions.withdraw_article(gone, actor=people["editor"], reason="خطأ")
     assert top(lang="ar") == ["مقروء"]
 
 

@@ -92,7 +92,9 @@ def test_it_purges_the_page_nginx_cached_when_a_story_is_corrected(site):
         site,
         (
             "from khabar.articles import actions; from khabar.articles.models import Article as A;"
-            f"actions.correct_article(A.objects.get(pk={pk}), actor=None,"
+            "from khabar.site.actors import COMMAND_LINE;"
+            f"a = A.objects.get(pk={pk});"
+            "actions.correct_article(a, actor=COMMAND_LINE, base_revision=a.revision,"
             " note='تصحيح', headline='عنوان مصحح عبر المكتب')"
         ),
     )

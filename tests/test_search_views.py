@@ -127,7 +127,7 @@ def test_it_lists_no_withdrawn_story_even_if_the_index_lags(client, people):
 
     story = make_article(headline="قصة سحبت")
     get_backend().add(document_for(story))
-    actions.withdraw_article(story, actor=people["chief"])  # on_commit never runs here
+    actions.withdraw_article(story, actor=people["chief"], reason="خطأ")  # on_commit never runs here
     assert titles(client.get("/ar/search/", {"q": "قصة"})) == []
 
 

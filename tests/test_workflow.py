@@ -49,9 +49,11 @@ def test_it_refuses_roles_without_the_right(people):
     story = make_article()
     for role in ("reporter", "moderator", "reader", "outsider"):
         with pytest.raises(PermissionDenied):
-            actions.withdraw_article(story, actor=people[role])
+            actions.withdraw_article(story, actor=people[role], reason="x")
         with pytest.raises(PermissionDenied):
-            actions.correct_article(story, actor=people[role], note="x")
+            actions.correct_article(
+                story, actor=people[role], note="x", base_revision=story.revision
+            )
     for role in ("moderator", "reader", "outsider"):
         with pytest.raises(PermissionDenied):
             draft_by(people[role])
@@ -60,7 +62,7 @@ def test_it_refuses_roles_without_the_right(people):
 def test_it_hides_a_withdrawn_story_from_readers(client, people):
     story = make_article()
     assert client.get(story.get_absolute_url()).status_code == 200
-    actions.withdraw_article(story, actor=people["editor"], note="خطأ")
+    actions.withdraw_article(story, actor=people["editor"], reason="خطأ")
     assert client.get(story.get_absolute_url()).status_code == 404
     assert not Article.objects.published().filter(pk=story.pk).exists()
 
@@ -68,7 +70,11 @@ def test_it_hides_a_withdrawn_story_from_readers(client, people):
 def test_it_keeps_a_correction_note_and_bumps_the_version(client, people):
     story = make_article(body="قال الوزير إن العدد 10.")
     story = actions.correct_article(
-        story, actor=people["editor"], note="صُحّح العدد.", body="قال الوزير إن العدد 12."
+        story,
+        actor=people["editor"],
+        note="صُحّح العدد.",
+        base_revision=story.revision,
+        body="قال الوزير إن العدد 12.",
     )
     assert story.status == Status.CORRECTED
     assert story.version == 2
@@ -81,19 +87,23 @@ def test_it_keeps_a_correction_note_and_bumps_the_version(client, people):
 def test_it_refuses_a_correction_without_a_note(people):
     story = make_article()
     with pytest.raises(actions.WorkflowError):
-        actions.correct_article(story, actor=people["editor"], note="  ")
+        actions.correct_article(
+            story, actor=people["editor"], note="  ", base_revision=story.revision
+        )
 
 
 def test_it_refuses_to_edit_a_live_story_without_a_correction(people):
     story = make_article()
     with pytest.raises(actions.WorkflowError):
-        actions.update_article(story, actor=people["editor"], headline="عنوان آخر")
+        actions.update_article(
+            story, actor=people["editor"], base_revision=story.revision, headline="عنوان آخر"
+        )
 
 
 def test_it_refuses_impossible_transitions(people):
     story = draft_by(people["reporter"])
     with pytest.raises(actions.WorkflowError):
-        actions.withdraw_article(story, actor=people["editor"])
+        actions.withdraw_article(story, actor=people["editor"], reason="خطأ")
     story = actions.submit_article(story, actor=people["reporter"])
     with pytest.raises(actions.WorkflowError):
         actions.submit_article(story, actor=people["reporter"])
@@ -132,7 +142,9 @@ def test_it_keeps_an_embargoed_story_from_readers_until_its_time(client, people)
 
 def test_it_keeps_every_change_as_a_revision_with_an_audit_entry(people):
     story = draft_by(people["reporter"])
-    story = actions.update_article(story, actor=people["reporter"], headline="عنوان جديد")
+    story = actions.update_article(
+        story, actor=people["reporter"], base_revision=story.revision, headline="عنوان جديد"
+    )
     story = actions.submit_article(story, actor=people["reporter"])
     story = actions.publish_article(story, actor=people["editor"])
     versions = Version.objects.get_for_object(story)

@@ -302,7 +302,14 @@ def touch_article(article: Article, *, actor: Actor, base_revision: int | None =
 def submit_article(article: Article, *, actor: Actor, base_revision: int | None = None) -> Article:
     """A reporter hands a draft to the editors."""
     _require(actor, "submit_article")
-    check_can_change(actor, article)
+    if isinstance(actor, PartnerActor) and article.origin != actor.origin:
+        raise PermissionDenied("not this partner's story")
+    if (
+        getattr(actor, "is_authenticated", False)
+        and not actor.has_perm("articles.publish_article")
+        and article.created_by_id != actor.pk
+    ):
+        raise PermissionDenied("submit_article")  # a reporter submits only their own story
     return _transition(
         article,
         allowed_from=[Status.DRAFT],

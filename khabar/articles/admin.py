@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import difflib
 from typing import Any
 
@@ -9,7 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -18,17 +19,19 @@ from django.utils.translation import gettext_lazy
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from khabar.articles import actions
+from khabar.articles import actions, conflicts
 from khabar.articles.access import access_article_for_edit, can_edit
 from khabar.articles.models import (
     LIVE_STATUSES,
     Article,
     AuditEntry,
     Correction,
+    DeskPresence,
     Section,
     StaffProfile,
     Tag,
 )
+from khabar.lib.textdiff import word_diff
 from khabar.search.desk import desk_search
 from khabar.site.editions import all_editions
 
@@ -39,6 +42,8 @@ admin.site.site_url = "/"
 
 
 class ArticleForm(forms.ModelForm):
+    # The edit revision the editor started from; a save against a newer one is a conflict.
+    base_revision = forms.IntegerField(widget=forms.HiddenInput, required=False)
     correction_note = forms.CharField(
         label=gettext_lazy("Correction note"),
         required=False,
@@ -67,6 +72,11 @@ class ArticleForm(forms.ModelForm):
             "comment_policy",
         ]
         widgets = {"body": forms.Textarea({"rows": 18, "dir": "auto"})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["base_revision"].initial = self.instance.revision
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -111,7 +121,8 @@ class ArticleAdmin(VersionAdmin):
         "created_by",
     ]
     inlines = [CorrectionInline]
-    actions = ["bulk_publish", "bulk_withdraw"]
+    # No bulk withdrawal: a kill asks for its reason and a confirmation, story by story.
+    actions = ["bulk_publish"]
     list_select_related = ["section"]
 
     def get_search_results(
@@ -141,13 +152,22 @@ class ArticleAdmin(VersionAdmin):
             obj.created_by = created.created_by
             return
         data.pop("published_at")
+        base = form.cleaned_data.get("base_revision")
+        if base is None:
+            # A form without the revision it started from could overwrite anything.
+            raise actions.EditConflict(Article.objects.get(pk=obj.pk), 0)
         if obj.status in LIVE_STATUSES and note:
             article = Article.objects.get(pk=obj.pk)
-            actions.correct_article(article, actor=request.user, note=note, **data)
-            article.tags.set(tags)
+            actions.correct_article(
+                article, actor=request.user, note=note, base_revision=base, tags=tags, **data
+            )
         elif obj.status not in LIVE_STATUSES:
             actions.update_article(
-                Article.objects.get(pk=obj.pk), actor=request.user, tags=tags, **data
+                Article.objects.get(pk=obj.pk),
+                actor=request.user,
+                base_revision=base,
+                tags=tags,
+                **data,
             )
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
@@ -162,6 +182,21 @@ class ArticleAdmin(VersionAdmin):
                 "<int:pk>/workflow/",
                 self.admin_site.admin_view(self.workflow_view),
                 name="articles_article_workflow",
+            ),
+            path(
+                "<int:pk>/presence/",
+                self.admin_site.admin_view(self.presence_view),
+                name="articles_article_presence",
+            ),
+            path(
+                "<int:pk>/withdraw/",
+                self.admin_site.admin_view(self.kill_view),
+                name="articles_article_withdraw",
+            ),
+            path(
+                "<int:pk>/restore/",
+                self.admin_site.admin_view(self.restore_view),
+                name="articles_article_restore",
             ),
             path(
                 "<int:pk>/translate/",
@@ -188,25 +223,165 @@ class ArticleAdmin(VersionAdmin):
             raise PermissionDenied
         step = request.POST.get("step", "")
         note = request.POST.get("note", "")
+        base = _int_or_none(request.POST.get("base_revision", ""))
         try:
             if step == "submit":
-                actions.submit_article(article, actor=request.user)
+                actions.submit_article(article, actor=request.user, base_revision=base)
             elif step == "publish":
-                at = _parse_datetime(request.POST.get("at", ""))
-                actions.publish_article(article, actor=request.user, at=at)
+                at = _parse_datetime(request.POST.get("at", ""), article.lang)
+                actions.publish_article(article, actor=request.user, at=at, base_revision=base)
             elif step == "return":
-                actions.return_article(article, actor=request.user, note=note)
-            elif step == "withdraw":
-                actions.withdraw_article(article, actor=request.user, note=note)
+                actions.return_article(article, actor=request.user, note=note, base_revision=base)
             else:
                 raise PermissionDenied
+        except actions.EditConflict:
+            messages.error(
+                request,
+                _(
+                    "Someone else saved this story since you opened it; nothing was done. "
+                    "Check their changes below and try again."
+                ),
+            )
         except actions.WorkflowError as error:
             messages.error(request, str(error))
         else:
+            article.refresh_from_db()
             messages.success(
                 request, _("Done: the story is now “%s”.") % article.get_status_display()
             )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
+
+    def kill_view(self, request: HttpRequest, pk: int, restore: bool = False) -> HttpResponse:
+        """Withdraw a story (or, for the chief, restore a withdrawn one): a page that asks
+        for the reason and a confirmation, both required, then does it."""
+        perm = "articles.restore_article" if restore else "articles.withdraw_article"
+        if not request.user.has_perm(perm):
+            raise PermissionDenied
+        article = Article.objects.select_related("section").filter(pk=pk).first()
+        if article is None:
+            raise PermissionDenied
+        error = ""
+        if request.method == "POST":
+            reason = request.POST.get("reason", "").strip()
+            base = _int_or_none(request.POST.get("base_revision", ""))
+            if not reason:
+                error = _("Write the reason.")
+            elif request.POST.get("confirm") != "yes":
+                error = _("Tick the box to confirm.")
+            else:
+                try:
+                    if restore:
+                        actions.restore_article(
+                            article, actor=request.user, reason=reason, base_revision=base
+                        )
+                    else:
+                        actions.withdraw_article(
+                            article,
+                            actor=request.user,
+                            reason=reason,
+                            reason_public=request.POST.get("public") == "yes",
+                            base_revision=base,
+                        )
+                except actions.EditConflict:
+                    error = _(
+                        "Someone else saved this story since you opened this page; "
+                        "reload it and check before you confirm."
+                    )
+                except actions.WorkflowError as workflow_error:
+                    error = str(workflow_error)
+                else:
+                    article.refresh_from_db()
+                    messages.success(
+                        request, _("Done: the story is now “%s”.") % article.get_status_display()
+                    )
+                    return HttpResponseRedirect(reverse("admin:articles_article_change", args=[pk]))
+        return TemplateResponse(
+            request,
+            "admin/articles/article/kill.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": Article._meta,
+                "original": article,
+                "restore": restore,
+                "error": error,
+                "reason": request.POST.get("reason", ""),
+                "title": _("Restore a withdrawn story") if restore else _("Withdraw a story"),
+            },
+            status=400 if error else 200,
+        )
+
+    def restore_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        return self.kill_view(request, pk, restore=True)
+
+    def revision_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        version_id: str,
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """History → restore: shows the word-level difference between the story now and the
+        chosen revision's copy, and on confirmation restores the copy (never the status)
+        through ``actions.revert_article``, as an ordinary edit."""
+        article = access_article_for_edit(request.user, int(object_id))
+        version = Version.objects.get_for_object(article).filter(pk=version_id).first()
+        if version is None:
+            raise PermissionDenied
+        fields = actions.revision_fields(version)
+        rows = []
+        for name, value in fields.items():
+            now_value = getattr(article, name)
+            if str(now_value) != str(value):
+                rows.append(
+                    (
+                        Article._meta.get_field(name).verbose_name,
+                        word_diff(str(now_value), str(value)),
+                    )
+                )
+        error = ""
+        if request.method == "POST":
+            note = request.POST.get("note", "").strip()
+            try:
+                actions.revert_article(
+                    article,
+                    actor=request.user,
+                    version=version,
+                    base_revision=_int_or_none(request.POST.get("base_revision", "")),
+                    note=note,
+                )
+            except actions.EditConflict:
+                error = _(
+                    "Someone else saved this story since you opened this page; "
+                    "reload it and check before you confirm."
+                )
+            except actions.WorkflowError as workflow_error:
+                error = str(workflow_error)
+            else:
+                messages.success(request, _("The copy of that revision was restored."))
+                return HttpResponseRedirect(
+                    reverse("admin:articles_article_change", args=[article.pk])
+                )
+        return TemplateResponse(
+            request,
+            "admin/articles/article/revert.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": Article._meta,
+                "original": article,
+                "version": version,
+                "rows": rows,
+                "error": error,
+                "needs_note": article.status in LIVE_STATUSES,
+                "title": _("Restore an earlier revision"),
+            },
+            status=400 if error else 200,
+        )
+
+    def recover_view(
+        self, request: HttpRequest, version_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        # Stories are withdrawn, never deleted: there is nothing to recover this way.
+        raise PermissionDenied
 
     def change_view(
         self,
@@ -217,8 +392,110 @@ class ArticleAdmin(VersionAdmin):
     ) -> HttpResponse:
         article = self.get_object(request, object_id)
         if article is not None:
-            extra_context = {**(extra_context or {}), **_translation_context(request, article)}
-        return super().change_view(request, object_id, form_url, extra_context)
+            extra_context = {
+                **(extra_context or {}),
+                **_translation_context(request, article),
+                "presence": _presence(article, request.user),
+                "zone_label": _zone_label(article.lang),
+            }
+            if request.method == "GET" and self.has_change_permission(request, article):
+                DeskPresence.objects.update_or_create(
+                    article=article, user=request.user, defaults={"seen_at": timezone.now()}
+                )
+            if request.method == "POST" and self.has_change_permission(request, article):
+                if request.POST.get("_resolving"):
+                    request.POST = _resolved_post(request.POST)
+                stale = _stale_base(request.POST, article)
+                if stale is not None:
+                    return self.conflict_view(request, article, stale)
+        try:
+            return super().change_view(request, object_id, form_url, extra_context)
+        except actions.EditConflict as conflict:
+            # Someone saved between the check above and this save: nothing was written.
+            return self.conflict_view(request, conflict.current, conflict.base_revision)
+
+    def presence_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The story form's ping: records that this editor has the story open and answers
+        who else has, and whether someone saved since the revision the form was opened at."""
+        article = access_article_for_edit(request.user, pk)
+        if request.method == "POST":
+            DeskPresence.objects.update_or_create(
+                article=article, user=request.user, defaults={"seen_at": timezone.now()}
+            )
+        state = _presence(article, request.user)
+        opened = _int_or_none(request.GET.get("revision", "") or request.POST.get("revision", ""))
+        saved_since = None
+        if opened is not None and article.revision != opened:
+            latest = (
+                Version.objects.get_for_object(article).select_related("revision__user").first()
+            )
+            who = latest.revision.user if latest is not None else None
+            saved_since = {
+                "by": (who.get_full_name() or who.get_username()) if who else "",
+                "at": timezone.localtime(article.updated_at, _edition_zone(article.lang)).strftime(
+                    "%H:%M"
+                ),
+                "message": _(
+                    "%(who)s saved this story after you opened it: your save will show "
+                    "both versions to merge."
+                )
+                % {"who": (who.get_username() if who else _("Someone"))},
+            }
+        response = JsonResponse(
+            {
+                "others": state["others"],
+                "message": (_("Also in this story:") + " " + "، ".join(state["others"]))
+                if state["others"]
+                else "",
+                "revision": article.revision,
+                "saved_since": saved_since,
+            }
+        )
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+    def conflict_view(self, request: HttpRequest, article: Article, base: int) -> HttpResponse:
+        """The three-way merge page: the editor's text is kept, nothing was overwritten."""
+        form = self.get_form(request, article)(
+            request.POST, instance=Article.objects.get(pk=article.pk)
+        )
+        cleaned = form.cleaned_data if form.is_valid() else None
+        labels = {name: str(f.label) for name, f in form.fields.items()}
+        current = Article.objects.select_related("section").get(pk=article.pk)
+        rows = conflicts.merge(
+            conflicts.revision_values(current, base),
+            conflicts.stored_values(current),
+            conflicts.posted_values(request.POST, cleaned),
+            labels,
+        )
+        last = (
+            AuditEntry.objects.filter(article=current)
+            .select_related("user")
+            .order_by("-pk")
+            .first()
+        )
+        versions = Version.objects.get_for_object(current).select_related("revision__user")
+        latest = versions.first()
+        return TemplateResponse(
+            request,
+            "admin/articles/article/conflict.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": Article._meta,
+                "original": current,
+                "title": _("Someone else saved this story"),
+                "rows": rows,
+                "conflicts": [r for r in rows if r.outcome == "conflict"],
+                "merged": [r for r in rows if r.outcome in ("theirs", "yours", "both-same")],
+                "saved_by": latest.revision.user if latest is not None else None,
+                "saved_at": latest.revision.date_created if latest is not None else None,
+                "last_action": last,
+                "correction_note": request.POST.get("correction_note", ""),
+                "needs_note": current.status in LIVE_STATUSES,
+                "time_zone": _edition_zone(current.lang),
+            },
+            status=409,
+        )
 
     def translate_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """Start a translation of the story into another edition, then open the new draft."""
@@ -275,10 +552,6 @@ class ArticleAdmin(VersionAdmin):
     def bulk_publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
         self._bulk(request, queryset, actions.publish_article)
 
-    @admin.action(description=gettext_lazy("Withdraw the selected stories"))
-    def bulk_withdraw(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
-        self._bulk(request, queryset, actions.withdraw_article)
-
     def _bulk(self, request: HttpRequest, queryset: QuerySet[Article], action: Any) -> None:
         done = 0
         for article in queryset:
@@ -307,12 +580,79 @@ def _translation_context(request: HttpRequest, article: Article) -> dict[str, An
     }
 
 
-def _parse_datetime(value: str) -> Any:
+#: How long an editor counts as "in the story" after the last ping (the form pings every 5 s).
+PRESENCE_WINDOW = datetime.timedelta(seconds=30)
+
+
+def _presence(article: Article, user: Any) -> dict[str, list[str]]:
+    recent = (
+        DeskPresence.objects.filter(article=article, seen_at__gte=timezone.now() - PRESENCE_WINDOW)
+        .exclude(user=user)
+        .select_related("user")
+        .order_by("seen_at")
+    )
+    return {"others": [p.user.get_full_name() or p.user.get_username() for p in recent]}
+
+
+def _zone_label(lang: str) -> str:
+    """'Tehran time' for the desk's date and time fields, in the desk's language."""
+    zone = _edition_zone(lang)
+    city = str(zone).rsplit("/", 1)[-1].replace("_", " ")
+    return _("%(city)s time (%(zone)s)") % {"city": _(city), "zone": zone}
+
+
+def _stale_base(data: Any, article: Article) -> int | None:
+    """The revision a posted form started from, when the story has moved on since."""
+    try:
+        base = int(data.get("base_revision", ""))
+    except ValueError:
+        return 0  # no revision at all: treat as the oldest, so nothing is overwritten
+    current = Article.objects.filter(pk=article.pk).values_list("revision", flat=True).first()
+    return base if current is not None and current != base else None
+
+
+def _resolved_post(data: Any) -> Any:
+    """The form as the conflict page settled it: each conflicting field takes theirs,
+    yours, or the text merged by hand."""
+    post = data.copy()
+    for name in conflicts.FIELDS:
+        choice = data.get(f"resolve_{name}")
+        if choice is None:
+            continue
+        source = {"theirs": "theirs_", "yours": "yours_", "hand": "hand_"}.get(choice, "yours_")
+        if name == "tags":
+            values = data.get(f"{source}{name}", "")
+            post.setlist(name, [v for v in values.split(",") if v])
+        elif name in ("published_at", "embargo_until"):
+            value = data.get(f"{source}{name}", "")
+            date, _sep, time = value.partition(" ")
+            post[f"{name}_0"], post[f"{name}_1"] = date, time
+        else:
+            post[name] = data.get(f"{source}{name}", "")
+    post.pop("_resolving", None)
+    return post
+
+
+def _edition_zone(lang: str) -> Any:
+    from khabar.site.editions import get_edition
+
+    return get_edition(lang).time_zone
+
+
+def _int_or_none(value: str) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _parse_datetime(value: str, lang: str) -> Any:
+    """A time typed in the desk means the edition's time zone (the desk says so)."""
     if not value:
         return None
     parsed = forms.DateTimeField().clean(value)
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed)
+        parsed = timezone.make_aware(parsed, _edition_zone(lang))
     return parsed
 
 

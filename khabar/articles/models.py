@@ -298,3 +298,21 @@ class StaffProfile(models.Model):
 
     def __str__(self) -> str:
         return self.signoff_code
+
+
+class DeskPresence(models.Model):
+    """Who has a story open in the desk: the story form pings every few seconds, and other
+    editors of the same story see the names of those seen in the last half minute."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    seen_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="presence_unique_editor")
+        ]
+        indexes = [models.Index(fields=["article", "seen_at"], name="presence_recent_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.article_id} at {self.seen_at:%H:%M:%S}"
