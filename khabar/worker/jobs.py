@@ -54,7 +54,9 @@ class ScheduledStories:
         sweep = time.monotonic() - self.swept_at >= self.SWEEP_SECONDS
         published = 0
         if sweep or self._due(now):
-            published = len(publish_due_articles())
+            for story in publish_due_articles():
+                log.info("published story %s at %s", story.pk, story.published_at.isoformat())
+                published += 1
             if sweep or (self.next_lift is not None and self.next_lift <= now):
                 self.next_lift = (
                     Article.objects.filter(embargo_until__gt=now)

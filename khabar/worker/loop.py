@@ -126,11 +126,9 @@ class Worker:
                 break
             if claimed is None:
                 break
-            log.info("task %s (%s) started", claimed.task_path, claimed.id)
+            # django-tasks logs each task's start and end (logger "django_tasks").
             self.runner.running = True
             self.runner.run_task(claimed)
-            claimed.refresh_from_db(fields=["status"])
-            log.info("task %s (%s) %s", claimed.task_path, claimed.id, claimed.status.lower())
             ran += 1
         return ran
 
