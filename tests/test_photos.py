@@ -15,10 +15,12 @@ from khabar.photos.models import Photo, RenderStatus, Rendition
 from khabar.photos.renditions import plan_widths
 from khabar.photos.samples import sample_jpeg, sample_png, sample_webp
 from khabar.photos.search import search_photos
+from khabar.site import actors
 
 pytestmark = pytest.mark.django_db
 
 DATA = Path(__file__).resolve().parent / "data" / "photos"
+TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
 CREDIT = "أحمد الحسيني"
 
@@ -34,7 +36,7 @@ def stored_files(root: Path) -> list[Path]:
 
 
 def upload(name: str, **fields):
-    return actions.upload_photo((DATA / name).read_bytes(), actor=None, **fields)
+    return actions.upload_photo((DATA / name).read_bytes(), actor=TESTS, **fields)
 
 
 def test_it_reads_the_arabic_iptc_caption_credit_and_keywords_from_the_file():
@@ -65,13 +67,13 @@ def test_it_prefers_xmp_over_iim_and_the_desk_over_both():
     )
     image = Image.open(io.BytesIO(data))
     assert metadata.read_metadata(image).caption == "تعليق XMP"
-    photo = actions.upload_photo(data, actor=None, caption="تعليق المحرر")
+    photo = actions.upload_photo(data, actor=TESTS, caption="تعليق المحرر")
     assert photo.caption == "تعليق المحرر"
     assert photo.embedded["caption"] == "تعليق XMP"
 
 
 def test_it_falls_back_to_the_photographer_when_there_is_no_credit_line():
-    photo = actions.upload_photo(sample_jpeg(400, 300, creator="مريم رضائي"), actor=None)
+    photo = actions.upload_photo(sample_jpeg(400, 300, creator="مريم رضائي"), actor=TESTS)
     assert photo.credit == "مريم رضائي"
 
 
@@ -100,12 +102,12 @@ def test_it_refuses_broken_xmp():
     out = io.BytesIO()
     image.save(out, "JPEG", xmp=b"<x:xmpmeta xmlns:x='adobe:ns:meta/'><unclosed>")
     with pytest.raises(ValidationError, match="بيانات XMP في الصورة غير سليمة البنية"):
-        actions.upload_photo(out.getvalue(), actor=None)
+        actions.upload_photo(out.getvalue(), actor=TESTS)
 
 
 def test_it_refuses_empty_and_oversized_files(settings):
     with pytest.raises(ValidationError, match="الملف فارغ"):
-        actions.upload_photo(b"", actor=None)
+        actions.upload_photo(b"", actor=TESTS)
     settings.KHABAR_PHOTO_MAX_BYTES = 10_000
     with pytest.raises(ValidationError, match="والحد الأقصى 0"):
         upload("arabic-iptc.jpg")
@@ -118,7 +120,7 @@ def test_it_refuses_more_pixels_than_the_limit_before_decoding(settings):
 
 
 def test_it_accepts_webp():
-    photo = actions.upload_photo(sample_webp(500, 400), actor=None)
+    photo = actions.upload_photo(sample_webp(500, 400), actor=TESTS)
     assert (photo.mime_type, photo.width, photo.height) == ("image/webp", 500, 400)
 
 
@@ -200,7 +202,7 @@ def test_it_renders_large_uploads_in_the_background(settings):
     photo = upload("arabic-iptc.jpg")
     assert photo.render_status == RenderStatus.PENDING
     assert photo.renditions.count() == 0
-    small = actions.upload_photo(sample_jpeg(600, 400, seed=3), actor=None)
+    small = actions.upload_photo(sample_jpeg(600, 400, seed=3), actor=TESTS)
     assert small.render_status == RenderStatus.READY
     out = io.StringIO()
     call_command("render_photos", "--once", stdout=out)
@@ -209,14 +211,14 @@ def test_it_renders_large_uploads_in_the_background(settings):
     assert photo.renditions.count() == 8
     assert "1" in out.getvalue()
     # Claimed by compare-and-set: a second worker finds nothing to do.
-    assert actions.render_photo(photo.pk) is False
+    assert actions.render_photo(photo.pk, actor=TESTS) is False
 
 
 def test_it_marks_a_photo_whose_renditions_fail(settings, media):
     settings.KHABAR_PHOTO_BACKGROUND_PIXELS = 1_000_000
     photo = upload("arabic-iptc.jpg")
     (media / photo.original.name).write_bytes(b"gone")
-    assert actions.render_pending_photos() == 0
+    assert actions.render_pending_photos(actor=TESTS) == 0
     photo.refresh_from_db()
     assert photo.render_status == RenderStatus.FAILED
     assert photo.render_error
@@ -238,7 +240,7 @@ def test_it_lets_only_the_desk_upload_and_edit(people):
 def test_it_finds_photos_with_the_same_arabic_analyzer_as_stories():
     tehran = upload("arabic-iptc.jpg")
     beirut = upload("legacy-cp1256.jpg")
-    actions.update_photo(beirut, actor=None, keywords="لبنان")
+    actions.update_photo(beirut, actor=TESTS, keywords="لبنان")
     found = search_photos(Photo.objects.all(), "طهران")
     assert list(found) == [tehran]
     # Hamza and clitic variants find the same photo ("احمد" for "أحمد", "الحسيني").
@@ -254,11 +256,11 @@ def test_it_deletes_an_unused_photo_with_its_files_but_not_a_used_one(
 
     used = upload("arabic-iptc.jpg")
     unused = upload("legacy-cp1256.jpg")
-    actions.attach_photo(make_article(), used, actor=None)
+    actions.attach_photo(make_article(), used, actor=TESTS)
     with pytest.raises(ValidationError):
-        actions.delete_photo(used, actor=None)
+        actions.delete_photo(used, actor=TESTS)
     with django_capture_on_commit_callbacks(execute=True):
-        actions.delete_photo(unused, actor=None)
+        actions.delete_photo(unused, actor=TESTS)
     assert not Photo.objects.filter(pk=unused.pk).exists()
     assert not any(unused.key in str(p) for p in stored_files(media))
     assert any(used.key in str(p) for p in stored_files(media))
@@ -291,14 +293,14 @@ def test_it_ingests_a_photo_supplied_with_a_story_once():
     story = make_article()
     data = (DATA / "arabic-iptc.jpg").read_bytes()
     photo = actions.ingest_photo(
-        story, data, source_id="urn:agency:photo:1", caption="تعليق من الوكالة"
+        story, data, source_id="urn:agency:photo:1", actor=TESTS, caption="تعليق من الوكالة"
     )
     assert (photo.caption, photo.credit, photo.source_id) == (
         "تعليق من الوكالة",
         CREDIT,
         "urn:agency:photo:1",
     )
-    again = actions.ingest_photo(story, data, source_id="urn:agency:photo:1")
+    again = actions.ingest_photo(story, data, source_id="urn:agency:photo:1", actor=TESTS)
     assert again.pk == photo.pk
     assert list(StoryPhoto.objects.filter(article=story).values_list("photo", "role")) == [
         (photo.pk, "lead")

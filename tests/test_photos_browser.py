@@ -9,11 +9,13 @@ from PIL import Image
 
 from khabar.photos import actions
 from khabar.photos.models import Photo
+from khabar.site import actors
 from khabar.test import make_article
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 DATA = Path(__file__).resolve().parent / "data" / "photos"
+TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
 CREDIT = "أحمد الحسيني"
 
@@ -67,9 +69,9 @@ def test_it_uploads_through_the_desk_reading_the_arabic_caption_and_credit(
 
 
 def test_it_lays_out_the_lead_photo_on_a_phone_without_layout_shift(live_server, page, output_dir):
-    photo = actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), actor=None)
+    photo = actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), actor=TESTS)
     story = make_article(headline="تظاهرات في طهران")
-    actions.attach_photo(story, photo, actor=None)
+    actions.attach_photo(story, photo, actor=TESTS)
     url = live_server.url + story.get_absolute_url()
 
     page.set_viewport_size({"width": 390, "height": 844})

@@ -17,6 +17,7 @@ from khabar.articles.models import Article
 from khabar.photos import actions as photo_actions
 from khabar.photos.models import Photo, Role, StoryPhoto
 from khabar.photos.samples import sample_jpeg
+from khabar.site import actors
 from khabar.syndication.ingest import IngestError, ingest_bytes
 from khabar.syndication.newsml import NAR, to_newsml
 from khabar.syndication.newsml import schema_errors as newsml_errors
@@ -28,6 +29,7 @@ from khabar.test import make_article, make_section
 pytestmark = pytest.mark.django_db
 N = {"n": NAR}
 DATA = Path(__file__).resolve().parent / "data" / "photos"
+TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
 CREDIT = "أحمد الحسيني"
 
@@ -45,13 +47,11 @@ def stored_files(root: Path) -> list[Path]:
 def illustrated(gallery: int = 0, **fields) -> Article:
     """A published story with the Arabic IPTC photo as its lead and ``gallery`` more."""
     story = make_article(**fields)
-    lead = photo_actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), actor=None)
-    photo_actions.attach_photo(story, lead, actor=None)
+    lead = photo_actions.upload_photo((DATA / "arabic-iptc.jpg").read_bytes(), actor=TESTS)
+    photo_actions.attach_photo(story, lead, actor=TESTS)
     for seed in range(gallery):
-        extra = photo_actions.upload_photo(sample_jpeg(900, 600, seed=40 + seed), actor=None)
-        photo_actions.attach_photo(
-            story, extra, actor=None, role=Role.GALLERY, position=seed + 1
-        )
+        extra = photo_actions.upload_photo(sample_jpeg(900, 600, seed=40 + seed), actor=TESTS)
+        photo_actions.attach_photo(story, extra, actor=TESTS, role=Role.GALLERY, position=seed + 1)
     return Article.objects.get(pk=story.pk)
 
 
@@ -360,7 +360,7 @@ def _ingesting_partner() -> dict[str, str]:
     from khabar.syndication.models import Partner
 
     partner = Partner.objects.create(name="شريك", can_ingest=True)
-    _token, raw = create_partner_token(partner, actor=None)
+    _token, raw = create_partner_token(partner, actor=TESTS)
     return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 

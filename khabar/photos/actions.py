@@ -10,8 +10,7 @@ import hashlib
 import logging
 from typing import IO, Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
@@ -19,29 +18,30 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image
 
-from khabar.articles.access import can_edit
+from khabar.articles.actions import check_can_change, touch_article
 from khabar.articles.models import Article, AuditEntry
 from khabar.lib.arabic import analyzed_text
 from khabar.photos import conf
 from khabar.photos.models import Photo, RenderStatus, Rendition, Role, StoryPhoto
 from khabar.photos.renditions import delete_files, render_image, write_renditions
 from khabar.photos.validation import inspect_upload
-from khabar.site import pagecache
+from khabar.site import actors, pagecache
 
 log = logging.getLogger(__name__)
 
-User = AbstractBaseUser | AnonymousUser | None
+#: A user, a ``PartnerActor`` or a ``SystemActor`` (see ``khabar.site.actors``); never None.
+Actor = Any
 
 EDITABLE_FIELDS = ("caption", "credit", "copyright_holder", "alt_text", "keywords", "lang")
 
 
-def _require(user: User, perm: str) -> None:
-    if user is not None and not user.has_perm(f"photos.{perm}"):
-        raise PermissionDenied(perm)
+def _require(actor: Actor, perm: str) -> None:
+    actors.require(actor, f"photos.{perm}")
 
 
-def _actor(user: User) -> Any:
-    return user if user is not None and user.is_authenticated else None
+def stories_showing(photo: Photo) -> list[Article]:
+    """The stories a photo illustrates, in a fixed order (so locks are taken in one order)."""
+    return list(Article.objects.filter(story_photos__photo=photo).distinct().order_by("pk"))
 
 
 def search_text(photo: Photo) -> str:
@@ -65,7 +65,7 @@ def read_upload(file: bytes | IO[bytes]) -> bytes:
 def upload_photo(
     file: bytes | IO[bytes],
     *,
-    actor: User,
+    actor: Actor,
     lang: str = "ar",
     caption: str = "",
     credit: str = "",
@@ -105,7 +105,7 @@ def upload_photo(
         lang=lang,
         embedded=meta.as_dict(),
         source_id=source_id,
-        uploaded_by=_actor(actor),
+        uploaded_by=actors.user_or_none(actor),
     )
     photo.search_text = search_text(photo)
     if background is None:
@@ -146,13 +146,22 @@ def upload_photo(
     return photo
 
 
-def update_photo(photo: Photo, *, actor: User, **fields: Any) -> Photo:
-    """Change a photo's caption, credit, copyright holder, alt text, keywords or edition."""
+def update_photo(photo: Photo, *, actor: Actor, **fields: Any) -> Photo:
+    """Change a photo's caption, credit, copyright holder, alt text, keywords or edition.
+
+    What a photo says is shown on every story it illustrates, so the actor must also be
+    allowed to change each of those stories (a reporter cannot recaption a published
+    story's photo); each story's edit revision moves on, so its editors see the change.
+    """
     _require(actor, "change_photo")
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
         raise TypeError(f"not editable: {sorted(unknown)}")
     with transaction.atomic():
+        stories = stories_showing(photo)
+        # Every story is checked before anything is written.
+        for story in stories:
+            check_can_change(actor, story)
         for name, value in fields.items():
             setattr(photo, name, value)
         photo.search_text = search_text(photo)
@@ -160,11 +169,12 @@ def update_photo(photo: Photo, *, actor: User, **fields: Any) -> Photo:
         Photo.objects.filter(pk=photo.pk).update(
             search_text=photo.search_text, updated_at=photo.updated_at, **fields
         )
-        _purge_pages_showing(photo.pk)
+        for story in stories:
+            touch_article(story, actor=actor)
     return photo
 
 
-def delete_photo(photo: Photo, *, actor: User) -> None:
+def delete_photo(photo: Photo, *, actor: Actor) -> None:
     """Remove a photo and its files; a photo that illustrates a story cannot be deleted."""
     _require(actor, "delete_photo")
     with transaction.atomic():
@@ -179,16 +189,21 @@ def attach_photo(
     article: Article,
     photo: Photo,
     *,
-    actor: User,
+    actor: Actor,
     role: str = Role.LEAD,
     position: int = 0,
     caption: str = "",
+    base_revision: int | None = None,
 ) -> StoryPhoto:
-    """Show ``photo`` in ``article`` as its lead (replacing any other lead) or in its gallery."""
-    if actor is not None and not can_edit(actor, article):
-        raise PermissionDenied("attach_photo")
+    """Show ``photo`` in ``article`` as its lead (replacing any other lead) or in its gallery.
+
+    Needs the right to change the story; its edit revision moves on (``EditConflict`` when
+    ``base_revision`` is given and stale) and its pages are purged.
+    """
+    check_can_change(actor, article)
     role = Role(role)
     with transaction.atomic():
+        touch_article(article, actor=actor, base_revision=base_revision)
         if role == Role.LEAD:
             StoryPhoto.objects.filter(article=article, role=Role.LEAD).exclude(photo=photo).delete()
         link, _created = StoryPhoto.objects.update_or_create(
@@ -197,21 +212,19 @@ def attach_photo(
             defaults={"role": role, "position": position, "caption": caption},
         )
         _audit(article, "attach_photo", actor, f"{role}: {photo.pk}")
-        keys = pagecache.article_keys(article)
-        transaction.on_commit(lambda: pagecache.purge_keys(keys))
     return link
 
 
-def detach_photo(article: Article, photo: Photo, *, actor: User) -> bool:
+def detach_photo(
+    article: Article, photo: Photo, *, actor: Actor, base_revision: int | None = None
+) -> bool:
     """Take ``photo`` out of ``article``; returns False if it was not there."""
-    if actor is not None and not can_edit(actor, article):
-        raise PermissionDenied("detach_photo")
+    check_can_change(actor, article)
     with transaction.atomic():
         deleted, _rows = StoryPhoto.objects.filter(article=article, photo=photo).delete()
         if deleted:
+            touch_article(article, actor=actor, base_revision=base_revision)
             _audit(article, "detach_photo", actor, str(photo.pk))
-            keys = pagecache.article_keys(article)
-            transaction.on_commit(lambda: pagecache.purge_keys(keys))
     return bool(deleted)
 
 
@@ -222,7 +235,7 @@ def ingest_photo(
     source_id: str,
     role: str = Role.LEAD,
     position: int = 0,
-    actor: User = None,
+    actor: Actor,
     **texts: str,
 ) -> Photo:
     """Store a photo that came with an ingested story and show it there; idempotent.
@@ -248,12 +261,13 @@ def ingest_photo(
     return photo
 
 
-def render_photo(photo_id: int, *, force: bool = False) -> bool:
+def render_photo(photo_id: int, *, actor: Actor, force: bool = False) -> bool:
     """Make the renditions of a waiting photo (or any photo, with ``force``).
 
     The photo is claimed by compare-and-set, so two workers never render the same photo.
     Returns True when renditions were made.
     """
+    _require(actor, "change_photo")
     allowed = list(RenderStatus) if force else [RenderStatus.PENDING]
     claimed = Photo.objects.filter(pk=photo_id, render_status__in=allowed).update(
         render_status=RenderStatus.RENDERING
@@ -298,23 +312,33 @@ def render_photo(photo_id: int, *, force: bool = False) -> bool:
     return True
 
 
-def render_pending_photos(limit: int | None = None) -> int:
+def render_pending_photos(*, actor: Actor, limit: int | None = None) -> int:
     """Render waiting photos, oldest first; returns how many were rendered."""
+    _require(actor, "change_photo")
     ids = Photo.objects.filter(render_status=RenderStatus.PENDING).order_by("pk")
     ids = ids.values_list("pk", flat=True)
     done = 0
     for pk in list(ids[:limit] if limit else ids):
-        done += render_photo(pk)
+        done += render_photo(pk, actor=actor)
     return done
 
 
-def _audit(article: Article, action: str, user: User, note: str) -> None:
+def requeue_photos(*, actor: Actor) -> int:
+    """Queue failed and interrupted renderings again; returns how many."""
+    _require(actor, "change_photo")
+    return Photo.objects.filter(
+        render_status__in=[RenderStatus.FAILED, RenderStatus.RENDERING]
+    ).update(render_status=RenderStatus.PENDING)
+
+
+def _audit(article: Article, action: str, actor: Actor, note: str) -> None:
     AuditEntry.objects.create(
         article=article,
         action=action,
         from_status=article.status,
         to_status=article.status,
-        user=_actor(user),
+        user=actors.user_or_none(actor),
+        actor=actors.audit_name(actor),
         note=note,
     )
 

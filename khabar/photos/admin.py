@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from khabar.articles.actions import check_can_change
 from khabar.articles.admin import ArticleAdmin
 from khabar.photos import actions
 from khabar.photos.models import Format, Photo, Role, StoryPhoto
@@ -132,6 +133,21 @@ class PhotoAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.readonly_fields if obj is not None else []
 
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A photo's texts show on every story it illustrates: changing them takes the right
+        # to change each of those stories (update_photo checks the same; this shows the
+        # page read-only and refuses a post with 403).
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None:
+            return True
+        try:
+            for story in actions.stories_showing(obj):
+                check_can_change(request.user, story)
+        except PermissionDenied:
+            return False
+        return True
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Photo], search_term: str
     ) -> tuple[QuerySet[Photo], bool]:
@@ -143,9 +159,7 @@ class PhotoAdmin(admin.ModelAdmin):
             actions.update_photo(obj, actor=request.user, **texts)
             return
         lang = texts.pop("lang") or "ar"
-        photo = actions.upload_photo(
-            form.upload_bytes, actor=request.user, lang=lang, **texts
-        )
+        photo = actions.upload_photo(form.upload_bytes, actor=request.user, lang=lang, **texts)
         if getattr(photo, "reused", False):
             messages.info(request, _("This file is already in the library; here it is."))
         obj.__dict__.update({k: v for k, v in photo.__dict__.items() if k != "_state"})

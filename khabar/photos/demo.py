@@ -10,6 +10,7 @@ from khabar.articles.models import Article
 from khabar.photos import actions
 from khabar.photos.models import Photo, Role, StoryPhoto
 from khabar.photos.samples import sample_jpeg
+from khabar.site import actors
 
 PHOTOS = [
     ("جانب من المباحثات بين الوفدين في مقر وزارة الخارجية", "أحمد الحسيني"),
@@ -42,7 +43,7 @@ def _photo(index: int, caption: str, credit: str) -> Photo:
         gps=True,  # the renditions must not carry it; the demo shows they do not
         quality=80,
     )
-    return actions.upload_photo(data, actor=None, source_id=source_id)
+    return actions.upload_photo(data, actor=actors.DEMO, source_id=source_id)
 
 
 def load_demo_photos() -> int:
@@ -61,13 +62,13 @@ def load_demo_photos() -> int:
         if story.pk in with_lead:
             continue
         story = Article.objects.get(pk=story.pk)
-        actions.attach_photo(story, photos[n % len(photos)], actor=None)
+        actions.attach_photo(story, photos[n % len(photos)], actor=actors.DEMO)
         made += 1
         if n == 0:
             # The first story also gets a small gallery (photos are shared across stories).
             for position, photo in enumerate(photos[1:3], 1):
                 actions.attach_photo(
-                    story, photo, actor=None, role=Role.GALLERY, position=position
+                    story, photo, actor=actors.DEMO, role=Role.GALLERY, position=position
                 )
                 made += 1
     return made

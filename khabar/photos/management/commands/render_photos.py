@@ -5,7 +5,8 @@ import time
 from django.core.management.base import BaseCommand
 
 from khabar.photos import actions
-from khabar.photos.models import Photo, RenderStatus
+from khabar.photos.models import Photo
+from khabar.site import actors
 
 
 class Command(BaseCommand):
@@ -22,19 +23,18 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        actor = actors.COMMAND_LINE
         if options["retry"]:
-            Photo.objects.filter(
-                render_status__in=[RenderStatus.FAILED, RenderStatus.RENDERING]
-            ).update(render_status=RenderStatus.PENDING)
+            actions.requeue_photos(actor=actor)
         if options["all"]:
             done = sum(
-                actions.render_photo(pk, force=True)
+                actions.render_photo(pk, actor=actor, force=True)
                 for pk in Photo.objects.values_list("pk", flat=True)
             )
             self.stdout.write(f"rendered {done} photo(s)")
             return
         while True:
-            done = actions.render_pending_photos()
+            done = actions.render_pending_photos(actor=actor)
             if options["once"]:
                 self.stdout.write(f"rendered {done} photo(s)")
                 return
