@@ -26,12 +26,14 @@ demo: install system-deps
 	$(BIN)/khabar load_demo
 	$(BIN)/khabar collectstatic --noinput -v 0
 
+# The app server and the background worker (scheduled stories, emails, photos), both stopped
+# by Ctrl-C.
 run: demo
 	@echo "khabar on http://127.0.0.1:$(PORT)/ar/  (desk: /desk/, demo logins in README)"
-	$(BIN)/granian --interface wsgi --host 127.0.0.1 --port $(PORT) --workers 2 \
-	  --blocking-threads 1 --backpressure 32 khabar.wsgi:application
+	$(BIN)/python -m khabar.ops.supervise --port $(PORT)
 
-# The production profile on this machine: PostgreSQL, Redis, two app processes, nginx.
+# The production profile on this machine: PostgreSQL, Redis, two app processes, the worker,
+# nginx.
 run-prod: install system-test-deps
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
 	PORT=$${PORT:-8080} $(BIN)/python -m khabar.ops.topology up

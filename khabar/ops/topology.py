@@ -1,4 +1,5 @@
-"""The production topology on one machine: PostgreSQL, Redis, two app processes, nginx.
+"""The production topology on one machine: PostgreSQL, Redis, two app processes, the
+background worker, nginx.
 
 ``make run-prod`` runs ``python -m khabar.ops.topology up``; the scale-out test starts the
 same topology in a temporary folder. Everything listens on 127.0.0.1 (PostgreSQL only on a
@@ -207,6 +208,10 @@ class Topology:
             env=self.env(),
         )
 
+    def start_worker(self) -> None:
+        """The one background worker: scheduled stories, embargoes, emails, photos."""
+        self._spawn("worker", [sys.executable, "-m", "khabar.manage", "run_worker"], self.env())
+
     def start_nginx(self) -> None:
         for sub in (
             "nginx-cache",
@@ -284,13 +289,14 @@ class Topology:
         for index in range(len(self.app_ports)):
             url = self.app_url(index) + "/ar/"
             wait_for(functools.partial(_http_ok, url), f"app{index}")
+        self.start_worker()
         self.start_nginx()
         wait_for(lambda: _http_ok(self.url + "/ar/"), "nginx")
         return self
 
     def down(self) -> None:
         """Stop every process this topology started (by recorded PID) and PostgreSQL."""
-        names = ["nginx", *(f"app{i}" for i in range(len(self.app_ports))), "redis"]
+        names = ["nginx", *(f"app{i}" for i in range(len(self.app_ports))), "worker", "redis"]
         for name in names:
             self.stop_process(name)
         self.stop_postgres()
