@@ -19,7 +19,7 @@ from khabar.comments.models import Comment
 from khabar.comments.models import Status as CommentStatus
 from khabar.syndication.actions import create_partner_token, revoke_partner_token
 from khabar.syndication.models import Partner, PartnerToken
-from khabar.test import make_article, make_section, make_tag
+from khabar.test import SYSTEM, make_article, make_section, make_tag
 
 ROLES = ("anonymous", "reader", "reporter", "editor", "moderator", "chief")
 STAFF = {"reporter", "editor", "moderator", "chief"}
@@ -97,7 +97,7 @@ def test_it_lets_only_the_right_roles_move_a_story(role, people, step, start, en
     # The reporter's own draft: a reporter may submit only that.
     Article.objects.filter(pk=article.pk).update(created_by=people["reporter"])
     if start == "submitted":
-        article = article_actions.submit_article(article, actor=None)
+        article = article_actions.submit_article(article, actor=SYSTEM)
     status = workflow(client, article, step)
     article.refresh_from_db()
     if role in allowed:
@@ -191,12 +191,12 @@ def partners(db):
     reader = Partner.objects.create(name="قارئ")
     sender = Partner.objects.create(name="مرسل", can_ingest=True, default_section=section)
     gone = Partner.objects.create(name="منتهٍ", can_ingest=True, is_active=False)
-    revoked_token, revoked = create_partner_token(sender, actor=None)
-    revoke_partner_token(revoked_token, actor=None)
+    revoked_token, revoked = create_partner_token(sender, actor=SYSTEM)
+    revoke_partner_token(revoked_token, actor=SYSTEM)
     return {
-        "reader": create_partner_token(reader, actor=None)[1],
-        "sender": create_partner_token(sender, actor=None)[1],
-        "inactive": create_partner_token(gone, actor=None)[1],
+        "reader": create_partner_token(reader, actor=SYSTEM)[1],
+        "sender": create_partner_token(sender, actor=SYSTEM)[1],
+        "inactive": create_partner_token(gone, actor=SYSTEM)[1],
         "revoked": revoked,
         "forged": "khb_" + "x" * 43,
     }
@@ -250,22 +250,22 @@ def unpublished_stories() -> dict[str, Article]:
     draft = make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} مسودة")
     submitted = article_actions.submit_article(
         make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} مقدم"),
-        actor=None,
+        actor=SYSTEM,
     )
     scheduled = article_actions.publish_article(
         article_actions.submit_article(
             make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} مجدول"),
-            actor=None,
+            actor=SYSTEM,
         ),
-        actor=None,
+        actor=SYSTEM,
         at=later,
     )
     embargoed = article_actions.publish_article(
         article_actions.submit_article(
             make_article(section=section, tags=[tag], publish=False, headline=f"{SECRET} محظور"),
-            actor=None,
+            actor=SYSTEM,
         ),
-        actor=None,
+        actor=SYSTEM,
         embargo_until=later,
     )
     return {
@@ -319,7 +319,7 @@ def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, p
         anonymous.get(url)
         assert SECRET in anonymous.get(url).content.decode(), url
     stories = unpublished_stories()
-    stories["withdrawn"] = article_actions.withdraw_article(live, actor=None, note="خطأ")
+    stories["withdrawn"] = article_actions.withdraw_article(live, actor=SYSTEM, note="خطأ")
     urls = reader_urls(stories)
     for who in ("anonymous", "reader", "partner"):
         client = client_for("reader" if who == "reader" else "anonymous", people)
@@ -327,7 +327,7 @@ def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, p
         if who == "partner":
             partner = Partner.objects.create(name="شريك")
             headers["HTTP_AUTHORIZATION"] = (
-                f"Bearer {create_partner_token(partner, actor=None)[1]}"
+                f"Bearer {create_partner_token(partner, actor=SYSTEM)[1]}"
             )
         for url in urls:
             for _ in range(2):  # the second answer may come from the page cache

@@ -10,6 +10,7 @@ import pytest
 
 from khabar.articles.models import Article, Status
 from khabar.articles.wire_import import import_stories, parse_file
+from khabar.site.actors import COMMAND_LINE
 from khabar.syndication.ingest import IngestError, detect_format, ingest_bytes, read_stories
 from khabar.syndication.newsml import to_newsml
 from khabar.syndication.ninjs import to_ninjs
@@ -37,7 +38,9 @@ def _same_story(a: Article, b: Article) -> None:
 def _wire_story() -> Article:
     make_section("ar", "world", "دولي")
     story = parse_file(WIRE, year=2023)
-    [(article, outcome)] = import_stories([("wire", story)], section=None, publish=True)
+    [(article, outcome)] = import_stories(
+        [("wire", story)], section=None, publish=True, actor=COMMAND_LINE
+    )
     assert outcome == "created"
     return article
 
@@ -47,7 +50,7 @@ def test_it_round_trips_wire_text_through_ninjs():
     for version in ["3.1", "2.2", "1.6"]:
         data = json.dumps(to_ninjs(original, version)).encode()
         Article.objects.filter(source_id=f"http://127.0.0.1:8000/ar/news/{original.pk}/").delete()
-        [result] = ingest_bytes(data)
+        [result] = ingest_bytes(data, actor=COMMAND_LINE)
         assert result.outcome == "created"
         assert result.article.status == Status.SUBMITTED
         _same_story(original, result.article)
@@ -56,7 +59,7 @@ def test_it_round_trips_wire_text_through_ninjs():
 
 def test_it_round_trips_wire_text_through_newsml():
     original = _wire_story()
-    [result] = ingest_bytes(to_newsml(original))
+    [result] = ingest_bytes(to_newsml(original), actor=COMMAND_LINE)
     assert result.outcome == "created"
     _same_story(original, result.article)
 
@@ -68,9 +71,9 @@ def test_it_round_trips_other_editions(lang, city, agency):
         section=section, lang=lang, dateline_city=city, dateline_agency=agency, body="One.\n\nTwo."
     )
     Article.objects.filter(pk=original.pk).update(source_id="x")
-    [via_ninjs] = ingest_bytes(json.dumps(to_ninjs(original)).encode())
+    [via_ninjs] = ingest_bytes(json.dumps(to_ninjs(original)).encode(), actor=COMMAND_LINE)
     _same_story(original, via_ninjs.article)
-    [via_newsml] = ingest_bytes(to_newsml(original))
+    [via_newsml] = ingest_bytes(to_newsml(original), actor=COMMAND_LINE)
     _same_story(original, via_newsml.article)
 
 
@@ -81,7 +84,7 @@ def test_it_keeps_sections_and_tags_of_its_own_scheme():
     make_section("ar", "world", "دولي")
     original = make_article(section=economy, tags=[make_tag("نفط")])
     Article.objects.filter(pk=original.pk).update(source_id="x")
-    [result] = ingest_bytes(json.dumps(to_ninjs(original)).encode())
+    [result] = ingest_bytes(json.dumps(to_ninjs(original)).encode(), actor=COMMAND_LINE)
     assert result.article.section == economy
     assert [t.name for t in result.article.tags.all()] == ["نفط"]
 
@@ -91,18 +94,18 @@ def test_it_is_idempotent_by_source_id_and_version(people):
     original = make_article()
     doc = to_ninjs(original)
     doc["uri"] = "urn:partner:story:1"
-    [first] = ingest_bytes(json.dumps(doc).encode(), publish=True)
+    [first] = ingest_bytes(json.dumps(doc).encode(), publish=True, actor=COMMAND_LINE)
     assert (first.outcome, first.article.status) == ("created", Status.PUBLISHED)
-    [again] = ingest_bytes(json.dumps(doc).encode(), publish=True)
+    [again] = ingest_bytes(json.dumps(doc).encode(), publish=True, actor=COMMAND_LINE)
     assert (again.outcome, again.article.pk) == ("unchanged", first.article.pk)
     newer = {**doc, "version": "2", "headlines": [{"value": "عنوان مصحح"}], "edNote": "صحح"}
-    [updated] = ingest_bytes(json.dumps(newer).encode(), publish=True)
+    [updated] = ingest_bytes(json.dumps(newer).encode(), publish=True, actor=COMMAND_LINE)
     assert updated.outcome == "updated"
     article = Article.objects.get(pk=first.article.pk)
     assert article.headline == "عنوان مصحح"
     assert article.status == Status.CORRECTED
     assert [c.note for c in article.corrections.all()] == ["صحح"]
-    [older] = ingest_bytes(json.dumps(doc).encode(), publish=True)
+    [older] = ingest_bytes(json.dumps(doc).encode(), publish=True, actor=COMMAND_LINE)
     assert older.outcome == "ignored"
     assert Article.objects.get(pk=first.article.pk).headline == "عنوان مصحح"
     assert Article.objects.filter(source_id="urn:partner:story:1").count() == 1
@@ -110,7 +113,7 @@ def test_it_is_idempotent_by_source_id_and_version(people):
 
 def test_it_ingests_plain_wire_text():
     make_section("ar", "world", "دولي")
-    [result] = ingest_bytes(WIRE.read_bytes())
+    [result] = ingest_bytes(WIRE.read_bytes(), actor=COMMAND_LINE)
     assert result.article.dateline_city == "موسكو"
     assert result.article.signoff == "2342"
     assert detect_format(WIRE.read_bytes()) == "wire"
@@ -134,7 +137,7 @@ TEXT_EXAMPLES = [
 def test_it_ingests_iptc_examples(path):
     make_section("en", "world", "World")
     make_section("ar", "world", "دولي")
-    results = ingest_bytes(path.read_bytes())
+    results = ingest_bytes(path.read_bytes(), actor=COMMAND_LINE)
     assert results and all(r.outcome == "created" for r in results)
     for result in results:
         assert result.article.headline and result.article.paragraphs
@@ -158,7 +161,7 @@ def test_it_ingests_iptc_examples(path):
 def test_it_refuses_iptc_examples_that_are_not_stories(path, reason):
     make_section("en", "world", "World")
     with pytest.raises(IngestError, match=reason):
-        ingest_bytes((IPTC / path).read_bytes())
+        ingest_bytes((IPTC / path).read_bytes(), actor=COMMAND_LINE)
     assert Article.objects.count() == 0
 
 
@@ -194,7 +197,7 @@ HTML = b"<!DOCTYPE html><html><head><title>Not a feed</title></head><body>hi</bo
 def test_it_refuses_bad_input_with_a_reason(data, reason):
     make_section("ar", "world", "دولي")
     with pytest.raises(IngestError, match=reason):
-        ingest_bytes(data)
+        ingest_bytes(data, actor=COMMAND_LINE)
     assert Article.objects.count() == 0
 
 
@@ -209,7 +212,7 @@ def test_it_writes_nothing_when_one_story_of_a_document_fails():
     good["uri"] = "urn:partner:good"
     bad = {**good, "uri": "urn:partner:bad", "headlines": [{"value": "x" * 400}]}
     with pytest.raises(IngestError, match="headline"):
-        ingest_bytes(json.dumps([good, bad]).encode())
+        ingest_bytes(json.dumps([good, bad]).encode(), actor=COMMAND_LINE)
     assert not Article.objects.filter(source_id__startswith="urn:partner:").exists()
 
 
@@ -219,7 +222,7 @@ def test_it_reads_an_rss_feed_with_full_text(client):
     feed = client.get("/ar/feed/rss.xml").content
     assert detect_format(feed) == "feed"
     Article.objects.update(source_id="original")
-    [result] = ingest_bytes(feed)
+    [result] = ingest_bytes(feed, actor=COMMAND_LINE)
     original = Article.objects.get(source_id="original")
     copy = result.article
     assert (copy.headline, copy.paragraphs) == (original.headline, original.paragraphs)

@@ -13,7 +13,7 @@ from khabar.articles.models import Article, Status
 from khabar.syndication.actions import create_partner_token, revoke_partner_token
 from khabar.syndication.models import Partner
 from khabar.syndication.ninjs import to_ninjs
-from khabar.test import make_article, make_section
+from khabar.test import SYSTEM, make_article, make_section
 
 pytestmark = pytest.mark.django_db
 WIRE = (
@@ -77,7 +77,7 @@ def test_it_refuses_a_file_over_the_limit(tmp_path, settings, monkeypatch):
 
 def _partner(**fields):
     partner = Partner.objects.create(name="شريك", **fields)
-    _token, raw = create_partner_token(partner, actor=None)
+    _token, raw = create_partner_token(partner, actor=SYSTEM)
     return partner, {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
@@ -115,7 +115,7 @@ def test_it_refuses_pushes_without_a_valid_token_or_right(client):
     response = client.post("/api/v1/ingest", body, content_type="application/json", **reader_only)
     assert response.status_code == 403
     partner, auth = _partner(can_ingest=True)
-    revoke_partner_token(partner.tokens.get(), actor=None)
+    revoke_partner_token(partner.tokens.get(), actor=SYSTEM)
     assert (
         client.post("/api/v1/ingest", body, content_type="application/json", **auth).status_code
         == 401
@@ -133,7 +133,7 @@ def test_it_refuses_a_bad_push_with_a_reason(client):
 
 def test_it_stores_only_a_digest_of_the_token():
     partner = Partner.objects.create(name="p")
-    token, raw = create_partner_token(partner, actor=None)
+    token, raw = create_partner_token(partner, actor=SYSTEM)
     token.refresh_from_db()
     assert raw not in {token.digest, token.prefix, token.label}
     assert raw.startswith(token.prefix)

@@ -10,7 +10,7 @@ from schemathesis import checks
 
 from khabar.syndication.actions import create_partner_token
 from khabar.syndication.models import Partner
-from khabar.test import make_article, make_section
+from khabar.test import SYSTEM, make_article, make_section
 
 
 @pytest.fixture
@@ -20,7 +20,7 @@ def api(live_server, transactional_db, settings):
     for n in range(3):
         make_article(section=section, headline=f"خبر للاختبار {n}")
     partner = Partner.objects.create(name="شريك", can_ingest=True, default_section=section)
-    _token, raw = create_partner_token(partner, actor=None)
+    _token, raw = create_partner_token(partner, actor=SYSTEM)
     schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
     return schema, {"Authorization": f"Bearer {raw}"}
 

@@ -25,7 +25,7 @@ from khabar.comments import conf as comment_conf
 from khabar.comments import spam
 from khabar.syndication.actions import create_partner_token
 from khabar.syndication.models import Partner
-from khabar.test import make_article, make_section
+from khabar.test import SYSTEM, make_article, make_section
 
 pytestmark = pytest.mark.django_db
 CORPUS = Path(__file__).resolve().parent / "data" / "xss" / "payloads.txt"
@@ -181,7 +181,7 @@ def partner_token() -> str:
     partner = Partner.objects.create(
         name="شريك", can_ingest=True, trusted=True, default_section=section
     )
-    _token, raw = create_partner_token(partner, actor=None)
+    _token, raw = create_partner_token(partner, actor=SYSTEM)
     return raw
 
 

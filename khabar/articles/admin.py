@@ -33,7 +33,7 @@ from khabar.articles.models import (
 )
 from khabar.lib.textdiff import word_diff
 from khabar.search.desk import desk_search
-from khabar.site.editions import all_editions
+from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
 
 admin.site.site_header = gettext_lazy("Khabar editorial desk")
 admin.site.site_title = gettext_lazy("Khabar desk")
@@ -124,6 +124,52 @@ class ArticleAdmin(VersionAdmin):
     # No bulk withdrawal: a kill asks for its reason and a confirmation, story by story.
     actions = ["bulk_publish"]
     list_select_related = ["section"]
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        # The newsroom's clock: the form shows and takes times in the story's edition's zone.
+        lang = request.POST.get("lang") or request.GET.get("lang") or ""
+        if object_id:
+            found = Article.objects.filter(pk=object_id).values_list("lang", flat=True).first()
+            lang = found or lang
+        with timezone.override(_edition_zone(lang or default_edition().code)):
+            return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def changelist_view(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        edition = default_edition()
+        extra_context = {**(extra_context or {}), "zone_label": _zone_label(edition.code)}
+        with timezone.override(edition.time_zone):
+            return super().changelist_view(request, extra_context)
+
+    def get_form(
+        self, request: HttpRequest, obj: Article | None = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        form = super().get_form(request, obj, change, **kwargs)
+        label = _zone_label(obj.lang if obj is not None else default_edition().code)
+        for name in ("published_at", "embargo_until"):
+            if name in form.base_fields:
+                form.base_fields[name].help_text = label
+        return form
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        """A new story: today's date in the edition's zone and the edition's agency, so a
+        hand-written story never shows an empty agency in its dateline."""
+        initial = super().get_changeform_initial_data(request)
+        code = str(initial.get("lang") or default_edition().code)
+        edition = get_edition(code) if code in edition_codes() else default_edition()
+        initial.setdefault("lang", edition.code)
+        initial.setdefault(
+            "dateline_date", timezone.localtime(timezone.now(), edition.time_zone).date()
+        )
+        initial.setdefault("dateline_agency", edition.agency)
+        return initial
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[Article], search_term: str
@@ -491,6 +537,7 @@ class ArticleAdmin(VersionAdmin):
                 "saved_at": latest.revision.date_created if latest is not None else None,
                 "last_action": last,
                 "correction_note": request.POST.get("correction_note", ""),
+                "passthrough": _passthrough(request.POST),
                 "needs_note": current.status in LIVE_STATUSES,
                 "time_zone": _edition_zone(current.lang),
             },
@@ -594,11 +641,26 @@ def _presence(article: Article, user: Any) -> dict[str, list[str]]:
     return {"others": [p.user.get_full_name() or p.user.get_username() for p in recent]}
 
 
+#: Zone names the desk can say in its languages; others are shown as their IANA name.
+ZONE_CITIES = {
+    "Asia/Tehran": gettext_lazy("Tehran"),
+    "Asia/Baghdad": gettext_lazy("Baghdad"),
+    "Asia/Beirut": gettext_lazy("Beirut"),
+    "Asia/Damascus": gettext_lazy("Damascus"),
+    "Asia/Riyadh": gettext_lazy("Riyadh"),
+    "Asia/Dubai": gettext_lazy("Dubai"),
+    "Asia/Kabul": gettext_lazy("Kabul"),
+    "Africa/Cairo": gettext_lazy("Cairo"),
+    "Europe/London": gettext_lazy("London"),
+    "Europe/Moscow": gettext_lazy("Moscow"),
+    "UTC": gettext_lazy("UTC"),
+}
+
+
 def _zone_label(lang: str) -> str:
-    """'Tehran time' for the desk's date and time fields, in the desk's language."""
-    zone = _edition_zone(lang)
-    city = str(zone).rsplit("/", 1)[-1].replace("_", " ")
-    return _("%(city)s time (%(zone)s)") % {"city": _(city), "zone": zone}
+    """'Tehran time' (بتوقيت طهران) for the desk's date and time fields."""
+    zone = str(_edition_zone(lang))
+    return _("%(city)s time") % {"city": ZONE_CITIES.get(zone, zone)}
 
 
 def _stale_base(data: Any, article: Article) -> int | None:
@@ -609,6 +671,31 @@ def _stale_base(data: Any, article: Article) -> int | None:
         return 0  # no revision at all: treat as the oldest, so nothing is overwritten
     current = Article.objects.filter(pk=article.pk).values_list("revision", flat=True).first()
     return base if current is not None and current != base else None
+
+
+def _passthrough(data: Any) -> list[tuple[str, str]]:
+    """What else the form sent (the inline tables' rows and counters), carried unchanged
+    through the conflict page."""
+    own = set(conflicts.FIELDS) | {
+        "csrfmiddlewaretoken",
+        "base_revision",
+        "correction_note",
+        "_resolving",
+        "_save",
+        "_continue",
+        "_addanother",
+        "published_at_0",
+        "published_at_1",
+        "embargo_until_0",
+        "embargo_until_1",
+    }
+    prefixes = ("resolve_", "theirs_", "yours_", "hand_")
+    return [
+        (key, value)
+        for key, values in data.lists()
+        if key not in own and not key.startswith(prefixes)
+        for value in values
+    ]
 
 
 def _resolved_post(data: Any) -> Any:
@@ -634,9 +721,7 @@ def _resolved_post(data: Any) -> Any:
 
 
 def _edition_zone(lang: str) -> Any:
-    from khabar.site.editions import get_edition
-
-    return get_edition(lang).time_zone
+    return (get_edition(lang) if lang in edition_codes() else default_edition()).time_zone
 
 
 def _int_or_none(value: str) -> int | None:

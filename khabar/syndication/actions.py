@@ -1,47 +1,64 @@
-"""Writes to partners and their tokens: creation shows the token once, revocation is final."""
+"""Writes to partners, their tokens and the updates held for an editor.
+
+Token creation shows the token once, revocation is final. An untrusted partner's newer
+version of a live story is held (``hold_update``) until an editor applies it as a
+correction with their own note (``apply_held_update``) or discards it.
+"""
 
 from __future__ import annotations
 
 import datetime
 import secrets
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from khabar.syndication.models import TOKEN_PREFIX, Partner, PartnerToken, token_digest
+from khabar.articles import actions as article_actions
+from khabar.articles.models import Article, AuditEntry, Section
+from khabar.site import actors
+from khabar.site.actors import PartnerActor
+from khabar.syndication.models import (
+    TOKEN_PREFIX,
+    HeldUpdate,
+    Partner,
+    PartnerToken,
+    token_digest,
+)
 
-User = AbstractBaseUser | AnonymousUser | None
+#: A user, a ``PartnerActor`` or a ``SystemActor`` (see ``khabar.site.actors``); never None.
+Actor = Any
+
+Resolution = HeldUpdate.Resolution
 
 
-def _require(user: User, perm: str) -> None:
-    if user is not None and not user.has_perm(f"syndication.{perm}"):
-        raise PermissionDenied(perm)
+def partner_actor(partner: Partner) -> PartnerActor:
+    """The actor a partner's requests write as: its id scopes it to the stories it sent."""
+    return PartnerActor(partner_id=partner.pk, name=partner.name, trusted=partner.trusted)
 
 
 @transaction.atomic
 def create_partner_token(
-    partner: Partner, *, actor: User, label: str = ""
+    partner: Partner, *, actor: Actor, label: str = ""
 ) -> tuple[PartnerToken, str]:
     """Make a new token for ``partner``; returns it and the raw token, which is never stored."""
-    _require(actor, "add_partnertoken")
+    actors.require(actor, "syndication.add_partnertoken")
     raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = PartnerToken.objects.create(
         partner=partner,
         label=label,
         prefix=raw[: len(TOKEN_PREFIX) + 6],
         digest=token_digest(raw),
-        created_by=actor
-        if actor is not None and actor.is_authenticated
-        else None,
+        created_by=actors.user_or_none(actor),
     )
     return token, raw
 
 
-def revoke_partner_token(token: PartnerToken, *, actor: User) -> bool:
+def revoke_partner_token(token: PartnerToken, *, actor: Actor) -> bool:
     """Revoke a token at once; returns False when it was already revoked."""
-    _require(actor, "change_partnertoken")
+    actors.require(actor, "syndication.change_partnertoken")
     updated = PartnerToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
@@ -65,3 +82,146 @@ def partner_for_token(raw: str) -> Partner | None:
     if token.last_used_at is None or now - token.last_used_at > datetime.timedelta(minutes=1):
         PartnerToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return token.partner
+
+
+# Held updates -----------------------------------------------------------------------------
+
+
+def _audit(article: Article, action: str, actor: Actor, note: str) -> None:
+    AuditEntry.objects.create(
+        article=article,
+        action=action,
+        from_status=article.status,
+        to_status=article.status,
+        user=actors.user_or_none(actor),
+        actor=actors.audit_name(actor),
+        note=note,
+    )
+
+
+@transaction.atomic
+def hold_update(
+    article: Article,
+    *,
+    actor: PartnerActor,
+    source_version: int,
+    fields: Mapping[str, Any],
+    section: Section,
+    tag_names: Iterable[str] = (),
+    photos: Iterable[Mapping[str, Any]] = (),
+) -> tuple[HeldUpdate, bool]:
+    """Keep a partner's newer version of its own live story for an editor.
+
+    Only the partner that sent the story may do this (its origin). The same version again
+    returns the update already held; a newer one replaces the older ones still waiting.
+    Returns the held update and whether it is new. Nothing the readers see changes.
+    """
+    if not isinstance(actor, PartnerActor):
+        raise TypeError("only a partner's update is held; the desk corrects directly")
+    article_actions.check_can_change(actor, article)
+    pending = HeldUpdate.objects.select_for_update().filter(
+        article=article, partner_id=actor.partner_id, resolution=Resolution.PENDING
+    )
+    same = pending.filter(source_version__gte=source_version).order_by("-source_version").first()
+    if same is not None:
+        return same, False
+    pending.update(resolution=Resolution.SUPERSEDED, resolved_at=timezone.now())
+    held = HeldUpdate.objects.create(
+        article=article,
+        partner_id=actor.partner_id,
+        source_version=source_version,
+        fields=dict(fields),
+        section=section,
+        tag_names=[n for n in tag_names if n.strip()],
+        photos=[dict(p) for p in photos],
+    )
+    _audit(article, "hold_update", actor, f"v{source_version}: {held.pk}")
+    return held, True
+
+
+def _incoming_fields(held: HeldUpdate) -> dict[str, Any]:
+    """The held fields as ``correct_article`` takes them (dates come back from JSON)."""
+    fields = {k: v for k, v in held.fields.items() if k in article_actions.EDITABLE_FIELDS}
+    if fields.get("dateline_date"):
+        fields["dateline_date"] = datetime.date.fromisoformat(fields["dateline_date"])
+    if fields.get("embargo_until"):
+        fields["embargo_until"] = datetime.datetime.fromisoformat(fields["embargo_until"])
+    if held.section is not None:
+        fields["section"] = held.section
+    return fields
+
+
+def _resolve(held: HeldUpdate, resolution: str, actor: Actor, note: str) -> None:
+    """Compare-and-set from pending: the row count tells whether another editor was first."""
+    done = HeldUpdate.objects.filter(pk=held.pk, resolution=Resolution.PENDING).update(
+        resolution=resolution,
+        resolved_at=timezone.now(),
+        resolved_by=actors.user_or_none(actor),
+        note=note,
+    )
+    if done != 1:
+        raise article_actions.WorkflowError(
+            _("This update was already applied or discarded by someone else.")
+        )
+    held.refresh_from_db()
+
+
+@transaction.atomic
+def apply_held_update(
+    held: HeldUpdate, *, actor: Actor, note: str, base_revision: int | None
+) -> Article:
+    """Put a held update live: a correction of the story by ``actor`` with their ``note``.
+
+    ``base_revision`` is the story's revision the editor saw next to the update; when the
+    story changed since, ``EditConflict`` is raised and nothing is written. The pictures
+    sent with the update are shown with the story from now on.
+    """
+    actors.require(actor, "syndication.change_heldupdate")
+    _resolve(held, Resolution.APPLIED, actor, note)
+    tags = [article_actions._tag_for(held.article.lang, name) for name in held.tag_names]
+    article = article_actions.correct_article(
+        held.article,
+        actor=actor,
+        note=note,
+        base_revision=base_revision,
+        tags=tags or None,
+        **_incoming_fields(held),
+    )
+    Article.objects.filter(pk=article.pk, source_version__lt=held.source_version).update(
+        source_version=held.source_version
+    )
+    if held.photos:
+        from khabar.photos.actions import attach_photo
+        from khabar.photos.models import Photo
+
+        found = Photo.objects.in_bulk([p["photo"] for p in held.photos])
+        for picture in held.photos:
+            photo = found.get(picture["photo"])
+            if photo is not None:
+                attach_photo(
+                    article,
+                    photo,
+                    actor=actor,
+                    role=picture.get("role", "lead"),
+                    position=picture.get("position", 0),
+                )
+    article.refresh_from_db()
+    return article
+
+
+@transaction.atomic
+def discard_held_update(held: HeldUpdate, *, actor: Actor, note: str = "") -> HeldUpdate:
+    """Drop a held update; the story stays as it is."""
+    actors.require(actor, "syndication.change_heldupdate")
+    _resolve(held, Resolution.DISCARDED, actor, note)
+    _audit(held.article, "discard_update", actor, f"v{held.source_version}: {held.pk}")
+    return held
+
+
+def pending_updates() -> Any:
+    """Held updates waiting for an editor, oldest first, with their story and partner."""
+    return (
+        HeldUpdate.objects.filter(resolution=Resolution.PENDING)
+        .select_related("article", "partner")
+        .order_by("received_at", "pk")
+    )

@@ -1,17 +1,26 @@
-"""Partners in the desk: create one, issue it tokens (shown once), revoke them."""
+"""Partners in the desk: create one, issue it tokens (shown once), revoke them; and the
+updates of live stories that untrusted partners sent, which an editor applies or discards."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from khabar.articles.actions import EditConflict, WorkflowError
+from khabar.articles.models import Article
 from khabar.syndication import actions
-from khabar.syndication.models import Partner, PartnerToken
+from khabar.syndication.models import HeldUpdate, Partner, PartnerToken
 
 
 class PartnerTokenInline(admin.TabularInline):
@@ -35,16 +44,26 @@ class PartnerAdmin(admin.ModelAdmin):
     actions = ["issue_token"]
 
     @admin.action(description=gettext_lazy("Issue a new API token"), permissions=["add_token"])
-    def issue_token(self, request: HttpRequest, queryset: QuerySet[Partner]) -> None:
-        for partner in queryset:
-            _token, raw = actions.create_partner_token(
-                partner, actor=request.user, label=_("issued in the desk")
-            )
-            messages.warning(
-                request,
-                _("New token for %(partner)s (copy it now; it is not shown again): %(token)s")
-                % {"partner": partner.name, "token": raw},
-            )
+    def issue_token(self, request: HttpRequest, queryset: QuerySet[Partner]) -> HttpResponse:
+        # The raw token goes out once, in this page's body: never in a message, which Django
+        # keeps in a cookie, nor in any cache.
+        label = _("issued in the desk")
+        issued = [
+            (partner, actions.create_partner_token(partner, actor=request.user, label=label)[1])
+            for partner in queryset
+        ]
+        response = TemplateResponse(
+            request,
+            "syndication/admin/issued_tokens.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("New API tokens"),
+                "opts": self.model._meta,
+                "issued": issued,
+            },
+        )
+        add_never_cache_headers(response)
+        return response
 
     def has_add_token_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("syndication.add_partnertoken")
@@ -83,3 +102,164 @@ class PartnerTokenAdmin(admin.ModelAdmin):
     def revoke(self, request: HttpRequest, queryset: QuerySet[PartnerToken]) -> None:
         count = sum(actions.revoke_partner_token(t, actor=request.user) for t in queryset)
         messages.success(request, _("%(count)d token(s) revoked.") % {"count": count})
+
+
+# Held updates ---------------------------------------------------------------------------
+
+
+class ResolveForm(forms.Form):
+    note = forms.CharField(
+        label=gettext_lazy("Correction note for readers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "dir": "auto"}),
+    )
+    # The story's edit revision shown next to the update: applying it over a newer one
+    # would undo what the desk did since, so that is refused as a conflict.
+    base_revision = forms.IntegerField(widget=forms.HiddenInput)
+
+
+#: The story's fields shown next to the incoming ones, in this order.
+COMPARED = [
+    "headline",
+    "summary",
+    "dateline_city",
+    "dateline_date",
+    "dateline_agency",
+    "body",
+    "byline",
+    "signoff",
+]
+
+
+def compared_rows(held: HeldUpdate) -> list[tuple[str, Any, Any]]:
+    """(label, on the story now, in the update) for each field the update changes."""
+    story = held.article
+    rows = []
+    for name in COMPARED:
+        now = getattr(story, name)
+        incoming = held.fields.get(name)
+        if incoming is None or str(now) == str(incoming):
+            continue
+        rows.append((str(Article._meta.get_field(name).verbose_name), now, incoming))
+    return rows
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = gettext_lazy("outcome")
+    parameter_name = "resolution"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("all", _("All")), *HeldUpdate.Resolution.choices[1:]]
+
+    def choices(self, changelist: Any) -> Any:
+        # "Waiting" is the default view, so the link to it has no parameter.
+        yield {
+            "selected": self.value() is None,
+            "query_string": changelist.get_query_string(remove=[self.parameter_name]),
+            "display": HeldUpdate.Resolution.PENDING.label,
+        }
+        yield from list(super().choices(changelist))[1:]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[HeldUpdate]) -> Any:
+        value = self.value()
+        if value is None:
+            return queryset.filter(resolution=HeldUpdate.Resolution.PENDING)
+        if value == "all":
+            return queryset
+        return queryset.filter(resolution=value)
+
+
+@admin.register(HeldUpdate)
+class HeldUpdateAdmin(admin.ModelAdmin):
+    list_display = ["article", "partner", "source_version", "received_at", "resolution"]
+    list_filter = [PendingFilter, "partner"]
+    list_select_related = ["article", "partner"]
+    search_fields = ["article__headline"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        """The update next to the story as it is now, with Apply (a correction with the
+        editor's note) and Discard."""
+        held = get_object_or_404(
+            HeldUpdate.objects.select_related("article", "partner"), pk=object_id
+        )
+        if not self.has_view_permission(request, held):
+            raise PermissionDenied
+        may_resolve = held.is_pending and self.has_change_permission(request, held)
+        if request.method == "POST":
+            if not may_resolve:
+                raise PermissionDenied
+            form = ResolveForm(request.POST)
+            if form.is_valid() and self._resolve(request, held, form):
+                return HttpResponseRedirect(reverse("admin:syndication_heldupdate_changelist"))
+            # Nothing was written: show the story as it is now, and let the editor retry
+            # from it (a conflict's error stays above the form).
+            held = HeldUpdate.objects.select_related("article", "partner").get(pk=held.pk)
+            errors = form.non_field_errors()
+            data = request.POST.copy()
+            data["base_revision"] = str(held.article.revision)
+            form = ResolveForm(data)
+            form.is_valid()
+            for error in errors:
+                form.add_error(None, error)
+        else:
+            form = ResolveForm(
+                initial={
+                    "note": held.fields.get("correction_note") or "",
+                    "base_revision": held.article.revision,
+                }
+            )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Update held for an editor"),
+            "opts": self.model._meta,
+            "held": held,
+            "rows": compared_rows(held),
+            "form": form,
+            "may_resolve": may_resolve,
+            **(extra_context or {}),
+        }
+        return TemplateResponse(request, "syndication/admin/held_update.html", context)
+
+    def _resolve(self, request: HttpRequest, held: HeldUpdate, form: ResolveForm) -> bool:
+        note = form.cleaned_data["note"].strip()
+        try:
+            if "_discard" in request.POST:
+                actions.discard_held_update(held, actor=request.user, note=note)
+                messages.success(request, _("The update was discarded; the story is unchanged."))
+            else:
+                article = actions.apply_held_update(
+                    held,
+                    actor=request.user,
+                    note=note,
+                    base_revision=form.cleaned_data["base_revision"],
+                )
+                messages.success(
+                    request,
+                    _("The update is live as a correction of “%(headline)s”.")
+                    % {"headline": article.headline},
+                )
+        except EditConflict:
+            form.add_error(
+                None,
+                _("The story changed since you opened this page; look at it again and retry."),
+            )
+            return False
+        except WorkflowError as error:
+            form.add_error(None, str(error))
+            return False
+        except PermissionDenied:
+            form.add_error(None, _("You may not correct this story."))
+            return False
+        return True

@@ -9,9 +9,17 @@ from __future__ import annotations
 
 import base64
 import datetime
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadhandler import (
+    FileUploadHandler,
+    StopUpload,
+    TemporaryFileUploadHandler,
+)
+from django.db.models import F, Q
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -19,14 +27,14 @@ from ninja import Router
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from khabar.articles.models import Article, ArticleQuerySet
+from khabar.articles.models import Article, ArticleQuerySet, Status
 from khabar.syndication import conf
-from khabar.syndication.actions import partner_for_token
+from khabar.syndication.actions import partner_actor, partner_for_token
 from khabar.syndication.ingest import IngestError, check_size, ingest_bytes
 from khabar.syndication.models import Partner
 from khabar.syndication.newsml import media_type, to_newsml
 from khabar.syndication.ninjs import VERSIONS, to_ninjs
-from khabar.syndication.photos import prime_photos
+from khabar.syndication.photos import Attachments, prime_photos
 from khabar.syndication.story import attach_versions, parse_time
 
 router = Router(tags=["syndication"])
@@ -39,6 +47,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         401: "unknown or revoked token",
         403: "the partner may not do this",
         404: "no such story",
+        413: "the request is larger than the ingest limits",
         422: "the document could not be read",
     }
     schema = {
@@ -80,6 +89,15 @@ def visible_stories(request: HttpRequest) -> ArticleQuerySet:
     return Article.objects.published()
 
 
+def withdrawn_stories(request: HttpRequest) -> ArticleQuerySet:
+    """Withdrawn stories the caller could once see, so it hears of the kill: partners every
+    story that went out, others those that were public (out of embargo) when withdrawn."""
+    killed = Article.objects.filter(status=Status.WITHDRAWN, first_published_at__isnull=False)
+    if _partner(request) is not None:
+        return killed
+    return killed.filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=F("withdrawn_at")))
+
+
 def _version(value: str) -> str:
     if value not in VERSIONS:
         raise HttpError(400, f"ninjs must be one of {', '.join(VERSIONS)}")
@@ -87,8 +105,10 @@ def _version(value: str) -> str:
 
 
 def _story(request: HttpRequest, pk: int) -> Article:
+    """A story the caller may see, live or withdrawn (a withdrawn one answers 200 with its
+    kill notice: readers get 410, partners must hear of it)."""
     story = (
-        visible_stories(request)
+        (visible_stories(request) | withdrawn_stories(request))
         .select_related("section", "published_by")
         .prefetch_related("tags", "corrections")
         .filter(pk=pk)
@@ -139,6 +159,10 @@ def ninjs_list(
     version = _version(ninjs)
     limit = max(1, min(limit, conf.FEED_SIZE))
     stories = visible_stories(request)
+    if since:
+        # Polling for changes also brings the stories withdrawn since (their kill notices);
+        # the list without ``since`` is what may be used now, as the feeds are.
+        stories = stories | withdrawn_stories(request)
     if edition:
         if edition not in settings.KHABAR_EDITIONS:
             raise HttpError(400, "unknown edition")
@@ -191,9 +215,12 @@ def newsml_story(request: HttpRequest, story_id: int) -> HttpResponse:
         "the document in a part named `document` and each picture file in any other part, "
         "under the file name the document gives it."
     ),
-    openapi_extra=_errors(401, 403, 422),
+    openapi_extra=_errors(401, 403, 413, 422),
 )
 def ingest(request: HttpRequest) -> dict[str, Any]:
+    """A partner's story, written as that partner: it creates and updates only the stories
+    it sent itself; an untrusted partner's update of a live story comes back "held" until an
+    editor applies it."""
     partner: Partner = request.auth  # type: ignore[attr-defined]
     if not partner.can_ingest:
         raise HttpError(403, "this partner may not send stories")
@@ -203,13 +230,17 @@ def ingest(request: HttpRequest) -> dict[str, Any]:
             raise IngestError("empty request body")
         results = ingest_bytes(
             data,
+            actor=partner_actor(partner),
             publish=partner.trusted,
             section=partner.default_section,
-            actor=None,
             files=files,
         )
+    except RequestTooLarge as error:
+        raise HttpError(413, str(error)) from None
     except IngestError as error:
         raise HttpError(422, str(error)) from None
+    except PermissionDenied:
+        raise HttpError(403, "this partner may not change that story") from None
     return {
         "stories": [
             {
@@ -226,27 +257,84 @@ def ingest(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _sent(request: HttpRequest) -> tuple[bytes, dict[str, bytes] | None]:
-    """The document and the picture files of an ingest request (size limits checked)."""
+class RequestTooLarge(IngestError):
+    """A request past the ingest limits (answered 413)."""
+
+
+class _Limits(FileUploadHandler):
+    """Counts the parts and bytes of a multipart ingest as they arrive, ahead of the handler
+    that streams them to temporary files; past a limit it stops reading and says why."""
+
+    def __init__(self, request: HttpRequest) -> None:
+        super().__init__(request)
+        self.parts = 0
+        self.size = 0
+        self.limit = 0
+        self.refused = ""
+
+    def new_file(self, field_name: str, file_name: str, *args: Any, **kwargs: Any) -> None:
+        from khabar.photos import conf as photo_conf
+
+        super().new_file(field_name, file_name, *args, **kwargs)
+        self.parts += 1
+        self.size = 0
+        self.limit = conf.INGEST_MAX_BYTES if field_name == "document" else photo_conf.max_bytes()
+        if self.parts > conf.INGEST_MAX_PICTURES + 1:
+            self._stop(
+                f"too many files: at most {conf.INGEST_MAX_PICTURES} pictures with the document"
+            )
+
+    def receive_data_chunk(self, raw_data: bytes, start: int) -> bytes:
+        self.size += len(raw_data)
+        if self.size > self.limit:
+            what = "the document" if self.field_name == "document" else f"picture {self.file_name}"
+            self._stop(f"too large: {what} is over the limit of {self.limit:,} bytes")
+        return raw_data
+
+    def file_complete(self, file_size: int) -> None:
+        return None
+
+    def _stop(self, reason: str) -> None:
+        self.refused = reason
+        raise StopUpload(connection_reset=True)
+
+
+def _sent(request: HttpRequest) -> tuple[bytes, Attachments | None]:
+    """The document and the picture files of an ingest request, within the size limits.
+
+    The whole request is measured (``Content-Length``) before any of it is read; a
+    multipart request's files are counted and measured as they arrive and written to
+    temporary files, so a picture is never held in memory longer than it is looked at.
+    """
+    length = int(request.headers.get("Content-Length") or 0)
     if request.content_type != "multipart/form-data":
-        length = int(request.headers.get("Content-Length") or 0)
-        check_size(length)
+        if length > conf.INGEST_MAX_BYTES:
+            raise RequestTooLarge(
+                f"too large: {length:,} bytes; the limit is {conf.INGEST_MAX_BYTES:,} bytes"
+            )
         data = request.read(conf.INGEST_MAX_BYTES + 1)
         check_size(len(data))
         return data, None
-    from khabar.photos import conf as photo_conf
-
-    document = request.FILES.get("document")
+    limit = conf.ingest_request_max_bytes()
+    if length > limit:
+        raise RequestTooLarge(
+            f"too large: {length:,} bytes; a document with at most "
+            f"{conf.INGEST_MAX_PICTURES} pictures may take {limit:,} bytes"
+        )
+    limits = _Limits(request)
+    request.upload_handlers = [limits, TemporaryFileUploadHandler(request)]
+    uploads = request.FILES
+    if limits.refused:
+        raise RequestTooLarge(limits.refused)
+    document = uploads.get("document")
     if document is None:
         raise IngestError("a multipart request needs the document in a part named 'document'")
     check_size(document.size or 0)
-    files = {}
-    for key, uploads in request.FILES.lists():
-        for upload in uploads if key != "document" else []:
-            if (upload.size or 0) > photo_conf.max_bytes():
-                raise IngestError(
-                    f"picture {upload.name} is {upload.size:,} bytes, over the limit of "
-                    f"{photo_conf.max_bytes():,}"
-                )
-            files[upload.name or key] = upload.read()
-    return document.read(), files
+    named = {}
+    for key, parts in uploads.lists():
+        for upload in parts if key != "document" else []:
+            named[upload.name or key] = Path(upload.temporary_file_path())
+    with document.open("rb") as handle:
+        data = handle.read(conf.INGEST_MAX_BYTES + 1)
+    check_size(len(data))
+    return data, Attachments(named=named)

@@ -12,27 +12,34 @@ A picture whose file was not supplied is skipped and logged: the story stands wi
 A supplied file that is not a usable image refuses the whole document, with the reason, and
 nothing is written (every picture is checked before the first story is stored): an agency
 that sent a photo with a story meant it to be shown with it.
+
+Every write names its actor (``khabar.site.actors``): a partner finds and updates only the
+stories it sent itself. A newer version of a live story from an actor that may not correct
+it (an untrusted partner) comes back "held": it is kept, with its pictures, as a
+``HeldUpdate`` for an editor to apply or discard, and nothing readers see changes.
 """
 
 from __future__ import annotations
 
 import calendar
+import codecs
 import datetime
 import json
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import feedparser
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from lxml import etree
 
 from khabar.articles import actions
-from khabar.articles.models import Article, Section
+from khabar.articles.models import LIVE_STATUSES, Article, Section
 from khabar.articles.wire_import import source_id_for
+from khabar.site.actors import PartnerActor
 from khabar.syndication import conf
 from khabar.syndication.newsml import (
     NAR,
@@ -43,7 +50,7 @@ from khabar.syndication.newsml import (
     safe_parser,
 )
 from khabar.syndication.ninjs import NinjsError, parse_ninjs
-from khabar.syndication.photos import Attachments, PhotoReport
+from khabar.syndication.photos import Attachments, IncomingPhoto, PhotoReport
 from khabar.syndication.story import (
     IncomingStory,
     html_paragraphs,
@@ -54,12 +61,28 @@ from khabar.syndication.story import (
 from khabar.wire import WireError, parse_wire
 
 FORMATS = ("ninjs", "newsml", "feed", "wire")
-_HTML = re.compile(
-    rb"(?:\xef\xbb\xbf)?\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S
+_HTML = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S)
+#: Byte order marks, the longer first (a UTF-32-LE mark starts like a UTF-16-LE one).
+_BOMS = (
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF32_LE, "utf-32-le"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+)
+#: How "<" starts a document in the encodings XML allows without a mark (XML 1.0, F.1).
+_UNMARKED = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
 )
 
 
 log = logging.getLogger(__name__)
+
+#: A user, a ``PartnerActor`` or a ``SystemActor``; never None.
+Actor = Any
 
 
 class IngestError(ValueError):
@@ -69,7 +92,8 @@ class IngestError(ValueError):
 @dataclass(frozen=True)
 class Result:
     article: Article
-    outcome: str  # created | updated | unchanged | ignored
+    #: created | updated | published | unchanged | ignored | held (kept for an editor)
+    outcome: str
     #: What became of each picture the story referenced.
     photos: list[PhotoReport] = field(default_factory=list)
 
@@ -81,14 +105,34 @@ def check_size(size: int) -> None:
         )
 
 
+def sniff_encoding(data: bytes) -> tuple[str, int]:
+    """The encoding a document's first bytes show (a byte order mark, or the zero bytes
+    around a leading "<"), and the length of its mark; UTF-8 when they show none."""
+    for mark, name in _BOMS:
+        if data.startswith(mark):
+            return name, len(mark)
+    for start, name in _UNMARKED:
+        if data.startswith(start):
+            return name, 0
+    return "utf-8", 0
+
+
+def text_start(data: bytes, chars: int = 2048) -> str:
+    """The first characters of a document, decoded in the encoding it shows."""
+    encoding, skip = sniff_encoding(data)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    return decoder.decode(data[skip : skip + 4 * chars])[:chars]
+
+
 def detect_format(data: bytes) -> str:
     """'ninjs', 'newsml', 'feed' or 'wire', from the document's first characters and root."""
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
-    if head in (b"{", b"["):
+    start = text_start(data)
+    head = start.lstrip("\ufeff \t\r\n")[:1]
+    if head in ("{", "["):
         return "ninjs"
-    if head != b"<":
+    if head != "<":
         return "wire"
-    if _HTML.match(data[:2048]):
+    if _HTML.match(start.lstrip("\ufeff")):
         raise IngestError("an HTML page, not a feed or a news item")
     root = parse_xml(data)
     local = etree.QName(root).localname.lower()
@@ -101,17 +145,30 @@ def detect_format(data: bytes) -> str:
     raise IngestError(f"unknown XML document <{etree.QName(root).localname}>")
 
 
+_NO_DTD = "XML with a DTD or entity declarations is not accepted"
+
+
 def parse_xml(data: bytes) -> etree._Element:
-    """Parse XML from outside safely; a DTD (the door to entity bombs and XXE) is refused."""
-    upper = data.upper()
-    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
-        raise IngestError("XML with a DTD or entity declarations is not accepted")
+    """Parse XML from outside safely; a DTD (the door to entity bombs and XXE) is refused.
+
+    The document is looked at in its own encoding (UTF-16 and UTF-32 hide "<!DOCTYPE"
+    from a search of the bytes), then parsed with a parser that loads no DTD, expands no
+    entity and never reaches the network, and refused if the parsed tree has a DTD at all
+    (whatever encoding the XML declaration named).
+    """
+    encoding, skip = sniff_encoding(data)
+    text = data[skip:].decode(encoding, errors="replace").upper()
+    if "<!DOCTYPE" in text or "<!ENTITY" in text:
+        raise IngestError(_NO_DTD)
     try:
         root = etree.fromstring(data, safe_parser())
     except etree.XMLSyntaxError as error:
         raise IngestError(f"not well-formed XML: {error}") from None
     if root is None:
         raise IngestError("not well-formed XML: empty document")
+    info = root.getroottree().docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise IngestError(_NO_DTD)
     return root
 
 
@@ -132,8 +189,9 @@ def read_stories(data: bytes, *, lang: str | None = None) -> list[IncomingStory]
 
 
 def _ninjs(data: bytes) -> list[IncomingStory]:
+    encoding, skip = sniff_encoding(data)
     try:
-        doc = json.loads(data.decode("utf-8-sig"))
+        doc = json.loads(data[skip:].decode(encoding))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IngestError(f"invalid JSON: {error}") from None
     docs = doc if isinstance(doc, list) else [doc]
@@ -230,16 +288,19 @@ def _entry(entry: feedparser.FeedParserDict, feed_lang: str) -> IncomingStory:
 def store(
     stories: Iterable[IncomingStory],
     *,
+    actor: Actor,
     publish: bool = False,
     section: Section | None = None,
-    actor: AbstractBaseUser | AnonymousUser | None = None,
     files: Attachments | Mapping[str, bytes] | None = None,
 ) -> list[Result]:
-    """Store the stories of one document in one transaction: all of them, or none.
+    """Store the stories of one document in one transaction, as ``actor``: all, or none.
 
     Pictures whose files are in ``files`` are checked first, then stored with their story
-    (see the module docstring); a picture refused refuses the document.
+    (see the module docstring); a picture refused refuses the document. A "held" update
+    of a live story is kept for an editor, with its pictures, and changes nothing live.
     """
+    if actor is None:
+        raise PermissionDenied("no actor: every write names who does it")
     stories = list(stories)
     attachments = files if isinstance(files, Attachments) else Attachments(files)
     supplied = _check_pictures(stories, attachments)
@@ -258,9 +319,11 @@ def store(
                     publish=publish,
                     actor=actor,
                 )
-                reports = []
-                if outcome != "ignored":
-                    reports = _store_pictures(article, story, supplied, actor, written)
+                reports: list[PhotoReport] = []
+                if outcome == "held":
+                    outcome, reports = _hold(article, story, target, attachments, supplied, actor)
+                elif _may_show_pictures(actor, article, outcome):
+                    reports = _store_pictures(article, story, attachments, supplied, actor, written)
                 results.append(Result(article, outcome, reports))
     except BaseException as error:
         # The rows went with the transaction; files written for new photos go too.
@@ -275,19 +338,100 @@ def store(
     return results
 
 
+def _may_show_pictures(actor: Actor, article: Article, outcome: str) -> bool:
+    """Pictures change what a story shows: on a live story, only with the right to correct
+    it and only with a new version of it (the same version again changes nothing live)."""
+    if outcome == "ignored":
+        return False
+    if article.status not in LIVE_STATUSES or outcome in ("created", "published"):
+        return True
+    return outcome == "updated" and actor.has_perm("articles.correct_article")
+
+
+def _hold(
+    article: Article,
+    story: IncomingStory,
+    section: Section,
+    attachments: Attachments,
+    supplied: dict[int, str],
+    actor: Actor,
+) -> tuple[str, list[PhotoReport]]:
+    """Keep an update the actor may not put live for an editor (``HeldUpdate``)."""
+    from khabar.syndication.actions import hold_update
+
+    if not isinstance(actor, PartnerActor):
+        raise IngestError(
+            f"story {article.pk} is live and {actor} may not correct it; nothing was changed"
+        )
+    pictures, reports = _library_pictures(story, attachments, supplied, actor)
+    held, _new = hold_update(
+        article,
+        actor=actor,
+        source_version=story.source_version,
+        fields=story.fields(),
+        section=section,
+        tag_names=story.tag_names,
+        photos=pictures,
+    )
+    log.info(
+        "story %s: update v%s from %s held (%s)", article.pk, held.source_version, actor, held.pk
+    )
+    return "held", reports
+
+
+def _library_pictures(
+    story: IncomingStory, attachments: Attachments, supplied: dict[int, str], actor: Actor
+) -> tuple[list[dict[str, Any]], list[PhotoReport]]:
+    """The pictures of a held update, stored in the photo library but shown nowhere yet."""
+    from khabar.photos.actions import upload_photo
+
+    pictures: list[dict[str, Any]] = []
+    reports = []
+    gallery = 0
+    for picture in story.photos:
+        data = _picture_bytes(picture, attachments, supplied)
+        if data is None:
+            reports.append(PhotoReport(picture.source_id, "missing", "file not supplied"))
+            continue
+        name, content = data
+        if picture.role == "gallery":
+            gallery += 1
+        texts = picture.texts()
+        photo = upload_photo(
+            content, actor=actor, source_id=picture.source_id[:300], lang=story.lang, **texts
+        )
+        pictures.append(
+            {
+                "photo": photo.pk,
+                "role": picture.role,
+                "position": gallery if picture.role == "gallery" else 0,
+                "source_id": picture.source_id[:300],
+            }
+        )
+        reports.append(PhotoReport(picture.source_id, "held", name, photo.pk))
+    return pictures, reports
+
+
+def _picture_bytes(
+    picture: IncomingPhoto, attachments: Attachments, supplied: dict[int, str]
+) -> tuple[str, bytes] | None:
+    # Read again when needed rather than kept from the check: one picture in memory at a time.
+    name = supplied.get(id(picture))
+    return None if name is None else attachments.find([name])
+
+
 def _messages(error: ValidationError) -> str:
     if hasattr(error, "error_dict"):
         return "; ".join(f"{name}: {' '.join(errs)}" for name, errs in error.message_dict.items())
     return "; ".join(error.messages)
 
 
-def _check_pictures(
-    stories: list[IncomingStory], attachments: Attachments
-) -> dict[int, tuple[str, bytes]]:
-    """Each supplied picture file (by ``id()`` of its picture), checked; else IngestError."""
+def _check_pictures(stories: list[IncomingStory], attachments: Attachments) -> dict[int, str]:
+    """The name of each supplied picture file (by ``id()`` of its picture), checked; else
+    IngestError."""
     from khabar.photos.validation import inspect_upload
 
-    supplied: dict[int, tuple[str, bytes]] = {}
+    supplied: dict[int, str] = {}
     if not attachments:
         return supplied
     for story in stories:
@@ -303,15 +447,16 @@ def _check_pictures(
                     f"the picture {name} of {story.headline!r} is refused: "
                     + " ".join(error.messages)
                 ) from None
-            supplied[id(picture)] = found
+            supplied[id(picture)] = name
     return supplied
 
 
 def _store_pictures(
     article: Article,
     story: IncomingStory,
-    supplied: dict[int, tuple[str, bytes]],
-    actor: AbstractBaseUser | AnonymousUser | None,
+    attachments: Attachments,
+    supplied: dict[int, str],
+    actor: Actor,
     written: list[str],
 ) -> list[PhotoReport]:
     from khabar.photos.actions import ingest_photo
@@ -319,7 +464,7 @@ def _store_pictures(
     reports = []
     gallery = 0
     for picture in story.photos:
-        found = supplied.get(id(picture))
+        found = _picture_bytes(picture, attachments, supplied)
         if found is None:
             log.info(
                 "story %s (%s): picture %s not supplied (looked for %s); stored without it",
@@ -350,13 +495,13 @@ def _store_pictures(
 def ingest_bytes(
     data: bytes,
     *,
+    actor: Actor,
     publish: bool = False,
     section: Section | None = None,
     lang: str | None = None,
-    actor: AbstractBaseUser | AnonymousUser | None = None,
     files: Attachments | Mapping[str, bytes] | None = None,
 ) -> list[Result]:
-    """Read and store one document, with the picture files supplied alongside it.
+    """Read and store one document as ``actor``, with the picture files supplied with it.
 
     See ``read_stories`` and ``store``; ``files`` maps file names to bytes, or is an
     ``Attachments`` reading them from disk when a document names them.

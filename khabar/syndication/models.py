@@ -1,14 +1,16 @@
-"""Partner outlets and their API tokens (stored only as a SHA-256 digest)."""
+"""Partner outlets, their API tokens (stored only as a SHA-256 digest), and the updates of
+live stories that an untrusted partner sent, held for an editor."""
 
 from __future__ import annotations
 
 import hashlib
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from khabar.articles.models import Section
+from khabar.articles.models import Article, Section
 
 TOKEN_PREFIX = "khb_"
 
@@ -85,3 +87,58 @@ class PartnerToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class HeldUpdate(models.Model):
+    """A newer version of a live story, sent by a partner that may not correct it: kept
+    here until an editor applies it (as a correction with the editor's note) or discards it.
+    """
+
+    class Resolution(models.TextChoices):
+        PENDING = "", _("Waiting for an editor")
+        APPLIED = "applied", _("Applied")
+        DISCARDED = "discarded", _("Discarded")
+        SUPERSEDED = "superseded", _("Replaced by a newer version")
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="held_updates", verbose_name=_("story")
+    )
+    partner = models.ForeignKey(
+        Partner, on_delete=models.CASCADE, related_name="held_updates", verbose_name=_("partner")
+    )
+    source_version = models.PositiveIntegerField(_("source version"))
+    # What ingest_article would have written: the story's fields, its section and tags.
+    fields = models.JSONField(_("incoming fields"), encoder=DjangoJSONEncoder)
+    section = models.ForeignKey(
+        Section, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("section")
+    )
+    tag_names = models.JSONField(_("tags"), default=list, blank=True)
+    # Pictures sent with the update: stored in the photo library, shown only once applied.
+    photos = models.JSONField(_("pictures"), default=list, blank=True)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+    resolution = models.CharField(
+        _("outcome"), max_length=12, choices=Resolution.choices, blank=True, default=""
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("resolved by"),
+    )
+    note = models.TextField(_("correction note"), blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["article", "resolution"], name="held_article_idx")]
+        verbose_name = _("held update")
+        verbose_name_plural = _("held updates")
+
+    def __str__(self) -> str:
+        return f"{self.article} v{self.source_version} ({self.partner})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.resolution == self.Resolution.PENDING

@@ -142,17 +142,20 @@ def names_of(references: Iterable[str]) -> list[str]:
 class Attachments:
     """Files supplied with a document, found by basename (case-insensitive).
 
-    Given as bytes (an upload) or as paths (a drop folder, the files next to a document),
-    which are read only when a document names them. ``used`` lists the names read.
+    Given as bytes, as paths (a drop folder, the files next to a document) or as paths
+    under other names (uploads streamed to temporary files), which are read only when a
+    document names them. ``used`` lists the paths read.
     """
 
     def __init__(
         self,
         files: Mapping[str, bytes] | None = None,
         paths: Iterable[Path] = (),
+        named: Mapping[str, Path] | None = None,
     ) -> None:
         self.files = {name.lower(): data for name, data in (files or {}).items()}
         self.paths = {path.name.lower(): path for path in paths}
+        self.paths |= {name.lower(): path for name, path in (named or {}).items()}
         self.used: list[Path] = []
 
     @classmethod

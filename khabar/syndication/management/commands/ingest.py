@@ -23,6 +23,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from khabar.articles.models import Section
+from khabar.site import actors
 from khabar.syndication import conf
 from khabar.syndication.ingest import IngestError, Result, check_size, ingest_bytes
 from khabar.syndication.photos import Attachments, is_image_name
@@ -99,8 +100,14 @@ class Command(BaseCommand):
             ).first()
             if section is None:
                 raise IngestError(f"no section {self.options['section']!r}")
+        # An operator at the shell: trusted as the chief, named in the audit log.
         return ingest_bytes(
-            data, publish=self.options["publish"], section=section, lang=lang, files=files
+            data,
+            actor=actors.COMMAND_LINE,
+            publish=self.options["publish"],
+            section=section,
+            lang=lang,
+            files=files,
         )
 
     def one(self, name: str, read: Any, files: Attachments | None = None) -> str | None:
