@@ -17,7 +17,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import pgettext_lazy
 
 from khabar.articles.models import (
     LIVE_STATUSES,
@@ -171,13 +171,13 @@ def _translation_keys(article: Article) -> list[str]:
 
 
 ACTION_LABELS = {
-    "submit": _lazy("submitted"),
-    "return": _lazy("returned"),
-    "schedule": _lazy("scheduled"),
-    "publish": _lazy("published"),
-    "correct": _lazy("corrected"),
-    "withdraw": _lazy("withdrawn"),
-    "restore": _lazy("restored"),
+    "submit": pgettext_lazy("workflow step", "submitted"),
+    "return": pgettext_lazy("workflow step", "returned"),
+    "schedule": pgettext_lazy("workflow step", "scheduled"),
+    "publish": pgettext_lazy("workflow step", "published"),
+    "correct": pgettext_lazy("workflow step", "corrected"),
+    "withdraw": pgettext_lazy("workflow step", "withdrawn"),
+    "restore": pgettext_lazy("workflow step", "restored"),
 }
 
 
