@@ -231,7 +231,7 @@ def _as_partner_document(story: Article, version: str = "3.1") -> tuple[bytes, d
 def test_it_ingests_the_pictures_supplied_with_ninjs(version):
     story = illustrated(gallery=1)
     data, files = _as_partner_document(story, version)
-    [result] = ingest_bytes(data, files=files)
+    [result] = ingest_bytes(data, files=files, actor=TESTS)
     assert result.outcome == "created"
     links = list(StoryPhoto.objects.filter(article=result.article).order_by("role"))
     assert [link.role for link in links] == ["gallery", "lead"]
@@ -242,7 +242,7 @@ def test_it_ingests_the_pictures_supplied_with_ninjs(version):
     assert lead.width == 1280  # the largest rendition sent was kept
     assert [p.outcome for p in result.photos] == ["stored", "stored"]
     # The same document again changes nothing.
-    [again] = ingest_bytes(data, files=files)
+    [again] = ingest_bytes(data, files=files, actor=TESTS)
     assert again.outcome == "unchanged"
     assert StoryPhoto.objects.filter(article=result.article).count() == 2
 
@@ -250,7 +250,7 @@ def test_it_ingests_the_pictures_supplied_with_ninjs(version):
 def test_it_ingests_a_story_whose_picture_was_not_supplied(caplog):
     data, _files = _as_partner_document(illustrated())
     with caplog.at_level(logging.INFO, logger="khabar.syndication.ingest"):
-        [result] = ingest_bytes(data, files={})
+        [result] = ingest_bytes(data, files={}, actor=TESTS)
     assert result.outcome == "created"
     assert not StoryPhoto.objects.filter(article=result.article).exists()
     assert [p.outcome for p in result.photos] == ["missing"]
@@ -263,7 +263,7 @@ def test_it_refuses_a_bad_picture_and_writes_nothing(media):
     before = (Article.objects.count(), Photo.objects.count(), len(stored_files(media)))
     bad = {name: (DATA / "truncated.jpg").read_bytes() for name in files}
     with pytest.raises(IngestError, match=r"picture .* is refused: "):
-        ingest_bytes(data, files=bad)
+        ingest_bytes(data, files=bad, actor=TESTS)
     after = (Article.objects.count(), Photo.objects.count(), len(stored_files(media)))
     assert after == before
 
@@ -306,7 +306,7 @@ def _newsml_message(story: Article) -> tuple[bytes, dict[str, bytes]]:
 
 def test_it_ingests_a_picture_item_sent_in_a_newsml_message():
     data, files = _newsml_message(illustrated())
-    [result] = ingest_bytes(data, files=files)
+    [result] = ingest_bytes(data, files=files, actor=TESTS)
     assert result.outcome == "created"
     link = StoryPhoto.objects.get(article=result.article)
     assert link.role == Role.LEAD
@@ -321,7 +321,9 @@ def test_it_ingests_a_news_item_linking_its_picture_file():
     item.set("guid", "urn:partner:g2:linked")
     href = item.find("n:itemMeta/n:link[@rel='irel:associatedWith']", N).get("href")
     rendition = story.story_photos.get().photo.renditions.get(file__endswith=basename(href))
-    [result] = ingest_bytes(etree.tostring(item), files={basename(href): rendition.file.read()})
+    [result] = ingest_bytes(
+        etree.tostring(item), files={basename(href): rendition.file.read()}, actor=TESTS
+    )
     photo = StoryPhoto.objects.get(article=result.article, role=Role.LEAD).photo
     assert photo.caption == CAPTION
 
