@@ -14,10 +14,14 @@ import sqlite3
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+
+from khabar.ops.topology import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("worker")
@@ -100,7 +104,13 @@ class Site:
             return db.execute(sql, params).fetchone()
 
     def stop(self) -> None:
-        if self.worker is not None and self.worker.poll() is None:
+        if self.worker is None or self.worker.poll() is not None:
+            return
+        # SIGTERM first: the supervisor stops its children; SIGKILL if it does not.
+        self.worker.send_signal(signal.SIGTERM)
+        try:
+            self.worker.wait(15)
+        except subprocess.TimeoutExpired:
             os.killpg(self.worker.pid, signal.SIGKILL)
             self.worker.wait(10)
 
@@ -115,10 +125,19 @@ def wait_for(check: Callable[[], object], what: str, seconds: float) -> float:
     raise AssertionError(f"timed out waiting for {what}")
 
 
+@pytest.fixture(scope="module")
+def migrated(tmp_path_factory) -> Path:
+    """A migrated database file, copied for each test (migrating takes seconds)."""
+    template = Site(tmp_path_factory.mktemp("worker-template"))
+    template.manage("migrate", "--noinput", "-v", "0")
+    return template.db
+
+
 @pytest.fixture
-def site(tmp_path) -> Iterator[Site]:
+def site(tmp_path, migrated) -> Iterator[Site]:
     site = Site(tmp_path)
-    site.manage("migrate", "--noinput", "-v", "0")
+    with sqlite3.connect(migrated) as source, sqlite3.connect(site.db) as copy:
+        source.backup(copy)
     try:
         yield site
     finally:
@@ -162,3 +181,32 @@ def test_it_stops_cleanly_on_sigterm(site):
     site.worker.send_signal(signal.SIGTERM)
     assert site.worker.wait(timeout=5) == 0
     assert "stopping" in site.log.read_text() and "stopped" in site.log.read_text()
+
+
+def test_make_run_serves_and_works_and_stops_both_on_ctrl_c(site):
+    # What `make run` runs after the demo is loaded: granian and the worker, supervised.
+    port = free_port()
+    with open(site.log, "ab") as log:
+        supervisor = subprocess.Popen(
+            [sys.executable, "-m", "khabar.ops.supervise", "--port", str(port)],
+            env=site.env(),
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    site.worker = supervisor  # killed by the fixture if the test fails half-way
+
+    def serving() -> bool:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ar/", timeout=2) as page:
+                return page.status == 200
+        except (urllib.error.URLError, OSError):
+            return False
+
+    wait_for(serving, "the app", 30)
+    wait_for(lambda: "started: publish-scheduled" in site.log.read_text(), "the worker", 30)
+    supervisor.send_signal(signal.SIGINT)
+    assert supervisor.wait(timeout=15) == 0
+    assert not serving()
+    assert "stopped" in site.log.read_text()
