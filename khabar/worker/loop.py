@@ -103,10 +103,14 @@ class Worker:
         started = time.monotonic()
         try:
             done = job.run()
-        except Exception:
-            # A database that is down or a bad row must not stop the other jobs.
-            log.exception("job %s failed", job.name)
+        except DatabaseError as error:
+            # A database that is down or restarting: one line a tick, and a new connection.
+            log.warning("job %s: database error: %s", job.name, error)
             self._drop_broken_connections()
+            return 0
+        except Exception:
+            # A bad row must not stop the other jobs.
+            log.exception("job %s failed", job.name)
             return 0
         if done:
             took = time.monotonic() - started
@@ -120,8 +124,8 @@ class Worker:
         while ran < limit and not self.stopping.is_set():
             try:
                 claimed = self._claim()
-            except Exception:
-                log.exception("could not fetch queued tasks")
+            except DatabaseError as error:
+                log.warning("could not fetch queued tasks: %s", error)
                 self._drop_broken_connections()
                 break
             if claimed is None:
