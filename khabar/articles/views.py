@@ -15,10 +15,10 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from khabar.articles.access import access_article_for_reader
-from khabar.articles.models import Article, Section, Tag, Urgency
+from khabar.articles.models import Article, Section, Status, Tag, Urgency
 from khabar.comments.counts import attach_comment_counts
 from khabar.site.editions import default_edition
-from khabar.site.pagecache import bypass, tag_request
+from khabar.site.pagecache import bypass, related_keys, tag_request
 from khabar.site.pagecache import stamp as pagecache_stamp
 
 PER_SECTION_ON_HOME = 4
@@ -127,9 +127,15 @@ def tag(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
 
 
 def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None) -> HttpResponse:
-    story = _shared_live_story(request, edition, pk) or access_article_for_reader(
-        request.user, edition, pk
-    )
+    try:
+        story = _shared_live_story(request, edition, pk) or access_article_for_reader(
+            request.user, edition, pk
+        )
+    except Http404:
+        killed = _withdrawn_story(edition, pk)
+        if killed is None:
+            raise
+        return _withdrawn(request, killed)
     if story.slug and slug != story.slug:
         # One canonical address per story: a changed or missing slug redirects to it.
         return HttpResponsePermanentRedirect(story.get_absolute_url())
@@ -146,7 +152,8 @@ def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None
     )
     live = story.is_live
     if live:
-        tag_request(request, f"a:{story.pk}")
+        # The page shows the story and its related box (its section's and tags' stories).
+        tag_request(request, f"a:{story.pk}", *related_keys(story.section_id, _tag_ids(story)))
     return render(
         request,
         "articles/article.html",
@@ -184,6 +191,7 @@ def _shared_live_story(request: HttpRequest, edition: str, pk: int) -> Article |
         )
         if story is None:
             return None
+        story.tag_ids = list(story.tags.values_list("pk", flat=True))
         caches["fragments"].set(key, story, 300)
     # Publication and embargo times are checked on every read, cached or not.
     return story if story.lang == edition and story.is_live else None
@@ -201,12 +209,44 @@ def _related(story: Article) -> list[Article]:
     )
 
 
+def _tag_ids(story: Article) -> list[int]:
+    """The story's tag ids: kept with the shared story, else one query."""
+    found = getattr(story, "tag_ids", None)
+    if found is None:
+        found = story.tag_ids = list(story.tags.values_list("pk", flat=True))
+    return list(found)
+
+
 def _fragment_stamp(request: HttpRequest, story: Article) -> str:
     """The key under which this reader may share rendered parts of the page, or ""."""
     if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
         return ""
-    stamp = pagecache_stamp([f"a:{story.pk}", f"s:{story.section_id}"])
+    tags = [f"a:{story.pk}", f"s:{story.section_id}"]
+    stamp = pagecache_stamp(tags + related_keys(story.section_id, _tag_ids(story)))
     return f"{stamp}:{story.version}:{story.updated_at.timestamp()}" if stamp else ""
+
+
+def _withdrawn_story(edition: str, pk: int) -> Article | None:
+    """A story of this edition that readers once saw and the agency has since withdrawn.
+
+    One never published, or withdrawn while still under embargo, was never public: it stays
+    a plain 404, as a draft does.
+    """
+    return (
+        Article.objects.filter(
+            lang=edition, pk=pk, status=Status.WITHDRAWN, first_published_at__isnull=False
+        )
+        .filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=F("withdrawn_at")))
+        .only("pk", "lang", "withdrawn_at", "withdrawal_reason", "withdrawal_reason_public")
+        .first()
+    )
+
+
+def _withdrawn(request: HttpRequest, story: Article) -> HttpResponse:
+    """410 Gone with the agency's notice: the same for every reader, so caches may keep it
+    (tagged with the story, so restoring it purges the notice)."""
+    tag_request(request, f"a:{story.pk}")
+    return render(request, "articles/withdrawn.html", {"article": story}, status=410)
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

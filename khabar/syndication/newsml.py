@@ -14,9 +14,10 @@ from pathlib import Path
 from django.conf import settings
 from lxml import etree
 
-from khabar.articles.models import Article
+from khabar.articles.models import Article, Status
 from khabar.site.editions import get_edition
 from khabar.syndication import conf
+from khabar.syndication.ninjs import withdrawal_note
 from khabar.syndication.photos import (
     IncomingPhoto,
     largest_rendition,
@@ -39,6 +40,7 @@ from khabar.syndication.story import (
     text_paragraphs,
     translation_source,
     urgency_level,
+    xml_safe,
 )
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
@@ -109,6 +111,8 @@ def guid(article: Article) -> str:
 
 def to_newsml(article: Article) -> bytes:
     """The story as a NewsML-G2 2.35 ``newsItem`` (UTF-8 XML bytes)."""
+    if article.status == Status.WITHDRAWN:
+        return _withdrawn(article)
     edition = get_edition(article.lang)
     lang, direction = article.lang, edition.direction
     agency = article.dateline_agency or edition.agency or settings.KHABAR_AGENCY_NAME
@@ -207,6 +211,39 @@ def to_newsml(article: Article) -> bytes:
     content_set = _e(root, "contentSet")
     inline = _e(content_set, "inlineXML", contenttype="application/xhtml+xml")
     inline.append(_xhtml(article, direction))
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+def _withdrawn(article: Article) -> bytes:
+    """A withdrawn story: a new version with ``pubStatus`` stat:canceled and the withdrawal
+    note as ``edNote``, and no copy (no headline, no body): only what names the item."""
+    lang = article.lang
+    root = etree.Element(
+        f"{{{NAR}}}newsItem",
+        {
+            "guid": guid(article),
+            "version": str(article.version),
+            "standard": "NewsML-G2",
+            "standardversion": "2.35",
+            "conformance": "power",
+            XML_LANG: lang,
+        },
+        nsmap={None: NAR},
+    )
+    _e(root, "catalogRef", href=CATALOG)
+    rights = _e(root, "rightsInfo")
+    _named(rights, "copyrightHolder", settings.KHABAR_AGENCY_NAME, lang, uri=settings.SITE_URL)
+    meta = _e(root, "itemMeta")
+    _e(meta, "itemClass", qcode="ninat:text")
+    _named(meta, "provider", settings.KHABAR_AGENCY_NAME, lang, uri=settings.SITE_URL)
+    changed = max(article.updated_at, article.withdrawn_at or article.updated_at)
+    _e(meta, "versionCreated", iso(changed))
+    _e(meta, "firstCreated", iso(article.first_published_at or article.created_at))
+    _e(meta, "pubStatus", qcode="stat:canceled")
+    _e(meta, "edNote", xml_safe(withdrawal_note(article))).set(XML_LANG, lang)
+    content = _e(root, "contentMeta")
+    _e(content, "contentModified", iso(changed))
+    _e(content, "language", tag=lang)
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
 
 

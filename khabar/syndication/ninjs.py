@@ -18,9 +18,11 @@ from urllib.parse import urlsplit
 
 import jsonschema
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 from referencing import Registry, Resource
 
-from khabar.articles.models import Article
+from khabar.articles.models import Article, Status
 from khabar.site.editions import get_edition
 from khabar.syndication.photos import (
     IncomingPhoto,
@@ -141,6 +143,8 @@ def to_ninjs(article: Article, version: str = "3.1") -> dict[str, Any]:
     """The story as a ninjs document of ``version`` (3.1, 2.2 or 1.6)."""
     if version not in VERSIONS:
         raise ValueError(f"ninjs {version} is not offered; choose one of {', '.join(VERSIONS)}")
+    if article.status == Status.WITHDRAWN:
+        return _withdrawn(article, version)
     p = _parts(article)
     if version == "1.6":
         return _ninjs_1(article, p)
@@ -201,6 +205,64 @@ def to_ninjs(article: Article, version: str = "3.1") -> dict[str, Any]:
     if pictures:
         doc["associations"] = doc.get("associations", []) + pictures
     return doc
+
+
+def withdrawal_note(article: Article) -> str:
+    """What partners are told of a withdrawn story, in its language: not to use it, and why
+    when the desk made the reason public."""
+    with translation.override(article.lang):
+        note = _(
+            "This story was withdrawn by %(agency)s. Do not use it, and remove it wherever it "
+            "was published."
+        ) % {"agency": _agency(article)}
+        if article.withdrawal_reason_public and article.withdrawal_reason.strip():
+            note += " " + _("Reason: %(reason)s") % {"reason": article.withdrawal_reason.strip()}
+    return note
+
+
+def _withdrawn(article: Article, version: str) -> dict[str, Any]:
+    """A withdrawn story as a new version with ``pubStatus`` "canceled" (ninjs has no other
+    word for a kill) and the withdrawal note as ``edNote``. It carries no copy: only what
+    names the item, so a partner can find and remove it."""
+    changed = max(article.updated_at, article.withdrawn_at or article.updated_at)
+    if version == "1.6":
+        return {
+            "uri": story_uri(article),
+            "$standard": {
+                "name": "ninjs",
+                "version": "1.6",
+                "schema": "http://www.iptc.org/std/ninjs/ninjs-schema_1.6.json#",
+            },
+            "type": "text",
+            "version": str(article.version),
+            "firstcreated": iso(article.first_published_at or article.created_at),
+            "versioncreated": iso(changed),
+            "pubstatus": "canceled",
+            "language": article.lang,
+            "ednote": withdrawal_note(article),
+            "altids": {ID_ROLE: str(article.pk)},
+        }
+    camel = version.startswith("3")
+
+    def k(name: str) -> str:
+        return name if camel else name.lower()
+
+    return {
+        "uri": story_uri(article),
+        "standard": {
+            "name": "ninjs",
+            "version": version,
+            "schema": f"http://www.iptc.org/std/ninjs/ninjs-schema_{version}.json#",
+        },
+        "type": "text",
+        "version": str(article.version),
+        k("firstCreated"): iso(article.first_published_at or article.created_at),
+        k("versionCreated"): iso(changed),
+        k("pubStatus"): "canceled",
+        "language": article.lang,
+        k("edNote"): withdrawal_note(article),
+        k("altIds"): [{"role": ID_ROLE, "value": str(article.pk)}],
+    }
 
 
 def _ninjs_1(article: Article, p: dict[str, Any]) -> dict[str, Any]:
