@@ -7,6 +7,7 @@ import datetime
 import json
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
@@ -127,7 +128,7 @@ def test_it_keeps_a_reporter_off_another_reporters_draft(people):
 def test_it_lets_only_moderators_moderate_comments(role, people):
     story = make_article(section=make_section(comment_policy="pre"))
     posted = comment_actions.post_comment(
-        story.thread_key, actor=None, author="قارئ", text="تعليق ينتظر"
+        story.thread_key, actor=AnonymousUser(), author="قارئ", text="تعليق ينتظر"
     )
     client = client_for(role, people)
     response = client.post(

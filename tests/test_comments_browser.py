@@ -8,6 +8,7 @@ import http.server
 import threading
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 
 from khabar.comments import actions, conf
 from khabar.comments.models import Comment, Status
@@ -113,7 +114,7 @@ def test_it_runs_the_reader_flow_on_a_story_page(live_server, chromium, page, ou
 
 def test_it_shows_the_reply_form_without_javascript(live_server, chromium, output_dir):
     story = make_article(section=make_section(comment_policy="post"))
-    first = actions.post_comment(story.thread_key, actor=None, author="ليلى", text="أول")
+    first = actions.post_comment(story.thread_key, actor=AnonymousUser(), author="ليلى", text="أول")
     context = chromium.new_context(locale="ar", java_script_enabled=False)
     page = context.new_page()
     page.goto(f"{live_server.url}{story.get_absolute_url()}")
@@ -200,11 +201,11 @@ def test_it_runs_the_widget_on_another_origin(
 def test_it_brings_more_replies_in_place(live_server, page, output_dir, monkeypatch):
     monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 4)
     story = make_article(section=make_section(comment_policy="post"), headline="نقاش طويل")
-    root = actions.post_comment(story.thread_key, actor=None, author="سارة", text="أول")
+    root = actions.post_comment(story.thread_key, actor=AnonymousUser(), author="سارة", text="أول")
     replies = [
         actions.post_comment(
             story.thread_key,
-            actor=None,
+            actor=AnonymousUser(),
             author="أحمد",
             text=f"ردّ رقم {n}",
             parent_id=root.comment.pk,

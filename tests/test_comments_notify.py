@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core import mail
 from django.core.management import call_command
 from django_tasks import TaskResultStatus
@@ -23,7 +24,7 @@ def story():
 def post(story, text, parent=None, **fields):
     return actions.post_comment(
         story.thread_key,
-        actor=None,
+        actor=AnonymousUser(),
         author=fields.pop("author", "قارئ"),
         text=text,
         parent_id=parent.pk if parent else None,

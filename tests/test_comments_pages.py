@@ -7,6 +7,7 @@ import re
 import time
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
 from khabar.comments import actions, conf, spam
@@ -72,7 +73,9 @@ def test_it_posts_from_the_page_and_shows_the_comment(client, story):
 
 
 def test_it_answers_a_reply_link_with_the_form_under_the_comment(client, story):
-    parent = actions.post_comment(story.thread_key, actor=None, author="أحمد", text="أول")
+    parent = actions.post_comment(
+        story.thread_key, actor=AnonymousUser(), author="أحمد", text="أول"
+    )
     page = client.get(f"{story.get_absolute_url()}?reply={parent.comment.pk}").content.decode()
     assert "أنت ترد على:" in page
     comment_at = page.index(f'id="comment-{parent.comment.pk}"')
@@ -136,7 +139,9 @@ def test_it_refuses_edits_from_another_reader(client, story):
 
 
 def test_it_counts_a_like_once_per_reader(client, story):
-    posted = actions.post_comment(story.thread_key, actor=None, author="أحمد", text="أول")
+    posted = actions.post_comment(
+        story.thread_key, actor=AnonymousUser(), author="أحمد", text="أول"
+    )
     url = f"/comments/{posted.comment.pk}/like/"
     client.post(url)
     client.post(url)
@@ -148,7 +153,7 @@ def test_it_paginates_top_level_comments_on_the_page(client, story, monkeypatch)
     # Words no story headline contains (the factory numbers its headlines).
     texts = ["التعليق الأول", "التعليق الثاني", "التعليق الثالث"]
     for text in texts:
-        actions.post_comment(story.thread_key, actor=None, author="أحمد", text=text)
+        actions.post_comment(story.thread_key, actor=AnonymousUser(), author="أحمد", text=text)
     page = client.get(story.get_absolute_url()).content.decode()
     assert texts[0] in page and texts[2] not in page and "cpage=2" in page
     second = client.get(f"{story.get_absolute_url()}?cpage=2").content.decode()
@@ -159,15 +164,15 @@ def test_it_shows_comment_counts_in_story_lists_in_one_query(story, django_asser
     from khabar.comments.counts import attach_comment_counts
 
     other = make_article(section=story.section)
-    actions.post_comment(story.thread_key, actor=None, author="أحمد", text="أول")
-    actions.post_comment(story.thread_key, actor=None, author="أحمد", text="ثان")
+    actions.post_comment(story.thread_key, actor=AnonymousUser(), author="أحمد", text="أول")
+    actions.post_comment(story.thread_key, actor=AnonymousUser(), author="أحمد", text="ثان")
     with django_assert_num_queries(1):
         attach_comment_counts([story, other])
     assert (story.comment_count, other.comment_count) == (2, 0)
 
 
 def test_it_offers_an_atom_feed_of_approved_comments(client, story):
-    actions.post_comment(story.thread_key, actor=None, author="أحمد", text="في الخلاصة")
+    actions.post_comment(story.thread_key, actor=AnonymousUser(), author="أحمد", text="في الخلاصة")
     response = client.get(f"/comments/feed/{story.pk}/")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
@@ -181,7 +186,7 @@ def test_it_marks_closed_stories(client):
 
 
 def test_it_shows_comment_counts_on_section_pages(client, story):
-    actions.post_comment(story.thread_key, actor=None, author="أحمد", text="أول")
+    actions.post_comment(story.thread_key, actor=AnonymousUser(), author="أحمد", text="أول")
     page = client.get(story.section.get_absolute_url()).content.decode()
     assert f'href="{story.get_absolute_url()}#comments">التعليقات: 1</a>' in page
 
@@ -192,18 +197,20 @@ def test_it_writes_the_comment_count_in_the_editions_digits(client):
         lang="fa",
     )
     for n in range(12):
-        actions.post_comment(persian.thread_key, actor=None, author="مریم", text=f"نظر {n}")
+        actions.post_comment(
+            persian.thread_key, actor=AnonymousUser(), author="مریم", text=f"نظر {n}"
+        )
     page = client.get(persian.get_absolute_url()).content.decode()
     assert '<span class="comments__count">(۱۲)</span>' in page
 
 
 def test_it_leads_the_reply_links_of_the_replies_page_to_the_story_form(client, story, monkeypatch):
     monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 1)
-    root = actions.post_comment(story.thread_key, actor=None, author="سارة", text="أول")
+    root = actions.post_comment(story.thread_key, actor=AnonymousUser(), author="سارة", text="أول")
     for n in range(3):
         actions.post_comment(
             story.thread_key,
-            actor=None,
+            actor=AnonymousUser(),
             author="أحمد",
             text=f"رد {n}",
             parent_id=root.comment.pk,

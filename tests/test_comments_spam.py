@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.core.cache import cache
@@ -77,6 +78,11 @@ def test_it_has_no_spam_checker_by_default():
     assert spam.get_checker() is None
 
 
+def old(story) -> str:
+    """The stamp of a form shown a minute ago."""
+    return spam.make_stamp(story.thread_key, now=time.time() - 60)
+
+
 class AlwaysSpam:
     def is_spam(self, submission: spam.Submission) -> bool:
         return "viagra" in submission.text
@@ -86,7 +92,7 @@ class AlwaysSpam:
 def test_it_asks_a_configured_checker(client, monkeypatch):
     monkeypatch.setattr(conf, "SPAM_CHECKER", f"{__name__}.AlwaysSpam")
     story = make_article(section=make_section(comment_policy="post"))
-    body = {"thread": story.thread_key, "author": "x", "text": "buy viagra"}
+    body = {"thread": story.thread_key, "author": "x", "text": "buy viagra", "stamp": old(story)}
     response = client.post("/api/v1/comments", json.dumps(body), "application/json")
     assert response.status_code == 202
     assert Comment.objects.get().status == Status.SPAM
@@ -100,6 +106,7 @@ def test_it_limits_posts_per_address_and_per_thread(client, monkeypatch):
 
     def send(n, ip):
         body = {"thread": story.thread_key, "author": "x", "text": f"تعليق رقم {n}"}
+        body["stamp"] = old(story)
         return client.post("/api/v1/comments", json.dumps(body), "application/json", REMOTE_ADDR=ip)
 
     assert [send(n, "203.0.113.1").status_code for n in range(3)] == [201, 201, 429]
@@ -112,7 +119,7 @@ def test_it_limits_posts_per_address_and_per_thread(client, monkeypatch):
 @pytest.mark.django_db
 def test_it_does_not_share_edit_rights_behind_one_address(client):
     story = make_article(section=make_section(comment_policy="post"))
-    body = {"thread": story.thread_key, "author": "x", "text": "من خلف NAT"}
+    body = {"thread": story.thread_key, "author": "x", "text": "من خلف NAT", "stamp": old(story)}
     first = client.post(
         "/api/v1/comments", json.dumps(body), "application/json", REMOTE_ADDR="203.0.113.9"
     ).json()

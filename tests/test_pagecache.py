@@ -101,7 +101,7 @@ def test_it_never_serves_or_stores_pages_for_logged_in_staff(cached, client, peo
     client.force_login(people["editor"])
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     status, headers, _body = get(cached, story.get_absolute_url(), cookie=cookie)
-    assert status == 200 and headers["Cache-Control"] == "private, no-cache"
+    assert status == 200 and headers["Cache-Control"] == "private, no-store"
     # Nothing was stored: an anonymous reader's first read is a miss.
     assert "X-Cache" not in get(cached, story.get_absolute_url())[1]
     # And a stored page is not served to staff.

@@ -7,6 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.management import CommandError, call_command
 from django.db import connection
 
@@ -41,7 +42,7 @@ def snapshot() -> tuple[dict[str, int], list[tuple[int, str]], list[tuple[int, s
 def test_it_restores_the_database_and_media_as_they_were(media, tmp_path):
     story = make_article(section=make_section(comment_policy="post"), headline="خبر قبل النسخ")
     comment_actions.post_comment(
-        story.thread_key, actor=None, author="سارة", text="تعليق محفوظ"
+        story.thread_key, actor=AnonymousUser(), author="سارة", text="تعليق محفوظ"
     )
     before = snapshot()
     files_before = media_files(media)

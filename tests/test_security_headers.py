@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 from django.contrib import admin
+from django.contrib.auth.models import AnonymousUser
 from django.test import Client
 from django.urls import reverse
 from htmlcheck import post_forms_without_csrf, problems
 
+from khabar.comments import spam
 from khabar.comments.models import Comment
 from khabar.test import make_article, make_section, make_tag
 
@@ -98,7 +101,7 @@ def desk_urls(story) -> list[str]:
 def test_it_puts_a_csrf_token_in_every_desk_form_and_runs_no_inline_script(client, people, story):
     from khabar.comments import actions
 
-    actions.post_comment(story.thread_key, actor=None, author="سارة", text="تعليق")
+    actions.post_comment(story.thread_key, actor=AnonymousUser(), author="سارة", text="تعليق")
     superuser = people["chief"]
     superuser.is_superuser = True
     superuser.save()
@@ -149,7 +152,14 @@ def test_it_treats_a_session_without_csrf_token_as_anonymous_in_the_api(people, 
     strict.force_login(people["moderator"])
     response = strict.post(
         "/api/v1/comments",
-        json.dumps({"thread": story.thread_key, "author": "مشرف؟", "text": "تعليق مزور"}),
+        json.dumps(
+            {
+                "thread": story.thread_key,
+                "author": "مشرف؟",
+                "text": "تعليق مزور",
+                "stamp": spam.make_stamp(story.thread_key, now=time.time() - 60),
+            }
+        ),
         content_type="application/json",
     )
     assert response.status_code in (201, 202)

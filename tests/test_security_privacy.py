@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
 import pytest
 from axes.models import AccessAttempt
@@ -11,6 +12,7 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
+from khabar.comments import spam
 from khabar.comments.models import AuditEntry, Comment, Status
 from khabar.test import make_article, make_section
 
@@ -30,6 +32,7 @@ def story():
 
 def post(client, story, text, *, email="", parent=None, ip="192.0.2.44"):
     body = {"thread": story.thread_key, "author": "ليلى", "text": text, "email": email}
+    body["stamp"] = spam.make_stamp(story.thread_key, now=time.time() - 60)
     if parent:
         body["parent"] = parent
     response = client.post(URL, json.dumps(body), content_type="application/json", REMOTE_ADDR=ip)

@@ -3,6 +3,10 @@
 Each one does the whole change: validation (nothing is half-written), the transaction, the
 compare-and-set of ``status``, the audit entry and, after commit, notifications and cache
 purging. Nothing else assigns ``status``.
+
+Every function takes the ``actor`` (``khabar.site.actors``), never ``None``: the reader's
+user (``AnonymousUser`` for an anonymous reader), a moderator, or a system actor such as
+``actors.COMMAND_LINE``. Moderation needs ``comments.moderate_comment`` from the actor.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.core.cache import caches
+from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import F
@@ -35,11 +39,13 @@ from khabar.comments.models import (
     Thread,
 )
 from khabar.comments.threads import policy_of, resolve_thread, thread_tags
-from khabar.lib.arabic import fingerprint, strip_bidi_controls
+from khabar.lib.arabic import fingerprint, strip_bidi_controls, strip_ignorables
 from khabar.lib.html import has_links, render_comment
-from khabar.site import pagecache
+from khabar.site import actors, pagecache
 
-User = AbstractBaseUser | AnonymousUser | None
+#: Who acts: a user (``AnonymousUser`` for a reader), a moderator, or a system actor.
+Actor = AbstractBaseUser | AnonymousUser | actors.SystemActor
+MODERATE = "comments.moderate_comment"
 
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
 _EMAIL_RE = re.compile(r"[^\s@<>\"',;]+@[^\s@<>\"',;]+\.[^\s@<>\"',;.]+\Z")
@@ -61,13 +67,16 @@ class Posted:
 # --- Validation -----------------------------------------------------------------------------
 
 
-def clean_name(name: str, user: User) -> str:
-    """The author's name: bidi controls removed, spaces collapsed; required."""
+def clean_name(name: str, user: Any) -> str:
+    """The author's name: bidi controls removed, spaces collapsed; required, and refused
+    when it shows nothing (made only of default-ignorable characters such as U+200B)."""
     name = " ".join(_CONTROL_RE.sub("", strip_bidi_controls(name or "")).split())
     if not name and user is not None and user.is_authenticated:
         name = user.get_full_name() or user.get_username()
     if not name:
         raise CommentError("name-missing")
+    if not strip_ignorables(name).strip():
+        raise CommentError("name-blank")
     if len(name) > conf.MAX_NAME_LENGTH:
         raise CommentError("name-too-long")
     if "<" in name or ">" in name:
@@ -104,13 +113,13 @@ def render(text: str) -> str:
 
 
 def _decide(
-    thread: Thread, text: str, name: str, user: User, words: str | None = None
+    thread: Thread, text: str, name: str, actor: Actor, words: str | None = None
 ) -> tuple[str, str]:
     """The new comment's status and the reason a moderator will see."""
     verdict = moderation.check_words(text, name, stamp=words)
     if verdict.kind == "banned":
         return Status.REJECTED, f"banned: {verdict.word} ({verdict.matched})"
-    if user is not None and user.is_authenticated and user.has_perm("comments.moderate_comment"):
+    if actor.has_perm(MODERATE):
         return Status.APPROVED, ""
     if verdict.kind == "suspect":
         return Status.PENDING, f"suspect: {verdict.word} ({verdict.matched})"
@@ -135,20 +144,28 @@ def _check_parent(thread: Thread, parent_id: int | None, parent: Comment | None)
 
 
 def _audit_entry(
-    comment: Comment, action: str, before: str, user: User, note: str = ""
+    comment: Comment, action: str, before: str, actor: Actor, note: str = ""
 ) -> AuditEntry:
+    # A system actor is named in the note: the log says who acted even without a user.
+    system = actors.audit_name(actor) if actors.is_system(actor) else ""
     return AuditEntry(
         comment=comment,
         action=action,
         from_status=before,
         to_status=comment.status,
-        user=user if user is not None and user.is_authenticated else None,
-        note=note[:300],
+        user=actors.user_or_none(actor),
+        note=(f"{system}: {note}" if system and note else system or note)[:300],
     )
 
 
-def _audit(comment: Comment, action: str, before: str, user: User, note: str = "") -> None:
-    _audit_entry(comment, action, before, user, note).save(force_insert=True)
+def _audit(comment: Comment, action: str, before: str, actor: Actor, note: str = "") -> None:
+    _audit_entry(comment, action, before, actor, note).save(force_insert=True)
+
+
+def _require_actor(actor: object) -> None:
+    """A write names who does it: ``None`` is refused (``actors.require``'s rule)."""
+    if actor is None:
+        raise PermissionDenied("no actor: every write names who does it")
 
 
 def count_change(thread_id: int, before: str, after: str) -> None:
@@ -186,7 +203,7 @@ def _article_keys(article: Any) -> list[str]:
 def post_comment(
     thread_key: str,
     *,
-    actor: User,
+    actor: Actor,
     author: str,
     text: str,
     email: str = "",
@@ -200,7 +217,8 @@ def post_comment(
     Raises CommentError (with an HTTP status and a translated message) for bad input,
     an unknown or closed thread, a bad parent or a duplicate; nothing is written then.
     """
-    user = actor if actor is not None and actor.is_authenticated else None
+    _require_actor(actor)
+    user = actors.user_or_none(actor)
     name = clean_name(author, user)
     email = clean_email(email or (user.email if user is not None else ""))
     text = clean_text(text)
@@ -287,8 +305,12 @@ def can_author_change(comment: Comment, *, now: datetime.datetime | None = None)
     return (now or timezone.now()) <= limit
 
 
-def edit_comment(comment: Comment, *, actor: User, text: str) -> Comment:
-    """The author's edit within the window: marked edited and moderated again."""
+def edit_comment(comment: Comment, *, actor: Actor, text: str) -> Comment:
+    """The author's edit within the window: marked edited and moderated again.
+
+    The caller found the comment through ``access.access_comment_for_author``.
+    """
+    _require_actor(actor)
     if not can_author_change(comment):
         raise CommentError("edit-window")
     text = clean_text(text)
@@ -320,31 +342,45 @@ def edit_comment(comment: Comment, *, actor: User, text: str) -> Comment:
     return comment
 
 
-def delete_comment(comment: Comment, *, actor: User) -> Comment:
+def delete_comment(comment: Comment, *, actor: Actor) -> Comment:
     """The author's delete within the window; replies keep a tombstone in its place."""
+    _require_actor(actor)
     if not can_author_change(comment):
         raise CommentError("edit-window")
     return _transition(comment, to=Status.DELETED, actor=actor, action="delete")
 
 
-def like_comment(comment: Comment, *, voter: str) -> int:
-    """One like per reader; returns the new count. Raises ``already`` for a second like."""
+def like_comment(
+    comment: Comment, *, actor: Actor, viewer: tree.Viewer, voter: str, ip_hash: str
+) -> int:
+    """One like per reader and per address; returns the new count.
+
+    Raises ``already`` for a second like (same voter or same address) and ``own-like`` when
+    the author likes their own comment (their account, edit token or address). The thread's
+    pages are purged at most once per ``conf.LIKE_PURGE_SECONDS``: a burst of likes does not
+    empty the caches.
+    """
+    _require_actor(actor)
     if comment.status != Status.APPROVED:
         raise CommentError("not-found")
+    if viewer.owns(comment) or (ip_hash and ip_hash == comment.ip_hash):
+        raise CommentError("own-like")
     try:
         with transaction.atomic():
-            Like.objects.create(comment=comment, voter=voter)
+            Like.objects.create(comment=comment, voter=voter, ip_hash=ip_hash)
             Comment.objects.filter(pk=comment.pk).update(likes=F("likes") + 1)
     except IntegrityError:
         raise CommentError("already") from None
     # The thread's pages show the count: the story page and the API's cached pages.
-    key = Thread.objects.values_list("key", flat=True).get(pk=comment.thread_id)
-    transaction.on_commit(lambda: pagecache.purge_keys(thread_tags(key)))
+    if cache.add(f"khabar:like-purge:{comment.thread_id}", 1, conf.LIKE_PURGE_SECONDS):
+        key = Thread.objects.values_list("key", flat=True).get(pk=comment.thread_id)
+        transaction.on_commit(lambda: pagecache.purge_keys(thread_tags(key)))
     return Comment.objects.values_list("likes", flat=True).get(pk=comment.pk)
 
 
-def report_comment(comment: Comment, *, voter: str, reason: str = "") -> None:
+def report_comment(comment: Comment, *, actor: Actor, voter: str, reason: str = "") -> None:
     """A reader's report; the comment joins the moderators' reported queue."""
+    _require_actor(actor)
     if comment.status not in (Status.APPROVED, Status.PENDING):
         raise CommentError("not-found")
     reason = " ".join(_CONTROL_RE.sub("", strip_bidi_controls(reason)).split())[:300]
@@ -359,13 +395,12 @@ def report_comment(comment: Comment, *, voter: str, reason: str = "") -> None:
 # --- Moderators -----------------------------------------------------------------------------
 
 
-def _require_moderator(user: User) -> None:
-    if user is not None and not user.has_perm("comments.moderate_comment"):
-        raise PermissionDenied("moderate_comment")
+def _require_moderator(actor: Actor) -> None:
+    actors.require(actor, MODERATE)
 
 
 def _transition(
-    comment: Comment, *, to: str, actor: User, action: str, note: str = "", **fields: object
+    comment: Comment, *, to: str, actor: Actor, action: str, note: str = "", **fields: object
 ) -> Comment:
     """Compare-and-set the status; the row count tells whether someone got there first."""
     with transaction.atomic():
@@ -386,17 +421,17 @@ def _transition(
     return comment
 
 
-def _moderate(comment: Comment, to: str, actor: User, action: str, note: str) -> Comment:
+def _moderate(comment: Comment, to: str, actor: Actor, action: str, note: str) -> Comment:
     _require_moderator(actor)
     fields: dict[str, object] = {"moderated_at": timezone.now()}
-    if actor is not None and actor.is_authenticated:
+    if actors.user_or_none(actor) is not None:
         fields["moderated_by"] = actor
     if to == Status.APPROVED:
         fields["reports"] = 0  # reviewed: it leaves the reported queue
     return _transition(comment, to=to, actor=actor, action=action, note=note, **fields)
 
 
-def approve_comment(comment: Comment, *, actor: User, note: str = "") -> Comment:
+def approve_comment(comment: Comment, *, actor: Actor, note: str = "") -> Comment:
     """Publish a comment (or clear its reports)."""
     if comment.status == Status.APPROVED:
         _require_moderator(actor)
@@ -406,12 +441,12 @@ def approve_comment(comment: Comment, *, actor: User, note: str = "") -> Comment
     return _moderate(comment, Status.APPROVED, actor, "approve", note)
 
 
-def reject_comment(comment: Comment, *, actor: User, note: str = "") -> Comment:
+def reject_comment(comment: Comment, *, actor: Actor, note: str = "") -> Comment:
     """Remove a comment from the page; it stays in the rejected queue."""
     return _moderate(comment, Status.REJECTED, actor, "reject", note)
 
 
-def mark_spam(comment: Comment, *, actor: User, note: str = "") -> Comment:
+def mark_spam(comment: Comment, *, actor: Actor, note: str = "") -> Comment:
     """Remove a comment as spam."""
     return _moderate(comment, Status.SPAM, actor, "spam", note)
 
@@ -423,7 +458,7 @@ ACTIONS = {
 }
 
 
-def moderate_comments(comments: Iterable[Comment], *, to: str, actor: User) -> int:
+def moderate_comments(comments: Iterable[Comment], *, to: str, actor: Actor) -> int:
     """Approve, reject or mark as spam many comments; returns how many changed."""
     _require_moderator(actor)
     action = ACTIONS[Status(to)]

@@ -17,15 +17,13 @@ from typing import Any
 
 import orjson
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
-from django.middleware.csrf import CsrfViewMiddleware
 from django.utils import timezone
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from khabar.comments import access, actions, conf, counts, spam, tree
+from khabar.comments import access, actions, conf, counts, guard, spam, tree
 from khabar.comments.errors import NOTICES, CommentError
 from khabar.comments.models import Comment, Policy, Status, Thread
 from khabar.comments.threads import (
@@ -34,12 +32,9 @@ from khabar.comments.threads import (
     key_is_valid,
     policy_of,
     resolve_thread,
-    site_of,
     thread_tags,
 )
-from khabar.comments.views import guard, submission_of
 from khabar.site import pagecache
-from khabar.site.pagecache import bypass
 
 router = Router(tags=["comments"])
 ERRORS = frozenset({400, 403, 404, 409, 429, 503})
@@ -110,19 +105,6 @@ class LikesOut(Schema):
 # --- Origins, CORS and CSRF -----------------------------------------------------------------
 
 
-def _own_origin(request: HttpRequest) -> str:
-    return f"{request.scheme}://{request.get_host()}"
-
-
-def _foreign_origin(request: HttpRequest) -> str:
-    origin = request.headers.get("Origin", "")
-    return "" if not origin or origin == _own_origin(request) else origin
-
-
-def _allowed(origin: str) -> bool:
-    return origin in conf.SITES.values()
-
-
 def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     """Answer configured sites' origins with CORS headers; errors in our JSON shape."""
 
@@ -140,8 +122,8 @@ def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 status=400,
                 content_type="application/json",
             )
-        origin = _foreign_origin(request)
-        if origin and _allowed(origin):
+        origin = guard.foreign_origin(request)
+        if origin and guard.allowed_origin(origin):
             response["Access-Control-Allow-Origin"] = origin
             response["Access-Control-Allow-Headers"] = _ALLOW_HEADERS
             response["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
@@ -153,30 +135,6 @@ def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 router.add_decorator(cors, mode="view")
-
-
-def _check_origin(request: HttpRequest, key: str | None = None) -> None:
-    """A write from another origin must come from a configured site (its own threads)."""
-    origin = _foreign_origin(request)
-    if not origin:
-        return
-    if not _allowed(origin):
-        raise CommentError("forbidden-origin")
-    site = site_of(key) if key and key.startswith("site:") else None
-    if site is not None and conf.SITES[site] != origin:
-        raise CommentError("forbidden-origin")
-
-
-def _user(request: HttpRequest) -> Any:
-    """The session's user, only for a same-origin request with a valid CSRF token."""
-    user = request.user
-    if not user.is_authenticated or _foreign_origin(request):
-        return AnonymousUser()
-    check = CsrfViewMiddleware(lambda r: HttpResponse())
-    check.process_request(request)
-    if check.process_view(request, lambda r: None, (), {}) is not None:
-        return AnonymousUser()
-    return user
 
 
 def _error(error: CommentError) -> Answer:
@@ -291,15 +249,13 @@ class JsonPage:
 def _shared_key(request: HttpRequest, key: str, sort: str, offset: int) -> str:
     """The cache key of a page every anonymous reader gets alike, or "" for this caller.
 
-    A caller with a session, a khabar_* cookie or edit tokens may see their own pending
-    comments and edit links: they get a fresh page. The key carries the thread's purge
-    stamp, so a purge (a comment approved, edited or deleted; the story changed) retires it.
+    A reader-specific caller (``pagecache.is_reader_specific``: a session, a khabar_* cookie,
+    edit tokens, a reader id) may see their own pending comments and edit links: they get a
+    fresh page. The key carries the thread's purge stamp, so a purge (a comment approved,
+    edited or deleted; the story changed) retires it, and the minute, so like counts (whose
+    purges are throttled) lag by a minute at most.
     """
-    if (
-        not settings.KHABAR_FRAGMENT_CACHE
-        or bypass(request.META.get("HTTP_COOKIE", ""))
-        or request.headers.get("X-Khabar-Tokens")
-    ):
+    if not settings.KHABAR_FRAGMENT_CACHE or pagecache.is_reader_specific(request):
         return ""
     generation = pagecache.stamp(thread_tags(key))
     if not generation:
@@ -308,12 +264,13 @@ def _shared_key(request: HttpRequest, key: str, sort: str, offset: int) -> str:
         map(str, (conf.PAGE_SIZE, conf.REPLIES_PER_PAGE, conf.MAX_PER_PAGE, conf.INDENT_DEPTH))
     )
     digest = hashlib.blake2b(key.encode(), digest_size=12).hexdigest()
-    return f"capi:{digest}:{sort}:{offset}:{generation}:{shape}"
+    minute = int(timezone.now().timestamp() // 60)
+    return f"capi:{digest}:{sort}:{offset}:{generation}:{minute}:{shape}"
 
 
 def _read_json_page(request: HttpRequest, key: str, sort: str, offset: int) -> JsonPage:
     found = resolve_thread(key, create=False)
-    viewer = access.viewer_for(request, user=_user(request))
+    viewer = access.viewer_for(request, user=guard.actor_for(request))
     page = tree.read_page(found, viewer=viewer, sort=sort, offset=offset)
     thread = found or Thread(key=key, article=article_of(key))
     return JsonPage(
@@ -335,7 +292,7 @@ def list_replies(request: HttpRequest, pk: int, after: str = ""):
     )
     if root is None or (root.thread.article_id and not root.thread.article.is_live):
         raise CommentError("not-found")
-    viewer = access.viewer_for(request, user=_user(request))
+    viewer = access.viewer_for(request, user=guard.actor_for(request))
     return _out(tree.read_replies(root, viewer=viewer, after=after[:800]))
 
 
@@ -343,15 +300,10 @@ def list_replies(request: HttpRequest, pk: int, after: str = ""):
 @answers_errors
 def create_comment(request: HttpRequest, payload: CommentIn):
     """Post a comment: 201 when it shows at once, 202 when it waits (or is refused quietly)."""
-    _check_origin(request, payload.thread)
-    if payload.website:
-        raise CommentError("bot")
-    if payload.stamp:
-        problem = spam.stamp_problem(payload.stamp, payload.thread)
-        if problem:
-            raise CommentError("too-fast" if problem == "too-fast" else "form-expired")
-    ip_hash = guard(request, payload.thread)
-    user = _user(request)
+    ip_hash = guard.check_post(
+        request, payload.thread, stamp=payload.stamp, honeypot=payload.website
+    )
+    user = guard.actor_for(request)
     posted = actions.post_comment(
         payload.thread,
         actor=user,
@@ -361,7 +313,7 @@ def create_comment(request: HttpRequest, payload: CommentIn):
         parent_id=payload.parent,
         notify_replies=payload.notify,
         ip_hash=ip_hash,
-        submission=submission_of(
+        submission=guard.submission_of(
             request, text=payload.text, author=payload.author, email=payload.email
         ),
     )
@@ -381,10 +333,11 @@ def create_comment(request: HttpRequest, payload: CommentIn):
 @answers_errors
 def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     """The author edits within the edit window; the comment is moderated again."""
-    _check_origin(request)
-    viewer = access.viewer_for(request, user=_user(request))
+    guard.check_origin(request)
+    actor = guard.actor_for(request)
+    viewer = access.viewer_for(request, user=actor)
     comment = access.access_comment_for_author(viewer, pk)
-    comment = actions.edit_comment(comment, actor=_user(request), text=payload.text)
+    comment = actions.edit_comment(comment, actor=actor, text=payload.text)
     return _out(tree.Node(comment, own=True))
 
 
@@ -392,10 +345,11 @@ def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
 @answers_errors
 def delete_comment(request: HttpRequest, pk: int):
     """The author deletes within the edit window; replies keep a tombstone."""
-    _check_origin(request)
-    viewer = access.viewer_for(request, user=_user(request))
+    guard.check_origin(request)
+    actor = guard.actor_for(request)
+    viewer = access.viewer_for(request, user=actor)
     comment = access.access_comment_for_author(viewer, pk)
-    actions.delete_comment(comment, actor=_user(request))
+    actions.delete_comment(comment, actor=actor)
     return Answer(204, None)
 
 
@@ -403,24 +357,29 @@ def delete_comment(request: HttpRequest, pk: int):
 @answers_errors
 def like_comment(request: HttpRequest, pk: int):
     """One like per reader (user, or the X-Khabar-Reader id the widget keeps)."""
-    _check_origin(request)
-    viewer = access.viewer_for(request, user=_user(request))
+    actor = guard.actor_for(request)
+    viewer = access.viewer_for(request, user=actor)
     if viewer.user_id is None and not viewer.reader:
         raise CommentError("bad-request")
     comment = access.access_comment_for_reader(pk)
-    return {"likes": actions.like_comment(comment, voter=access.voter_for(viewer))}
+    voter = access.voter_for(viewer)
+    ip_hash = guard.check_vote(request, "like", voter=voter)
+    likes = actions.like_comment(comment, actor=actor, viewer=viewer, voter=voter, ip_hash=ip_hash)
+    return {"likes": likes}
 
 
 @router.post("/comments/{int:pk}/report", response={202: None, ERRORS: ErrorOut})
 @answers_errors
 def report_comment(request: HttpRequest, pk: int, payload: ReportIn):
     """Report a comment to the moderators."""
-    _check_origin(request)
-    viewer = access.viewer_for(request, user=_user(request))
+    actor = guard.actor_for(request)
+    viewer = access.viewer_for(request, user=actor)
     if viewer.user_id is None and not viewer.reader:
         raise CommentError("bad-request")
     comment = access.access_comment_for_reader(pk)
-    actions.report_comment(comment, voter=access.voter_for(viewer), reason=payload.reason)
+    voter = access.voter_for(viewer)
+    guard.check_vote(request, "report", voter=voter)
+    actions.report_comment(comment, actor=actor, voter=voter, reason=payload.reason)
     return Answer(202, None)
 
 

@@ -56,6 +56,13 @@ MIN_SUBMIT_SECONDS = env_int("KHABAR_COMMENT_MIN_SUBMIT_SECONDS", 3)
 RATELIMIT = env_bool("KHABAR_RATELIMIT", True)
 RATE_PER_IP = _rate("KHABAR_COMMENT_RATE_PER_IP", "5/60")
 RATE_PER_THREAD = _rate("KHABAR_COMMENT_RATE_PER_THREAD", "60/60")
+#: Likes and reports, each counted per address and per voter (a reader id is the client's
+#: choice, the address is not).
+RATE_LIKES = (20, 60)
+RATE_REPORTS = (5, 60)
+#: A like purges its thread's pages at most once in this many seconds: the count a cached
+#: page shows lags by at most this (or the cache's TTL when no other like follows).
+LIKE_PURGE_SECONDS = 60
 #: Same text in the same thread within this many seconds is a duplicate.
 DUPLICATE_SECONDS = env_int("KHABAR_COMMENT_DUPLICATE_SECONDS", 3600)
 #: Addresses of the reverse proxies whose X-Forwarded-For is believed.

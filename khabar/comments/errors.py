@@ -12,6 +12,7 @@ MESSAGES = {
     "name-missing": (400, _("Write your name.")),
     "name-too-long": (400, _("The name is too long.")),
     "name-html": (400, _("The name may not contain < or >.")),
+    "name-blank": (400, _("The name must contain visible letters.")),
     "email": (400, _("The email address is not valid.")),
     "thread-unknown": (404, _("There is no such discussion.")),
     "closed": (403, _("Comments on this story are closed.")),
@@ -31,6 +32,7 @@ MESSAGES = {
     "bad-request": (400, _("The request is not valid.")),
     "forbidden-origin": (403, _("This site may not embed the comments.")),
     "already": (409, _("You already did that.")),
+    "own-like": (403, _("You cannot like your own comment.")),
     "unavailable": (
         503,
         _("Comments cannot be sent right now; please try again in a few minutes."),

@@ -164,15 +164,22 @@ class Comment(models.Model):
 
 
 class Like(models.Model):
-    """One like per reader (``u:<user id>`` or ``r:<reader cookie>``) per comment."""
+    """One like per reader (``u:<user id>`` or ``r:<reader cookie>``) and per address per
+    comment: the reader id is the client's choice, the address (kept hashed) is not."""
 
     comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="like_set")
     voter = models.CharField(max_length=64)
+    ip_hash = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["comment", "voter"], name="like_once_per_reader")
+            models.UniqueConstraint(fields=["comment", "voter"], name="like_once_per_reader"),
+            models.UniqueConstraint(
+                fields=["comment", "ip_hash"],
+                condition=~models.Q(ip_hash=""),
+                name="like_once_per_address",
+            ),
         ]
         verbose_name = _("like")
         verbose_name_plural = _("likes")

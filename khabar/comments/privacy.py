@@ -1,7 +1,9 @@
 """Readers' data requests and address retention: export, erase, purge old address hashes.
 
 Erasing keeps the thread whole: the comment becomes a tombstone (status ``deleted``) with
-its name, email, text and address hash blanked, so the replies of other readers stay.
+its name, email, text and address hash blanked, so the replies of other readers stay. Their
+words go from everywhere else too: the moderation log's notes (a matched banned word quotes
+the text), the author's link in that log, the reports' reasons, and the likes' addresses.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from khabar.comments.actions import User, _audit, count_change
-from khabar.comments.models import Comment, Status, Thread
+from khabar.comments.actions import Actor, _audit, _require_moderator, count_change
+from khabar.comments.models import AuditEntry, Comment, Like, Report, Status, Thread
 from khabar.comments.threads import thread_tags
 from khabar.site import pagecache
 
@@ -58,11 +60,25 @@ def export_comments(email: str) -> dict[str, Any]:
     }
 
 
-def erase_comments(email: str, *, actor: User) -> int:
-    """Blank the comments of ``email`` (tombstones keep others' replies); returns how many."""
+#: Log entries written by the author (their account is linked there).
+AUTHOR_ACTIONS = ("post", "edit", "delete")
+
+
+def erase_comments(email: str, *, actor: Actor) -> int:
+    """Blank the comments of ``email`` (tombstones keep others' replies); returns how many.
+
+    Needs the moderator permission (``actors.COMMAND_LINE`` has it).
+    """
+    _require_moderator(actor)
     erased = 0
     with transaction.atomic():
         comments = list(comments_of(email).select_for_update())
+        ids = [c.pk for c in comments]
+        # Their words, quoted elsewhere: log notes, report reasons; and who they were.
+        AuditEntry.objects.filter(comment_id__in=ids).update(note="")
+        AuditEntry.objects.filter(comment_id__in=ids, action__in=AUTHOR_ACTIONS).update(user=None)
+        Report.objects.filter(comment_id__in=ids).update(reason="")
+        Like.objects.filter(comment_id__in=ids).update(ip_hash="")
         for comment in comments:
             before = comment.status
             Comment.objects.filter(pk=comment.pk).update(
@@ -100,4 +116,5 @@ def erase_comments(email: str, *, actor: User) -> int:
 def purge_addresses(*, older_than_days: int, now: datetime.datetime | None = None) -> int:
     """Forget the address hash of comments older than this; returns how many were cleared."""
     cutoff = (now or timezone.now()) - datetime.timedelta(days=older_than_days)
+    Like.objects.filter(created_at__lt=cutoff).exclude(ip_hash="").update(ip_hash="")
     return Comment.objects.filter(created_at__lt=cutoff).exclude(ip_hash="").update(ip_hash="")

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, render
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
@@ -17,31 +13,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from khabar.articles.models import Article
-from khabar.comments import access, actions, conf, notify, ratelimit, spam, tree
+from khabar.comments import access, actions, conf, notify, spam, tree
 from khabar.comments.display import items_of, mark_editable
 from khabar.comments.errors import CommentError
+from khabar.comments.guard import check_post, check_vote, csrf_for_sessions, submission_of
 from khabar.comments.models import Comment, Policy, Status, Thread
 from khabar.comments.threads import article_of, policy_of
-
-
-def csrf_for_sessions(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """CSRF checks for logged-in readers only.
-
-    Anonymous readers carry nothing a forged request could use (edit tokens live in a
-    SameSite cookie), and leaving the token out of their pages keeps story pages cacheable.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if request.user.is_authenticated:
-            check = CsrfViewMiddleware(lambda r: HttpResponse())
-            check.process_request(request)
-            refused = check.process_view(request, view, args, kwargs)
-            if refused is not None:
-                return refused
-        return view(request, *args, **kwargs)
-
-    return csrf_exempt(wrapper)
 
 
 def _thread_url(thread: Thread) -> str:
@@ -53,28 +30,6 @@ def _thread_url(thread: Thread) -> str:
 def _back(thread: Thread, *, notice: str = "", anchor: str = "comments") -> HttpResponseRedirect:
     query = f"?{urlencode({'commented': notice})}" if notice else ""
     return HttpResponseRedirect(f"{_thread_url(thread)}{query}#{anchor}")
-
-
-def guard(request: HttpRequest, thread_key: str) -> str:
-    """Rate limits for a write; returns the hashed client address."""
-    ip = ratelimit.client_ip(request)
-    if not ratelimit.hit("ip", ip or "unknown", conf.RATE_PER_IP):
-        raise CommentError("rate-ip")
-    if not ratelimit.hit("thread", thread_key, conf.RATE_PER_THREAD):
-        raise CommentError("rate-thread")
-    return ratelimit.hash_ip(ip)
-
-
-def submission_of(request: HttpRequest, *, text: str, author: str, email: str) -> spam.Submission:
-    return spam.Submission(
-        text=text,
-        author=author,
-        email=email,
-        ip=ratelimit.client_ip(request),
-        user_agent=request.headers.get("User-Agent", "")[:300],
-        referrer=request.headers.get("Referer", "")[:500],
-        permalink=request.headers.get("Referer", "")[:500],
-    )
 
 
 @require_POST
@@ -91,12 +46,9 @@ def post(request: HttpRequest) -> HttpResponse:
     }
     parent_id = data.get("parent", "")
     try:
-        if data.get(spam.HONEYPOT):
-            raise CommentError("bot")
-        problem = spam.stamp_problem(data.get("stamp", ""), key)
-        if problem:
-            raise CommentError("too-fast" if problem == "too-fast" else "form-expired")
-        ip_hash = guard(request, key)
+        ip_hash = check_post(
+            request, key, stamp=data.get("stamp", ""), honeypot=data.get(spam.HONEYPOT, "")
+        )
         posted = actions.post_comment(
             key,
             actor=request.user,
@@ -206,15 +158,13 @@ def like(request: HttpRequest, pk: int) -> HttpResponse:
     response = _back(comment.thread, notice="liked", anchor=f"comment-{pk}")
     voter = access.voter_for(viewer, response)
     try:
-        allowed = ratelimit.hit("like", ratelimit.client_ip(request) or "unknown", (60, 60))
+        ip_hash = check_vote(request, "like", voter=voter)
+        actions.like_comment(
+            comment, actor=request.user, viewer=viewer, voter=voter, ip_hash=ip_hash
+        )
     except CommentError:
-        allowed = False
-    if not allowed:
+        # Over the limit, a second like, one's own comment: the page, unchanged.
         return _back(comment.thread, anchor=f"comment-{pk}")
-    try:
-        actions.like_comment(comment, voter=voter)
-    except CommentError:
-        pass  # a second like changes nothing
     return response
 
 
@@ -224,12 +174,14 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     comment = get_object_or_404(Comment, pk=pk, status=Status.APPROVED)
     viewer = access.viewer_for(request)
     response = _back(comment.thread, notice="reported", anchor=f"comment-{pk}")
+    voter = access.voter_for(viewer, response)
     try:
+        check_vote(request, "report", voter=voter)
         actions.report_comment(
-            comment, voter=access.voter_for(viewer, response), reason=request.POST.get("reason", "")
+            comment, actor=request.user, voter=voter, reason=request.POST.get("reason", "")
         )
     except CommentError:
-        pass
+        return _back(comment.thread, anchor=f"comment-{pk}")
     return response
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "normalize",
     "stem",
     "strip_bidi_controls",
+    "strip_ignorables",
     "tokenize",
 ]
 
@@ -44,9 +45,43 @@ LANGUAGES = frozenset({"ar", "en", "fa"})
 _BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _BIDI_TABLE = dict.fromkeys(map(ord, _BIDI_CONTROLS))
 
-# Invisible characters that may sit inside a word: removing them joins the word back up
-# (Persian نیم‌فاصله is written with ZWNJ; search treats می‌رود and میرود alike).
-_INVISIBLE = "\u00ad\u180e\u200b\u200c\u200d\u2060\ufeff" + _BIDI_CONTROLS
+# Unicode's Default_Ignorable_Code_Point property (DerivedCoreProperties.txt, Unicode 15.1.0;
+# the set is unchanged since 14.0 added U+180F): characters a renderer shows as nothing
+# unless it supports them. Python's unicodedata has no such property, so the ranges are
+# copied here. They include the zero-width space and joiners, the bidi controls, the
+# combining grapheme joiner, variation selectors, invisible operators, Hangul fillers, the
+# Khmer inherent vowels and the tag characters: anything of this set inside a word would
+# hide it from the banned-word filter, and a name made only of them shows as blank.
+DEFAULT_IGNORABLE_RANGES: tuple[tuple[int, int], ...] = (
+    (0x00AD, 0x00AD),  # soft hyphen
+    (0x034F, 0x034F),  # combining grapheme joiner
+    (0x061C, 0x061C),  # Arabic letter mark
+    (0x115F, 0x1160),  # Hangul choseong and jungseong fillers
+    (0x17B4, 0x17B5),  # Khmer inherent vowels
+    (0x180B, 0x180F),  # Mongolian variation selectors and vowel separator
+    (0x200B, 0x200F),  # zero-width space, ZWNJ, ZWJ, LRM, RLM
+    (0x202A, 0x202E),  # bidi embeddings and overrides
+    (0x2060, 0x206F),  # word joiner, invisible operators, bidi isolates, deprecated formats
+    (0x3164, 0x3164),  # Hangul filler
+    (0xFE00, 0xFE0F),  # variation selectors 1-16
+    (0xFEFF, 0xFEFF),  # zero-width no-break space (BOM)
+    (0xFFA0, 0xFFA0),  # halfwidth Hangul filler
+    (0xFFF0, 0xFFF8),  # unassigned, reserved as ignorable
+    (0x1BCA0, 0x1BCA3),  # shorthand format controls
+    (0x1D173, 0x1D17A),  # musical beam and phrase controls
+    (0xE0000, 0xE0FFF),  # tags, variation selectors 17-256, reserved
+)
+_IGNORABLE_CLASS = "".join(
+    chr(low) if low == high else f"{chr(low)}-{chr(high)}" for low, high in DEFAULT_IGNORABLE_RANGES
+)
+_IGNORABLE_RE = re.compile(f"[{_IGNORABLE_CLASS}]+")
+
+# Every default-ignorable character is folded away for matching: removing them joins the
+# word back up (Persian نیم‌فاصله is written with ZWNJ; search treats می‌رود and میرود
+# alike). Stored text keeps them as written.
+_INVISIBLE = "".join(
+    chr(code) for low, high in DEFAULT_IGNORABLE_RANGES for code in range(low, high + 1)
+)
 
 # Harakat, tanwin, shadda, sukun, maddah/hamza above and below (U+064B–U+065F), superscript
 # alef (U+0670), honorific signs (U+0610–U+061A), Quranic annotation marks and the extended
@@ -148,11 +183,21 @@ def strip_bidi_controls(text: str) -> str:
     return text.translate(_BIDI_TABLE)
 
 
+def strip_ignorables(text: str) -> str:
+    """Remove every Default_Ignorable_Code_Point character (``DEFAULT_IGNORABLE_RANGES``).
+
+    For checking what a text shows (a name made only of U+200B or U+3164 shows nothing);
+    ZWNJ goes too, so keep the original for display.
+    """
+    return _IGNORABLE_RE.sub("", text)
+
+
 def normalize(text: str) -> str:
     """Return ``text`` normalised for matching; the result may be shorter or longer.
 
     Alef and hamza forms fold to bare letters (أ إ آ ٱ → ا, ؤ → و, ئ → ي), ى → ي, ة → ه;
-    diacritics, Quranic marks, tatweel, zero-width and bidi controls are removed;
+    diacritics, Quranic marks, tatweel and every default-ignorable character (zero-width,
+    bidi controls, variation selectors, Hangul fillers, tags…) are removed;
     Arabic-Indic and Persian digits become 0–9; Persian ی ک ۀ become ي ك ه; presentation
     forms go through NFKC; Latin is casefolded. Spaces and punctuation are kept as they are.
     """
@@ -168,7 +213,7 @@ def normalize(text: str) -> str:
 # A word starts with a letter or digit of any script (tatweel and ﻻ count, they are Lm/Lo),
 # then may carry marks, and may continue through invisible joiners to more letters.
 _MARK_CLASS = "[" + _ARABIC_MARKS + "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\ufe20-\ufe2f]"
-_JOINER_CLASS = "[" + _INVISIBLE + "]"
+_JOINER_CLASS = "[" + _IGNORABLE_CLASS + "]"
 _WORD_RE = re.compile(
     rf"[^\W_]{_MARK_CLASS}*(?:{_JOINER_CLASS}*[^\W_]{_MARK_CLASS}*)*",
 )

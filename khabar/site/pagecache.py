@@ -7,8 +7,11 @@ Redis when ``REDIS_URL`` is set. Publishing, correcting or withdrawing a story, 
 comment, purges exactly the pages carrying its tags. A hit is answered from the WSGI layer
 (``khabar.wsgi``) before Django builds a request, with ETag and 304 support.
 
-Never cached: logged-in users (a session cookie), a reader with a khabar_* cookie (their own
-pending comment or edit token), anything but GET/HEAD, answers that set cookies.
+Never cached: a request that carries anything of one reader (``is_reader_specific``: a
+session, CSRF or khabar_* cookie, the widget's edit tokens or reader id, credentials), since
+its answer may show that reader's own pending comment; anything but GET/HEAD; answers that
+set cookies; and query strings with parameters no reader page reads (``PAGE_PARAMS``), so a
+``?utm_source=…`` cannot make a stored variant of a page.
 """
 
 from __future__ import annotations
@@ -18,10 +21,12 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import unquote_plus
 
 import orjson
 from django.conf import settings
@@ -32,9 +37,6 @@ MAX_AGE = 30  # seconds a CDN or browser may keep a page before asking again
 STALE = 120  # seconds it may serve a stale page while revalidating
 TTL = 600  # a safety net: no stored page lives longer than this
 CACHE_CONTROL = f"public, max-age={MAX_AGE}, stale-while-revalidate={STALE}"
-#: What a tagged page may be stored as: the page, or a withdrawn story's notice (410 Gone, the
-#: same for every reader; restoring the story purges it like any page of the story).
-STORED_STATUSES = (200, 410)
 
 
 @dataclass(frozen=True)
@@ -250,16 +252,57 @@ def cache_key(host: str, path: str, query: str) -> str:
     return hashlib.blake2b(f"{host}|{path}?{query}".encode(), digest_size=16).hexdigest()
 
 
+#: The query parameters cached reader pages read: a list's page, and on a story page the
+#: comments' sort and page, a reply target and the notice after posting. Any other parameter
+#: (utm_source, fbclid, a cache-buster) changes nothing on the page.
+PAGE_PARAMS = frozenset({"page", "csort", "cpage", "reply", "commented"})
+
+
+def canonical_query(query: str) -> str:
+    """``query`` without the parameters no reader page reads (``PAGE_PARAMS``), order kept."""
+    if not query:
+        return ""
+    kept = [
+        part for part in query.split("&") if unquote_plus(part.partition("=")[0]) in PAGE_PARAMS
+    ]
+    return "&".join(kept)
+
+
+#: Request headers that carry one reader: the widget's edit tokens and reader id, and
+#: credentials. The comments API and the story page answer them with that reader's view.
+READER_HEADERS = ("HTTP_X_KHABAR_TOKENS", "HTTP_X_KHABAR_READER", "HTTP_AUTHORIZATION")
+
+# Set for the length of a Django request that is reader-specific (PageCacheMiddleware):
+# ``stamp`` then gives no fragment key, whoever asks for one.
+_reader_request: ContextVar[bool] = ContextVar("khabar_reader_request", default=False)
+
+
+def is_reader_specific(request: Any) -> bool:
+    """Whether the answer to ``request`` may hold one reader's view; then no shared cache
+    (this page cache, the fragment caches, nginx, a CDN) may store or serve it.
+
+    ``request`` is a Django request or a WSGI environ. True when it carries a session, CSRF,
+    messages or khabar_* cookie, or one of ``READER_HEADERS``. deploy/nginx.conf.template
+    applies the same rule (``$khabar_private``).
+    """
+    meta: Mapping[str, Any] = getattr(request, "META", request)
+    if any(meta.get(name) for name in READER_HEADERS):
+        return True
+    return bypass(meta.get("HTTP_COOKIE", ""))
+
+
 def bypass(cookie_header: str) -> bool:
-    """Readers with a session or a khabar_* cookie get a fresh, private page."""
+    """The cookie half of ``is_reader_specific``: a session, CSRF, messages or khabar_*
+    cookie. Call ``is_reader_specific``, which also sees the reader's headers."""
     if not cookie_header:
         return False
-    session = settings.SESSION_COOKIE_NAME + "="
-    for part in cookie_header.split(";"):
-        name = part.strip()
-        if name.startswith(session) or name.startswith("khabar"):
-            return True
-    return False
+    names = (
+        settings.SESSION_COOKIE_NAME + "=",
+        settings.CSRF_COOKIE_NAME + "=",
+        "messages=",  # django.contrib.messages' cookie storage
+        "khabar",
+    )
+    return any(part.strip().startswith(names) for part in cookie_header.split(";"))
 
 
 def purge_keys(keys: Iterable[str]) -> None:
@@ -277,33 +320,22 @@ def stamp(tags: list[str]) -> str:
     """A string that changes whenever a page with one of these tags is purged.
 
     Rendered fragments are cached under it, so a purge makes them stale everywhere at once
-    (the generations live in the shared store, the fragments in each process).
+    (the generations live in the shared store, the fragments in each process). During a
+    reader-specific request it is "": what such a request renders is never shared.
     """
+    if _reader_request.get():
+        return ""
     generations = store().generations(tags)
     if -1 in generations:
         return ""
     return ".".join(map(str, generations))
 
 
-def article_keys(article: Any, *, related: bool = True) -> list[str]:
-    """The tags of the pages that show a story: itself, its section, tags, home and feeds,
-    and (``related``) every story page whose "Related stories" box may list it.
-
-    A change that the related box does not show (a comment count: its cards carry none) may
-    pass ``related=False`` and spare the other stories' pages.
-    """
-    tag_ids = list(article.tags.values_list("pk", flat=True))
+def article_keys(article: Any) -> list[str]:
+    """The tags of the pages that show a story: itself, its section, tags, home and feeds."""
     keys = [f"a:{article.pk}", f"s:{article.section_id}", f"h:{article.lang}", f"f:{article.lang}"]
-    keys += [f"t:{pk}" for pk in tag_ids]
-    if related:
-        keys += related_keys(article.section_id, tag_ids)
+    keys += [f"t:{pk}" for pk in article.tags.values_list("pk", flat=True)]
     return keys
-
-
-def related_keys(section_id: int, tag_ids: Iterable[int]) -> list[str]:
-    """The tags of a story page's "Related stories" box, which lists stories of the page's
-    section and of its tags: a story there that changes or goes purges the page."""
-    return [f"rs:{section_id}", *(f"rt:{pk}" for pk in tag_ids)]
 
 
 def tag_request(request: Any, *tags: str) -> None:
@@ -323,22 +355,26 @@ class CachedApplication:
         if (
             method in ("GET", "HEAD")
             and settings.KHABAR_PAGECACHE
-            and not bypass(environ.get("HTTP_COOKIE", ""))
+            and not is_reader_specific(environ)
         ):
-            key = cache_key(
-                environ.get("HTTP_HOST", ""),
-                environ.get("PATH_INFO", "/"),
-                environ.get("QUERY_STRING", ""),
-            )
+            query = environ.get("QUERY_STRING", "")
+            canonical = canonical_query(query)
+            key = cache_key(environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", "/"), canonical)
             page = store().get(key)
             if page is not None:
                 # Preconditions apply to a page only, never to a 410 (RFC 9110, 13.2.1).
-                if page.status == 200 and environ.get("HTTP_IF_NONE_MATCH") == page.etag:
+                if environ.get("HTTP_IF_NONE_MATCH") == page.etag:
                     start_response("304 Not Modified", _not_modified_headers(page))
                     return [b""]
-                start_response(_status_line(page.status), [*page.headers, ("X-Cache", "HIT")])
+                headers = page.headers
+                if canonical != query:
+                    # The canonical page, answered to a URL the app does not purge: a proxy
+                    # may keep it only for the short public max-age.
+                    headers = [(k, v) for k, v in headers if k.lower() != "x-accel-expires"]
+                start_response(_status_line(page.status), [*headers, ("X-Cache", "HIT")])
                 return [b"" if method == "HEAD" else page.body]
-            environ["khabar.pagecache_key"] = key
+            if canonical == query:
+                environ["khabar.pagecache_key"] = key
         return self.app(environ, start_response)
 
 
@@ -354,28 +390,42 @@ def _not_modified_headers(page: Page) -> list[tuple[str, str]]:
 
 
 class PageCacheMiddleware:
-    """Stores tagged anonymous pages (outermost middleware, so it sees the final headers)."""
+    """Stores tagged anonymous pages (outermost middleware, so it sees the final headers).
+
+    A reader-specific request (``is_reader_specific``) is answered ``private, no-store`` and
+    gets no fragment key while it runs (``stamp``), whatever the view does.
+    """
 
     def __init__(self, get_response: Any):
         self.get_response = get_response
 
     def __call__(self, request: Any) -> Any:
+        if is_reader_specific(request):
+            token = _reader_request.set(True)
+            try:
+                response = self.get_response(request)
+            finally:
+                _reader_request.reset(token)
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers.pop("X-Accel-Expires", None)
+            return response
         response = self.get_response(request)
         key = request.META.get("khabar.pagecache_key")
         tags = getattr(request, "cache_tags", None)
-        if bypass(request.META.get("HTTP_COOKIE", "")):
-            response.headers["Cache-Control"] = "private, no-cache"
-            return response
         if not tags or request.method not in ("GET", "HEAD"):
             return response
-        if response.status_code not in STORED_STATUSES or response.cookies or response.streaming:
+        if response.status_code != 200 or response.cookies or response.streaming:
             return response
         body = response.content
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["X-Cache-Tags"] = " ".join(tags)
-        response.headers["X-Accel-Expires"] = str(TTL)
+        query = request.META.get("QUERY_STRING", "")
+        storable = canonical_query(query) == query
+        if storable:
+            # Only pages the app stores (and so purges by path) may stay in nginx for long.
+            response.headers["X-Accel-Expires"] = str(TTL)
         if "Vary" in response.headers:
             # Pages are shared only among readers without a session, so the cookie
             # never changes what is shown.
@@ -385,17 +435,15 @@ class PageCacheMiddleware:
                 response.headers["Vary"] = ", ".join(vary)
             else:
                 del response.headers["Vary"]
-        if key and settings.KHABAR_PAGECACHE:
+        if key and storable and settings.KHABAR_PAGECACHE:
             headers = [
                 (k, v)
                 for k, v in response.items()
                 if k.lower() not in ("set-cookie", "content-length")
             ]
             headers.append(("Content-Length", str(len(body))))
-            store().put(
-                key, request.get_full_path(), Page(response.status_code, headers, body, etag), tags
-            )
-        if response.status_code == 200 and request.META.get("HTTP_IF_NONE_MATCH") == etag:
+            store().put(key, request.get_full_path(), Page(200, headers, body, etag), tags)
+        if request.META.get("HTTP_IF_NONE_MATCH") == etag:
             from django.http import HttpResponseNotModified
 
             not_modified = HttpResponseNotModified()

@@ -3,6 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from khabar.comments.privacy import comments_of, erase_comments
+from khabar.site import actors
 
 
 class Command(BaseCommand):
@@ -24,5 +25,5 @@ class Command(BaseCommand):
             count = comments_of(options["email"]).count()
             self.stdout.write(f"{count} comment(s) would be erased")
             return
-        count = erase_comments(options["email"], actor=None)
+        count = erase_comments(options["email"], actor=actors.COMMAND_LINE)
         self.stdout.write(f"erased {count} comment(s)")
