@@ -189,6 +189,11 @@ def _signoff_of(actor: Actor) -> str:
     return profile.signoff_code if profile else ""
 
 
+def _newlines(value: Any) -> Any:
+    # Browsers post a text box's line breaks as CRLF; the copy keeps plain newlines.
+    return value.replace("\r\n", "\n") if isinstance(value, str) else value
+
+
 def make_slug(headline: str) -> str:
     return slugify(headline, allow_unicode=True)[:100].strip("-")
 
@@ -213,7 +218,7 @@ def create_article(
         headline=headline,
         dateline_city=dateline_city,
         dateline_date=dateline_date,
-        body=body,
+        body=_newlines(body),
         created_by=actors.user_or_none(actor),
         origin=getattr(actor, "origin", ""),
         **fields,
@@ -245,7 +250,7 @@ def _apply_edit(
     for name, value in fields.items():
         if name not in EDITABLE_FIELDS:
             raise ValueError(f"{name} is not editable")
-        setattr(locked, name, value)
+        setattr(locked, name, _newlines(value))
     locked.updated_at = timezone.now()
     locked.revision += 1
     locked.fingerprint = text_fingerprint(f"{locked.headline}\n{locked.body}")
