@@ -7,7 +7,7 @@ from lxml import etree
 
 from khabar.articles import actions
 from khabar.syndication.newsml import NAR, XHTML, schema_errors, to_newsml
-from khabar.test import make_article, make_section, make_tag
+from khabar.test import SYSTEM, make_article, make_section, make_tag
 
 pytestmark = pytest.mark.django_db
 N = {"n": NAR, "h": XHTML}
@@ -22,7 +22,9 @@ def _item(people):
         signoff="2342 1483",
         body="فقرة أولى < فيها رمز\n\nفقرة ثانية\nبسطرين",
     )
-    story = actions.correct_article(story, actor=people["editor"], note="تصحيح الاسم")
+    story = actions.correct_article(
+        story, base_revision=story.revision, actor=people["editor"], note="تصحيح الاسم"
+    )
     return story, etree.fromstring(to_newsml(story))
 
 
@@ -75,7 +77,7 @@ def test_it_carries_an_embargo(people):
 
     story = make_article(publish=False)
     until = timezone.now() + datetime.timedelta(hours=1)
-    story = actions.publish_article(story, actor=None, embargo_until=until)
+    story = actions.publish_article(story, actor=SYSTEM, embargo_until=until)
     root = etree.fromstring(to_newsml(story))
     assert root.findtext("n:itemMeta/n:embargoed", namespaces=N).endswith("Z")
     assert schema_errors(root) == []

@@ -25,7 +25,11 @@ def _corrected_story(people):
         signoff="2342 1483",
     )
     return actions.correct_article(
-        story, actor=people["editor"], note="صُحّح اسم المسؤول", body=story.body + "\n\nفقرة."
+        story,
+        base_revision=story.revision,
+        actor=people["editor"],
+        note="صُحّح اسم المسؤول",
+        body=story.body + "\n\nفقرة.",
     )
 
 
@@ -89,7 +93,7 @@ def test_it_hides_drafts_from_everyone(client):
 def _embargoed():
     story = make_article(publish=False)
     until = timezone.now() + datetime.timedelta(hours=3)
-    return actions.publish_article(story, actor=None, embargo_until=until), until
+    return actions.publish_article(story, actor=SYSTEM, embargo_until=until), until
 
 
 def test_it_shows_an_embargoed_story_to_partners_only(client):
