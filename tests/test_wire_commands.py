@@ -62,6 +62,21 @@ def test_it_publishes_on_request(db):
     assert Article.objects.published().count() == 1
 
 
+def test_it_publishes_a_stored_unpublished_story_on_request(db, capsys):
+    make_section()
+    call_command("import-wire", str(SAMPLE), "--year", "2023")
+    story = Article.objects.get()
+    assert story.status == Status.SUBMITTED
+    call_command("import-wire", str(SAMPLE), "--year", "2023", "--publish")
+    assert "published story" in capsys.readouterr().out
+    story.refresh_from_db()
+    assert story.status == Status.PUBLISHED
+    assert story.audit.filter(action="publish", actor="system:command-line").exists()
+    call_command("import-wire", str(SAMPLE), "--year", "2023", "--publish")
+    assert "unchanged" in capsys.readouterr().out
+    assert Article.objects.count() == 1
+
+
 def test_it_imports_all_files_or_none(tmp_path, db):
     make_section()
     empty = tmp_path / "empty.txt"
