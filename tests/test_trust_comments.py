@@ -11,11 +11,16 @@ from urllib.parse import unquote
 from wsgiref.util import setup_testing_defaults
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache, caches
+from django.core.exceptions import PermissionDenied
+from django.core.management import call_command
 
-from khabar.comments import spam
+from khabar.comments import actions, spam
+from khabar.comments.errors import CommentError
+from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Report, Status, WordKind
 from khabar.site import pagecache
-from khabar.test import make_article, make_section
+from khabar.test import SYSTEM, make_article, make_section
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,3 +171,185 @@ def test_it_lets_nginx_neither_serve_nor_store_a_reader_specific_request():
         assert variable in reader.group(1)
     for directive in ("proxy_cache_bypass", "proxy_no_cache"):
         assert re.search(rf"{directive} [^;]*\$khabar_private[ ;]", conf), directive
+
+
+# --- Finding 9: invisible characters around the banned-word filter and in names -------------
+
+INVISIBLE = [0x034F, 0x2061, 0x2063, 0xFE00, 0xFE0F, 0xE0041, 0x17B4, 0x1160, 0x3164, 0x115F]
+
+
+@pytest.fixture
+def open_story():
+    return make_article(section=make_section(comment_policy="post"))
+
+
+def send(client, story, REMOTE_ADDR="127.0.0.1", **fields):
+    body = {"thread": story.thread_key, "author": "سارة", "stamp": stamp(story.thread_key)}
+    return client.post(
+        API,
+        json.dumps({**body, **fields}),
+        content_type="application/json",
+        REMOTE_ADDR=REMOTE_ADDR,
+    )
+
+
+@pytest.mark.parametrize("code", INVISIBLE, ids=lambda code: f"U+{code:04X}")
+def test_it_rejects_a_banned_word_hidden_by_an_invisible_character(client, open_story, code):
+    ModeratedWord.objects.create(word="كلب", kind=WordKind.BANNED)
+    text = f"أنت ك{chr(code)}لب"
+    response = send(client, open_story, text=text)
+    assert response.status_code == 202 and response.json()["status"] == Status.REJECTED
+    assert Comment.objects.get().text == text  # stored as written
+
+
+@pytest.mark.parametrize("code", [0x200B, 0x2060, 0xFEFF, 0x3164], ids=lambda c: f"U+{c:04X}")
+def test_it_refuses_a_name_that_shows_nothing(client, open_story, code):
+    response = send(client, open_story, author=chr(code) * 3, text="تعليق عادي")
+    assert response.status_code == 400
+    assert response.json()["code"] == "name-blank"
+    # Arabic once the lead merges /tmp/i18n-comments.json into the catalogues.
+    assert response.json()["message"] == CommentError("name-blank").message
+    assert not Comment.objects.exists()
+
+
+def test_it_keeps_a_persian_zwnj_as_written(client, open_story):
+    response = send(client, open_story, author="مریم", text="او می\u200cرود")
+    assert response.status_code == 201
+    assert Comment.objects.get().text == "او می\u200cرود"
+
+
+def test_it_folds_every_default_ignorable_code_point():
+    from khabar.lib.arabic import DEFAULT_IGNORABLE_RANGES, normalize, strip_ignorables
+
+    # Unicode 15.1's DerivedCoreProperties.txt: "Total code points: 4174".
+    assert sum(high - low + 1 for low, high in DEFAULT_IGNORABLE_RANGES) == 4174
+    for low, high in DEFAULT_IGNORABLE_RANGES:
+        for code in (low, high):
+            assert normalize(f"ك{chr(code)}لب") == "كلب", hex(code)
+            assert strip_ignorables(chr(code)) == ""
+
+
+# --- Finding 10: likes and reports ----------------------------------------------------------
+
+
+def test_it_counts_thirty_likes_from_one_address_once(client, open_story, monkeypatch):
+    purged = []
+    monkeypatch.setattr(pagecache, "purge_keys", lambda keys: purged.append(list(keys)))
+    comment = send(client, open_story, text="تعليق يعجب", REMOTE_ADDR="192.0.2.1").json()
+    answers = [
+        client.post(
+            f"{API}/{comment['id']}/like",
+            HTTP_X_KHABAR_READER=f"reader-{n:04d}-abcd",
+            REMOTE_ADDR="198.51.100.7",
+        ).status_code
+        for n in range(30)
+    ]
+    assert answers[0] == 200 and set(answers[1:]) <= {409, 429}
+    assert Comment.objects.get(pk=comment["id"]).likes == 1
+
+
+def test_it_limits_likes_per_voter_and_per_address(client, open_story):
+    ids = [send(client, open_story, text=f"تعليق رقم {n}").json()["id"] for n in range(3)]
+    Comment.objects.update(ip_hash="")  # not the likers' address
+    from khabar.comments import conf
+
+    answers = []
+    for n in range(conf.RATE_LIKES[0] + 1):
+        pk = ids[n % 3]
+        answers.append(
+            client.post(f"{API}/{pk}/like", HTTP_X_KHABAR_READER=f"reader-{n:04d}-abcd").status_code
+        )
+    assert answers[-1] == 429
+
+
+def test_it_refuses_an_author_liking_their_own_comment(client, open_story):
+    mine = send(client, open_story, text="تعليقي أنا", REMOTE_ADDR="192.0.2.1").json()
+    like = f"{API}/{mine['id']}/like"
+    by_token = client.post(
+        like,
+        HTTP_X_KHABAR_READER="reader-mine-abcd",
+        HTTP_X_KHABAR_TOKENS=f"{mine['id']}.{mine['token']}",
+        REMOTE_ADDR="192.0.2.99",
+    )
+    assert by_token.status_code == 403 and by_token.json()["code"] == "own-like"
+    by_address = client.post(like, HTTP_X_KHABAR_READER="reader-new-abcd", REMOTE_ADDR="192.0.2.1")
+    assert by_address.status_code == 403
+    assert Comment.objects.get(pk=mine["id"]).likes == 0
+
+
+def test_it_purges_a_thread_at_most_once_a_minute_for_likes(
+    client, open_story, monkeypatch, django_capture_on_commit_callbacks
+):
+    purged = []
+    monkeypatch.setattr(pagecache, "purge_keys", lambda keys: purged.append(list(keys)))
+    ids = [send(client, open_story, text=f"تعليق رقم {n}").json()["id"] for n in range(3)]
+    purged.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        for n, pk in enumerate(ids):
+            response = client.post(
+                f"{API}/{pk}/like",
+                HTTP_X_KHABAR_READER=f"reader-{n:04d}-abcd",
+                REMOTE_ADDR=f"198.51.100.{n + 1}",
+            )
+            assert response.status_code == 200
+    assert len(purged) == 1
+
+
+# --- The stamp, one guard for both doors ------------------------------------------------------
+
+
+def test_it_treats_a_missing_stamp_as_too_fast_on_both_doors(client, open_story):
+    body = {"thread": open_story.thread_key, "author": "سارة", "text": "بلا ختم"}
+    api = client.post(API, json.dumps(body), content_type="application/json")
+    assert api.status_code == 400 and api.json()["code"] == "too-fast"
+    page = client.post("/comments/post/", body)
+    assert page.status_code == 400
+    assert CommentError("too-fast").message in page.content.decode()
+    assert not Comment.objects.exists()
+
+
+def test_it_limits_reports_on_the_html_door_as_on_the_api(client, open_story):
+    from khabar.comments import conf
+
+    pk = send(client, open_story, text="تعليق مزعج").json()["id"]
+    for n in range(conf.RATE_REPORTS[0] + 2):
+        client.post(f"/comments/{pk}/report/", {"reason": "x"}, HTTP_X_KHABAR_READER=f"r-{n:06d}")
+    # Each post was a new reader cookie-less id; the address limit held them.
+    assert Comment.objects.get(pk=pk).reports <= conf.RATE_REPORTS[0]
+
+
+# --- Actors -----------------------------------------------------------------------------------
+
+
+def test_it_refuses_a_write_without_an_actor_and_moderation_without_the_right(open_story):
+    with pytest.raises(PermissionDenied):
+        actions.post_comment(open_story.thread_key, actor=None, author="x", text="نص ما")
+    posted = actions.post_comment(
+        open_story.thread_key, actor=AnonymousUser(), author="x", text="نص ما"
+    )
+    with pytest.raises(PermissionDenied):
+        actions.reject_comment(posted.comment, actor=AnonymousUser())
+    with pytest.raises(PermissionDenied):
+        actions.reject_comment(posted.comment, actor=None)
+    actions.reject_comment(posted.comment, actor=SYSTEM)
+    entry = AuditEntry.objects.filter(action="reject").get()
+    assert entry.note.startswith("system:tests")
+
+
+# --- Erasing leaves no words behind ---------------------------------------------------------
+
+
+def test_it_erases_a_readers_words_from_the_log_and_the_reports(client, open_story):
+    ModeratedWord.objects.create(word="سري", kind=WordKind.SUSPECT)
+    text = "كلمة سري خاصة جدا"
+    pk = send(client, open_story, text=text, email="leila@example.com").json()["id"]
+    comment = Comment.objects.get(pk=pk)
+    actions.approve_comment(comment, actor=SYSTEM, note="فيها سري خاصة جدا")
+    actions.report_comment(
+        Comment.objects.get(pk=pk), actor=AnonymousUser(), voter="r:x", reason="قال سري خاصة"
+    )
+    call_command("erase-comments", "--email", "leila@example.com", stdout=io.StringIO())
+    notes = " ".join(AuditEntry.objects.filter(comment_id=pk).values_list("note", flat=True))
+    reasons = " ".join(Report.objects.filter(comment_id=pk).values_list("reason", flat=True))
+    assert "سري" not in notes and "خاصة" not in notes and "سري" not in reasons
+    assert AuditEntry.objects.filter(comment_id=pk, action="erase").exists()
