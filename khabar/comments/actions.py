@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
@@ -43,8 +42,9 @@ from khabar.lib.arabic import fingerprint, strip_bidi_controls, strip_ignorables
 from khabar.lib.html import has_links, render_comment
 from khabar.site import actors, pagecache
 
-#: Who acts: a user (``AnonymousUser`` for a reader), a moderator, or a system actor.
-Actor = AbstractBaseUser | AnonymousUser | actors.SystemActor
+#: Who acts: a user (``AnonymousUser`` for a reader), a moderator, or a system actor
+#: (``khabar.site.actors``); typed loosely, as in the other apps' actions.
+Actor = Any
 MODERATE = "comments.moderate_comment"
 
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
