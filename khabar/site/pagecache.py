@@ -37,6 +37,9 @@ MAX_AGE = 30  # seconds a CDN or browser may keep a page before asking again
 STALE = 120  # seconds it may serve a stale page while revalidating
 TTL = 600  # a safety net: no stored page lives longer than this
 CACHE_CONTROL = f"public, max-age={MAX_AGE}, stale-while-revalidate={STALE}"
+#: What a tagged page may be stored as: the page, or a withdrawn story's notice (410 Gone, the
+#: same for every reader; restoring the story purges it like any page of the story).
+STORED_STATUSES = (200, 410)
 
 
 @dataclass(frozen=True)
@@ -331,11 +334,25 @@ def stamp(tags: list[str]) -> str:
     return ".".join(map(str, generations))
 
 
-def article_keys(article: Any) -> list[str]:
-    """The tags of the pages that show a story: itself, its section, tags, home and feeds."""
+def article_keys(article: Any, *, related: bool = True) -> list[str]:
+    """The tags of the pages that show a story: itself, its section, tags, home and feeds,
+    and (``related``) every story page whose "Related stories" box may list it.
+
+    A change that the related box does not show (a comment count: its cards carry none) may
+    pass ``related=False`` and spare the other stories' pages.
+    """
+    tag_ids = list(article.tags.values_list("pk", flat=True))
     keys = [f"a:{article.pk}", f"s:{article.section_id}", f"h:{article.lang}", f"f:{article.lang}"]
-    keys += [f"t:{pk}" for pk in article.tags.values_list("pk", flat=True)]
+    keys += [f"t:{pk}" for pk in tag_ids]
+    if related:
+        keys += related_keys(article.section_id, tag_ids)
     return keys
+
+
+def related_keys(section_id: int, tag_ids: Iterable[int]) -> list[str]:
+    """The tags of a story page's "Related stories" box, which lists stories of the page's
+    section and of its tags: a story there that changes or goes purges the page."""
+    return [f"rs:{section_id}", *(f"rt:{pk}" for pk in tag_ids)]
 
 
 def tag_request(request: Any, *tags: str) -> None:
@@ -363,7 +380,7 @@ class CachedApplication:
             page = store().get(key)
             if page is not None:
                 # Preconditions apply to a page only, never to a 410 (RFC 9110, 13.2.1).
-                if environ.get("HTTP_IF_NONE_MATCH") == page.etag:
+                if page.status == 200 and environ.get("HTTP_IF_NONE_MATCH") == page.etag:
                     start_response("304 Not Modified", _not_modified_headers(page))
                     return [b""]
                 headers = page.headers
@@ -414,7 +431,7 @@ class PageCacheMiddleware:
         tags = getattr(request, "cache_tags", None)
         if not tags or request.method not in ("GET", "HEAD"):
             return response
-        if response.status_code != 200 or response.cookies or response.streaming:
+        if response.status_code not in STORED_STATUSES or response.cookies or response.streaming:
             return response
         body = response.content
         etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
@@ -442,8 +459,10 @@ class PageCacheMiddleware:
                 if k.lower() not in ("set-cookie", "content-length")
             ]
             headers.append(("Content-Length", str(len(body))))
-            store().put(key, request.get_full_path(), Page(200, headers, body, etag), tags)
-        if request.META.get("HTTP_IF_NONE_MATCH") == etag:
+            store().put(
+                key, request.get_full_path(), Page(response.status_code, headers, body, etag), tags
+            )
+        if response.status_code == 200 and request.META.get("HTTP_IF_NONE_MATCH") == etag:
             from django.http import HttpResponseNotModified
 
             not_modified = HttpResponseNotModified()
