@@ -207,9 +207,36 @@ def test_it_refuses_to_apply_a_held_update_over_a_newer_desk_edit(client, people
     url = reverse("admin:syndication_heldupdate_change", args=[held.pk])
     response = desk.post(url, {"note": "تطبيق", "base_revision": seen, "_apply": "1"})
     assert response.status_code == 200
-    assert "changed since you opened" in response.content.decode()
+    form = response.context["form"]
+    assert form.non_field_errors()  # "the story changed since you opened this page"
+    story.refresh_from_db()
+    assert form["base_revision"].value() == str(story.revision)  # retry from what is shown
+    assert story.byline == "س" and story.corrections.count() == 1
     held.refresh_from_db()
     assert held.is_pending
+
+
+def test_it_holds_an_untrusted_partners_update_of_its_own_scheduled_story(client, people):
+    import datetime
+
+    from django.utils import timezone
+
+    alice = partner("وكالة أ")
+    sent = push(client, alice, ninjs("urn:alice:6", 1, "خبر مجدول"))
+    later = timezone.now() + datetime.timedelta(hours=2)
+    story = article_actions.publish_article(
+        Article.objects.get(pk=sent["id"]), actor=people["editor"], at=later
+    )
+    assert story.status == Status.SCHEDULED
+    update = {**to_ninjs(story), "uri": "urn:alice:6", "version": "2"}
+    update["headlines"] = [{"value": "عنوان يدخل مع الجدولة"}]
+    got = push(client, alice, update)
+    assert (got["outcome"], got["status"]) == ("held", "scheduled")
+    unchanged(story)
+    held = HeldUpdate.objects.get()
+    apply_held_update(held, actor=people["editor"], note="", base_revision=story.revision)
+    story.refresh_from_db()
+    assert (story.headline, story.status) == ("عنوان يدخل مع الجدولة", Status.SCHEDULED)
 
 
 def test_it_puts_a_trusted_partners_update_of_its_own_story_live(client):

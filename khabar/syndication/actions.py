@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khabar.articles import actions as article_actions
-from khabar.articles.models import Article, AuditEntry, Section
+from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry, Section
 from khabar.site import actors
 from khabar.site.actors import PartnerActor
 from khabar.syndication.models import (
@@ -170,7 +170,8 @@ def _resolve(held: HeldUpdate, resolution: str, actor: Actor, note: str) -> None
 def apply_held_update(
     held: HeldUpdate, *, actor: Actor, note: str, base_revision: int | None
 ) -> Article:
-    """Put a held update live: a correction of the story by ``actor`` with their ``note``.
+    """Put a held update live: a correction of the story by ``actor`` with their ``note``
+    (an edit, when the story is scheduled and not yet live).
 
     ``base_revision`` is the story's revision the editor saw next to the update; when the
     story changed since, ``EditConflict`` is raised and nothing is written. The pictures
@@ -179,14 +180,24 @@ def apply_held_update(
     actors.require(actor, "syndication.change_heldupdate")
     _resolve(held, Resolution.APPLIED, actor, note)
     tags = [article_actions._tag_for(held.article.lang, name) for name in held.tag_names]
-    article = article_actions.correct_article(
-        held.article,
-        actor=actor,
-        note=note,
-        base_revision=base_revision,
-        tags=tags or None,
-        **_incoming_fields(held),
-    )
+    if held.article.status in LIVE_STATUSES:
+        article = article_actions.correct_article(
+            held.article,
+            actor=actor,
+            note=note,
+            base_revision=base_revision,
+            tags=tags or None,
+            **_incoming_fields(held),
+        )
+    else:
+        # Held while scheduled: not yet seen by readers, so an edit rather than a correction.
+        article = article_actions.update_article(
+            held.article,
+            actor=actor,
+            base_revision=base_revision,
+            tags=tags or None,
+            **_incoming_fields(held),
+        )
     Article.objects.filter(pk=article.pk, source_version__lt=held.source_version).update(
         source_version=held.source_version
     )

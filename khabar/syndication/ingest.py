@@ -37,7 +37,7 @@ from django.db import transaction
 from lxml import etree
 
 from khabar.articles import actions
-from khabar.articles.models import LIVE_STATUSES, Article, Section
+from khabar.articles.models import LIVE_STATUSES, Article, Section, Status
 from khabar.articles.wire_import import source_id_for
 from khabar.site.actors import PartnerActor
 from khabar.syndication import conf
@@ -310,15 +310,19 @@ def store(
         with transaction.atomic():
             for story in stories:
                 target = _section_for(story, section)
-                article, outcome = actions.ingest_article(
-                    source_id=story.source_id[:300],
-                    source_version=story.source_version,
-                    section=target,
-                    fields=story.fields(),
-                    tag_names=story.tag_names,
-                    publish=publish,
-                    actor=actor,
-                )
+                scheduled = _scheduled_story(story, actor)
+                if scheduled is not None:
+                    article, outcome = scheduled, "held"
+                else:
+                    article, outcome = actions.ingest_article(
+                        source_id=story.source_id[:300],
+                        source_version=story.source_version,
+                        section=target,
+                        fields=story.fields(),
+                        tag_names=story.tag_names,
+                        publish=publish,
+                        actor=actor,
+                    )
                 reports: list[PhotoReport] = []
                 if outcome == "held":
                     outcome, reports = _hold(article, story, target, attachments, supplied, actor)
@@ -338,12 +342,34 @@ def store(
     return results
 
 
+def _scheduled_story(story: IncomingStory, actor: Actor) -> Article | None:
+    """The actor's own story that an editor scheduled, when this is a newer version of it
+    and the actor may not put updates live: a scheduled story goes live by itself, so its
+    update is held just as one of a live story is."""
+    if actor.has_perm("articles.correct_article") or not story.source_id:
+        return None
+    return (
+        Article.objects.select_for_update()
+        .filter(
+            origin=getattr(actor, "origin", ""),
+            source_id=story.source_id[:300],
+            status=Status.SCHEDULED,
+            source_version__lt=story.source_version,
+        )
+        .first()
+    )
+
+
 def _may_show_pictures(actor: Actor, article: Article, outcome: str) -> bool:
-    """Pictures change what a story shows: on a live story, only with the right to correct
-    it and only with a new version of it (the same version again changes nothing live)."""
+    """Pictures change what a story shows: on a live (or scheduled) story, only with the
+    right to correct it and only with a new version of it (the same version again changes
+    nothing live)."""
     if outcome == "ignored":
         return False
-    if article.status not in LIVE_STATUSES or outcome in ("created", "published"):
+    if article.status not in (*LIVE_STATUSES, Status.SCHEDULED) or outcome in (
+        "created",
+        "published",
+    ):
         return True
     return outcome == "updated" and actor.has_perm("articles.correct_article")
 
