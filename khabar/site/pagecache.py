@@ -52,7 +52,7 @@ class Page:
 
 class Store(Protocol):
     def get(self, key: str) -> Page | None: ...
-    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None: ...
+    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> bool: ...
     def purge(self, tags: Iterable[str]) -> list[str]: ...
     def clear(self) -> None: ...
     def generations(self, tags: list[str]) -> list[int]: ...
@@ -93,12 +93,12 @@ class SqliteStore:
         )
         return _decode(row[0]) if row else None
 
-    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None:
+    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> bool:
         db = self._db()
         data = _encode(page)
         # A busy cache is not an error: the page is simply not stored this time.
         if not self._writers.acquire(timeout=1):
-            return
+            return False
         try:
             db.execute("BEGIN IMMEDIATE")
             db.execute(
@@ -113,8 +113,10 @@ class SqliteStore:
         except sqlite3.OperationalError:
             if db.in_transaction:
                 db.execute("ROLLBACK")
+            return False
         finally:
             self._writers.release()
+        return True
 
     def purge(self, tags: Iterable[str]) -> list[str]:
         tags = list(tags)
@@ -175,7 +177,7 @@ class RedisStore:
             return None
         return _decode(data) if data else None
 
-    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> None:
+    def put(self, key: str, path: str, page: Page, tags: Iterable[str]) -> bool:
         try:
             pipe = self.redis.pipeline()
             pipe.set(f"khabar:page:{key}", _encode(page), ex=TTL)
@@ -184,7 +186,8 @@ class RedisStore:
                 pipe.expire(f"khabar:tag:{tag}", TTL * 2)
             pipe.execute()
         except Exception:
-            return
+            return False
+        return True
 
     def purge(self, tags: Iterable[str]) -> list[str]:
         tags = list(tags)
@@ -308,12 +311,17 @@ def bypass(cookie_header: str) -> bool:
     return any(part.strip().startswith(names) for part in cookie_header.split(";"))
 
 
+#: A generation moved by every purge: a page rendered while one ran may show what was
+#: purged, so it is not stored (``PageCacheMiddleware``).
+ANY_PURGE = "*"
+
+
 def purge_keys(keys: Iterable[str]) -> None:
     """Purge every cached page tagged with one of these keys (also from the proxy, if any)."""
     keys = list(keys)
     if not keys or not (settings.KHABAR_PAGECACHE or settings.KHABAR_FRAGMENT_CACHE):
         return
-    paths = store().purge(keys)
+    paths = store().purge([*keys, ANY_PURGE])
     from khabar.site import proxy
 
     proxy.purge_paths(paths)
@@ -426,8 +434,11 @@ class PageCacheMiddleware:
             response.headers["Cache-Control"] = "private, no-store"
             response.headers.pop("X-Accel-Expires", None)
             return response
-        response = self.get_response(request)
         key = request.META.get("khabar.pagecache_key")
+        # A purge that runs while this page renders may have been about what it shows:
+        # then the page is answered but not kept (by this cache or, long, by nginx).
+        before = store().generations([ANY_PURGE]) if key and settings.KHABAR_PAGECACHE else None
+        response = self.get_response(request)
         tags = getattr(request, "cache_tags", None)
         if not tags or request.method not in ("GET", "HEAD"):
             return response
@@ -440,9 +451,9 @@ class PageCacheMiddleware:
         response.headers["X-Cache-Tags"] = " ".join(tags)
         query = request.META.get("QUERY_STRING", "")
         storable = canonical_query(query) == query
-        if storable:
-            # Only pages the app stores (and so purges by path) may stay in nginx for long.
-            response.headers["X-Accel-Expires"] = str(TTL)
+        if before is not None and store().generations([ANY_PURGE]) != before:
+            storable = False
+        stored = False
         if "Vary" in response.headers:
             # Pages are shared only among readers without a session, so the cookie
             # never changes what is shown.
@@ -459,9 +470,13 @@ class PageCacheMiddleware:
                 if k.lower() not in ("set-cookie", "content-length")
             ]
             headers.append(("Content-Length", str(len(body))))
-            store().put(
+            headers.append(("X-Accel-Expires", str(TTL)))
+            stored = store().put(
                 key, request.get_full_path(), Page(response.status_code, headers, body, etag), tags
             )
+        if stored:
+            # Only pages the app stored (and so purges by path) may stay in nginx for long.
+            response.headers["X-Accel-Expires"] = str(TTL)
         if response.status_code == 200 and request.META.get("HTTP_IF_NONE_MATCH") == etag:
             from django.http import HttpResponseNotModified
 
