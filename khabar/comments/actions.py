@@ -187,12 +187,13 @@ def _article_keys(article: Any) -> list[str]:
 
     Changing a story's tags goes through the story's actions, which move ``updated_at``.
     """
+    # Other stories' "Related stories" cards show no comment counts: their pages stay.
     if not settings.KHABAR_FRAGMENT_CACHE:
-        return pagecache.article_keys(article)
+        return pagecache.article_keys(article, related=False)
     key = f"comments:story-keys:{article.pk}:{article.updated_at.timestamp()}:{article.version}"
     keys = caches["fragments"].get(key)
     if keys is None:
-        keys = pagecache.article_keys(article)
+        keys = pagecache.article_keys(article, related=False)
         caches["fragments"].set(key, keys)
     return keys
 
