@@ -31,7 +31,11 @@ def test_it_reuses_the_rendered_story_until_it_changes(
         assert client.get(story.get_absolute_url()).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         actions.correct_article(
-            story, actor=people["editor"], note="تصحيح", headline="عنوان مصحح"
+            story,
+            base_revision=story.revision,
+            actor=people["editor"],
+            note="تصحيح",
+            headline="عنوان مصحح",
         )
     page = client.get(story.get_absolute_url()).content.decode()
     assert '<h1 class="headline">عنوان مصحح</h1>' in page
@@ -44,8 +48,10 @@ def test_it_never_serves_a_withdrawn_story_from_the_fragments(
     story = make_article()
     client.get(story.get_absolute_url())
     with django_capture_on_commit_callbacks(execute=True):
-        actions.withdraw_article(story, actor=people["editor"])
-    assert client.get(story.get_absolute_url()).status_code == 404
+        actions.withdraw_article(story, actor=people["editor"], reason="خطأ")
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 410
+    assert story.headline not in response.content.decode()
 
 
 def test_it_refreshes_the_home_page_when_a_story_is_published(
