@@ -55,6 +55,7 @@ DESK_PAGES = {
     admin_url("comments_moderatedword_add"): {"moderator", "chief"},
     admin_url("syndication_partner_changelist"): {"chief"},
     admin_url("syndication_partnertoken_changelist"): {"chief"},
+    admin_url("syndication_heldupdate_changelist"): {"editor", "chief"},
     admin_url("auth_user_changelist"): {"chief"},
     admin_url("photos_photo_add"): WRITERS,
     admin_url("axes_accessattempt_changelist"): set(),  # superusers only

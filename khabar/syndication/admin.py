@@ -247,8 +247,7 @@ class HeldUpdateAdmin(admin.ModelAdmin):
                 )
                 messages.success(
                     request,
-                    _("The update is live as a correction of “%(headline)s”.")
-                    % {"headline": article.headline},
+                    _("The update of “%(headline)s” is applied.") % {"headline": article.headline},
                 )
         except EditConflict:
             form.add_error(
