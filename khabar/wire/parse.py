@@ -18,6 +18,11 @@ The three editions differ in the dateline and the end marker:
 The year is never in the dateline: it is the ``year`` argument, else the year of the most
 recent such day not after ``now``. Text copied from the agency's web page ends with the page's
 comment form (``تعليقك``, ``You are replying to: .``), which is dropped.
+
+Paragraphs: in wrapped copy (every body line at most ``WRAP_WIDTH`` characters) a paragraph's
+lines are kept together, as typed, until a blank line. Copy whose lines are not wrapped has a
+paragraph per line, so each non-empty line is a paragraph even without a blank line between
+them (some desks send paragraphs on consecutive lines).
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ from khabar.lib import dates
 from khabar.lib.digits import to_western
 
 LANGUAGES = ("ar", "fa", "en")
+
+#: Wrapped wire copy breaks its lines at about 64 to 80 characters; a body line (the dateline
+#: left out) longer than this means the copy is not wrapped, and each line is a paragraph.
+WRAP_WIDTH = 90
 END_MARKERS: dict[str, str] = {"ar": "انتهى", "fa": "پایان", "en": "END"}
 
 # The first line of the web page's comment form, which follows the end marker when a story
@@ -194,11 +203,21 @@ def parse_wire(
         )
     dateline = _DATELINE_PARSERS[lang](match, first.line, year, now)
     rest = [first.lines[0][match.end() :].strip(), *first.lines[1:]]
-    paragraphs = ["\n".join(line for line in rest if line)] if any(rest) else []
-    paragraphs += ["\n".join(block.lines) for block in body[1:]]
+    if _is_wrapped([rest, *(block.lines for block in body[1:])]):
+        paragraphs = ["\n".join(line for line in rest if line)] if any(rest) else []
+        paragraphs += ["\n".join(block.lines) for block in body[1:]]
+    else:
+        lines = [*rest, *(line for block in body[1:] for line in block.lines)]
+        paragraphs = [line.strip() for line in lines if line.strip()]
     if not paragraphs:
         raise WireError("no body text after the dateline", line=first.line)
     return WireStory(headline, dateline, paragraphs, signoff, lang)
+
+
+def _is_wrapped(blocks: list[list[str]]) -> bool:
+    """Whether the body's lines (the dateline left out) were broken at a fixed width, so that
+    a line is not a paragraph."""
+    return all(len(line) <= WRAP_WIDTH for lines in blocks for line in lines)
 
 
 def _lines(data: str | bytes) -> list[str]:
