@@ -178,7 +178,11 @@ def backup(target: Path) -> dict[str, Any]:
         if target.exists():
             old = staging.with_name(staging.name + ".old")
             target.rename(old)
-            staging.rename(target)
+            try:
+                staging.rename(target)
+            except OSError:
+                old.rename(target)
+                raise
             shutil.rmtree(old)
         else:
             staging.rename(target)
