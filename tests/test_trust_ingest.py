@@ -431,3 +431,9 @@ def test_it_streams_pictures_to_temporary_files(client, monkeypatch, media):
     [(name, (path, existed))] = seen.items()
     assert name in files and existed and path.name != name  # on disk, not in memory
     assert not path.exists()  # and gone with the request
+
+
+def test_it_refuses_a_raw_body_over_the_limit_with_413(client, monkeypatch):
+    monkeypatch.setattr(conf, "INGEST_MAX_BYTES", 100)
+    response = client.post("/api/v1/ingest", b"x" * 200, "text/plain", **partner("ب"))
+    assert response.status_code == 413 and "the limit is 100 bytes" in response.json()["detail"]

@@ -213,7 +213,11 @@ def newsml_story(request: HttpRequest, story_id: int) -> HttpResponse:
     description=(
         "The document as the request body; or, with its pictures, as multipart/form-data: "
         "the document in a part named `document` and each picture file in any other part, "
-        "under the file name the document gives it."
+        "under the file name the document gives it "
+        f"(at most {conf.INGEST_MAX_PICTURES} pictures, each within the "
+        "photo size limit). A partner updates only the stories it sent itself; an untrusted "
+        "partner's newer version of a live story comes back with the outcome `held`: an "
+        "editor puts it live, or not."
     ),
     openapi_extra=_errors(401, 403, 413, 422),
 )
