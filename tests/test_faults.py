@@ -21,10 +21,26 @@ from pathlib import Path
 
 import pytest
 
+from khabar.comments.spam import make_stamp
 from khabar.ops.topology import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("sqlite-faults")
+
+
+SECRET = "faults-" + "s" * 50
+
+
+class _Stamps(dict):
+    """A form stamp per thread, signed with the site's key a minute ago (as a reader who
+    took a minute to write would send it)."""
+
+    def __missing__(self, key: str) -> str:
+        self[key] = make_stamp(key, now=time.time() - 60, key=SECRET)
+        return self[key]
+
+
+STAMPS = _Stamps()
 
 
 class Site:
@@ -42,7 +58,7 @@ class Site:
         env.update(
             KHABAR_ENV="development",
             DJANGO_SETTINGS_MODULE="khabar.settings",
-            SECRET_KEY="faults-" + "s" * 50,
+            SECRET_KEY=SECRET,
             KHABAR_VAR_DIR=str(self.home),
             SQLITE_PATH=str(self.db),
             MEDIA_ROOT=str(self.home / "media"),
@@ -140,7 +156,8 @@ def post_comments(
         n += 1
         text = f"{prefix} تعليق رقم {n}"
         status, body = request(
-            f"{base}/api/v1/comments", {"thread": key, "author": "قارئ", "text": text}
+            f"{base}/api/v1/comments",
+            {"thread": key, "author": "قارئ", "text": text, "stamp": STAMPS[key]},
         )
         codes.append(status)
         if status in (201, 202):

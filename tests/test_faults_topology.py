@@ -18,12 +18,18 @@ from pathlib import Path
 import pytest
 from test_scaleout import shell, story_path
 
+from khabar.comments.spam import make_stamp
 from khabar.ops.topology import Topology, _tcp_open, wait_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
 
 @pytest.fixture(scope="module")
+def aged_stamp(site: Topology, thread: str) -> str:
+    """A form stamp signed with the site's secret a minute ago, as a reader's form sends it."""
+    return make_stamp(thread, now=time.time() - 60, key=(site.home / "secret").read_text())
+
+
 def site():
     home = Path(tempfile.mkdtemp(prefix="khabar-faults-"))
     topology = Topology.on_free_ports(home)
@@ -55,7 +61,12 @@ def fetch(url: str, *, data: dict | None = None, ip: str = "") -> tuple[int, str
 def post_comment(site: Topology, pk: int, text: str, ip: str) -> tuple[int, str, str]:
     return fetch(
         site.app_url(0) + "/api/v1/comments",
-        data={"thread": f"article:{pk}", "author": "قارئ", "text": text},
+        data={
+            "thread": f"article:{pk}",
+            "author": "قارئ",
+            "text": text,
+            "stamp": aged_stamp(site, f"article:{pk}"),
+        },
         ip=ip,
     )
 

@@ -16,12 +16,18 @@ from pathlib import Path
 
 import pytest
 
+from khabar.comments.spam import make_stamp
 from khabar.ops.topology import Topology
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
 
 @pytest.fixture(scope="module")
+def aged_stamp(site: Topology, thread: str) -> str:
+    """A form stamp signed with the site's secret a minute ago, as a reader's form sends it."""
+    return make_stamp(thread, now=time.time() - 60, key=(site.home / "secret").read_text())
+
+
 def site():
     home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
     topology = Topology.on_free_ports(home)
@@ -75,7 +81,12 @@ def test_it_shows_a_comment_posted_through_one_app_process_through_the_other(sit
     )
     status, _h, body = fetch(
         site.app_url(0) + "/api/v1/comments",
-        data={"thread": f"article:{pk}", "author": "سارة", "text": "تعليق عبر العملية الأولى"},
+        data={
+            "thread": f"article:{pk}",
+            "author": "سارة",
+            "text": "تعليق عبر العملية الأولى",
+            "stamp": aged_stamp(site, f"article:{pk}"),
+        },
         ip="10.1.1.1",
     )
     assert status == 201, body
@@ -111,7 +122,12 @@ def test_it_counts_a_rate_limit_across_both_app_processes(site):
     for n in range(8):
         status, _h, _body = fetch(
             site.app_url(n % 2) + "/api/v1/comments",
-            data={"thread": f"article:{pk}", "author": "قارئ", "text": f"تعليق رقم {n} للاختبار"},
+            data={
+                "thread": f"article:{pk}",
+                "author": "قارئ",
+                "text": f"تعليق رقم {n} للاختبار",
+                "stamp": aged_stamp(site, f"article:{pk}"),
+            },
             ip="10.9.9.9",
         )
         codes.append(status)

@@ -40,10 +40,11 @@ class SpamChecker(Protocol):
     def is_spam(self, submission: Submission) -> bool: ...
 
 
-def make_stamp(thread_key: str, *, now: float | None = None) -> str:
-    """A signed time-stamp for a rendered form."""
+def make_stamp(thread_key: str, *, now: float | None = None, key: str | None = None) -> str:
+    """A signed time-stamp for a rendered form (signed with ``key``, a site's secret key,
+    instead of this process's own when given: tests of other processes need it)."""
     return signing.dumps(
-        {"k": thread_key, "t": int(time.time() if now is None else now)}, salt=_SALT
+        {"k": thread_key, "t": int(time.time() if now is None else now)}, key=key, salt=_SALT
     )
 
 
