@@ -13,6 +13,8 @@ local peers = os.getenv("PEERS_DIR") or "../shared/peers"
 dofile(peers .. "/lib/report.lua")
 
 local thread_key = os.getenv("BENCH_THREAD") or "article:1"
+-- The form stamp a reader's page carries (signed by the site a minute before the run).
+local form_stamp = os.getenv("BENCH_STAMP") or ""
 local first, last = (os.getenv("BENCH_PARENTS") or "1-200"):match("^(%d+)-(%d+)$")
 first, last = tonumber(first), tonumber(last)
 
@@ -45,7 +47,7 @@ function request()
       parent = tostring(math.random(first, last))
    end
    local body = string.format(
-      '{"thread": "%s", "author": "قارئ", "parent": %s, "text": "%s (%s-%d)"}',
-      thread_key, parent, text, stamp, counter)
+      '{"thread": "%s", "author": "قارئ", "parent": %s, "text": "%s (%s-%d)", "stamp": "%s"}',
+      thread_key, parent, text, stamp, counter, form_stamp)
    return wrk.format(nil, nil, nil, body)
 end

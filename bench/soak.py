@@ -22,6 +22,7 @@ import urllib.request
 from collections import Counter
 from pathlib import Path
 
+from khabar.comments.spam import make_stamp
 from khabar.ops.topology import Topology
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
@@ -110,7 +111,16 @@ class Soak:
                 app = self.site.app_url(rng.randrange(len(self.site.app_ports)))
                 status, body, latency = call(
                     f"{app}/api/v1/comments",
-                    {"thread": f"article:{pk}", "author": "قارئ", "text": text},
+                    {
+                        "thread": f"article:{pk}",
+                        "author": "قارئ",
+                        "text": text,
+                        "stamp": make_stamp(
+                            f"article:{pk}",
+                            now=time.time() - 60,
+                            key=(self.site.home / "secret").read_text(),
+                        ),
+                    },
                     ip=ip,
                 )
                 if status in (201, 202):

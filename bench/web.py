@@ -391,8 +391,13 @@ def run(options: argparse.Namespace) -> Path:
         peer_script("nginx/start.sh", PORT=NGINX_PORT)
         peers_started.append("nginx")
 
+        from khabar.comments.spam import make_stamp
+
         post_env = {
             "BENCH_THREAD": data["post_thread"],
+            "BENCH_STAMP": make_stamp(
+                data["post_thread"], now=time.time() - 60, key=env["SECRET_KEY"]
+            ),
             "BENCH_PARENTS": "{}-{}".format(*data["parents"]),
         }
         warm, fresh, _api = servers
