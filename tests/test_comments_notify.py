@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import time
+from urllib.parse import urlsplit
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core import mail
+from django.core import mail, signing
 from django.core.management import call_command
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
-from khabar.comments import actions, conf, notify
+from khabar.comments import actions, conf, notify, spam
 from khabar.comments.models import Comment
 from khabar.test import make_article, make_section
 
@@ -70,7 +74,7 @@ def test_it_does_not_email_readers_who_did_not_ask(
 
 def test_it_unsubscribes_in_one_click(client, story):
     comment = post(story, "الأصل", email="Sara@example.org", notify_replies=True)
-    token = notify.unsubscribe_token(comment.email)
+    token = notify.unsubscribe_token(comment)
     assert client.get(f"/comments/unsubscribe/{token}/").status_code == 200
     assert Comment.objects.get().notify_replies is True  # a GET (a link preview) changes nothing
     assert client.post(f"/comments/unsubscribe/{token}/").status_code == 200
@@ -103,3 +107,145 @@ def test_it_retries_a_failing_task_later(story):
     assert retry.status == TaskResultStatus.READY and retry.args_kwargs["args"][2] == 2
     call_command("run_worker", "--once")
     assert DBTaskResult.objects.get(pk=retry.pk).status == TaskResultStatus.READY  # backed off
+
+
+def local(link: str) -> str:
+    """The path and query of a link in a mail, to fetch with the test client."""
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}" if parts.query else parts.path
+
+
+def replied(story, people, capture, *, parent_fields=None, earlier=0):
+    """Sara's comment (after ``earlier`` others), Ahmad's approved reply, the mail sent."""
+    with capture(execute=True):
+        for n in range(earlier):
+            actions.approve_comment(post(story, f"تعليق رقم {n}"), actor=people["moderator"])
+        parent = post(
+            story,
+            "الأصل",
+            email="sara@example.org",
+            notify_replies=True,
+            **(parent_fields or {}),
+        )
+        actions.approve_comment(parent, actor=people["moderator"])
+        reply = post(story, 'رد: ٣ < ٥ & "نعم"\nوسطر ثان', parent, author="أحمد")
+        actions.approve_comment(reply, actor=people["moderator"])
+    call_command("run_worker", "--once")
+    (message,) = mail.outbox
+    return parent, reply, message
+
+
+def test_it_sends_an_html_part_in_the_editions_language_and_direction(
+    story, people, django_capture_on_commit_callbacks, settings
+):
+    settings.SITE_URL = "https://news.example.org"
+    _parent, reply, message = replied(story, people, django_capture_on_commit_callbacks)
+    ((html, mimetype),) = message.alternatives
+    assert mimetype == "text/html"
+    assert '<html lang="ar" dir="rtl">' in html
+    assert "<bdi>أحمد</bdi>" in html
+    assert "رد: ٣ &lt; ٥ &amp; &quot;نعم&quot;<br>وسطر ثان" in html  # the text, escaped
+    raw = message.message()
+    assert raw["Content-Language"] == "ar"
+    assert raw["Message-ID"].endswith("@news.example.org>")
+    assert f"https://news.example.org{story.get_absolute_url()}#comment-{reply.pk}" in html
+
+
+def test_it_writes_the_english_editions_mail_left_to_right(
+    people, django_capture_on_commit_callbacks
+):
+    story = make_article(section=make_section("en", name="World"), lang="en", headline="Talks")
+    _parent, _reply, message = replied(story, people, django_capture_on_commit_callbacks)
+    assert message.subject == "أحمد replied to your comment"
+    assert '<html lang="en" dir="ltr">' in message.alternatives[0][0]
+    assert message.message()["Content-Language"] == "en"
+
+
+def test_it_links_a_reply_on_a_later_comment_page_to_that_page(
+    client, story, people, django_capture_on_commit_callbacks
+):
+    _parent, reply, message = replied(
+        story, people, django_capture_on_commit_callbacks, earlier=conf.PAGE_SIZE + 2
+    )
+    link = re.search(r"(https?://\S+#comment-\d+)", message.body).group(1)
+    assert link.endswith(f"{story.get_absolute_url()}?cpage={conf.PAGE_SIZE}#comment-{reply.pk}")
+    page = client.get(local(link)).content.decode()
+    assert f'id="comment-{reply.pk}"' in page
+    first = client.get(story.get_absolute_url()).content.decode()
+    assert f'id="comment-{reply.pk}"' not in first  # where the old link led
+
+
+def test_it_links_a_reply_behind_more_replies_to_the_replies_page(
+    client, story, people, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        parent = post(story, "الأصل", email="sara@example.org", notify_replies=True)
+        actions.approve_comment(parent, actor=people["moderator"])
+        for text in ("أول", "ثان", "ثالث"):
+            actions.approve_comment(post(story, text, parent), actor=people["moderator"])
+    call_command("run_worker", "--once")
+    last = Comment.objects.get(text="ثالث")
+    link = re.search(rf"(\S+#comment-{last.pk})", mail.outbox[-1].body).group(1)
+    assert f"/comments/{parent.pk}/replies/?after=" in link
+    assert f'id="comment-{last.pk}"' in client.get(local(link)).content.decode()
+
+
+def test_it_redirects_a_posted_reply_to_the_page_that_holds_it(client, people):
+    story = make_article(section=make_section(comment_policy="post", slug="open"))
+    for n in range(conf.PAGE_SIZE + 1):
+        post(story, f"تعليق رقم {n}")
+    last = Comment.objects.get(text=f"تعليق رقم {conf.PAGE_SIZE}")
+    response = client.post(
+        "/comments/post/",
+        {
+            "thread": story.thread_key,
+            "stamp": spam.make_stamp(story.thread_key, now=time.time() - 30),
+            "author": "سارة",
+            "text": "ردّي",
+            "parent": last.pk,
+        },
+    )
+    reply = Comment.objects.get(text="ردّي")
+    assert response["Location"] == (
+        f"{story.get_absolute_url()}?cpage={conf.PAGE_SIZE}&commented=approved#comment-{reply.pk}"
+    )
+    assert f'id="comment-{reply.pk}"' in client.get(response["Location"]).content.decode()
+
+
+def test_it_makes_an_opaque_unsubscribe_token(story):
+    comment = post(story, "الأصل", email="sara@example.org", notify_replies=True)
+    token = notify.unsubscribe_token(comment)
+    # The comment's number (base 62) and a signature: nothing of the address.
+    number, _signature = token.split(":")
+    assert number == signing.b62_encode(comment.pk)
+    assert notify.comment_from_token(token) == comment
+    assert notify.comment_from_token(token[:-1] + ("A" if token[-1] != "A" else "B")) is None
+
+
+def test_it_still_honours_a_link_mailed_with_the_old_token(client, story):
+    comment = post(story, "الأصل", email="sara@example.org", notify_replies=True)
+    old = signing.dumps("sara@example.org", salt="khabar.comments.unsubscribe")
+    assert client.post(f"/comments/unsubscribe/{old}/").status_code == 200
+    comment.refresh_from_db()
+    assert comment.notify_replies is False
+
+
+@pytest.mark.parametrize(
+    ("lang", "direction", "words"),
+    [
+        ("en", "ltr", "Stop emails about replies to your comments?"),
+        ("fa", "rtl", "ایمیل‌های مربوط به پاسخ‌ها به نظرهایتان متوقف شود؟"),
+        ("ar", "rtl", "هل توقف الرسائل عن الردود على تعليقاتك؟"),
+    ],
+)
+def test_it_shows_the_unsubscribe_page_in_the_mails_edition(client, lang, direction, words):
+    story = make_article(section=make_section(lang, name="x"), lang=lang)
+    comment = post(story, "الأصل", email="sara@example.org", notify_replies=True)
+    response = client.get(f"/comments/unsubscribe/{notify.unsubscribe_token(comment)}/")
+    page = response.content.decode()
+    assert f'<html lang="{lang}" dir="{direction}">' in page
+    assert words in page
+    assert response["Content-Language"] == lang
+    done = client.post(f"/comments/unsubscribe/{notify.unsubscribe_token(comment)}/")
+    assert f'<html lang="{lang}" dir="{direction}">' in done.content.decode()

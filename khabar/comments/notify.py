@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+from email.utils import make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -22,7 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django_tasks import task
 
-from khabar.comments import conf
+from khabar.comments import conf, permalink
 from khabar.comments.models import Comment, Status
 
 log = logging.getLogger(__name__)
@@ -49,15 +51,42 @@ def send_email(kind: str, payload: dict[str, object], attempt: int = 1) -> None:
         raise
 
 
-def unsubscribe_token(email: str) -> str:
-    return signing.dumps(email.lower(), salt=_UNSUBSCRIBE_SALT)
+def unsubscribe_token(comment: Comment) -> str:
+    """An opaque link token for the comment's author: signed, with no address inside (it
+    names the comment; its address is looked up when the link is used)."""
+    return signing.Signer(salt=_UNSUBSCRIBE_SALT, algorithm="sha256").sign(
+        signing.b62_encode(comment.pk)
+    )
 
 
-def email_from_token(token: str) -> str | None:
+def comment_from_token(token: str) -> Comment | None:
+    """The comment an unsubscribe token was made for, or None for a forged or stale one."""
     try:
-        return str(signing.loads(token, salt=_UNSUBSCRIBE_SALT))
+        value = signing.Signer(salt=_UNSUBSCRIBE_SALT, algorithm="sha256").unsign(token)
+        pk = signing.b62_decode(value)
+    except (signing.BadSignature, ValueError):
+        return None
+    return Comment.objects.select_related("thread__article").filter(pk=pk).first()
+
+
+def email_from_legacy_token(token: str) -> str | None:
+    """The address in a link mailed before tokens became opaque (they carried it, signed)."""
+    try:
+        value = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
     except signing.BadSignature:
         return None
+    return value if isinstance(value, str) and "@" in value else None
+
+
+def mail_language(comment: Comment) -> str:
+    """The edition a comment's mail is written in: its story's, else the default one."""
+    article = comment.thread.article
+    return article.lang if article else settings.LANGUAGE_CODE
+
+
+def message_id() -> str:
+    """A Message-ID under the site's own domain (Django would use the machine's name)."""
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname or "localhost")
 
 
 def reply_approved(reply: Comment) -> None:
@@ -89,32 +118,39 @@ def _send_reply(payload: dict[str, object]) -> None:
     if reply.status != Status.APPROVED or parent is None or not parent.notify_replies:
         return
     article = reply.thread.article
-    lang = article.lang if article else settings.LANGUAGE_CODE
-    link = reply.thread.url or (
-        settings.SITE_URL + article.get_absolute_url() if article else settings.SITE_URL
-    )
+    lang = mail_language(reply)
+    if article is not None:
+        link = settings.SITE_URL + permalink.comment_url(reply)
+    else:
+        link = f"{reply.thread.url or settings.SITE_URL}#comment-{reply.pk}"
     unsubscribe = settings.SITE_URL + reverse(
-        "comments-unsubscribe", kwargs={"token": unsubscribe_token(parent.email)}
+        "comments-unsubscribe", kwargs={"token": unsubscribe_token(parent)}
     )
     with translation.override(lang):
         context = {
             "reply": reply,
             "parent": parent,
-            "link": f"{link}#comment-{reply.pk}",
+            "link": link,
             "unsubscribe": unsubscribe,
             "title": reply.thread.title or (article.headline if article else ""),
+            "lang": lang,
+            "direction": "rtl" if translation.get_language_bidi() else "ltr",
         }
         subject = render_to_string("comments/email/reply_subject.txt", context).strip()
         body = render_to_string("comments/email/reply.txt", context)
-    message = EmailMessage(
+        html = render_to_string("comments/email/reply.html", context)
+    message = EmailMultiAlternatives(
         subject,
         body,
         to=[parent.email],
         headers={
+            "Message-ID": message_id(),
+            "Content-Language": lang,
             "List-Unsubscribe": f"<{unsubscribe}>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         },
     )
+    message.attach_alternative(html, "text/html")
     message.send()
 
 
@@ -132,9 +168,12 @@ def _send_moderators(payload: dict[str, object]) -> None:
         }
         subject = render_to_string("comments/email/queue_subject.txt", context).strip()
         body = render_to_string("comments/email/queue.txt", context)
+    headers = {"Content-Language": settings.LANGUAGE_CODE}
     # One message per moderator: no one sees the others' addresses.
     for address in to:
-        EmailMessage(subject, body, to=[address]).send()
+        EmailMessage(
+            subject, body, to=[address], headers={**headers, "Message-ID": message_id()}
+        ).send()
 
 
 HANDLERS = {"reply": _send_reply, "moderators": _send_moderators}

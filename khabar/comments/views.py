@@ -7,18 +7,20 @@ from urllib.parse import urlencode
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from khabar.articles.models import Article
-from khabar.comments import access, actions, conf, notify, spam, tree
+from khabar.comments import access, actions, conf, notify, permalink, spam, tree
 from khabar.comments.display import items_of, mark_editable
 from khabar.comments.errors import CommentError
 from khabar.comments.guard import check_post, check_vote, csrf_for_sessions, submission_of
 from khabar.comments.models import Comment, Policy, Status, Thread
 from khabar.comments.threads import article_of, policy_of
+from khabar.site.editions import all_editions
 
 
 def _thread_url(thread: Thread) -> str:
@@ -30,6 +32,14 @@ def _thread_url(thread: Thread) -> str:
 def _back(thread: Thread, *, notice: str = "", anchor: str = "comments") -> HttpResponseRedirect:
     query = f"?{urlencode({'commented': notice})}" if notice else ""
     return HttpResponseRedirect(f"{_thread_url(thread)}{query}#{anchor}")
+
+
+def _back_to(request: HttpRequest, comment: Comment, *, token: str) -> HttpResponseRedirect:
+    """To the page of the thread that holds the comment just posted (not always the first),
+    as its author sees it: their pending comment too, by the edit token being set now."""
+    viewer = access.viewer_for(request)
+    viewer.tokens[comment.pk] = token
+    return HttpResponseRedirect(permalink.comment_url(comment, viewer, commented=comment.status))
 
 
 @require_POST
@@ -65,8 +75,10 @@ def post(request: HttpRequest) -> HttpResponse:
     except CommentError as error:
         return _form_again(request, key, parent_id, form, error)
     comment = posted.comment
-    anchor = f"comment-{comment.pk}" if comment.status != Status.REJECTED else "comments"
-    response = _back(comment.thread, notice=comment.status, anchor=anchor)
+    if comment.status == Status.REJECTED:
+        response = _back(comment.thread, notice=comment.status)
+    else:
+        response = _back_to(request, comment, token=posted.token)
     access.remember_token(request, response, comment.pk, posted.token)
     return response
 
@@ -216,9 +228,14 @@ def replies(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @csrf_exempt  # RFC 8058 one-click: the mail client posts without a CSRF token
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """Stop reply emails to the address in the signed token."""
-    email = notify.email_from_token(token)
-    if email is None:
+    """Stop reply emails to the address of the comment in the signed token, in the language
+    of the edition the mail was written in."""
+    comment = notify.comment_from_token(token)
+    if comment is not None:
+        email, lang = comment.email, notify.mail_language(comment)
+    else:
+        email, lang = notify.email_from_legacy_token(token), request.LANGUAGE_CODE
+    if not email:
         raise Http404("bad token")
     done = False
     if request.method == "POST":
@@ -226,7 +243,13 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
             notify_replies=False
         )
         done = True
-    return render(request, "comments/unsubscribe.html", {"done": done, "token": token})
+    edition = next((e for e in all_editions() if e.code == lang), request.edition)  # type: ignore[attr-defined]
+    request.edition = edition  # type: ignore[attr-defined]
+    with translation.override(edition.code):
+        response = render(request, "comments/unsubscribe.html", {"done": done, "token": token})
+    response["Content-Language"] = edition.code
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 class ArticleCommentsFeed(Feed):
