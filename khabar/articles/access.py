@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.http import Http404
+from django.core.cache import caches
+from django.db.models import F, Q
+from django.http import Http404, HttpRequest
 
 from khabar.articles.models import Article, Status
+from khabar.site.pagecache import is_reader_specific
+from khabar.site.pagecache import stamp as pagecache_stamp
 
 
 def access_article_for_reader(
@@ -23,6 +28,58 @@ def access_article_for_reader(
         except Article.DoesNotExist:
             pass
     raise Http404("no such story")
+
+
+def access_article_page(request: HttpRequest, lang: str, pk: int) -> Article:
+    """The story for its reader page: a live one from this process's shared copy when the
+    request is nobody's in particular, else ``access_article_for_reader``. Http404 when the
+    reader may not see it."""
+    return _shared_live_article(request, lang, pk) or access_article_for_reader(
+        request.user, lang, pk
+    )
+
+
+def _shared_live_article(request: HttpRequest, lang: str, pk: int) -> Article | None:
+    """A live story from this process's fragment cache, valid until its pages are purged.
+
+    Every change to what a story page shows purges ``a:<pk>``, which moves its generation
+    on; the cached row is then never read again. Readers only: a request carrying anything
+    of one reader (staff among them) gets the checked read.
+    """
+    if not settings.KHABAR_FRAGMENT_CACHE or is_reader_specific(request):
+        return None
+    generation = pagecache_stamp([f"a:{pk}"])
+    if not generation:
+        return None
+    key = f"story:{pk}:{generation}"
+    story = caches["fragments"].get(key)
+    if story is None:
+        story = (
+            Article.objects.select_related("section").filter(lang=lang, pk=pk).published().first()
+        )
+        if story is None:
+            return None
+        story.tag_ids = list(story.tags.values_list("pk", flat=True))
+        caches["fragments"].set(key, story, 300)
+    # Publication and embargo times are checked on every read, cached or not.
+    return story if story.lang == lang and story.is_live else None
+
+
+def access_withdrawn_article(lang: str, pk: int) -> Article | None:
+    """A story of this edition that readers once saw and the agency has since withdrawn
+    (its address answers 410 with the notice), else None.
+
+    One never published, or withdrawn while still under embargo, was never public: it stays
+    a plain 404, as a draft does.
+    """
+    return (
+        Article.objects.filter(
+            lang=lang, pk=pk, status=Status.WITHDRAWN, first_published_at__isnull=False
+        )
+        .filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=F("withdrawn_at")))
+        .only("pk", "lang", "withdrawn_at", "withdrawal_reason", "withdrawal_reason_public")
+        .first()
+    )
 
 
 def can_edit(user: AbstractBaseUser | AnonymousUser, article: Article) -> bool:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import caches
 from django.core.paginator import Page, Paginator
 from django.db.models import F, Q, QuerySet, Window
 from django.db.models.functions import RowNumber
@@ -14,11 +13,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
-from khabar.articles.access import access_article_for_reader
-from khabar.articles.models import Article, Section, Status, Tag, Urgency
+from khabar.articles.access import access_article_page, access_withdrawn_article
+from khabar.articles.models import Article, Section, Tag, Urgency
 from khabar.comments.counts import attach_comment_counts
 from khabar.site.editions import default_edition
-from khabar.site.pagecache import bypass, related_keys, tag_request
+from khabar.site.pagecache import is_reader_specific, related_keys, tag_request
 from khabar.site.pagecache import stamp as pagecache_stamp
 
 PER_SECTION_ON_HOME = 4
@@ -81,7 +80,7 @@ def _list_stamp(request: HttpRequest, tags: list[str]) -> str:
 
     The minute bounds how long time-driven changes (the ticker's 24-hour window) can lag.
     """
-    if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
+    if not settings.KHABAR_FRAGMENT_CACHE or is_reader_specific(request):
         return ""
     stamp = pagecache_stamp(tags)
     return f"{stamp}:{int(timezone.now().timestamp() // 60)}" if stamp else ""
@@ -128,11 +127,9 @@ def tag(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
 
 def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None) -> HttpResponse:
     try:
-        story = _shared_live_story(request, edition, pk) or access_article_for_reader(
-            request.user, edition, pk
-        )
+        story = access_article_page(request, edition, pk)
     except Http404:
-        killed = _withdrawn_story(edition, pk)
+        killed = access_withdrawn_article(edition, pk)
         if killed is None:
             raise
         return _withdrawn(request, killed)
@@ -169,34 +166,6 @@ def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None
     )
 
 
-def _shared_live_story(request: HttpRequest, edition: str, pk: int) -> Article | None:
-    """A live story from this process's fragment cache, valid until its pages are purged.
-
-    Every change to what a story page shows purges ``a:<pk>``, which moves its generation
-    on; the cached row is then never read again. Readers only: staff get the checked read.
-    """
-    if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
-        return None
-    generation = pagecache_stamp([f"a:{pk}"])
-    if not generation:
-        return None
-    key = f"story:{pk}:{generation}"
-    story = caches["fragments"].get(key)
-    if story is None:
-        story = (
-            Article.objects.select_related("section")
-            .filter(lang=edition, pk=pk)
-            .published()
-            .first()
-        )
-        if story is None:
-            return None
-        story.tag_ids = list(story.tags.values_list("pk", flat=True))
-        caches["fragments"].set(key, story, 300)
-    # Publication and embargo times are checked on every read, cached or not.
-    return story if story.lang == edition and story.is_live else None
-
-
 def _related(story: Article) -> list[Article]:
     """Up to five live stories from the same section or sharing a tag, newest first."""
     return list(
@@ -219,27 +188,11 @@ def _tag_ids(story: Article) -> list[int]:
 
 def _fragment_stamp(request: HttpRequest, story: Article) -> str:
     """The key under which this reader may share rendered parts of the page, or ""."""
-    if not settings.KHABAR_FRAGMENT_CACHE or bypass(request.META.get("HTTP_COOKIE", "")):
+    if not settings.KHABAR_FRAGMENT_CACHE or is_reader_specific(request):
         return ""
     tags = [f"a:{story.pk}", f"s:{story.section_id}"]
     stamp = pagecache_stamp(tags + related_keys(story.section_id, _tag_ids(story)))
     return f"{stamp}:{story.version}:{story.updated_at.timestamp()}" if stamp else ""
-
-
-def _withdrawn_story(edition: str, pk: int) -> Article | None:
-    """A story of this edition that readers once saw and the agency has since withdrawn.
-
-    One never published, or withdrawn while still under embargo, was never public: it stays
-    a plain 404, as a draft does.
-    """
-    return (
-        Article.objects.filter(
-            lang=edition, pk=pk, status=Status.WITHDRAWN, first_published_at__isnull=False
-        )
-        .filter(Q(embargo_until__isnull=True) | Q(embargo_until__lte=F("withdrawn_at")))
-        .only("pk", "lang", "withdrawn_at", "withdrawal_reason", "withdrawal_reason_public")
-        .first()
-    )
 
 
 def _withdrawn(request: HttpRequest, story: Article) -> HttpResponse:
