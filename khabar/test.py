@@ -30,6 +30,7 @@ ROLE_MIGRATIONS = [
     ("khabar.comments.migrations.0002_moderator_permissions", "grant"),
     ("khabar.photos.migrations.0002_roles", "grant"),
     ("khabar.syndication.migrations.0002_partner_roles", "grant"),
+    ("khabar.syndication.migrations.0003_held_updates", "grant"),
 ]
 
 

@@ -658,7 +658,7 @@ def ingest_article(
         if source_id
         else None
     )
-    tags = [_tag_for(section.lang, name) for name in tag_names if name.strip()]
+    tags = [tag_for(section.lang, name) for name in tag_names if name.strip()]
     if existing is not None:
         if source_version < existing.source_version:
             return existing, "ignored"
@@ -705,7 +705,8 @@ def ingest_article(
     return article, "created"
 
 
-def _tag_for(lang: str, name: str) -> Tag:
+def tag_for(lang: str, name: str) -> Tag:
+    """The edition's tag of that name, created when it does not exist yet."""
     name = name.strip()
     slug = slugify(name, allow_unicode=True)[:100] or "tag"
     tag, _created = Tag.objects.get_or_create(lang=lang, slug=slug, defaults={"name": name})

@@ -179,7 +179,7 @@ def apply_held_update(
     """
     actors.require(actor, "syndication.change_heldupdate")
     _resolve(held, Resolution.APPLIED, actor, note)
-    tags = [article_actions._tag_for(held.article.lang, name) for name in held.tag_names]
+    tags = [article_actions.tag_for(held.article.lang, name) for name in held.tag_names]
     if held.article.status in LIVE_STATUSES:
         article = article_actions.correct_article(
             held.article,
