@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
@@ -18,6 +19,7 @@ from khabar.articles.models import Article, Status
 from khabar.comments import actions as comment_actions
 from khabar.comments.models import Comment
 from khabar.comments.models import Status as CommentStatus
+from khabar.comments.spam import make_stamp
 from khabar.syndication.actions import create_partner_token, revoke_partner_token
 from khabar.syndication.models import Partner, PartnerToken
 from khabar.test import SYSTEM, make_article, make_section, make_tag
@@ -79,6 +81,10 @@ def test_it_opens_each_desk_page_to_the_roles_that_may_see_it(role, people):
 
 
 def workflow(client: Client, article: Article, step: str) -> int:
+    if step == "withdraw":
+        # A kill has its own page, asking for the reason and a confirmation.
+        url = admin_url("articles_article_withdraw", article.pk)
+        return client.post(url, {"reason": "ملاحظة", "confirm": "yes"}).status_code
     url = admin_url("articles_article_workflow", article.pk)
     return client.post(url, {"step": step, "note": "ملاحظة"}).status_code
 
@@ -163,7 +169,14 @@ def test_it_lets_only_the_author_edit_or_delete_a_comment(role, people):
     author = Client()
     answer = author.post(
         "/api/v1/comments",
-        json.dumps({"thread": story.thread_key, "author": "سارة", "text": "تعليقي"}),
+        json.dumps(
+            {
+                "thread": story.thread_key,
+                "author": "سارة",
+                "text": "تعليقي",
+                "stamp": make_stamp(story.thread_key, now=time.time() - 60),
+            }
+        ),
         content_type="application/json",
     ).json()
     other = client_for(role, people)
@@ -233,7 +246,14 @@ def test_it_does_not_let_a_partner_token_into_the_desk_or_as_a_user(client, part
     story = make_article(section=make_section(comment_policy="pre"))
     response = client.post(
         "/api/v1/comments",
-        json.dumps({"thread": story.thread_key, "author": "شريك", "text": "تعليق"}),
+        json.dumps(
+            {
+                "thread": story.thread_key,
+                "author": "شريك",
+                "text": "تعليق",
+                "stamp": make_stamp(story.thread_key, now=time.time() - 60),
+            }
+        ),
         content_type="application/json",
         **auth,
     )
@@ -321,7 +341,7 @@ def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, p
         anonymous.get(url)
         assert SECRET in anonymous.get(url).content.decode(), url
     stories = unpublished_stories()
-    stories["withdrawn"] = article_actions.withdraw_article(live, actor=SYSTEM, note="خطأ")
+    stories["withdrawn"] = article_actions.withdraw_article(live, actor=SYSTEM, reason="خطأ")
     urls = reader_urls(stories)
     for who in ("anonymous", "reader", "partner"):
         client = client_for("reader" if who == "reader" else "anonymous", people)
