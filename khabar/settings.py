@@ -288,6 +288,25 @@ if PRODUCTION:
 
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# The mail server (with EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend).
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+if not (EMAIL_HOST_USER + EMAIL_HOST_PASSWORD).isascii():
+    # smtplib encodes AUTH as ASCII: every message would fail at the server, one by one.
+    raise ConfigError("EMAIL_HOST_USER and EMAIL_HOST_PASSWORD must be ASCII (smtplib's AUTH)")
+# STARTTLS on the submission port (587), or TLS from the first byte (465); never both.
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ConfigError("EMAIL_USE_TLS and EMAIL_USE_SSL cannot both be on")
+EMAIL_PORT = env_int("EMAIL_PORT", 465 if EMAIL_USE_SSL else 587 if EMAIL_USE_TLS else 25)
+# Seconds to wait for the mail server; the worker tries a failed message again later.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+if PRODUCTION and EMAIL_HOST_PASSWORD and not (EMAIL_USE_TLS or EMAIL_USE_SSL):
+    # The password would cross the network in clear text.
+    raise ConfigError("EMAIL_HOST_PASSWORD needs EMAIL_USE_TLS or EMAIL_USE_SSL in production")
 
 LOGIN_URL = "admin:login"
 # Two-factor codes: the name authenticator apps show next to the code.
