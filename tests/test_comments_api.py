@@ -242,9 +242,9 @@ def test_it_counts_one_like_per_reader(client, story):
     def send(reader, ip):
         return client.post(like, HTTP_X_KHABAR_READER=reader, REMOTE_ADDR=ip)
 
-    assert send("reader-one-1234", "192.0.2.1").json() == {"likes": 1}
+    assert send("reader-one-1234", "192.0.2.1").json() == {"likes": 1, "liked": True}
     assert send("reader-one-1234", "192.0.2.2").status_code == 409
-    assert send("reader-two-1234", "192.0.2.2").json() == {"likes": 2}
+    assert send("reader-two-1234", "192.0.2.2").json() == {"likes": 2, "liked": True}
 
 
 def test_it_takes_reports(client, story):

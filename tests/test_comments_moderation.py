@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from khabar.comments import actions, moderation
-from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status
+from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, Thread
 from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
@@ -153,11 +153,59 @@ def test_it_refuses_a_stale_transition(story, people):
         actions.approve_comment(stale, actor=people["moderator"])
 
 
-def test_it_remoderates_an_edited_comment(story, people):
+def test_it_keeps_the_approved_text_while_an_edit_waits(story, people):
+    comment = post(story)
+    approved_text = comment.text
+    actions.approve_comment(comment, actor=people["moderator"])
+    edited = actions.edit_comment(comment, actor=AnonymousUser(), text="نص **جديد**")
+    assert edited.status == Status.APPROVED and edited.text == approved_text
+    assert edited.pending_text == "نص **جديد**" and "<strong>" in edited.pending_html
+    assert edited.edited_at is None
+    assert Thread.objects.get(pk=comment.thread_id).approved_count == 1
+
+    approved = actions.approve_comment(edited, actor=people["moderator"])
+    assert approved.text == "نص **جديد**" and "<strong>" in approved.html
+    assert approved.pending_text == "" and approved.edited_at is not None
+    assert approved.status == Status.APPROVED
+
+
+def test_it_drops_a_rejected_edit_and_keeps_the_comment(story, people):
     comment = post(story)
     actions.approve_comment(comment, actor=people["moderator"])
     edited = actions.edit_comment(comment, actor=AnonymousUser(), text="نص جديد")
-    assert edited.status == Status.PENDING and edited.edited_at is not None
+    kept = actions.reject_comment(edited, actor=people["moderator"])
+    assert kept.status == Status.APPROVED and kept.text == comment.text
+    assert kept.pending_text == "" and not kept.is_edited
+    assert list(kept.audit.values_list("action", flat=True))[:1] == ["reject-edit"]
+
+
+def test_it_settles_only_the_edit_the_moderator_saw(story, people):
+    comment = post(story)
+    actions.approve_comment(comment, actor=people["moderator"])
+    seen = actions.edit_comment(comment, actor=AnonymousUser(), text="نسخة أولى")
+    actions.edit_comment(Comment.objects.get(pk=comment.pk), actor=AnonymousUser(), text="ثانية")
+    with pytest.raises(actions.CommentError):
+        actions.approve_comment(seen, actor=people["moderator"])
+    assert Comment.objects.get(pk=comment.pk).pending_text == "ثانية"
+
+
+def test_it_approves_waiting_edits_in_bulk_and_spam_drops_them(story, people):
+    first, second = post(story, "الأول"), post(story, "الثاني")
+    for comment in (first, second):
+        actions.approve_comment(comment, actor=people["moderator"])
+        actions.edit_comment(comment, actor=AnonymousUser(), text=f"{comment.text} معدل")
+    waiting = Comment.objects.filter(pk=first.pk)
+    assert actions.moderate_comments(waiting, to=Status.APPROVED, actor=people["moderator"]) == 1
+    assert Comment.objects.get(pk=first.pk).text == "الأول معدل"
+    spam = actions.mark_spam(Comment.objects.get(pk=second.pk), actor=people["moderator"])
+    assert spam.status == Status.SPAM and spam.pending_text == ""
+
+
+def test_it_rewrites_a_comment_still_waiting(story, people):
+    comment = post(story)
+    edited = actions.edit_comment(comment, actor=AnonymousUser(), text="نص جديد")
+    assert edited.status == Status.PENDING and edited.text == "نص جديد"
+    assert edited.pending_text == "" and edited.edited_at is not None
 
 
 def test_it_moderates_in_bulk_from_the_desk(client, story, people):

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from khabar.comments import conf, moderation, notify, spam, sql, tree
@@ -48,6 +48,7 @@ Actor = Any
 MODERATE = "comments.moderate_comment"
 
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
+_CODE_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
 _EMAIL_RE = re.compile(r"[^\s@<>\"',;]+@[^\s@<>\"',;]+\.[^\s@<>\"',;.]+\Z")
 # Control characters, lone surrogates (JSON can carry them, UTF-8 cannot store them) and
 # the non-characters U+FFFE/U+FFFF (not allowed in XML: they would break the comment feed).
@@ -101,7 +102,9 @@ def clean_text(text: str) -> str:
         raise CommentError("too-short")
     if len(text) > conf.MAX_LENGTH:
         raise CommentError("too-long")
-    if _TAG_RE.search(text):
+    # Inside backticks a tag is something written about, shown as typed (the renderer
+    # escapes all HTML), not markup.
+    if _TAG_RE.search(_CODE_RE.sub("", text)):
         raise CommentError("html")
     return text
 
@@ -284,7 +287,7 @@ def post_comment(
             notify.reply_approved(comment)
             _purge(thread)
         elif status == Status.PENDING:
-            notify.pending_grew(Comment.objects.filter(status=Status.PENDING).count())
+            notify.pending_grew(_waiting_count())
     return Posted(comment, token)
 
 
@@ -307,7 +310,13 @@ def can_author_change(comment: Comment, *, now: datetime.datetime | None = None)
 
 
 def edit_comment(comment: Comment, *, actor: Actor, text: str) -> Comment:
-    """The author's edit within the window: marked edited and moderated again.
+    """The author's edit within the window, marked edited and moderated again.
+
+    An edit of an approved comment that needs a moderator waits beside it
+    (``pending_text``): readers keep the approved text and the replies under it, the author
+    sees their edit, and ``approve_comment`` swaps it in (``reject_comment`` drops it). An
+    edit that needs no moderator (post-moderation, or a moderator's own) shows at once; a
+    comment still waiting is simply rewritten.
 
     The caller found the comment through ``access.access_comment_for_author``.
     """
@@ -315,6 +324,7 @@ def edit_comment(comment: Comment, *, actor: Actor, text: str) -> Comment:
     if not can_author_change(comment):
         raise CommentError("edit-window")
     text = clean_text(text)
+    html = render(text)
     with transaction.atomic():
         thread = Thread.objects.select_related("article", "article__section").get(
             pk=comment.thread_id
@@ -323,24 +333,44 @@ def edit_comment(comment: Comment, *, actor: Actor, text: str) -> Comment:
             raise CommentError("closed")
         before = comment.status
         status, reason = _decide(thread, text, comment.author_name, actor)
-        if before in (Status.PENDING, Status.REJECTED) and status == Status.APPROVED:
-            # An edit cannot publish what a moderator has not seen.
-            status = before if before == Status.PENDING else Status.PENDING
-        updated = Comment.objects.filter(pk=comment.pk, status=before).update(
-            text=text,
-            html=render(text),
-            text_hash=fingerprint(text),
-            status=status,
-            reason=reason,
-            edited_at=timezone.now(),
-        )
+        rows = Comment.objects.filter(pk=comment.pk, status=before)
+        if before == Status.APPROVED and status != Status.APPROVED:
+            updated = rows.update(pending_text=text, pending_html=html, pending_reason=reason)
+            action = "edit-pending"
+        else:
+            if before in (Status.PENDING, Status.REJECTED) and status == Status.APPROVED:
+                # An edit cannot publish what a moderator has not seen.
+                status = Status.PENDING
+            updated = rows.update(
+                text=text,
+                html=html,
+                text_hash=fingerprint(text),
+                status=status,
+                reason=reason,
+                edited_at=timezone.now(),
+                **_NO_PENDING_EDIT,
+            )
+            action = "edit"
         if updated != 1:
             raise CommentError("edit-window")
-        count_change(comment.thread_id, before, status)
+        count_change(comment.thread_id, before, status if action == "edit" else before)
         comment.refresh_from_db()
-        _audit(comment, "edit", before, actor, reason)
-        _purge(thread)
+        _audit(comment, action, before, actor, reason)
+        if action == "edit":
+            _purge(thread)
+        else:
+            notify.pending_grew(_waiting_count())
     return comment
+
+
+_NO_PENDING_EDIT = {"pending_text": "", "pending_html": "", "pending_reason": ""}
+
+
+def _waiting_count() -> int:
+    """What waits for a moderator: pending comments and pending edits."""
+    return Comment.objects.filter(
+        Q(status=Status.PENDING) | (Q(status=Status.APPROVED) & ~Q(pending_text=""))
+    ).count()
 
 
 def delete_comment(comment: Comment, *, actor: Actor) -> Comment:
@@ -406,7 +436,10 @@ def _transition(
     """Compare-and-set the status; the row count tells whether someone got there first."""
     with transaction.atomic():
         before = comment.status
-        updated = Comment.objects.filter(pk=comment.pk, status=before).update(status=to, **fields)
+        # A comment that leaves the page takes any edit waiting on it along.
+        updated = Comment.objects.filter(pk=comment.pk, status=before).update(
+            status=to, **{**_NO_PENDING_EDIT, **fields}
+        )
         if updated != 1:
             comment.refresh_from_db()
             if comment.status == to:
@@ -432,8 +465,39 @@ def _moderate(comment: Comment, to: str, actor: Actor, action: str, note: str) -
     return _transition(comment, to=to, actor=actor, action=action, note=note, **fields)
 
 
+def _settle_edit(comment: Comment, *, actor: Actor, approve: bool, note: str) -> Comment:
+    """Swap an approved comment's pending edit in (``approve``) or drop it; compare-and-set
+    on the edit the moderator saw, so a newer edit is not settled unseen."""
+    _require_moderator(actor)
+    fields: dict[str, object] = {**_NO_PENDING_EDIT, "moderated_at": timezone.now()}
+    if actors.user_or_none(actor) is not None:
+        fields["moderated_by"] = actor
+    if approve:
+        text = comment.pending_text
+        fields.update(
+            text=text,
+            html=comment.pending_html,
+            text_hash=fingerprint(text),
+            edited_at=timezone.now(),
+            reports=0,
+        )
+    with transaction.atomic():
+        updated = Comment.objects.filter(
+            pk=comment.pk, status=Status.APPROVED, pending_text=comment.pending_text
+        ).update(**fields)
+        if updated != 1:
+            raise CommentError("already")
+        comment.refresh_from_db()
+        _audit(comment, "approve-edit" if approve else "reject-edit", comment.status, actor, note)
+        if approve:
+            _purge(Thread.objects.select_related("article").get(pk=comment.thread_id))
+    return comment
+
+
 def approve_comment(comment: Comment, *, actor: Actor, note: str = "") -> Comment:
-    """Publish a comment (or clear its reports)."""
+    """Publish a comment, or the edit waiting on an approved one (or clear its reports)."""
+    if comment.status == Status.APPROVED and comment.has_pending_edit:
+        return _settle_edit(comment, actor=actor, approve=True, note=note)
     if comment.status == Status.APPROVED:
         _require_moderator(actor)
         Comment.objects.filter(pk=comment.pk).update(reports=0)
@@ -443,7 +507,10 @@ def approve_comment(comment: Comment, *, actor: Actor, note: str = "") -> Commen
 
 
 def reject_comment(comment: Comment, *, actor: Actor, note: str = "") -> Comment:
-    """Remove a comment from the page; it stays in the rejected queue."""
+    """Remove a comment from the page; it stays in the rejected queue. On an approved
+    comment with an edit waiting, only the edit goes: the approved text stays."""
+    if comment.status == Status.APPROVED and comment.has_pending_edit:
+        return _settle_edit(comment, actor=actor, approve=False, note=note)
     return _moderate(comment, Status.REJECTED, actor, "reject", note)
 
 
@@ -465,7 +532,8 @@ def moderate_comments(comments: Iterable[Comment], *, to: str, actor: Actor) -> 
     action = ACTIONS[Status(to)]
     changed = 0
     for comment in comments:
-        if comment.status == to or comment.status == Status.DELETED:
+        settles_edit = comment.has_pending_edit and to != Status.SPAM
+        if (comment.status == to and not settles_edit) or comment.status == Status.DELETED:
             continue
         try:
             action(comment, actor=actor)

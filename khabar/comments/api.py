@@ -1,8 +1,10 @@
 """The comments API under /api/v1/ (django-ninja), used by the widget and the story page.
 
-Errors are 4xx with ``{"code", "message"}``, the message in the reader's language (Arabic by
-default). Requests from another origin are answered with CORS headers only for the sites in
-KHABAR_COMMENT_SITES; a logged-in session counts only with a valid CSRF token.
+Errors are 4xx with ``{"code", "message"}``, the message in the reader's language: the
+first of Accept-Language with an edition (the widget sends its host page's), else Arabic.
+Requests from another origin are answered with CORS headers only for the sites in
+KHABAR_COMMENT_SITES (``guard.cross_origin``; every route answers its preflight); a
+logged-in session counts only with a valid CSRF token.
 """
 
 from __future__ import annotations
@@ -19,13 +21,15 @@ import orjson
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
-from khabar.comments import access, actions, conf, counts, guard, spam, tree
+from khabar.comments import access, actions, conf, counts, guard, spam, tree, widget
 from khabar.comments.errors import NOTICES, CommentError
-from khabar.comments.models import Comment, Policy, Status, Thread
+from khabar.comments.models import Comment, Like, Policy, Status, Thread
 from khabar.comments.threads import (
     article_of,
     closes_at,
@@ -38,7 +42,7 @@ from khabar.site import pagecache
 
 router = Router(tags=["comments"])
 ERRORS = frozenset({400, 403, 404, 409, 429, 503})
-_ALLOW_HEADERS = "Content-Type, X-CSRFToken, X-Khabar-Reader, X-Khabar-Tokens"
+EDITED = _("Your comment was changed.")
 
 
 class ErrorOut(Schema):
@@ -59,6 +63,13 @@ class CommentOut(Schema):
     removed: bool = Field(description="a tombstone: removed, kept for its replies")
     own: bool
     editable: bool
+    text: str = Field(
+        "", description="for the author's own comment: what they typed, for the edit box"
+    )
+    pending_edit: bool = Field(
+        False, description="the author's edit waits for a moderator (only they see it)"
+    )
+    liked: bool = Field(False, description="the caller likes it")
     replying_to: str = Field(description="the parent's author, for replies shown flat")
     more: str | None = Field(None, description="cursor for more replies under this comment")
     replies: list[CommentOut]
@@ -94,19 +105,33 @@ class EditIn(Schema):
     text: str
 
 
+class EditedOut(CommentOut):
+    message: str
+
+
+class WidgetOut(Schema):
+    lang: str = Field(description="the language of the strings and messages")
+    allowed: bool = Field(description="whether the calling page may show this thread")
+    code: str = Field(description="why not, when not allowed")
+    message: str
+    strings: dict[str, str] = Field(description="the widget's words its catalogue translates")
+    css: str = Field(description="the widget's style sheet (a versioned address in production)")
+
+
 class ReportIn(Schema):
     reason: str = ""
 
 
 class LikesOut(Schema):
     likes: int
+    liked: bool
 
 
-# --- Origins, CORS and CSRF -----------------------------------------------------------------
+# --- Errors and cross-origin requests ------------------------------------------------------
 
 
-def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Answer configured sites' origins with CORS headers; errors in our JSON shape."""
+def said_like_ours(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Ninja's own validation and parse errors, in our JSON shape."""
 
     @functools.wraps(run)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -114,7 +139,6 @@ def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         if response.status_code == 422 or (
             response.status_code == 400 and b'"code"' not in response.content
         ):
-            # Ninja's own validation and parse errors, said like ours.
             error = CommentError("bad-request")
             detail = response.content.decode(errors="replace")[:2000]
             response = HttpResponse(
@@ -122,19 +146,12 @@ def cors(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
                 status=400,
                 content_type="application/json",
             )
-        origin = guard.foreign_origin(request)
-        if origin and guard.allowed_origin(origin):
-            response["Access-Control-Allow-Origin"] = origin
-            response["Access-Control-Allow-Headers"] = _ALLOW_HEADERS
-            response["Access-Control-Allow-Methods"] = "GET, POST, PATCH, DELETE, OPTIONS"
-            response["Access-Control-Max-Age"] = "600"
-        response["Vary"] = "Origin"
         return response
 
     return wrapper
 
 
-router.add_decorator(cors, mode="view")
+router.add_decorator(lambda view: guard.cross_origin(said_like_ours(view)), mode="view")
 
 
 def _error(error: CommentError) -> Answer:
@@ -155,14 +172,14 @@ def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
 # --- Serialising ----------------------------------------------------------------------------
 
 
-def _out(node: tree.Node) -> dict[str, Any]:
+def _out(node: tree.Node, liked: frozenset[int] = frozenset()) -> dict[str, Any]:
     c = node.comment
     removed = node.tombstone
     return {
         "id": c.pk,
         "parent": c.parent_id,
         "author": "" if removed else c.author_name,
-        "html": "" if removed else c.html,
+        "html": "" if removed else node.shown_html,
         "created": c.created_at,
         "edited": c.is_edited,
         "likes": c.likes,
@@ -173,38 +190,50 @@ def _out(node: tree.Node) -> dict[str, Any]:
         "removed": removed,
         "own": node.own,
         "editable": node.own and not removed and actions.can_author_change(c),
+        "text": node.shown_text if node.own and not removed else "",
+        "pending_edit": node.pending_edit,
+        "liked": c.pk in liked,
         "replying_to": node.parent_name if node.flat else "",
         "more": node.more_after or None,
-        "replies": [_out(child) for child in node.children],
+        "replies": [_out(child, liked) for child in node.children],
     }
+
+
+def _liked(viewer: tree.Viewer, nodes: list[tree.Node]) -> frozenset[int]:
+    """Which of these comments (and their replies) the reader likes: one query, and none
+    for a reader the request does not name."""
+    if viewer.user_id is None and not viewer.reader:
+        return frozenset()
+    ids = [n.comment.pk for root in nodes for n in root.walk()]
+    voter = access.voter_for(viewer)
+    return frozenset(
+        Like.objects.filter(voter=voter, comment_id__in=ids).values_list("comment_id", flat=True)
+    )
 
 
 # --- Endpoints ------------------------------------------------------------------------------
 
 
-@router.api_operation(["OPTIONS"], "/comments", include_in_schema=False)
-def preflight(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=204)
-
-
-@router.api_operation(["OPTIONS"], "/comments/{int:pk}", include_in_schema=False)
-def preflight_one(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=204)
-
-
-@router.api_operation(["OPTIONS"], "/comments/{int:pk}/like", include_in_schema=False)
-def preflight_like(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=204)
-
-
-@router.api_operation(["OPTIONS"], "/comments/{int:pk}/report", include_in_schema=False)
-def preflight_report(request: HttpRequest, pk: int) -> HttpResponse:
-    return HttpResponse(status=204)
-
-
-@router.api_operation(["OPTIONS"], "/counts", include_in_schema=False)
-def preflight_counts(request: HttpRequest) -> HttpResponse:
-    return HttpResponse(status=204)
+@router.get("/widget", response={200: WidgetOut})
+def widget_start(request: HttpRequest, thread: str = ""):
+    """What the widget asks first: whether its page may show ``thread``, its words, and in
+    which language (the first of Accept-Language with a catalogue). Any origin may read it:
+    a page that may not embed the thread is told so, in its own language, at load."""
+    refusal = guard.embed_refusal(request, thread[:200])
+    language = guard.language_of(request)
+    body = {
+        "lang": language,
+        "allowed": refusal is None,
+        "code": refusal.code if refusal else "",
+        "message": refusal.message if refusal else "",
+        "strings": widget.strings_for(language),
+        "css": static("khabar/comments.css"),
+    }
+    response = HttpResponse(orjson.dumps(body), content_type="application/json")
+    # Nothing in it is one reader's: any page may read it, browsers may keep it a while.
+    response["Access-Control-Allow-Origin"] = "*"
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @router.get("/comments", response={200: ThreadOut, ERRORS: ErrorOut})
@@ -272,13 +301,14 @@ def _read_json_page(request: HttpRequest, key: str, sort: str, offset: int) -> J
     found = resolve_thread(key, create=False)
     viewer = access.viewer_for(request, user=guard.actor_for(request))
     page = tree.read_page(found, viewer=viewer, sort=sort, offset=offset)
+    liked = _liked(viewer, page.roots)
     thread = found or Thread(key=key, article=article_of(key))
     return JsonPage(
         count=page.count,
         # The policy alone (as if at the dawn of time): closing by age is checked per answer.
         open=policy_of(thread, now=datetime.min.replace(tzinfo=UTC)) != Policy.CLOSED,
         closes_at=closes_at(thread),
-        comments=orjson.dumps([_out(node) for node in page.roots]),
+        comments=orjson.dumps([_out(node, liked) for node in page.roots]),
         next=str(page.next_offset) if page.next_offset is not None else None,
     )
 
@@ -293,7 +323,8 @@ def list_replies(request: HttpRequest, pk: int, after: str = ""):
     if root is None or (root.thread.article_id and not root.thread.article.is_live):
         raise CommentError("not-found")
     viewer = access.viewer_for(request, user=guard.actor_for(request))
-    return _out(tree.read_replies(root, viewer=viewer, after=after[:800]))
+    node = tree.read_replies(root, viewer=viewer, after=after[:800])
+    return _out(node, _liked(viewer, [node]))
 
 
 @router.post("/comments", response={201: PostedOut, 202: PostedOut, ERRORS: ErrorOut})
@@ -329,7 +360,7 @@ def create_comment(request: HttpRequest, payload: CommentIn):
     )
 
 
-@router.patch("/comments/{int:pk}", response={200: CommentOut, ERRORS: ErrorOut})
+@router.patch("/comments/{int:pk}", response={200: EditedOut, ERRORS: ErrorOut})
 @answers_errors
 def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     """The author edits within the edit window; the comment is moderated again."""
@@ -338,7 +369,11 @@ def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     viewer = access.viewer_for(request, user=actor)
     comment = access.access_comment_for_author(viewer, pk)
     comment = actions.edit_comment(comment, actor=actor, text=payload.text)
-    return _out(tree.Node(comment, own=True))
+    waits = comment.has_pending_edit or comment.status == Status.PENDING
+    return {
+        **_out(tree.Node(comment, own=True)),
+        "message": str(NOTICES["pending"] if waits else EDITED),
+    }
 
 
 @router.delete("/comments/{int:pk}", response={204: None, ERRORS: ErrorOut})
@@ -365,7 +400,7 @@ def like_comment(request: HttpRequest, pk: int):
     voter = access.voter_for(viewer)
     ip_hash = guard.check_vote(request, "like", voter=voter)
     likes = actions.like_comment(comment, actor=actor, viewer=viewer, voter=voter, ip_hash=ip_hash)
-    return {"likes": likes}
+    return {"likes": likes, "liked": True}
 
 
 @router.post("/comments/{int:pk}/report", response={202: None, ERRORS: ErrorOut})
@@ -409,3 +444,7 @@ def comment_counts(request: HttpRequest):
     if not isinstance(keys, list) or len(keys) > 200 or not all(isinstance(k, str) for k in keys):
         raise CommentError("bad-request")
     return {k: 0 for k in keys} | counts.counts_for_keys([k for k in keys if key_is_valid(k)])
+
+
+# Last, once every route is declared: each answers its preflight.
+guard.answer_preflights(router)

@@ -4,22 +4,32 @@ Both doors call the same functions in the same order, so a rule cannot hold on o
 the other: the origin check, CSRF for sessions (who the actor is), the honeypot, the signed
 form time-stamp, and the rate limits (per address and per thread for posts; per address
 and per voter for likes and reports).
+
+Cross-origin rules live here too, once for every API route: ``cross_origin`` answers the
+sites of KHABAR_COMMENT_SITES with CORS headers (and in the language they ask for), and
+``answer_preflights`` gives every route of a router its preflight; ``embed_refusal`` is what
+the widget is told at load when its page may not embed a thread.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
+import re
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
+from django.utils.translation.trans_real import parse_accept_lang_header
 from django.views.decorators.csrf import csrf_exempt
 
 from khabar.comments import conf, ratelimit, spam
 from khabar.comments.errors import CommentError
-from khabar.comments.threads import site_of
+from khabar.comments.threads import key_is_valid, resolve_thread, site_of
 
 # --- Origin and CSRF ------------------------------------------------------------------------
 
@@ -84,6 +94,100 @@ def csrf_for_sessions(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return csrf_exempt(wrapper)
+
+
+# --- Cross-origin requests (CORS) and the reader's language --------------------------------
+
+#: What the widget sends: its reader id, its edit tokens, and the host page's language.
+ALLOW_HEADERS = "Accept-Language, Content-Type, X-CSRFToken, X-Khabar-Reader, X-Khabar-Tokens"
+PREFLIGHT_SECONDS = 600
+
+
+def language_of(request: HttpRequest) -> str:
+    """The first language of Accept-Language that has an edition (the widget sends the
+    host page's), else the one the edition middleware chose."""
+    for code, _weight in parse_accept_lang_header(request.headers.get("Accept-Language", "")):
+        if code == "*":
+            continue
+        try:
+            return translation.get_supported_language_variant(code)
+        except LookupError:
+            continue
+    return translation.get_language()
+
+
+def allow_cross_origin(request: HttpRequest, response: HttpResponse, methods: str) -> None:
+    """CORS headers for a configured site's origin; nothing for any other."""
+    origin = foreign_origin(request)
+    if origin and allowed_origin(origin) and "Access-Control-Allow-Origin" not in response:
+        response["Access-Control-Allow-Origin"] = origin
+        response["Access-Control-Allow-Headers"] = ALLOW_HEADERS
+        response["Access-Control-Allow-Methods"] = methods
+        response["Access-Control-Max-Age"] = str(PREFLIGHT_SECONDS)
+    patch_vary_headers(response, ["Origin", "Accept-Language"])
+
+
+def cross_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run an API view in the reader's language and answer allowed sites with CORS headers
+    (apply to a whole router: ``router.add_decorator(cross_origin, mode="view")``)."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        language = language_of(request)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+        response["Content-Language"] = language
+        allow_cross_origin(request, response, "GET, POST, PATCH, DELETE, OPTIONS")
+        return response
+
+    return wrapper
+
+
+def answer_preflights(router: Any) -> None:
+    """Give every path of a django-ninja router an OPTIONS answer (the browser's preflight
+    for the widget's headers), naming the methods that path has. Call once all routes are
+    declared: a route added later would answer its preflight 405."""
+    for path, view in list(router.path_operations.items()):
+        methods = {m for operation in view.operations for m in operation.methods}
+        if "OPTIONS" not in methods:
+            allowed = ", ".join(sorted(methods | {"OPTIONS"}))
+            router.add_api_operation(
+                path, ["OPTIONS"], _preflight(path, allowed), include_in_schema=False
+            )
+
+
+def _preflight(path: str, allowed: str) -> Callable[..., HttpResponse]:
+    def preflight(request: HttpRequest, **params: Any) -> HttpResponse:
+        response = HttpResponse(status=204)
+        allow_cross_origin(request, response, allowed)
+        return response
+
+    # django-ninja wants the path's parameters in the view's signature.
+    request = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    params = [
+        inspect.Parameter(
+            name, inspect.Parameter.KEYWORD_ONLY, annotation=int if kind == "int" else str
+        )
+        for kind, name in _PATH_PARAM.findall(path)
+    ]
+    preflight.__signature__ = inspect.Signature([request, *params])  # type: ignore[attr-defined]
+    return preflight
+
+
+_PATH_PARAM = re.compile(r"{(?:(\w+):)?(\w+)}")
+
+
+def embed_refusal(request: HttpRequest, thread_key: str) -> CommentError | None:
+    """Why the widget on the requesting page may not show ``thread_key``, or None: a site
+    not in KHABAR_COMMENT_SITES, another site's key, a key naming nothing."""
+    if not key_is_valid(thread_key):
+        return CommentError("thread-unknown")
+    try:
+        check_origin(request, thread_key)
+        resolve_thread(thread_key, create=False)
+    except CommentError as refusal:
+        return refusal
+    return None
 
 
 # --- Spam checks and rate limits ------------------------------------------------------------

@@ -110,6 +110,12 @@ class Comment(models.Model):
     notify_replies = models.BooleanField(_("email me replies"), default=False)
     text = models.TextField(_("text"))
     html = models.TextField(editable=False)
+    # An author's edit of an approved comment waiting for a moderator: readers keep seeing
+    # ``text`` (and the replies under it) until approval swaps these in; rejection drops
+    # them. Empty when no edit waits.
+    pending_text = models.TextField(_("edit awaiting moderation"), blank=True, editable=False)
+    pending_html = models.TextField(blank=True, editable=False)
+    pending_reason = models.CharField(max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("posted"), default=timezone.now, db_index=True)
     edited_at = models.DateTimeField(_("edited"), null=True, blank=True, editable=False)
     moderated_at = models.DateTimeField(_("moderated"), null=True, blank=True, editable=False)
@@ -161,6 +167,10 @@ class Comment(models.Model):
     @property
     def is_edited(self) -> bool:
         return self.edited_at is not None
+
+    @property
+    def has_pending_edit(self) -> bool:
+        return bool(self.pending_text)
 
 
 class Like(models.Model):

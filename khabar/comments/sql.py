@@ -264,6 +264,8 @@ _ROW = _Columns(
         "likes",
         "user",
         "edit_token_hash",
+        "pending_text",
+        "pending_html",
     ],
     keep_order=True,
 )

@@ -134,6 +134,8 @@ class Row:
     likes: int
     user_id: int | None
     edit_token_hash: str
+    pending_text: str
+    pending_html: str
     parent_name: str | None
 
     @property
@@ -147,6 +149,10 @@ class Row:
     @property
     def is_edited(self) -> bool:
         return self.edited_at is not None
+
+    @property
+    def has_pending_edit(self) -> bool:
+        return bool(self.pending_text)
 
 
 @dataclass
@@ -168,6 +174,21 @@ class Node:
     def flat(self) -> bool:
         """Deeper than the page indents: shown flat with "replying to <name>"."""
         return self.comment.depth > conf.INDENT_DEPTH
+
+    @property
+    def pending_edit(self) -> bool:
+        """The author's own edit waits for a moderator: they see it; everyone else sees
+        the approved text."""
+        return self.own and self.comment.has_pending_edit
+
+    @property
+    def shown_html(self) -> str:
+        return self.comment.pending_html if self.pending_edit else self.comment.html
+
+    @property
+    def shown_text(self) -> str:
+        """What the author typed, for their edit box."""
+        return self.comment.pending_text if self.pending_edit else self.comment.text
 
     def walk(self) -> Iterator[Node]:
         yield self
