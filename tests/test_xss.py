@@ -23,6 +23,7 @@ from htmlcheck import problems, xml_problems
 from khabar.articles.models import Article
 from khabar.comments import conf as comment_conf
 from khabar.comments import spam
+from khabar.comments.spam import make_stamp
 from khabar.syndication.actions import create_partner_token
 from khabar.syndication.models import Partner
 from khabar.test import SYSTEM, make_article, make_section
@@ -120,7 +121,13 @@ def test_it_keeps_comment_payloads_inert_in_the_api_pages_and_feeds(client):
             ):
                 response = client.post(
                     "/api/v1/comments",
-                    json.dumps({"thread": story.thread_key, **body}),
+                    json.dumps(
+                        {
+                            "thread": story.thread_key,
+                            "stamp": make_stamp(story.thread_key, now=time.time() - 60),
+                            **body,
+                        }
+                    ),
                     content_type="application/json",
                 )
                 assert response.status_code in OK_OR_REFUSED, (payload, response.content[:300])
