@@ -24,15 +24,18 @@ __all__ = [
     "Token",
     "WordMatcher",
     "analyze",
+    "analyze_forms",
     "analyze_terms",
     "analyzed_text",
     "fingerprint",
+    "forms_text",
     "is_stopword",
     "normalize",
     "stem",
     "strip_bidi_controls",
     "strip_ignorables",
     "tokenize",
+    "word_forms",
 ]
 
 #: Languages ``stem``/``analyze`` know. Arabic script is light-stemmed for "ar" and "en"
@@ -260,28 +263,41 @@ def stem(term: str, *, lang: str = "ar") -> str:
     """Return the index term for an already-normalised word.
 
     Arabic-script words get the light stemmer (article and suffix stripping as in Lucene's
-    ArabicStemmer, one-letter proclitics only where the frequency list agrees) and then
-    spelling variants from ``data/synonyms_ar.txt`` become one canonical term. With
-    ``lang="en"`` Latin words get the Snowball English stemmer. Digits and other scripts
-    come back unchanged. Raises ValueError for a language not in ``LANGUAGES``.
+    ArabicStemmer, one-letter proclitics only where the frequency list agrees, no suffix off
+    a gazetteer name nor one that leaves a stopword, a too-short or a far commoner other
+    word) and then spelling variants from ``data/synonyms_ar.txt`` become one canonical
+    term. With ``lang="en"`` Latin words get the Snowball English stemmer. Digits and other
+    scripts come back unchanged. Raises ValueError for a language not in ``LANGUAGES``.
+    """
+    return word_forms(term, lang=lang)[1]
+
+
+def word_forms(term: str, *, lang: str = "ar") -> tuple[str, str]:
+    """Return ``(exact form, stem)`` of an already-normalised word.
+
+    The exact form is the word with its spelling folded and its clitics split off
+    (والجيزة → جيزه) but its suffixes kept; the stem is what ``stem`` returns. The index
+    keeps both, so a story holding the very word typed ranks above one sharing its stem.
+    Persian, digits and other scripts have one form. Raises ValueError for a language not
+    in ``LANGUAGES``.
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {sorted(LANGUAGES)}")
     if not term:
-        return term
+        return term, term
     if _is_arabic_script(term):
         if lang == "fa":
-            return term
+            return term, term
         if len(term) > 3 and term.endswith("ا"):
             # An unmarked accusative alef (دولارا): dropped only when the word without it
             # is clearly more frequent, which keeps أمريكا, سوريا and جدا whole.
             bare = term[:-1]
             if arabic_stem.zipf(bare) > arabic_stem.zipf(term) + ALEF_MARGIN:
                 term = bare
-        return arabic_stem.stem_arabic(term)
+        return arabic_stem.forms_arabic(term)
     if lang == "en" and term.isalpha():
-        return arabic_stem.stem_english(term)
-    return term
+        return term, arabic_stem.stem_english(term)
+    return term, term
 
 
 #: Zipf x 100: how much more frequent the word must be without a final alef to drop it.
@@ -290,7 +306,7 @@ _TANWIN_ALEF = re.compile("(?:\u064b\u0640*\u0627|\u0627\u064b)$")
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _index_term(original: str, lang: str) -> str:
+def _index_forms(original: str, lang: str) -> tuple[str, str]:
     # News text repeats words heavily (Zipf), so caching by the original spelling makes
     # analysis several times faster than normalising and stemming every occurrence.
     term = normalize(original)
@@ -298,7 +314,11 @@ def _index_term(original: str, lang: str) -> str:
         # The accusative tanwin's seat (اجتماعاً, دولاراً) is not part of the word; the
         # written diacritic says so. Unmarked forms are handled by frequency in stem().
         term = term[:-1]
-    return stem(term, lang=lang)
+    return word_forms(term, lang=lang)
+
+
+def _index_term(original: str, lang: str) -> str:
+    return _index_forms(original, lang)[1]
 
 
 def analyze(text: str, *, lang: str = "ar") -> list[Token]:
@@ -326,6 +346,23 @@ def analyze_terms(text: str, *, lang: str = "ar") -> list[str]:
     # than the analysis itself (search bench: ~2.7x slower).
     terms = (_index_term(word, lang) for word in _WORD_RE.findall(text))
     return [term for term in terms if term]
+
+
+def analyze_forms(text: str, *, lang: str = "ar") -> list[tuple[str, str]]:
+    """Return ``(exact form, stem)`` for each word of ``text``, in order (see ``word_forms``)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"unknown language {lang!r}; expected one of {sorted(LANGUAGES)}")
+    forms = (_index_forms(word, lang) for word in _WORD_RE.findall(text))
+    return [pair for pair in forms if pair[1]]
+
+
+def forms_text(text: str, *, lang: str = "ar") -> tuple[str, str]:
+    """Return ``text``'s exact forms and its stems, each joined by single spaces.
+
+    Both have one entry per word, so positions agree between the two.
+    """
+    forms = analyze_forms(text, lang=lang)
+    return " ".join(exact for exact, _ in forms), " ".join(stem for _, stem in forms)
 
 
 def analyzed_text(text: str, *, lang: str = "ar") -> str:

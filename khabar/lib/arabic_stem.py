@@ -14,8 +14,14 @@ Terms arrive normalised (ة is already ه, ی is ي, no diacritics). The steps:
    الوزراء keeps its و; checking frequencies keeps both as وزراء, and وزير and ولد stay
    whole while وفلسطين loses its و. Nouns whose own letters start with ال (التزام, and
    ألعاب once hamza is folded) keep them when the list knows their definite form.
-2. Suffixes, exactly as Lucene: each of ها ان ات ون ين يه ه ي once, in that order, if at
-   least two letters remain.
+   What is left is the word's *exact form* (spelling folded, clitics split), which the
+   index keeps beside the stem.
+2. Suffixes, as Lucene lists them: each of ها ان ات ون ين يه ه ي once, in that order, but
+   a stemmer that knows when not to strip (``strip_suffixes_guarded``): no suffix comes off
+   a name in the gazetteer (``khabar/data/gazetteer``), none leaves fewer than three
+   letters or a stopword (هيئة is not هي), none comes off a common word whose stem is a far
+   more frequent, different word (أبها is not أب), and ه stays on a word far more frequent
+   with it than without it, which is a ة noun (صفحة is not الصفح).
 3. Spelling variants from ``synonyms_ar.txt`` map to the first word of their line.
 """
 
@@ -28,6 +34,7 @@ from pathlib import Path
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDFREQ_PATH = DATA_DIR / "ar_wordfreq.txt"
 SYNONYMS_PATH = DATA_DIR / "synonyms_ar.txt"
+GAZETTEER_PATH = Path(__file__).resolve().parent.parent / "data" / "gazetteer" / "names_ar.txt"
 
 # Lucene's prefix list minus the bare و, which is a frequency-checked proclitic here. Order
 # matters: the first prefix that fits is the only one removed.
@@ -42,6 +49,18 @@ SUFFIXES = ("ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي")
 # with the letter (بروس → روس, بحرية → حرية, وسام → سام, بريد → ريد); below 30 those errors
 # outnumbered the true clitics (بنسبة, لضمان) that the margin now leaves whole.
 PROCLITIC_MARGIN = 30
+#: The shortest stem a suffix may leave (Arabic roots have three letters; Lucene allows two,
+#: which turned أبها into أب and هيئة into the stopword هي).
+MIN_STEM = 3
+#: A word at least this frequent (Zipf x 100) is "common on its own"...
+COMMON_WORD = 350
+#: ...and keeps its suffix when the stripped form is this much more frequent (10x): then the
+#: stripped form is another, far commoner word (أبها 3.73 against أب 4.98).
+FAR_MORE_FREQUENT = 100
+#: A final ه stays when the word with it is this much more frequent than without it: then
+#: it is the ة of a noun, not the pronoun "his" (صفحة 4.96 against صفح; كتابه 5.10 against
+#: كتاب 5.38 still loses it).
+TA_MARBUTA_MARGIN = 50
 
 
 @functools.cache
@@ -108,8 +127,85 @@ def _strip_proclitic(word: str, allowed: frozenset[str]) -> str | None:
     return rest if without >= with_clitic + PROCLITIC_MARGIN else None
 
 
+@functools.cache
+def gazetteer() -> frozenset[str]:
+    """Return the one-word proper names kept whole (normalised, without the article)."""
+    names = set()
+    with GAZETTEER_PATH.open(encoding="utf-8") as lines:
+        for line in lines:
+            word = line.strip()
+            if word and not word.startswith("#"):
+                names.add(word)
+    return frozenset(names)
+
+
+def is_name(word: str) -> bool:
+    """Return True if the normalised, clitic-free ``word`` is a name in the gazetteer."""
+    return word in gazetteer()
+
+
+@functools.cache
+def _stopwords() -> frozenset[str]:
+    from khabar.lib.arabic import STOPWORDS  # the public module imports this one
+
+    return STOPWORDS
+
+
+def _keeps_suffix(word: str, shorter: str, suffix: str) -> bool:
+    """Return True if ``suffix`` must stay on ``word`` (see the module docstring)."""
+    if len(shorter) < MIN_STEM or shorter in _stopwords():
+        return True
+    full, stripped = zipf(word), zipf(shorter)
+    if full >= COMMON_WORD and stripped >= full + FAR_MORE_FREQUENT:
+        return True
+    return suffix == "ه" and full >= stripped + TA_MARBUTA_MARGIN
+
+
+def strip_suffixes_guarded(word: str) -> str:
+    """Remove Lucene's suffixes from a clitic-free word where the guards allow it.
+
+    A name from the gazetteer comes back whole; otherwise each suffix comes off at most
+    once, in Lucene's order, unless ``_keeps_suffix`` says the result is another word.
+    """
+    if is_name(word):
+        return word
+    for suffix in SUFFIXES:
+        if word.endswith(suffix) and not _keeps_suffix(word, word[: -len(suffix)], suffix):
+            word = word[: -len(suffix)]
+    return word
+
+
+def _prefix_clitic(word: str) -> bool:
+    # A clitic before a gazetteer name comes off whatever the frequencies say (بجيزان).
+    return len(word) >= 4 and word[0] in "وفبلك" and is_name(word[1:])
+
+
+def strip_prefixes(word: str) -> str:
+    """Return the exact form of a normalised Arabic word: its clitics and article split off.
+
+    The same steps as ``light_stem`` before the suffixes; the index keeps this form beside
+    the stem, so a story holding the very word a reader typed ranks first.
+    """
+    allowed = CONJUNCTIONS | PREPOSITIONS
+    while True:
+        stripped = _strip_article(word)
+        if stripped is not None:
+            return stripped
+        if word[:1] in allowed and _prefix_clitic(word):
+            stripped = word[1:]
+        else:
+            stripped = _strip_proclitic(word, allowed)
+        if stripped is None:
+            return word
+        allowed = PREPOSITIONS if word[0] in CONJUNCTIONS else frozenset()
+        word = stripped
+
+
 def light_stem(word: str) -> str:
-    """Return the light stem of a normalised Arabic word, without synonym mapping."""
+    """Return the light stem of a normalised Arabic word, without synonym mapping.
+
+    Lucene's rules without the guards; the synonym table is keyed by these stems.
+    """
     # Clitics stack in one order only: conjunction (و ف), preposition (ب ل ك), article.
     # Nothing comes off after the article, so البلدين loses ال but keeps its ب (stripping
     # on would leave دين, "religion"), and ووزير keeps the second و.
@@ -129,10 +225,11 @@ def light_stem(word: str) -> str:
 
 @functools.cache
 def synonyms() -> dict[str, str]:
-    """Return {variant stem: canonical stem} from ``data/synonyms_ar.txt``.
+    """Return {variant form: canonical form} from ``data/synonyms_ar.txt``.
 
-    Raises ValueError if one stem belongs to two groups, which would make the result depend
-    on line order.
+    Both the exact forms and the guarded stems of each line's words map to the first word's
+    exact form and stem. Raises ValueError if one form belongs to two groups, which would
+    make the result depend on line order.
     """
     from khabar.lib.arabic import normalize  # the normaliser imports this module
 
@@ -141,23 +238,39 @@ def synonyms() -> dict[str, str]:
         words = line.partition("#")[0].split()
         if len(words) < 2:
             continue
-        stems = [light_stem(normalize(word)) for word in words]
-        canonical = stems[0]
-        for variant in stems:
-            if mapping.get(variant, canonical) != canonical:
-                raise ValueError(f"{SYNONYMS_PATH.name}:{number}: {variant} is in two groups")
-            if variant != canonical:
-                mapping[variant] = canonical
-        if canonical in mapping:
-            raise ValueError(f"{SYNONYMS_PATH.name}:{number}: {canonical} is in two groups")
+        exacts = [strip_prefixes(normalize(word)) for word in words]
+        for forms in (exacts, [strip_suffixes_guarded(exact) for exact in exacts]):
+            canonical = forms[0]
+            for variant in forms:
+                if mapping.get(variant, canonical) != canonical:
+                    raise ValueError(f"{SYNONYMS_PATH.name}:{number}: {variant} is in two groups")
+                if variant != canonical:
+                    mapping[variant] = canonical
+            if mapping.get(canonical, canonical) != canonical:
+                raise ValueError(f"{SYNONYMS_PATH.name}:{number}: {canonical} is in two groups")
     return mapping
 
 
 @functools.lru_cache(maxsize=1 << 16)
+def forms_arabic(word: str) -> tuple[str, str]:
+    """Return ``(exact form, stem)`` of a normalised Arabic word, spelling variants joined.
+
+    The stem is never a stopword unless the word itself is one: where the guarded stem
+    still is (a clitic split off a name-less word), the exact form is the stem.
+    """
+    exact = strip_prefixes(word)
+    base = strip_suffixes_guarded(exact)
+    table = synonyms()
+    exact = table.get(exact, exact)
+    base = table.get(base, base)
+    if base in _stopwords() and word not in _stopwords():
+        base = exact
+    return exact, base
+
+
 def stem_arabic(word: str) -> str:
-    """Return the index term of a normalised Arabic word: light stem, then synonyms."""
-    base = light_stem(word)
-    return synonyms().get(base, base)
+    """Return the index term of a normalised Arabic word: guarded stem, then synonyms."""
+    return forms_arabic(word)[1]
 
 
 _local = threading.local()
