@@ -37,6 +37,10 @@ INSTALLED_APPS = [
     "khabar.syndication",
     "khabar.photos",
     "khabar.analytics",
+    # Pushes stories to subscribers (webhook, SFTP, email) through an outbox the worker sends.
+    "khabar.distribution",
+    # The desk's home (the newsroom's queue), wire import and flashes; the top layer.
+    "khabar.desk",
     # Before the admin: the desk's login page with the optional one-time code.
     "khabar.security",
     # The one background worker (``khabar run_worker``): queued tasks and periodic jobs.
@@ -307,6 +311,21 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 if PRODUCTION and EMAIL_HOST_PASSWORD and not (EMAIL_USE_TLS or EMAIL_USE_SSL):
     # The password would cross the network in clear text.
     raise ConfigError("EMAIL_HOST_PASSWORD needs EMAIL_USE_TLS or EMAIL_USE_SSL in production")
+
+# Distribution (khabar/distribution): seconds a receiver may take to answer one delivery.
+KHABAR_DISTRIBUTION_TIMEOUT = env_int("KHABAR_DISTRIBUTION_TIMEOUT", 10)
+# Deliveries in flight at once to one destination.
+KHABAR_DISTRIBUTION_CONCURRENCY = env_int("KHABAR_DISTRIBUTION_CONCURRENCY", 4)
+# The first retry's wait in milliseconds; each next one doubles (with jitter) up to the max (s).
+KHABAR_DISTRIBUTION_RETRY_BASE_MS = env_int("KHABAR_DISTRIBUTION_RETRY_BASE_MS", 1000)
+KHABAR_DISTRIBUTION_RETRY_MAX = env_int("KHABAR_DISTRIBUTION_RETRY_MAX", 900)
+# Seconds after which an undelivered item is given up and the chiefs are alerted.
+KHABAR_DISTRIBUTION_DEAD_AFTER = env_int("KHABAR_DISTRIBUTION_DEAD_AFTER", 86400)
+# Consecutive failures that pause a destination, and for how many seconds.
+KHABAR_DISTRIBUTION_CIRCUIT_FAILURES = env_int("KHABAR_DISTRIBUTION_CIRCUIT_FAILURES", 5)
+KHABAR_DISTRIBUTION_CIRCUIT_PAUSE = env_int("KHABAR_DISTRIBUTION_CIRCUIT_PAUSE", 30)
+# Seconds a rotated-out webhook secret keeps signing beside the new one.
+KHABAR_DISTRIBUTION_SECRET_OVERLAP = env_int("KHABAR_DISTRIBUTION_SECRET_OVERLAP", 86400)
 
 LOGIN_URL = "admin:login"
 # Two-factor codes: the name authenticator apps show next to the code.

@@ -15,6 +15,8 @@ handler500 = "khabar.security.views.server_error"  # 503 when the database is do
 urlpatterns = [
     path("", article_views.root, name="root"),
     path("desk/two-factor/", include("khabar.security.urls")),
+    # The desk home (the newsroom's queue) answers /desk/ in place of the admin's index.
+    path("desk/", include("khabar.desk.urls")),
     path("desk/", admin.site.urls),
     # The desk's language chooser posts to set_language (/i18n/setlang/), which sets the cookie.
     path("i18n/", include("django.conf.urls.i18n")),

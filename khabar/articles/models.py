@@ -191,6 +191,9 @@ class Article(models.Model):
         _("reason shown to readers and partners"), default=False, editable=False
     )
     fingerprint = models.CharField(max_length=40, blank=True, db_index=True, editable=False)
+    # Incoming copy an editor set aside (spiked): it leaves the desk's queue, keeps its status,
+    # and can be restored; set and cleared only by khabar.desk.actions, compare-and-set.
+    spiked_at = models.DateTimeField(_("spiked"), null=True, blank=True, editable=False)
 
     objects = ArticleQuerySet.as_manager()
 
