@@ -7,7 +7,7 @@ import datetime
 import pytest
 
 from khabar.articles import actions
-from khabar.test import make_article, make_section
+from khabar.test import SYSTEM, make_article, make_section
 
 pytestmark = [
     pytest.mark.browser,
@@ -82,7 +82,7 @@ def _linked_stories():
             signoff="2342",
         )
     for code in ("fa", "en"):
-        actions.link_translation(stories[code], original=stories["ar"], actor=None)
+        actions.link_translation(stories[code], original=stories["ar"], actor=SYSTEM)
     return stories
 
 
