@@ -19,6 +19,7 @@ from django.utils import timezone
 from khabar.analytics.counter import prune
 from khabar.articles.actions import publish_due_articles
 from khabar.articles.models import Article, Status
+from khabar.distribution.sender import OutboxSender
 from khabar.photos.actions import render_pending_photos
 from khabar.site import actors
 
@@ -122,6 +123,8 @@ def periodic_jobs() -> list[Periodic]:
     """A fresh set of the periodic jobs (``ScheduledStories`` keeps state per worker)."""
     return [
         Periodic("publish-scheduled", 1.0, ScheduledStories()),
+        # Deliveries to subscribers: looked for often, since publish-to-delivered is measured.
+        Periodic("send-deliveries", 0.1, OutboxSender()),
         Periodic("render-photos", 2.0, render_photos),
         Periodic("prune-read-counters", 3600.0, prune_read_counters),
         Periodic("purge-ips", 86400.0, purge_addresses),
