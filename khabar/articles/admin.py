@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import difflib
 from typing import Any
 
 from django import forms
@@ -11,15 +10,18 @@ from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.template import Context
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
-from khabar.articles import actions, conflicts
+from khabar.articles import actions, conflicts, revision_diff
 from khabar.articles.access import access_article_for_edit, can_edit
 from khabar.articles.models import (
     LIVE_STATUSES,
@@ -31,6 +33,7 @@ from khabar.articles.models import (
     StaffProfile,
     Tag,
 )
+from khabar.articles.templatetags.khabar import dateline
 from khabar.lib.textdiff import word_diff
 from khabar.search.desk import desk_search
 from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
@@ -71,12 +74,30 @@ class ArticleForm(forms.ModelForm):
             "embargo_until",
             "comment_policy",
         ]
-        widgets = {"body": forms.Textarea({"rows": 18, "dir": "auto"})}
+        widgets = {
+            "headline": forms.TextInput({"dir": "auto", "class": "desk-wide"}),
+            "summary": forms.Textarea({"rows": 3, "dir": "auto", "class": "desk-wide"}),
+            "body": forms.Textarea({"rows": 18, "dir": "auto", "class": "desk-wide"}),
+            "byline": forms.TextInput({"dir": "auto"}),
+            "dateline_city": forms.TextInput({"dir": "auto"}),
+            "dateline_agency": forms.TextInput({"dir": "auto"}),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if self.instance.pk:
             self.fields["base_revision"].initial = self.instance.revision
+        # Sections and tags of the story's edition only (the posted one, when bound).
+        lang = (
+            (self.data.get("lang") if self.is_bound else None)
+            or self.initial.get("lang")
+            or self.instance.lang
+        )
+        if lang in edition_codes():
+            if "section" in self.fields:
+                self.fields["section"].queryset = Section.objects.filter(lang=lang)
+            if "tags" in self.fields:
+                self.fields["tags"].queryset = Tag.objects.filter(lang=lang)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -106,11 +127,11 @@ class CorrectionInline(admin.TabularInline):
 class ArticleAdmin(VersionAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
+    object_history_template = "admin/articles/article/object_history.html"
     list_display = ["headline", "lang", "section", "status", "urgency", "published_at", "version"]
     list_filter = ["lang", "status", "urgency", "section"]
     search_fields = ["headline", "body", "signoff"]
     date_hierarchy = "published_at"
-    autocomplete_fields = ["tags"]
     readonly_fields = [
         "status",
         "version",
@@ -119,11 +140,65 @@ class ArticleAdmin(VersionAdmin):
         "first_published_at",
         "publisher_signoff",
         "created_by",
+        "dateline_preview",
     ]
     inlines = [CorrectionInline]
+    filter_horizontal = ["tags"]
+    # In the order an editor fills them: where it goes, what it says, where it is from,
+    # the copy, then when and how it is published; the record last, folded.
+    fieldsets = [
+        (None, {"fields": ["base_revision", "lang", "section", "urgency", "headline", "summary"]}),
+        (
+            gettext_lazy("Dateline"),
+            {"fields": [("dateline_city", "dateline_date", "dateline_agency"), "dateline_preview"]},
+        ),
+        (None, {"fields": ["body", "tags", "byline", "signoff"]}),
+        (
+            gettext_lazy("Publishing"),
+            {
+                "fields": [
+                    "published_at",
+                    "embargo_until",
+                    "comment_policy",
+                    "slug",
+                    "correction_note",
+                ]
+            },
+        ),
+        (
+            gettext_lazy("Record"),
+            {
+                "classes": ["collapse"],
+                "fields": [
+                    "status",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "first_published_at",
+                    "publisher_signoff",
+                    "created_by",
+                ],
+            },
+        ),
+    ]
     # No bulk withdrawal: a kill asks for its reason and a confirmation, story by story.
     actions = ["bulk_publish"]
     list_select_related = ["section"]
+
+    @admin.display(description=gettext_lazy("As readers will see it"))
+    def dateline_preview(self, obj: Article | None) -> str:
+        if obj is None or not obj.pk:
+            return _("Shown once the story is saved.")
+        edition = get_edition(obj.lang) if obj.lang in edition_codes() else default_edition()
+        line = dateline(Context({"edition": edition}), obj)
+        first = obj.paragraphs[0] if obj.paragraphs else ""
+        return format_html(
+            '<span class="desk-dateline-preview" dir="{}" lang="{}"><strong>{}</strong> {}</span>',
+            edition.direction,
+            edition.code,
+            line,
+            Truncator(first).words(14),
+        )
 
     def changeform_view(
         self,
@@ -418,6 +493,8 @@ class ArticleAdmin(VersionAdmin):
                 "rows": rows,
                 "error": error,
                 "needs_note": article.status in LIVE_STATUSES,
+                "edition": get_edition(article.lang) if article.lang in edition_codes() else None,
+                "zone_label": _zone_label(article.lang),
                 "title": _("Restore an earlier revision"),
             },
             status=400 if error else 200,
@@ -539,7 +616,8 @@ class ArticleAdmin(VersionAdmin):
                 "correction_note": request.POST.get("correction_note", ""),
                 "passthrough": _passthrough(request.POST),
                 "needs_note": current.status in LIVE_STATUSES,
-                "time_zone": _edition_zone(current.lang),
+                "edition": get_edition(current.lang) if current.lang in edition_codes() else None,
+                "zone_label": _zone_label(current.lang),
             },
             status=409,
         )
@@ -565,21 +643,20 @@ class ArticleAdmin(VersionAdmin):
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[draft.pk]))
 
     def compare_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Two revisions side by side, word by word: every field, right-to-left in the
+        desk's language, with who changed what when in between."""
         article = access_article_for_edit(request.user, pk)
-        versions = list(Version.objects.get_for_object(article).select_related("revision"))
+        versions = list(Version.objects.get_for_object(article).select_related("revision__user"))
         by_id = {str(v.pk): v for v in versions}
-        old = by_id.get(request.GET.get("a", ""), versions[-1] if versions else None)
+        old = by_id.get(request.GET.get("a", ""), versions[1] if len(versions) > 1 else None)
         new = by_id.get(request.GET.get("b", ""), versions[0] if versions else None)
-        rows = []
-        if old is not None and new is not None:
-            for name in ("headline", "summary", "dateline_city", "body", "signoff", "status"):
-                a = str(old.field_dict.get(name, ""))
-                b = str(new.field_dict.get(name, ""))
-                if a != b:
-                    diff = difflib.HtmlDiff(wrapcolumn=70).make_table(
-                        a.splitlines(), b.splitlines(), context=True
-                    )
-                    rows.append((Article._meta.get_field(name).verbose_name, diff))
+        if old is not None and new is not None and old.pk > new.pk:
+            old, new = new, old
+        zone = _edition_zone(article.lang)
+        rows = revision_diff.changes(old, new, zone) if old and new else []
+        between = (
+            [v for v in versions if old.pk < v.pk <= new.pk] if old is not None and new else []
+        )
         return TemplateResponse(
             request,
             "admin/articles/article/compare.html",
@@ -587,13 +664,39 @@ class ArticleAdmin(VersionAdmin):
                 **self.admin_site.each_context(request),
                 "opts": Article._meta,
                 "original": article,
-                "versions": versions,
+                "versions": [(v, revision_diff.version_label(v, zone)) for v in versions],
                 "old": old,
                 "new": new,
+                "old_label": revision_diff.version_label(old, zone) if old else "",
+                "new_label": revision_diff.version_label(new, zone) if new else "",
+                "between": [
+                    (
+                        v,
+                        timezone.localtime(v.revision.date_created, zone),
+                        revision_diff.comment_label(v.revision.comment),
+                    )
+                    for v in between
+                ],
                 "rows": rows,
+                "zone_label": _zone_label(article.lang),
                 "title": _("Compare revisions"),
             },
         )
+
+    def history_view(
+        self, request: HttpRequest, object_id: str, extra_context: dict[str, Any] | None = None
+    ) -> HttpResponse:
+        article = self.get_object(request, object_id)
+        zone = _edition_zone(article.lang if article is not None else default_edition().code)
+        response = super().history_view(request, object_id, extra_context)
+        if hasattr(response, "context_data"):
+            response.context_data["history_zone"] = zone
+            for action in response.context_data.get("action_list", []):
+                action["label"] = revision_diff.comment_label(action["revision"].comment)
+            response.context_data["zone_label"] = _zone_label(
+                article.lang if article is not None else default_edition().code
+            )
+        return response
 
     @admin.action(description=gettext_lazy("Publish the selected stories"))
     def bulk_publish(self, request: HttpRequest, queryset: QuerySet[Article]) -> None:
