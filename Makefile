@@ -38,8 +38,8 @@ run-prod: install system-test-deps
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
 	PORT=$${PORT:-8080} $(BIN)/python -m khabar.ops.topology up
 
-# Chromium (for the browser tests) and PostgreSQL (for the search contract) come from
-# Debian's packages; install them only when missing.
+# Chromium (for the browser tests), PostgreSQL (for the search contract) and OpenSSH's server
+# (distribution's SFTP test) come from Debian's packages; install them only when missing.
 system-test-deps: system-deps
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
@@ -47,6 +47,7 @@ system-test-deps: system-deps
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v nginx >/dev/null || missing="$$missing nginx"; \
 	test -e /usr/lib/nginx/modules/ngx_http_cache_purge_module.so || missing="$$missing libnginx-mod-http-cache-purge"; \
+	test -x /usr/sbin/sshd || missing="$$missing openssh-server"; \
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 lint: install
