@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
+import math
+from dataclasses import dataclass
 from typing import Any
 
 from axes.models import AccessAttempt
@@ -13,7 +16,9 @@ from django.db.models import Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp import devices_for_user
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khabar.comments.ratelimit import client_ip as _client_ip
 from khabar.security import conf
@@ -30,6 +35,73 @@ def confirmed_devices(user: Any) -> list[Any]:
     if user is None or not getattr(user, "pk", None):
         return []
     return list(devices_for_user(user, confirmed=True))
+
+
+def is_privileged(user: Any) -> bool:
+    """Staff (the desk) or superuser: the accounts two-factor sign-in protects."""
+    return bool(user.is_authenticated and (user.is_staff or user.is_superuser))
+
+
+def _no_save(*args: Any, **kwargs: Any) -> None:
+    raise RuntimeError("an unprivileged view of a user is not saved")
+
+
+def unprivileged(user: Any) -> Any:
+    """A copy of ``user`` with no privilege: not staff, not superuser, no permission.
+
+    Given to the reader site and the API for a staff session that two-factor sign-in has
+    not verified (KHABAR_REQUIRE_TWO_FACTOR), so that every permission check there
+    (previews, comments approved at once, moderation) sees a plain reader. It refuses to
+    be saved: the account itself keeps its flags.
+    """
+    view = copy.copy(user)
+    view.is_staff = view.is_superuser = False
+    # ModelBackend reads these caches first: empty, it grants nothing.
+    view._perm_cache = view._user_perm_cache = view._group_perm_cache = set()
+    view.save = _no_save
+    return view
+
+
+@dataclass(frozen=True)
+class CodeCheck:
+    """The device a code verified, or None; and, when a device made the code wait after
+    wrong ones, how many seconds are left."""
+
+    device: Any | None
+    wait: int = 0
+
+    def wait_message(self) -> str:
+        return ngettext(
+            "Too many wrong codes: wait %(n)d second, then enter the current code.",
+            "Too many wrong codes: wait %(n)d seconds, then enter the current code.",
+            self.wait,
+        ) % {"n": self.wait}
+
+
+def check_code(devices: list[Any], token: str) -> CodeCheck:
+    """Check a code against the devices it can belong to.
+
+    Six digits are a code from the authenticator app; anything else a backup code (in
+    any case, spaces ignored), so a backup code never counts as a wrong app code and
+    makes the app wait. A device still waiting after wrong codes is not asked: the answer
+    says how long the wait is, not that a right code is wrong.
+    """
+    token = "".join(token.split())
+    # App codes are six digits; backup codes eight base-32 characters (letters and 2-7).
+    app_code = token.isdigit() and len(token) < 8
+    wait = 0
+    for device in devices:
+        if isinstance(device, TOTPDevice) != app_code:
+            continue
+        allowed, info = device.verify_is_allowed()
+        if not allowed:
+            until = (info or {}).get("locked_until")
+            left = (until - timezone.now()).total_seconds() if until else 1
+            wait = max(wait, math.ceil(left), 1)
+            continue
+        if device.verify_token(token if app_code else token.lower()):
+            return CodeCheck(device)
+    return CodeCheck(None, wait)
 
 
 def address_paused(address: str) -> bool:
@@ -79,9 +151,11 @@ class DeskLoginForm(AdminAuthenticationForm):
         token = "".join((cleaned.get("otp_token") or "").split())
         if not token:
             raise forms.ValidationError(self.error_messages["otp_required"], code="otp_required")
-        for device in devices:
-            if device.verify_is_allowed()[0] and device.verify_token(token):
-                # django_otp's user_logged_in handler marks the session as verified.
-                user.otp_device = device
-                return cleaned
+        check = check_code(devices, token)
+        if check.device is not None:
+            # django_otp's user_logged_in handler marks the session as verified.
+            user.otp_device = check.device
+            return cleaned
+        if check.wait:
+            raise forms.ValidationError(check.wait_message(), code="otp_wait")
         raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")

@@ -6,7 +6,9 @@ import logging
 from collections.abc import Callable
 
 import orjson
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -14,7 +16,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from khabar.security import conf
-from khabar.security.auth import confirmed_devices
+from khabar.security.auth import confirmed_devices, is_privileged, unprivileged
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +71,14 @@ def answer_unavailable(request: HttpRequest, error: BaseException) -> HttpRespon
 
 
 class TwoFactorRequiredMiddleware:
-    """With KHABAR_REQUIRE_TWO_FACTOR, a staff user without two-factor sign-in reaches only
-    the two-factor page (and logging out) in the desk until they turn it on."""
+    """Two-factor sign-in is checked per session (django-otp's verification), not per user.
+
+    - A staff session that no code verified, for an account that has two-factor sign-in on
+      (a session opened before it was turned on), is signed out, on every page.
+    - With KHABAR_REQUIRE_TWO_FACTOR, a staff session without verification reaches only the
+      two-factor page (and logging out) in the desk, and everywhere else (the reader site's
+      previews, comments approved at once, the API) acts with no privilege at all.
+    """
 
     ALLOWED = ("/desk/two-factor/", "/desk/logout/", "/desk/login/", "/desk/jsi18n/")
 
@@ -78,15 +86,25 @@ class TwoFactorRequiredMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Without a session there is no one signed in: the user (and the session, which
+        # would add Vary: Cookie) is not even looked at.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
+        user = request.user
+        if not is_privileged(user) or user.is_verified():  # type: ignore[attr-defined]
+            return self.get_response(request)
         path = request.path_info
-        if (
-            conf.REQUIRE_TWO_FACTOR
-            and path.startswith("/desk/")
-            and not path.startswith(self.ALLOWED)
-            and request.user.is_authenticated
-            and request.user.is_staff
-        ):
-            if not confirmed_devices(request.user):
+        desk = path.startswith("/desk/")
+        if confirmed_devices(user):
+            logout(request)
+            if desk:
+                messages.info(
+                    request, _("Two-factor sign-in is on for this account: sign in with a code.")
+                )
+        elif conf.REQUIRE_TWO_FACTOR:
+            if not desk:
+                request.user = unprivileged(user)
+            elif not path.startswith(self.ALLOWED):
                 messages.warning(
                     request, _("Turn on two-factor sign-in to use the desk: it is required here.")
                 )

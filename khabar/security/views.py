@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import io
 import sys
 
 import orjson
@@ -14,12 +15,14 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.http import require_http_methods
+from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khabar.security import conf
-from khabar.security.auth import confirmed_devices
+from khabar.security.auth import check_code, confirmed_devices
 from khabar.security.middleware import answer_unavailable, is_unavailable
 
 
@@ -44,8 +47,13 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def _qr(device: TOTPDevice) -> str:
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, dark="#111")
-    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode()
+    # A complete SVG document, with its xmlns: without one (svg_inline's fragment, made to
+    # sit inside HTML) an image of type image/svg+xml does not load at all.
+    svg = io.BytesIO()
+    segno.make(device.config_url, error="m").save(
+        svg, kind="svg", scale=5, dark="#111", xmldecl=False
+    )
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.getvalue()).decode()
 
 
 def _secret(device: TOTPDevice) -> str:
@@ -54,6 +62,7 @@ def _secret(device: TOTPDevice) -> str:
 
 
 _NEW_CODES = "khabar_backup_codes"  # session key: the codes, shown once
+WRONG_CODE = _lazy("The code is not right or has expired; try the current one.")
 
 
 def _new_backup_codes(request: HttpRequest) -> None:
@@ -78,30 +87,40 @@ def two_factor(request: HttpRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         step = request.POST.get("step", "")
-        token = "".join(request.POST.get("token", "").split())
+        token = request.POST.get("token", "")
         if step == "start" and not confirmed:
             TOTPDevice.objects.filter(user=user, confirmed=False).delete()
             TOTPDevice.objects.create(user=user, name=_("Authenticator app"), confirmed=False)
             return HttpResponseRedirect(here)
         if step == "confirm" and pending is not None:
-            if pending.verify_token(token):
+            check = check_code([pending], token)
+            if check.device is not None:
                 TOTPDevice.objects.filter(pk=pending.pk).update(confirmed=True)
+                pending.confirmed = True
+                # This session proved a code; every other session of the user was opened
+                # without one and is signed out at its next request (the middleware).
+                otp_login(request, pending)
                 _new_backup_codes(request)
                 messages.success(request, _("Two-factor sign-in is on."))
                 return HttpResponseRedirect(here)
-            error = _("The code is not right or has expired; try the current one.")
+            error = check.wait_message() if check.wait else WRONG_CODE
         elif step == "disable" and confirmed and not conf.REQUIRE_TWO_FACTOR:
-            if any(device.verify_token(token) for device in confirmed):
+            check = check_code(confirmed, token)
+            if check.device is not None:
                 TOTPDevice.objects.filter(user=user).delete()
                 StaticDevice.objects.filter(user=user).delete()
                 messages.success(request, _("Two-factor sign-in is off."))
                 return HttpResponseRedirect(here)
-            error = _("The code is not right or has expired; try the current one.")
+            error = check.wait_message() if check.wait else WRONG_CODE
         elif step == "codes" and confirmed:
-            if any(device.verify_token(token) for device in confirmed):
+            check = check_code(confirmed, token)
+            if check.device is not None:
+                # Verified by the app's code now: the session outlives the old backup codes
+                # (it may have been verified by one of them).
+                otp_login(request, check.device)
                 _new_backup_codes(request)
                 return HttpResponseRedirect(here)
-            error = _("The code is not right or has expired; try the current one.")
+            error = check.wait_message() if check.wait else WRONG_CODE
     context = {
         **admin.site.each_context(request),
         "title": _("Two-factor sign-in"),
