@@ -103,7 +103,13 @@ class TwoFactorRequiredMiddleware:
                 )
         elif conf.REQUIRE_TWO_FACTOR:
             if not desk:
-                request.user = unprivileged(user)
+                view = unprivileged(user)
+                request.user = view
+
+                async def auser() -> object:  # async code asks request.auser()
+                    return view
+
+                request.auser = auser  # type: ignore[attr-defined]
             elif not path.startswith(self.ALLOWED):
                 messages.warning(
                     request, _("Turn on two-factor sign-in to use the desk: it is required here.")
