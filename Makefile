@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 STAMP := $(VENV)/.installed
 
-.PHONY: install run run-prod test lint bench system-deps system-test-deps demo clean
+.PHONY: install run run-prod test test-fast lint bench system-deps system-test-deps demo clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ lint: install
 test: install system-test-deps lint
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
 	$(BIN)/pytest -n 2 --dist loadgroup
+
+# The inner loop: everything but the browser and production-profile tests, no lint.
+test-fast: install system-test-deps
+	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
+	$(BIN)/pytest -n 2 --dist loadgroup -m "not browser and not topology"
 
 bench: install system-test-deps
 	$(BIN)/python -m bench
