@@ -249,3 +249,24 @@ def test_it_shows_the_unsubscribe_page_in_the_mails_edition(client, lang, direct
     assert response["Content-Language"] == lang
     done = client.post(f"/comments/unsubscribe/{notify.unsubscribe_token(comment)}/")
     assert f'<html lang="{lang}" dir="{direction}">' in done.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_it_shows_the_english_unsubscribe_page_left_to_right(live_server, page, output_dir):
+    story = make_article(section=make_section("en", name="World"), lang="en", headline="Talks")
+    comment = post(
+        story,
+        "What do the experts say?",
+        author="Sara",
+        email="sara@example.org",
+        notify_replies=True,
+    )
+    page.goto(f"{live_server.url}/comments/unsubscribe/{notify.unsubscribe_token(comment)}/")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert page.locator("html").get_attribute("dir") == "ltr"
+    assert page.get_by_text("Stop emails about replies to your comments?").is_visible()
+    page.screenshot(path=str(output_dir / "unsubscribe-en.png"), full_page=True)
+    page.get_by_role("button", name="Unsubscribe").click()
+    page.get_by_text("You will not get emails about replies any more.").wait_for()
+    page.screenshot(path=str(output_dir / "unsubscribe-en-done.png"), full_page=True)
