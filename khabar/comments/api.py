@@ -43,6 +43,7 @@ from khabar.site import pagecache
 router = Router(tags=["comments"])
 ERRORS = frozenset({400, 403, 404, 409, 429, 503})
 EDITED = _("Your comment was changed.")
+EDIT_WAITS = _("Thank you: your edit will show once a moderator approves it.")
 
 
 class ErrorOut(Schema):
@@ -369,11 +370,11 @@ def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     viewer = access.viewer_for(request, user=actor)
     comment = access.access_comment_for_author(viewer, pk)
     comment = actions.edit_comment(comment, actor=actor, text=payload.text)
-    waits = comment.has_pending_edit or comment.status == Status.PENDING
-    return {
-        **_out(tree.Node(comment, own=True)),
-        "message": str(NOTICES["pending"] if waits else EDITED),
-    }
+    if comment.has_pending_edit:
+        message = EDIT_WAITS
+    else:
+        message = NOTICES["pending"] if comment.status == Status.PENDING else EDITED
+    return {**_out(tree.Node(comment, own=True)), "message": str(message)}
 
 
 @router.delete("/comments/{int:pk}", response={204: None, ERRORS: ErrorOut})
