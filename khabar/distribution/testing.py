@@ -21,6 +21,7 @@ class Got:
 @dataclass
 class Receiver:
     mode: str = "ok"  # ok | fail (500) | hang
+    delay: float = 0.0  # seconds each request takes (a slow receiver)
     got: list[Got] = field(default_factory=list)
     hits: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -45,6 +46,8 @@ class Receiver:
                 body = self.rfile.read(int(self.headers.get("content-length", 0)))
                 with receiver.lock:
                     receiver.hits += 1
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 if receiver.mode == "hang":
                     receiver.release.wait(30)
                     return
