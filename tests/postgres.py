@@ -117,9 +117,11 @@ def add_alias(cluster: Cluster, alias: str = PG_ALIAS, name: str = "khabar_searc
         {"default": connections.settings["default"], alias: conf}
     )
     connections.settings[alias] = configured[alias]
-    migration = importlib.import_module("khabar.search.migrations.0001_search_tables")
+    first = importlib.import_module("khabar.search.migrations.0001_search_tables")
+    exact_forms = importlib.import_module("khabar.search.migrations.0002_exact_forms")
     with connections[alias].schema_editor() as editor:
-        migration.create(None, editor)
+        first.create(None, editor)
+        exact_forms.forward(None, editor)
     return alias
 
 

@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING
 
-from khabar.lib.arabic import analyzed_text
+from khabar.lib.arabic import forms_text
 from khabar.search.query import analysis_lang
+
+#: The fields a story is indexed by, in the order of their weight.
+FIELDS = ("headline", "summary", "body")
 
 if TYPE_CHECKING:
     from khabar.articles.models import Article
@@ -33,14 +36,32 @@ class SearchDocument:
         return f"{self.summary}\n\n{self.body}" if self.summary else self.body
 
     @cached_property
-    def headline_terms(self) -> str:
-        """The headline's index terms, space-separated."""
-        return analyzed_text(self.headline, lang=analysis_lang(self.lang))
+    def fields(self) -> dict[str, tuple[str, str]]:
+        """Per field (headline, summary, body): ``(stems, exact forms)``, space-separated."""
+        lang = analysis_lang(self.lang)
+        found = {}
+        for name in FIELDS:
+            exact, stems = forms_text(getattr(self, name), lang=lang)
+            found[name] = (stems, exact)
+        return found
 
-    @cached_property
+    @property
+    def headline_terms(self) -> str:
+        """The headline's stems, space-separated."""
+        return self.fields["headline"][0]
+
+    @property
     def body_terms(self) -> str:
-        """The summary's and body's index terms, space-separated."""
-        return analyzed_text(self.text, lang=analysis_lang(self.lang))
+        """The summary's and body's stems, space-separated."""
+        return " ".join(filter(None, (self.fields["summary"][0], self.fields["body"][0])))
+
+    def norms(self) -> tuple[float, float, float]:
+        """Each field's length norm under the ranking contract (headline, summary, body)."""
+        from khabar.search.ranking import field_norm
+
+        return tuple(  # type: ignore[return-value]
+            field_norm(name, len(self.fields[name][0].split())) for name in FIELDS
+        )
 
 
 def document_for(article: Article) -> SearchDocument:

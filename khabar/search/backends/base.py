@@ -12,14 +12,16 @@ import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
 from django.db import connections
 from django.utils.safestring import SafeString
 
 from khabar.search.documents import SearchDocument
 from khabar.search.highlight import highlight, snippet
-from khabar.search.query import ParsedQuery, analysis_lang, parse_query
+from khabar.search.query import ParsedQuery, analysis_lang, parse_query, with_variants
+from khabar.search.ranking import Explanation, explain, idf
+from khabar.search.variants import variants_for
 
 Order = Literal["relevance", "newest"]
 ORDERS: tuple[Order, ...] = ("relevance", "newest")
@@ -37,6 +39,7 @@ class Hit:
     score: float
     headline_html: SafeString
     snippet_html: SafeString
+    explanation: Explanation | None = None
 
 
 @dataclass(frozen=True)
@@ -113,52 +116,62 @@ class SearchBackend(ABC):
         order: Order = "relevance",
         page: int = 1,
         per_page: int = 10,
+        explain: bool = False,
     ) -> SearchResults:
         """Find stories matching ``query`` (any text a person typed), best or newest first.
 
         ``lang`` and ``section`` narrow to an edition and a section id; ``date_from`` is
         inclusive and ``date_to`` exclusive. Pages count from 1. Words are ANDed; text in
-        quotes is a phrase. A query with no words gives no results.
+        quotes is a phrase; ``-word`` excludes stories with the word; a name also finds
+        its spelling variants (the desk's table). Stories rank by ``khabar.search.ranking``.
+        A query with no words gives no results. ``explain`` fills each hit's ``explanation``.
         """
         parsed = parse_query(query, lang=lang)
         if not parsed:
             return SearchResults(0, [], parsed)
+        exact_forms = {form for i in range(len(parsed.terms)) for form in parsed.exact_of(i)}
+        # The desk's variant table lives with the other models, in the default database.
+        parsed = with_variants(parsed, variants_for(exact_forms))
         per_page = max(1, min(per_page, MAX_PER_PAGE))
         page = max(1, page)
         filters = Filters(lang, section, date_from, date_to)
+        total_docs, matching = self.frequencies(parsed)
+        idfs = [idf(n, total_docs) for n in matching]
         total, ranked = self._search(
             parsed,
             filters,
             "newest" if order == "newest" else "relevance",
             per_page,
             (page - 1) * per_page,
+            idfs,
         )
-        return SearchResults(total, self._hits(ranked, parsed), parsed)
+        return SearchResults(total, self._hits(ranked, parsed, idfs if explain else None), parsed)
+
+    @abstractmethod
+    def frequencies(self, parsed: ParsedQuery) -> tuple[int, list[int]]:
+        """Return how many documents the index holds and, per query word, how many hold it."""
 
     @abstractmethod
     def _search(
-        self, parsed: ParsedQuery, filters: Filters, order: Order, limit: int, offset: int
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        order: Order,
+        limit: int,
+        offset: int,
+        idfs: list[float],
     ) -> tuple[int, list[tuple[int, float]]]:
-        """Return the total count and one page of ``(id, score)``, higher score better."""
+        """Return the total count and one page of ``(id, score)``, higher score better.
 
-    def _page(
-        self, sql: str, count_sql: str, params: list[Any], limit: int, offset: int
-    ) -> tuple[int, list[tuple[Any, ...]]]:
-        """Run a page query whose third column is ``COUNT(*) OVER ()``: (total, rows).
-
-        The total comes from the same pass; only a page past the end asks ``count_sql``.
+        The score is ``ranking.score`` with these ``idfs`` (one per word of ``parsed``).
         """
-        with self.connection.cursor() as cursor:
-            cursor.execute(sql, [*params, limit, offset])
-            rows = cursor.fetchall()
-            if rows:
-                return int(rows[0][2]), rows
-            if not offset:
-                return 0, []
-            cursor.execute(count_sql, params)
-            return int(cursor.fetchone()[0]), []
 
-    def _hits(self, ranked: Sequence[tuple[int, float]], parsed: ParsedQuery) -> list[Hit]:
+    def _hits(
+        self,
+        ranked: Sequence[tuple[int, float]],
+        parsed: ParsedQuery,
+        idfs: list[float] | None = None,
+    ) -> list[Hit]:
         if not ranked:
             return []
         ids = [doc_id for doc_id, _score in ranked]
@@ -184,6 +197,11 @@ class SearchBackend(ABC):
                     score=score,
                     headline_html=highlight(headline, terms, lang=alang),
                     snippet_html=snippet(text, terms, lang=alang),
+                    explanation=(
+                        None
+                        if idfs is None
+                        else explain(parsed, idfs, (headline, summary, body), lang=alang)
+                    ),
                 )
             )
         return hits

@@ -1,10 +1,11 @@
 """SQLite FTS5 backend: the embedded default.
 
-The FTS5 table holds the analysed text (index terms from ``khabar.lib.arabic`` separated by
-spaces) under a plain ``unicode61`` tokenizer: FTS5's own tokenizer would split vowelled
-Arabic at every mark, and ``remove_diacritics`` does nothing for Arabic, so all the
-language work happens in the one analyzer and FTS5 only splits on spaces. The originals and
-the filter fields live in ``search_document``, keyed by the same rowid.
+The FTS5 table holds the analysed text of each field twice, stems and exact forms (from
+``khabar.lib.arabic`` separated by spaces), under a plain ``unicode61`` tokenizer: FTS5's
+own tokenizer would split vowelled Arabic at every mark, and ``remove_diacritics`` does
+nothing for Arabic, so all the language work happens in the one analyzer and FTS5 only
+splits on spaces. The originals, the filter fields and the length norms of the ranking
+contract (``ranking.py``) live in ``search_document``, keyed by the same rowid.
 """
 
 from __future__ import annotations
@@ -15,15 +16,21 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from khabar.search.backends.base import DOCUMENT_TABLE, Filters, Order, SearchBackend
-from khabar.search.documents import SearchDocument
-from khabar.search.query import ParsedQuery
+from khabar.search.documents import FIELDS, SearchDocument
+from khabar.search.query import Alternatives, ParsedQuery
+from khabar.search.ranking import level_case, score_sql
 
 FTS_TABLE = "search_fts"
-# BM25 column weights: a word in the headline counts four times a word in the body.
-HEADLINE_WEIGHT = 4.0
-BODY_WEIGHT = 1.0
+STEM_COLUMNS = "{headline summary body}"
+EXACT_COLUMNS = "{headline_exact summary_exact body_exact}"
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
+# bm25() with all weight on one column is non-zero exactly when a matched phrase occurs in
+# that column: six of them tell, per row, where the word's stem and exact form are.
+_PRESENCE = ", ".join(
+    f"bm25({FTS_TABLE}, {', '.join('1' if i == column else '0' for i in range(6))}) AS c{column}"
+    for column in range(6)
+)
 
 
 def timestamp(value: datetime.datetime) -> int:
@@ -42,8 +49,21 @@ def _any_of(options: list[str]) -> str:
     return options[0] if len(options) == 1 else "(" + " OR ".join(options) + ")"
 
 
+def word_expression(stems: Alternatives, exact: Alternatives) -> str:
+    """One word's FTS5 query: its stems in the stem columns or its exact forms in theirs."""
+    return (
+        f"{STEM_COLUMNS} : {_any_of([_quoted(t) for t in stems])} OR "
+        f"{EXACT_COLUMNS} : {_any_of([_quoted(t) for t in exact])}"
+    )
+
+
+def stems_expression(stems: Alternatives) -> str:
+    """A word's stems in the stem columns (for counting and excluding)."""
+    return f"{STEM_COLUMNS} : {_any_of([_quoted(t) for t in stems])}"
+
+
 def match_expression(parsed: ParsedQuery) -> str:
-    """The FTS5 MATCH string: every term and phrase quoted, alternatives ORed, all ANDed."""
+    """The FTS5 MATCH string of every word and phrase: stems quoted, alternatives ORed."""
     parts = [_any_of([_quoted(term) for term in word]) for word in parsed.terms]
     parts += [
         _any_of([_quoted(" ".join(variant)) for variant in variants]) for variants in parsed.phrases
@@ -51,40 +71,59 @@ def match_expression(parsed: ParsedQuery) -> str:
     return " AND ".join(parts)
 
 
+def phrases_expression(parsed: ParsedQuery) -> str:
+    """Every phrase of the query, in the stem columns, ANDed."""
+    return " AND ".join(
+        f"{STEM_COLUMNS} : " + _any_of([_quoted(" ".join(variant)) for variant in variants])
+        for variants in parsed.phrases
+    )
+
+
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
 
     def add_bulk(self, docs: Iterable[SearchDocument]) -> int:
-        rows = [
-            (
-                doc.id,
-                doc.lang,
-                doc.section_id,
-                timestamp(doc.published_at),
-                doc.headline,
-                doc.summary,
-                doc.body,
-                doc.headline_terms,
-                doc.body_terms,
+        documents, indexed = [], []
+        for doc in docs:
+            fields = doc.fields
+            documents.append(
+                (
+                    doc.id,
+                    doc.lang,
+                    doc.section_id,
+                    timestamp(doc.published_at),
+                    doc.headline,
+                    doc.summary,
+                    doc.body,
+                    *doc.norms(),
+                )
             )
-            for doc in docs
-        ]
-        if not rows:
+            indexed.append(
+                (
+                    doc.id,
+                    *(fields[name][0] for name in FIELDS),
+                    *(fields[name][1] for name in FIELDS),
+                )
+            )
+        if not documents:
             return 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            ids = [(row[0],) for row in rows]
-            cursor.executemany(f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", ids)
+            cursor.executemany(
+                f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(row[0],) for row in documents]
+            )
             cursor.executemany(
                 f"INSERT OR REPLACE INTO {DOCUMENT_TABLE} "
-                "(id, lang, section_id, published_ts, headline, summary, body) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s)",
-                [row[:7] for row in rows],
+                "(id, lang, section_id, published_ts, headline, summary, body, "
+                "headline_norm, summary_norm, body_norm) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                documents,
             )
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, headline, body) VALUES (%s, %s, %s)",
-                [(row[0], row[7], row[8]) for row in rows],
+                f"INSERT INTO {FTS_TABLE} (rowid, headline, summary, body, headline_exact, "
+                "summary_exact, body_exact) VALUES (%s, %s, %s, %s, %s, %s, %s)",
+                indexed,
             )
-        return len(rows)
+        return len(documents)
 
     def delete(self, doc_id: int) -> None:
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
@@ -112,11 +151,50 @@ class SqliteBackend(SearchBackend):
             value = cursor.fetchone()[0]
         return int(value or 0)
 
+    def frequencies(self, parsed: ParsedQuery) -> tuple[int, list[int]]:
+        counts = [
+            f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)" for _ in parsed.terms
+        ]
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {DOCUMENT_TABLE})', *counts])}",
+                [stems_expression(stems) for stems in parsed.terms],
+            )
+            total, *matching = cursor.fetchone()
+        return int(total), [int(n) for n in matching]
+
     def _search(
-        self, parsed: ParsedQuery, filters: Filters, order: Order, limit: int, offset: int
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        order: Order,
+        limit: int,
+        offset: int,
+        idfs: list[float],
     ) -> tuple[int, list[tuple[int, float]]]:
+        ctes: list[str] = []
+        params: list[object] = []
+        levels: list[list[str]] = []
+        for i, stems in enumerate(parsed.terms):
+            ctes.append(
+                f"w{i} AS MATERIALIZED (SELECT rowid AS id, {_PRESENCE} FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s)"
+            )
+            params.append(word_expression(stems, parsed.exact_of(i)))
+            levels.append([level_case(f"w{i}.c{f + 3} < 0", f"w{i}.c{f} < 0") for f in range(3)])
+        if not ctes:  # phrases of stopwords only: matched, not scored
+            ctes.append(
+                f"w0 AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s)"
+            )
+            params.append(phrases_expression(parsed))
         where: list[str] = []
-        params: list[object] = [match_expression(parsed)]
+        if parsed.phrases and parsed.terms:
+            where.append(f"d.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")
+            params.append(phrases_expression(parsed))
+        for stems in parsed.excluded:
+            where.append(f"d.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")
+            params.append(stems_expression(stems))
         if filters.lang:
             where.append("d.lang = %s")
             params.append(filters.lang)
@@ -129,24 +207,34 @@ class SqliteBackend(SearchBackend):
         if filters.date_to is not None:
             where.append("d.published_ts < %s")
             params.append(timestamp(filters.date_to))
+        score, score_params = score_sql(
+            levels, ["d.headline_norm", "d.summary_norm", "d.body_norm"], idfs
+        )
         order_by = (
-            "d.published_ts DESC, d.id DESC" if order == "newest" else "m.rank, d.published_ts DESC"
+            "d.published_ts DESC, d.id DESC"
+            if order == "newest"
+            else "score DESC, d.published_ts DESC, d.id DESC"
         )
-        # The matches are materialised first (FTS5 as the outer loop; bm25() only works
-        # there), then joined to their filter fields; COUNT(*) OVER () gives the total from
-        # the same pass, so a page costs one walk over the matches.
-        matches = (
-            f"WITH m AS MATERIALIZED (SELECT rowid AS id, "
-            f"bm25({FTS_TABLE}, {HEADLINE_WEIGHT}, {BODY_WEIGHT}) AS rank "
-            f"FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s) "
-        )
-        joined = f"FROM m CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = m.id"
+        joins = "".join(f" CROSS JOIN w{i} ON w{i}.id = w0.id" for i in range(1, len(ctes)))
+        joined = f"FROM w0{joins} CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = w0.id"
         filtered = f"{joined} WHERE {' AND '.join(where)}" if where else joined
+        with_ = "WITH " + ", ".join(ctes) + " "
+        # The score's parameters come first in the SELECT list, then the CTEs' and WHERE's.
         sql = (
-            f"{matches}SELECT m.id, m.rank, COUNT(*) OVER () {filtered} "
+            f"{with_}SELECT d.id, {score} AS score, COUNT(*) OVER () {filtered} "
             f"ORDER BY {order_by} LIMIT %s OFFSET %s"
         )
-        count_sql = f"{matches}SELECT COUNT(*) {filtered}"
-        total, rows = self._page(sql, count_sql, params, limit, offset)
-        # bm25() is lower-is-better; the contract's score is higher-is-better.
-        return total, [(int(row[0]), -float(row[1])) for row in rows]
+        count_sql = f"{with_}SELECT COUNT(*) {filtered}"
+        cte_params = params[: len(ctes)]
+        rest = params[len(ctes) :]
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*cte_params, *score_params, *rest, limit, offset])
+            rows = cursor.fetchall()
+            if rows:
+                total = int(rows[0][2])
+            elif not offset:
+                total = 0
+            else:
+                cursor.execute(count_sql, [*cte_params, *rest])
+                total = int(cursor.fetchone()[0])
+        return total, [(int(row[0]), float(row[1])) for row in rows]
