@@ -25,6 +25,7 @@ from collections import Counter
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Min, Q
 from django.utils import timezone
 
@@ -71,6 +72,12 @@ class OutboxSender:
     def collect(self) -> int:
         """Record the tries that have finished."""
         finished = [f for f in self.flights if f.done()]
+        # One transaction for the lot: a commit per delivery would cap the rate on SQLite.
+        with transaction.atomic():
+            self._record(finished)
+        return len(finished)
+
+    def _record(self, finished: list[Future[Outcome]]) -> None:
         for future in finished:
             flight = self.flights.pop(future)
             outcome = future.result()
@@ -82,7 +89,6 @@ class OutboxSender:
                 outcome=outcome,
                 retry_in=backoff(flight.attempts),
             )
-        return len(finished)
 
     def dispatch(self) -> int:
         """Claim what may go now and start sending it; returns how many started."""
@@ -120,18 +126,21 @@ class OutboxSender:
         }
         lease = now + datetime.timedelta(seconds=conf.timeout() * 1.5 + 1)
         claimed: list[tuple[int, int, int]] = []
-        for pk, destination_id, article_id, attempts in candidates:
-            if firsts.get((destination_id, article_id)) != pk:
-                continue
-            destination = destinations[destination_id]
-            room = 1 if destination.failures >= conf.circuit_failures() else conf.concurrency()
-            if in_flight[destination_id] >= room:
-                continue
-            if actions.claim_delivery(
-                pk, actor=actions.DISTRIBUTION, attempts=attempts, lease_until=lease
-            ):
-                in_flight[destination_id] += 1
-                claimed.append((pk, destination_id, attempts + 1))
+        # One transaction for every claim of this pass (a commit each would cap the rate).
+        with transaction.atomic():
+            for pk, destination_id, article_id, attempts in candidates:
+                if firsts.get((destination_id, article_id)) != pk:
+                    continue
+                destination = destinations[destination_id]
+                probing = destination.failures >= conf.circuit_failures()
+                room = 1 if probing else conf.concurrency()
+                if in_flight[destination_id] >= room:
+                    continue
+                if actions.claim_delivery(
+                    pk, actor=actions.DISTRIBUTION, attempts=attempts, lease_until=lease
+                ):
+                    in_flight[destination_id] += 1
+                    claimed.append((pk, destination_id, attempts + 1))
         rows = {
             d.pk: d
             for d in Delivery.objects.filter(pk__in=[c[0] for c in claimed]).select_related(
