@@ -648,7 +648,7 @@ class ArticleAdmin(VersionAdmin):
         article = access_article_for_edit(request.user, pk)
         versions = list(Version.objects.get_for_object(article).select_related("revision__user"))
         by_id = {str(v.pk): v for v in versions}
-        old = by_id.get(request.GET.get("a", ""), versions[1] if len(versions) > 1 else None)
+        old = by_id.get(request.GET.get("a", ""), versions[-1] if versions else None)
         new = by_id.get(request.GET.get("b", ""), versions[0] if versions else None)
         if old is not None and new is not None and old.pk > new.pk:
             old, new = new, old
