@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop, pgettext_lazy
 from reversion.admin import VersionAdmin
 from reversion.models import Version
 
@@ -31,12 +31,42 @@ from khabar.articles.models import (
     DeskPresence,
     Section,
     StaffProfile,
+    Status,
     Tag,
 )
 from khabar.articles.templatetags.khabar import dateline
 from khabar.lib.textdiff import word_diff
 from khabar.search.desk import desk_search
 from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
+
+#: The admin's change messages name the changed fields by their English labels and translate
+#: them when shown ("تم تغيير العنوان والنص"); these are those labels, for the catalogues.
+CHANGE_MESSAGE_LABELS = (
+    gettext_noop("Edition"),
+    gettext_noop("Section"),
+    gettext_noop("Headline"),
+    gettext_noop("Slug"),
+    gettext_noop("Summary"),
+    gettext_noop("Dateline city"),
+    gettext_noop("Dateline date"),
+    gettext_noop("Dateline agency"),
+    gettext_noop("Body"),
+    gettext_noop("Sign-off codes"),
+    gettext_noop("Urgency"),
+    gettext_noop("Tags"),
+    gettext_noop("Byline"),
+    gettext_noop("Published"),
+    gettext_noop("Embargoed until"),
+    gettext_noop("Comment policy"),
+)
+
+#: Audit actions the desk itself writes (khabar.desk.actions), besides the workflow steps.
+AUDIT_ACTIONS = {
+    "create": pgettext_lazy("workflow step", "created"),
+    "revert": pgettext_lazy("workflow step", "reverted"),
+    "spike": pgettext_lazy("workflow step", "spiked"),
+    "unspike": pgettext_lazy("workflow step", "back in the queue"),
+}
 
 admin.site.site_header = gettext_lazy("Khabar editorial desk")
 admin.site.site_title = gettext_lazy("Khabar desk")
@@ -672,7 +702,9 @@ class ArticleAdmin(VersionAdmin):
                 "between": [
                     (
                         v,
-                        timezone.localtime(v.revision.date_created, zone),
+                        timezone.localtime(v.revision.date_created, zone).strftime(
+                            "%Y-%m-%d %H:%M"
+                        ),
                         revision_diff.comment_label(v.revision.comment),
                     )
                     for v in between
@@ -823,6 +855,27 @@ def _resolved_post(data: Any) -> Any:
     return post
 
 
+def _status_label(code: str) -> str:
+    return str(Status(code).label) if code in Status.values else code
+
+
+#: The system actors' audit names ("system:scheduler") as the desk says them.
+SYSTEM_ACTORS = {
+    "system:scheduler": gettext_lazy("the scheduler"),
+    "system:command-line": gettext_lazy("the command line"),
+    "system:demo": gettext_lazy("the demo loader"),
+    "system:migration": gettext_lazy("a migration"),
+}
+
+
+def _system_actor_label(name: str) -> str:
+    if name in SYSTEM_ACTORS:
+        return str(SYSTEM_ACTORS[name])
+    if name.startswith("partner:"):
+        return _("partner %(name)s") % {"name": name.partition(" ")[2] or name}
+    return name
+
+
 def _edition_zone(lang: str) -> Any:
     return (get_edition(lang) if lang in edition_codes() else default_edition()).time_zone
 
@@ -861,9 +914,28 @@ class TagAdmin(admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "article", "action", "from_status", "to_status", "user"]
+    list_display = ["created_at", "article", "action_label", "from_label", "to_label", "who"]
     list_filter = ["action"]
     list_select_related = ["article", "user"]
+
+    @admin.display(description=gettext_lazy("Action"), ordering="action")
+    def action_label(self, entry: AuditEntry) -> str:
+        label = actions.ACTION_LABELS.get(entry.action) or AUDIT_ACTIONS.get(entry.action)
+        return str(label) if label else entry.action
+
+    @admin.display(description=gettext_lazy("From"))
+    def from_label(self, entry: AuditEntry) -> str:
+        return _status_label(entry.from_status)
+
+    @admin.display(description=gettext_lazy("To"))
+    def to_label(self, entry: AuditEntry) -> str:
+        return _status_label(entry.to_status)
+
+    @admin.display(description=gettext_lazy("By"))
+    def who(self, entry: AuditEntry) -> str:
+        if entry.user is not None:
+            return entry.user.get_username()
+        return _system_actor_label(entry.actor)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
