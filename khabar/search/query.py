@@ -110,7 +110,7 @@ def parse_query(text: str, *, lang: str | None = "ar") -> ParsedQuery:
         length = len(next(iter(variants)))
         if length > 1:
             phrases.append(tuple(sorted(variants)))
-        singles.extend(_words(quoted, langs))
+        singles.extend(w for w in _words(quoted, langs) if w.surface not in STOPWORDS)
     rest = _QUOTES_RE.sub(" ", _PHRASE_RE.sub(" ", text))
     excluded = [word.stems for word in _words(" ".join(_EXCLUDED_RE.findall(rest)), langs)]
     rest = _EXCLUDED_RE.sub(" ", rest)
