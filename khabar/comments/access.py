@@ -96,6 +96,17 @@ def access_comment_for_reader(pk: int) -> Comment:
     return comment
 
 
+def access_root_for_reader(pk: int) -> Comment:
+    """A top-level comment (whatever its status: its replies may show) on a live thread,
+    to list replies under, or ``not-found``."""
+    root = (
+        Comment.objects.select_related("thread", "thread__article").filter(pk=pk, depth=0).first()
+    )
+    if root is None or (root.thread.article_id and not root.thread.article.is_live):
+        raise CommentError("not-found")
+    return root
+
+
 def access_comment_for_author(viewer: Viewer, pk: int) -> Comment:
     """A comment the viewer wrote (to edit or delete), or ``not-found``."""
     comment = Comment.objects.filter(pk=pk).exclude(status=Status.DELETED).first()

@@ -29,7 +29,7 @@ from ninja import Status as Answer
 
 from khabar.comments import access, actions, conf, counts, guard, spam, tree, widget
 from khabar.comments.errors import NOTICES, CommentError
-from khabar.comments.models import Comment, Like, Policy, Status, Thread
+from khabar.comments.models import Like, Policy, Status, Thread
 from khabar.comments.threads import (
     article_of,
     closes_at,
@@ -318,11 +318,7 @@ def _read_json_page(request: HttpRequest, key: str, sort: str, offset: int) -> J
 @answers_errors
 def list_replies(request: HttpRequest, pk: int, after: str = ""):
     """More replies under a top-level comment, after the cursor its ``more`` gave."""
-    root = (
-        Comment.objects.select_related("thread", "thread__article").filter(pk=pk, depth=0).first()
-    )
-    if root is None or (root.thread.article_id and not root.thread.article.is_live):
-        raise CommentError("not-found")
+    root = access.access_root_for_reader(pk)
     viewer = access.viewer_for(request, user=guard.actor_for(request))
     node = tree.read_replies(root, viewer=viewer, after=after[:800])
     return _out(node, _liked(viewer, [node]))
