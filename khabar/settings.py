@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "khabar.analytics",
     # Pushes stories to subscribers (webhook, SFTP, email) through an outbox the worker sends.
     "khabar.distribution",
+    # Live stories (timestamped updates streamed to readers) and the urgent ticker.
+    "khabar.live",
     # The desk's home (the newsroom's queue), wire import and flashes; the top layer.
     "khabar.desk",
     # Before the admin: the desk's login page with the optional one-time code.

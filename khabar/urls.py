@@ -20,11 +20,14 @@ urlpatterns = [
     path("desk/", admin.site.urls),
     # The desk's language chooser posts to set_language (/i18n/setlang/), which sets the cookie.
     path("i18n/", include("django.conf.urls.i18n")),
+    # /healthz, /readyz and /metrics for load balancers and Prometheus.
+    path("", include("khabar.health")),
     path("api/v1/", api.urls),
     path("", include("khabar.syndication.urls")),
     path("", include("khabar.comments.urls")),
     path("media/", include("khabar.photos.urls")),
     path("", include("khabar.analytics.urls")),
+    path("", include("khabar.live.urls")),
     path("<edition:edition>/search/", include("khabar.search.urls")),
     path("<edition:edition>/", include("khabar.articles.urls")),
 ]
