@@ -10,14 +10,16 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from khabar.articles import actions as article_actions
-from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry, Section
+from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry, Section, Status
 from khabar.site import actors
 from khabar.site.actors import PartnerActor
 from khabar.syndication.models import (
@@ -178,6 +180,12 @@ def apply_held_update(
     sent with the update are shown with the story from now on.
     """
     actors.require(actor, "syndication.change_heldupdate")
+    if held.kind == HeldUpdate.Kind.KILL:
+        _resolve(held, Resolution.APPLIED, actor, note)
+        reason = note.strip() or _("Withdrawn by the source.")
+        return article_actions.withdraw_article(
+            held.article, actor=actor, reason=reason, base_revision=base_revision
+        )
     _resolve(held, Resolution.APPLIED, actor, note)
     tags = [article_actions.tag_for(held.article.lang, name) for name in held.tag_names]
     if held.article.status in LIVE_STATUSES:
@@ -236,3 +244,87 @@ def pending_updates() -> Any:
         .select_related("article", "partner")
         .order_by("received_at", "pk")
     )
+
+
+# Kills from the source ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnStoryKill:
+    """A trusted partner withdrawing a story it sent itself: it holds
+    ``articles.withdraw_article`` for that one call, and is named in the log as itself."""
+
+    partner: PartnerActor
+
+    is_authenticated = False
+    is_staff = False
+    pk = None
+
+    def has_perm(self, perm: str, obj: Any = None) -> bool:
+        return perm == "articles.withdraw_article" or self.partner.has_perm(perm, obj)
+
+    @property
+    def origin(self) -> str:
+        return self.partner.origin
+
+    @property
+    def audit_name(self) -> str:
+        return self.partner.audit_name
+
+    def __str__(self) -> str:
+        return self.audit_name
+
+
+@transaction.atomic
+def kill_from_source(
+    article: Article, *, actor: Actor, source_version: int, reason: str
+) -> tuple[Article, str]:
+    """Withdraw a story because its source killed it (pubStatus canceled or withheld).
+
+    Whoever holds ``articles.withdraw_article`` (the command line, an editor) withdraws it
+    at once. A partner may kill only a story it sent itself: a trusted one's kill is
+    applied, an untrusted one's is held for an editor (``HeldUpdate`` of kind kill). A story
+    not yet live is withdrawn from nothing: its kill is kept as a held kill too, so an
+    editor sees it before publishing. Returns the story and "killed" or "held".
+    """
+    if actor is None:
+        raise PermissionDenied("no actor: every write names who does it")
+    reason = reason.strip() or _("Withdrawn by the source.")
+    live = article.status in (*LIVE_STATUSES, Status.SCHEDULED)
+    if isinstance(actor, PartnerActor):
+        if article.origin != actor.origin:
+            raise PermissionDenied("not this partner's story")
+        if actor.trusted and live:
+            killer = OwnStoryKill(actor)
+            return article_actions.withdraw_article(article, actor=killer, reason=reason), "killed"
+        return _hold_kill(article, actor, source_version, reason), "held"
+    actors.require(actor, "articles.withdraw_article")
+    if not live:
+        return article, "held" if _note_kill(article, actor, reason) else "unchanged"
+    return article_actions.withdraw_article(article, actor=actor, reason=reason), "killed"
+
+
+def _hold_kill(article: Article, actor: PartnerActor, source_version: int, reason: str) -> Article:
+    pending = HeldUpdate.objects.select_for_update().filter(
+        article=article, partner_id=actor.partner_id, resolution=Resolution.PENDING
+    )
+    if not pending.filter(kind=HeldUpdate.Kind.KILL).exists():
+        pending.update(resolution=Resolution.SUPERSEDED, resolved_at=timezone.now())
+        HeldUpdate.objects.create(
+            article=article,
+            partner_id=actor.partner_id,
+            source_version=source_version,
+            kind=HeldUpdate.Kind.KILL,
+            fields={"reason": reason},
+            section=article.section,
+        )
+        _audit(article, "hold_kill", actor, reason)
+    return article
+
+
+def _note_kill(article: Article, actor: Actor, reason: str) -> bool:
+    """A kill of a story not live yet: noted in its log for the editor who would publish it."""
+    if article.status == Status.WITHDRAWN:
+        return False
+    _audit(article, "source_kill", actor, reason)
+    return True

@@ -34,6 +34,7 @@ from typing import Any
 import feedparser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from lxml import etree
 
 from khabar.articles import actions
@@ -41,6 +42,11 @@ from khabar.articles.models import LIVE_STATUSES, Article, Section, Status
 from khabar.articles.wire_import import source_id_for
 from khabar.site.actors import PartnerActor
 from khabar.syndication import conf
+from khabar.syndication.formats.anpa import looks_like_anpa, parse_anpa
+from khabar.syndication.formats.envelopes import unwrap
+from khabar.syndication.formats.item import ItemError
+from khabar.syndication.formats.newsml1 import parse_newsml1
+from khabar.syndication.formats.nitf import parse_nitf
 from khabar.syndication.newsml import (
     NAR,
     PICTURE_CLASSES,
@@ -53,6 +59,7 @@ from khabar.syndication.ninjs import NinjsError, parse_ninjs
 from khabar.syndication.photos import Attachments, IncomingPhoto, PhotoReport
 from khabar.syndication.story import (
     IncomingStory,
+    direction,
     html_paragraphs,
     split_dateline,
     story_lang,
@@ -60,7 +67,7 @@ from khabar.syndication.story import (
 )
 from khabar.wire import WireError, parse_wire
 
-FORMATS = ("ninjs", "newsml", "feed", "wire")
+FORMATS = ("ninjs", "newsml", "nitf", "newsml1", "anpa", "feed", "wire")
 _HTML = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S)
 #: Byte order marks, the longer first (a UTF-32-LE mark starts like a UTF-16-LE one).
 _BOMS = (
@@ -90,9 +97,20 @@ class IngestError(ValueError):
 
 
 @dataclass(frozen=True)
+class NotStored:
+    """What a result names when nothing was stored: a kill of a story we never had."""
+
+    pk: None = None
+    status: str = "none"
+
+
+@dataclass(frozen=True)
 class Result:
-    article: Article
-    #: created | updated | published | unchanged | ignored | held (kept for an editor)
+    #: The story; an ``IncomingItem`` for an item in a language with no edition (the desk's
+    #: queue); ``NotStored`` for a kill of a story never received.
+    article: Any
+    #: created | updated | published | unchanged | ignored | held (kept for an editor) |
+    #: killed | incoming (in the desk's queue of items in other languages)
     outcome: str
     #: What became of each picture the story referenced.
     photos: list[PhotoReport] = field(default_factory=list)
@@ -130,6 +148,8 @@ def detect_format(data: bytes) -> str:
     head = start.lstrip("\ufeff \t\r\n")[:1]
     if head in ("{", "["):
         return "ninjs"
+    if looks_like_anpa(start):
+        return "anpa"
     if head != "<":
         return "wire"
     if _HTML.match(start.lstrip("\ufeff")):
@@ -138,6 +158,15 @@ def detect_format(data: bytes) -> str:
     local = etree.QName(root).localname.lower()
     if root.tag in (f"{{{NAR}}}newsItem", f"{{{NAR}}}newsMessage"):
         return "newsml"
+    if root.tag == f"{{{NAR}}}packageItem":
+        raise IngestError(
+            "a NewsML-G2 packageItem only lists other items: send the newsItems it names "
+            "(alone or in a newsMessage with the package)"
+        )
+    if local == "nitf":
+        return "nitf"
+    if local == "newsml" and not etree.QName(root).namespace:
+        return "newsml1"
     if local in ("rss", "feed", "rdf"):
         return "feed"
     if local == "html":
@@ -181,10 +210,16 @@ def read_stories(data: bytes, *, lang: str | None = None) -> list[IncomingStory]
             return _ninjs(data)
         if kind == "newsml":
             return _newsml(parse_xml(data))
+        if kind == "nitf":
+            return [parse_nitf(parse_xml(data))]
+        if kind == "newsml1":
+            return parse_newsml1(parse_xml(data))
+        if kind == "anpa":
+            return [parse_anpa(data)]
         if kind == "feed":
             return _feed(data)
         return [_wire(data, lang)]
-    except (NinjsError, NewsMLError, WireError) as error:
+    except (NinjsError, NewsMLError, WireError, ItemError) as error:
         raise IngestError(str(error)) from None
 
 
@@ -194,7 +229,7 @@ def _ninjs(data: bytes) -> list[IncomingStory]:
         doc = json.loads(data[skip:].decode(encoding))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IngestError(f"invalid JSON: {error}") from None
-    docs = doc if isinstance(doc, list) else [doc]
+    docs = unwrap(doc)
     if not docs:
         raise IngestError("an empty list of ninjs documents")
     return [parse_ninjs(d) for d in docs]
@@ -202,6 +237,7 @@ def _ninjs(data: bytes) -> list[IncomingStory]:
 
 def _newsml(root: etree._Element) -> list[IncomingStory]:
     if root.tag == f"{{{NAR}}}newsMessage":
+        # A packageItem travels with the items it lists; the items are what is read.
         items = list(root.iter(f"{{{NAR}}}newsItem"))
         if not items:
             raise IngestError("a newsMessage without any newsItem")
@@ -309,6 +345,12 @@ def store(
     try:
         with transaction.atomic():
             for story in stories:
+                if story.foreign:
+                    results.append(Result(_keep_foreign(story, actor), "incoming"))
+                    continue
+                if story.is_kill:
+                    results.append(_kill(story, actor))
+                    continue
                 target = _section_for(story, section)
                 scheduled = _scheduled_story(story, actor)
                 if scheduled is not None:
@@ -328,6 +370,7 @@ def store(
                     outcome, reports = _hold(article, story, target, attachments, supplied, actor)
                 elif _may_show_pictures(actor, article, outcome):
                     reports = _store_pictures(article, story, attachments, supplied, actor, written)
+                _record(story, actor, article, outcome)
                 results.append(Result(article, outcome, reports))
     except BaseException as error:
         # The rows went with the transaction; files written for new photos go too.
@@ -340,6 +383,94 @@ def store(
             raise IngestError(str(error)) from None
         raise
     return results
+
+
+def _record(story: IncomingStory, actor: Actor, article: Article | None, outcome: str) -> None:
+    """Keep what the story's source said that readers never see: the schema check, the
+    notes to editors (desk-only), the subheadline, genre and priority."""
+    from khabar.syndication.models import IngestRecord
+
+    IngestRecord.objects.create(
+        article=article,
+        origin=getattr(actor, "origin", ""),
+        source_id=story.source_id[:300],
+        source_version=story.source_version,
+        format=(story.format or "wire")[:40],
+        schema_valid=(not story.schema_errors) if story.schema_checked else None,
+        schema_errors="\n".join(story.schema_errors[:50]),
+        desk_note="\n\n".join(story.desk_notes),
+        pub_status=story.pub_status,
+        subheadline=story.subheadline[:300],
+        genre=story.genre[:60],
+        priority=story.priority if story.priority and 0 < story.priority < 100 else None,
+        outcome=outcome,
+    )
+
+
+def _kill(story: IncomingStory, actor: Actor) -> Result:
+    """A kill from the source: the story it names is withdrawn (or held for an editor)."""
+    from khabar.syndication.actions import kill_from_source
+
+    origin = getattr(actor, "origin", "")
+    article = (
+        Article.objects.select_for_update()
+        .filter(origin=origin, source_id=story.source_id[:300])
+        .first()
+    )
+    if article is None:
+        log.info("kill of %s from %s: no such story here; nothing to do", story.source_id, actor)
+        _record(story, actor, None, "ignored")
+        return Result(NotStored(), "ignored")
+    if article.status == Status.WITHDRAWN:
+        _record(story, actor, article, "unchanged")
+        return Result(article, "unchanged")
+    reason = "; ".join(story.desk_notes) or f"{story.provider or actor}: {story.pub_status}"
+    try:
+        article, outcome = kill_from_source(
+            article, actor=actor, source_version=story.source_version, reason=reason
+        )
+    except PermissionDenied as error:
+        raise IngestError(f"story {article.pk} may not be killed by {actor}: {error}") from None
+    _record(story, actor, article, outcome)
+    return Result(article, outcome)
+
+
+def _keep_foreign(story: IncomingStory, actor: Actor) -> Any:
+    """An item in a language with no edition, kept in the desk's queue (a newer version
+    replaces an older one; an older one changes nothing)."""
+    from khabar.syndication.models import ForeignItem
+
+    origin = getattr(actor, "origin", "")
+    values = {
+        "source_version": story.source_version,
+        "lang": story.lang,
+        "direction": direction(story.lang),
+        "headline": story.headline[:300],
+        "summary": story.summary or story.subheadline,
+        "body": "\n\n".join(story.body),
+        "byline": story.byline[:200],
+        "dateline_city": "" if story.dateline_city == "—" else story.dateline_city,
+        "dateline_date": story.dateline_date,
+        "provider": (story.provider or story.dateline_agency)[:100],
+        "tag_names": story.tag_names,
+        "desk_note": "\n\n".join(story.desk_notes),
+        "format": story.format[:40],
+        "pub_status": story.pub_status,
+        "received_at": timezone.now(),
+    }
+    item = ForeignItem.objects.filter(origin=origin, source_id=story.source_id[:300]).first()
+    if item is None and story.is_kill:
+        return NotStored()
+    if story.is_kill:
+        ForeignItem.objects.filter(pk=item.pk).update(pub_status=story.pub_status)
+        item.refresh_from_db()
+        return item
+    if item is None:
+        return ForeignItem.objects.create(origin=origin, source_id=story.source_id[:300], **values)
+    if story.source_version >= item.source_version:
+        ForeignItem.objects.filter(pk=item.pk).update(**values)
+        item.refresh_from_db()
+    return item
 
 
 def _scheduled_story(story: IncomingStory, actor: Actor) -> Article | None:
@@ -541,13 +672,74 @@ def ingest_bytes(
     )
 
 
+#: IPTC subject codes and media topics (their first digits) to the section slugs a site
+#: commonly has for them: the first that exists in the story's edition is used.
+TOPIC_SECTIONS = {
+    "01": ("culture", "arts"),
+    "02": ("crime", "justice"),
+    "03": ("disaster", "world"),
+    "04": ("economy", "business"),
+    "05": ("education",),
+    "06": ("environment",),
+    "07": ("health",),
+    "08": ("people",),
+    "10": ("lifestyle",),
+    "11": ("politics",),
+    "12": ("religion",),
+    "13": ("science", "technology"),
+    "14": ("society",),
+    "15": ("sport", "sports"),
+    "16": ("conflict", "world"),
+    "17": ("weather",),
+}
+#: Words agencies use for categories, to the same section slugs.
+WORD_SECTIONS = {
+    "sport": ("sport", "sports"),
+    "sports": ("sport", "sports"),
+    "business": ("business", "economy"),
+    "financial": ("business", "economy"),
+    "economy": ("economy", "business"),
+    "politics": ("politics",),
+    "international": ("world",),
+    "domestic": ("national", "local"),
+    "entertainment": ("culture", "entertainment"),
+    "technology": ("technology", "science"),
+    "science": ("science", "technology"),
+    "health": ("health",),
+}
+
+
+def _category_slugs(categories: Iterable[str]) -> list[str]:
+    from django.utils.text import slugify
+
+    slugs: list[str] = []
+    for category in categories:
+        code = category.rpartition("/")[2].rpartition(":")[2]
+        if code.isdigit() and len(code) == 8:
+            slugs += TOPIC_SECTIONS.get(code[:2], ())
+            continue
+        slug = slugify(category, allow_unicode=True)
+        slugs += [slug, *WORD_SECTIONS.get(slug, ())]
+    return [s for s in slugs if s]
+
+
 def _section_for(story: IncomingStory, fallback: Section | None) -> Section:
+    """The story's section: the one it names, else a section matching its categories
+    (by slug or name, through the IPTC topic codes), else ``fallback``, else the first."""
     if story.section_slug:
         own = Section.objects.filter(lang=story.lang, slug=story.section_slug).first()
         if own is not None:
             return own
     if fallback is not None and fallback.lang == story.lang:
         return fallback
+    wanted = _category_slugs(story.categories)
+    if wanted:
+        sections = {s.slug: s for s in Section.objects.filter(lang=story.lang)}
+        names = {s.name.casefold(): s for s in sections.values()}
+        for slug in wanted:
+            found = sections.get(slug) or names.get(slug.casefold())
+            if found is not None:
+                return found
     first = Section.objects.filter(lang=story.lang).order_by("position", "pk").first()
     if first is None:
         raise IngestError(f"no section exists in the {story.lang} edition; create one first")

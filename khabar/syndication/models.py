@@ -100,9 +100,16 @@ class HeldUpdate(models.Model):
         DISCARDED = "discarded", _("Discarded")
         SUPERSEDED = "superseded", _("Replaced by a newer version")
 
+    class Kind(models.TextChoices):
+        UPDATE = "update", _("Update")
+        KILL = "kill", _("Kill")
+
     article = models.ForeignKey(
         Article, on_delete=models.CASCADE, related_name="held_updates", verbose_name=_("story")
     )
+    # A kill (the source withdrew its story) is held like an update: an editor applies it
+    # (the story is withdrawn) or discards it.
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.UPDATE)
     partner = models.ForeignKey(
         Partner, on_delete=models.CASCADE, related_name="held_updates", verbose_name=_("partner")
     )
@@ -142,3 +149,81 @@ class HeldUpdate(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.resolution == self.Resolution.PENDING
+
+
+class IngestRecord(models.Model):
+    """What khabar made of one version of an item from outside: its format and the result of
+    checking it against the official schema, the notes to editors it carried (desk-only:
+    never shown to readers, feeds or partners) and the metadata a story has no field for."""
+
+    article = models.ForeignKey(
+        Article,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="ingest_records",
+        verbose_name=_("story"),
+    )
+    origin = models.CharField(_("origin"), max_length=40, blank=True)
+    source_id = models.CharField(_("source id"), max_length=300)
+    source_version = models.PositiveIntegerField(_("source version"), default=1)
+    format = models.CharField(_("format"), max_length=40)
+    schema_valid = models.BooleanField(_("valid against its schema"), null=True)
+    schema_errors = models.TextField(_("schema deviations"), blank=True)
+    desk_note = models.TextField(_("note to editors"), blank=True)
+    pub_status = models.CharField(_("status sent"), max_length=12, default="usable")
+    subheadline = models.CharField(_("subheadline"), max_length=300, blank=True)
+    genre = models.CharField(_("genre"), max_length=60, blank=True)
+    priority = models.PositiveSmallIntegerField(_("priority"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20)
+    received_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        indexes = [models.Index(fields=["origin", "source_id"], name="ingest_record_source_idx")]
+        verbose_name = _("ingested item")
+        verbose_name_plural = _("ingested items")
+
+    def __str__(self) -> str:
+        return f"{self.source_id} v{self.source_version} ({self.format})"
+
+
+class ForeignItem(models.Model):
+    """An item in a language no edition publishes in: kept for the desk, in its own
+    direction, until an editor starts a translation of it into an edition."""
+
+    origin = models.CharField(_("origin"), max_length=40, blank=True)
+    source_id = models.CharField(_("source id"), max_length=300)
+    source_version = models.PositiveIntegerField(_("source version"), default=1)
+    lang = models.CharField(_("language"), max_length=16)
+    direction = models.CharField(_("direction"), max_length=3, default="ltr")
+    headline = models.CharField(_("headline"), max_length=300)
+    summary = models.TextField(_("summary"), blank=True)
+    body = models.TextField(_("body"), blank=True)
+    byline = models.CharField(_("byline"), max_length=200, blank=True)
+    dateline_city = models.CharField(_("dateline city"), max_length=80, blank=True)
+    dateline_date = models.DateField(_("dateline date"), null=True, blank=True)
+    provider = models.CharField(_("agency"), max_length=100, blank=True)
+    tag_names = models.JSONField(_("subjects and keywords"), default=list, blank=True)
+    desk_note = models.TextField(_("note to editors"), blank=True)
+    format = models.CharField(_("format"), max_length=40, blank=True)
+    pub_status = models.CharField(_("status sent"), max_length=12, default="usable")
+    received_at = models.DateTimeField(_("received"), auto_now=True)
+    translations = models.ManyToManyField(
+        Article, blank=True, related_name="translated_from_items", verbose_name=_("translations")
+    )
+
+    class Meta:
+        ordering = ["-received_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["origin", "source_id"], name="foreign_item_source")
+        ]
+        verbose_name = _("incoming item in another language")
+        verbose_name_plural = _("incoming items in other languages")
+
+    def __str__(self) -> str:
+        return f"[{self.lang}] {self.headline}"
+
+    @property
+    def paragraphs(self) -> list[str]:
+        return [p for p in self.body.split("\n\n") if p.strip()]

@@ -7,7 +7,6 @@ expansion, no network, no huge trees.
 
 from __future__ import annotations
 
-import datetime
 from functools import cache
 from pathlib import Path
 
@@ -17,6 +16,8 @@ from lxml import etree
 from khabar.articles.models import Article, Status
 from khabar.site.editions import get_edition
 from khabar.syndication import conf
+from khabar.syndication.formats.body import element_blocks
+from khabar.syndication.formats.item import ItemError, Raw, build, pub_status
 from khabar.syndication.ninjs import withdrawal_note
 from khabar.syndication.photos import (
     IncomingPhoto,
@@ -34,8 +35,6 @@ from khabar.syndication.story import (
     parse_time,
     section_uri,
     site_host,
-    split_dateline,
-    story_lang,
     tag_uri,
     text_paragraphs,
     translation_source,
@@ -285,7 +284,7 @@ def _name(node: etree._Element | None) -> str:
 
 
 def _body(content_set: etree._Element | None) -> list[str]:
-    """Paragraphs of the first inline content: XHTML or NITF ``<p>``, else plain text."""
+    """Paragraphs of the first inline content: XHTML or NITF blocks, else plain text."""
     if content_set is None:
         return []
     for inline in content_set:
@@ -293,119 +292,146 @@ def _body(content_set: etree._Element | None) -> list[str]:
             continue
         local = etree.QName(inline).localname
         if local == "inlineXML":
-            ps = [
-                p
-                for p in inline.iter()
-                if isinstance(p.tag, str) and etree.QName(p).localname == "p"
-            ]
-            if ps:
-                return [t for t in (_paragraph(p) for p in ps) if t]
-            return text_paragraphs("".join(inline.itertext()))
+            found = element_blocks(inline)
+            if found:
+                return found
         if local == "inlineData":
             return text_paragraphs(inline.text or "")
     return []
 
 
-def _paragraph(p: etree._Element) -> str:
-    parts = [p.text or ""]
-    for child in p:
-        if isinstance(child.tag, str) and etree.QName(child).localname == "br":
-            parts.append("\n")
+#: Item classes that carry a story: NewsML-G2's and the older "icls" code Reuters and
+#: ANSA still send for a text item.
+TEXT_CLASSES = ("ninat:text", "ninat:composite", "icls:text", "icls:composite", "")
+
+
+def _role(node: etree._Element) -> str:
+    return node.get("role", "").rpartition(":")[2].lower()
+
+
+def _concepts(content: etree._Element) -> tuple[str, list[str], list[str]]:
+    """(our section's slug, tag names, category names and codes) from subjects and keywords."""
+    section, tags, categories = "", [], []
+    for subject in _all(content, "n:subject"):
+        own = own_concept(subject.get("uri", ""))
+        name = _name(subject)
+        code = subject.get("qcode", "")
+        if own and own[0] == "section":
+            section = section or own[2]
+        elif own and own[0] == "tag":
+            tags.append(name or own[2])
         else:
-            parts.append("".join(child.itertext()))
-        parts.append(child.tail or "")
-    lines = [" ".join(line.split()) for line in "".join(parts).split("\n")]
-    return "\n".join(line for line in lines if line)
+            if name:
+                tags.append(name)
+            categories += [name, code]
+    for keyword in _all(content, "n:keyword"):
+        if _text(keyword):
+            tags.append(_text(keyword))
+    return section, tags, [c for c in categories if c]
 
 
 def parse_newsml(
     root: etree._Element, pictures: dict[str, etree._Element] | None = None
 ) -> IncomingStory:
-    """Read a NewsML-G2 ``newsItem`` element as an ``IncomingStory``.
+    """Read a NewsML-G2 ``newsItem`` element (any 2.x version) as an ``IncomingStory``.
 
-    ``pictures`` are the picture items sent with it (in the same ``newsMessage``), by guid;
-    the story's ``link``s to pictures name them by ``residref``.
+    The item is checked against the 2.35 schema and the result kept with it; a deviation
+    that does not stop us reading it (an older version, an offset without a colon, a
+    vendor extension) does not refuse it. ``pictures`` are the picture items sent with it
+    (in the same ``newsMessage``), by guid; the story's ``link``s name them by ``residref``.
+    A ``stat:canceled`` or ``stat:withheld`` item is a kill, with or without a body.
     """
     if root.tag != f"{{{NAR}}}newsItem":
         raise NewsMLError("expected a NewsML-G2 newsItem")
-    if conf.INGEST_VALIDATE_NEWSML:
-        errors = schema_errors(root)
-        if errors:
-            raise NewsMLError("not valid NewsML-G2 2.35: " + "; ".join(errors[:3]))
+    errors = schema_errors(root) if conf.INGEST_VALIDATE_NEWSML else []
     guid_ = root.get("guid", "").strip()
     if not guid_:
         raise NewsMLError("missing required field 'guid'")
     meta = _find(root, "n:itemMeta")
     content = _find(root, "n:contentMeta")
-    if meta is None or content is None:
-        raise NewsMLError("missing required field: itemMeta and contentMeta")
+    if meta is None:
+        raise NewsMLError("missing required field: itemMeta (the item's class and status)")
+    if content is None:
+        content = etree.Element(f"{{{NAR}}}contentMeta")
     item_class_node = _find(meta, "n:itemClass")
     item_class = item_class_node.get("qcode", "") if item_class_node is not None else ""
-    if item_class not in ("ninat:text", "ninat:composite", ""):
+    if item_class not in TEXT_CLASSES:
         raise NewsMLError(f"a {item_class} item is not a story: only text items are accepted")
-    headline = _text(_find(content, "n:headline"))
-    if not headline:
-        raise NewsMLError("missing required field: no headline")
-    paragraphs = _body(_find(root, "n:contentSet"))
-    if not paragraphs:
-        raise NewsMLError("missing required field: no body text")
+    status_node = _find(meta, "n:pubStatus")
+    status = pub_status(status_node.get("qcode", "") if status_node is not None else "")
+    headlines = _all(content, "n:headline")
+    main = [h for h in headlines if _role(h) in ("", "main", "headline")] or headlines
+    sub = [h for h in headlines if "sub" in _role(h)]
     language = _find(content, "n:language")
     tag = language.get("tag", "") if language is not None else root.get(XML_LANG, "")
-    try:
-        lang = story_lang(tag, headline + " ".join(paragraphs))
-    except ValueError as error:
-        raise NewsMLError(str(error)) from None
     created = parse_time(_text(_find(content, "n:contentCreated")))
     when = (
         created
         or parse_time(_text(_find(meta, "n:firstCreated")))
         or parse_time(_text(_find(meta, "n:versionCreated")))
     )
-    city = _name(_find(content, "n:located"))
-    agency = _name(_find(content, "n:infoSource"))
-    date = (when or datetime.datetime.now(datetime.UTC)).date()
-    dateline = _text(_find(content, "n:dateline"))
-    if dateline:
-        found = split_dateline(lang, f"{dateline} .", now=when)
-        if found is not None:
-            city, agency = found[0].city, found[0].agency
-            date = datetime.date(found[0].year, found[0].month, found[0].day)
     signoff = next(
         (_text(a) for a in _all(content, "n:altId") if a.get("type") == SIGNOFF_TYPE), ""
     )
-    section, tags = "", []
-    for subject in _all(content, "n:subject"):
-        own = own_concept(subject.get("uri", ""))
-        if own and own[0] == "section" and not section:
-            section = own[2]
-        elif own and own[0] == "tag":
-            tags.append(_name(subject) or own[2])
-    description = next(
-        (_text(d) for d in _all(content, "n:description") if d.get("role") == "drol:summary"), ""
+    section, tags, categories = _concepts(content)
+    descriptions = _all(content, "n:description")
+    summary = next(
+        (_text(d) for d in descriptions if _role(d) in ("summary", "abstract", "lead")), ""
     )
+    genre = _find(content, "n:genre")
+    provider = _find(meta, "n:provider")
+    creators = [_name(c) for c in _all(content, "n:creator") if _name(c)]
     try:
         version = int(root.get("version", "1"))
     except ValueError:
         version = 1
-    return IncomingStory(
+    raw = Raw(
         source_id=guid_,
-        source_version=version,
-        lang=lang,
-        headline=headline,
-        body=paragraphs,
-        dateline_city=city or "—",
-        dateline_date=date,
-        dateline_agency=agency[:40],
-        signoff=signoff.split(),
+        format=f"NewsML-G2 {root.get('standardversion', '') or '2.x'}".strip(),
+        headline=_text(main[0]) if main else "",
+        paragraphs=_body(_find(root, "n:contentSet")),
+        version=version,
+        lang_tag=tag,
+        when=when,
+        dateline=_text(_find(content, "n:dateline")),
+        city=_name(_find(content, "n:located")),
+        agency=_name(_find(content, "n:infoSource")),
+        provider=_code_name(provider),
+        byline=_text(_find(content, "n:by")) or ", ".join(creators),
+        summary=summary,
+        subheadline=_text(sub[0]) if sub else "",
+        genre=_code_name(genre),
         urgency=urgency_level(_text(_find(content, "n:urgency")) or 5),
-        byline=_text(_find(content, "n:by")),
-        summary=description,
-        section_slug=section,
+        priority=_int(_text(_find(content, "n:urgency"))),
+        categories=categories,
         tag_names=tags,
+        desk_notes=[_text(n) for n in _all(meta, "n:edNote")],
+        pub_status=status,
         embargo_until=parse_time(_text(_find(meta, "n:embargoed"))),
-        correction_note="\n".join(_text(n) for n in _all(meta, "n:edNote")),
+        section_slug=section,
+        signoff=signoff.split(),
         photos=_linked_pictures(meta, pictures or {}),
+        schema_errors=errors,
+        schema_checked=conf.INGEST_VALIDATE_NEWSML,
     )
+    try:
+        return build(raw)
+    except ItemError as error:
+        raise NewsMLError(str(error)) from None
+
+
+def _code_name(node: etree._Element | None) -> str:
+    """A concept's name, else the code of its qcode (``providercode:AP`` → ``AP``)."""
+    if node is None:
+        return ""
+    return _name(node) or node.get("qcode", "").rpartition(":")[2]
+
+
+def _int(text: str) -> int | None:
+    try:
+        return int(text)
+    except ValueError:
+        return None
 
 
 PICTURE_CLASSES = ("ninat:picture", "ninat:graphic")

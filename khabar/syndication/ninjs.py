@@ -24,6 +24,7 @@ from referencing import Registry, Resource
 
 from khabar.articles.models import Article, Status
 from khabar.site.editions import get_edition
+from khabar.syndication.formats.item import ItemError, Raw, build, pub_status
 from khabar.syndication.photos import (
     IncomingPhoto,
     names_of,
@@ -39,8 +40,6 @@ from khabar.syndication.story import (
     own_concept,
     parse_time,
     section_uri,
-    split_dateline,
-    story_lang,
     story_uri,
     tag_uri,
     text_paragraphs,
@@ -416,6 +415,15 @@ def detect_version(doc: dict[str, Any]) -> str:
 
 def check(doc: dict[str, Any]) -> str:
     """The version ``doc`` is valid ninjs of (trying that major's schemas newest first)."""
+    version, errors = validate(doc)
+    if errors:
+        raise NinjsError(f"not valid ninjs {version}: " + "; ".join(errors[:3]))
+    return version
+
+
+def validate(doc: dict[str, Any]) -> tuple[str, list[str]]:
+    """(version, errors): the version ``doc`` is valid ninjs of, trying the declared one and
+    then that major's schemas newest first; with the declared version's errors when none."""
     declared = detect_version(doc)
     major = declared.split(".")[0]
     candidates = [declared] + [v for v in reversed(KNOWN) if v.startswith(major + ".")]
@@ -423,9 +431,9 @@ def check(doc: dict[str, Any]) -> str:
     for version in dict.fromkeys(candidates):
         errors = schema_errors(doc, version)
         if not errors:
-            return version
+            return version, []
         first_errors = first_errors or errors
-    raise NinjsError(f"not valid ninjs {declared}: " + "; ".join(first_errors[:3]))
+    return declared, first_errors
 
 
 def _get(doc: dict[str, Any], name: str) -> Any:
@@ -433,17 +441,29 @@ def _get(doc: dict[str, Any], name: str) -> Any:
     return doc[name] if name in doc else doc.get(name.lower())
 
 
-def _headline(doc: dict[str, Any]) -> str:
+def _headlines(doc: dict[str, Any]) -> tuple[str, str]:
+    """(headline, subheadline) in any ninjs generation (and AP's ``headline_extended``)."""
     headlines = doc.get("headlines")
     if isinstance(headlines, list) and headlines:
-        main = [h for h in headlines if h.get("role") in (None, "main")] or headlines
-        return str(main[0].get("value", "")).strip()
+        found = [h for h in headlines if isinstance(h, dict)]
+        main = [h for h in found if h.get("role") in (None, "", "main")] or found
+        sub = [h for h in found if "sub" in str(h.get("role", "")).lower()]
+        return (
+            str(main[0].get("value", "")).strip() if main else "",
+            str(sub[0].get("value", "")).strip() if sub else "",
+        )
+    sub = str(doc.get("headline_extended") or doc.get("headline_sub") or "").strip()
     if isinstance(doc.get("headline"), str):
-        return doc["headline"].strip()
+        return doc["headline"].strip(), sub
     for key in sorted(doc):
-        if key.startswith("headline_") and isinstance(doc[key], str):
-            return doc[key].strip()
-    return str(doc.get("title", "")).strip()
+        if key.startswith("headline_") and key != "headline_extended":
+            if isinstance(doc[key], str):
+                return doc[key].strip(), sub
+    return str(doc.get("title", "")).strip(), sub
+
+
+def _headline(doc: dict[str, Any]) -> str:
+    return _headlines(doc)[0]
 
 
 def _body(doc: dict[str, Any]) -> list[str]:
@@ -451,18 +471,26 @@ def _body(doc: dict[str, Any]) -> list[str]:
     candidates: list[tuple[str, str]] = []  # (content type, value)
     if isinstance(bodies, list):
         for body in bodies:
-            kind = str(_get(body, "contentType") or "")
-            candidates.append((kind, str(body.get("value", ""))))
+            if isinstance(body, dict):
+                kind = str(_get(body, "contentType") or body.get("role") or "")
+                candidates.append((kind, str(body.get("value", ""))))
     else:
         for key in sorted(doc):
             if key.startswith("body_") and isinstance(doc[key], str):
                 kind = "text/plain" if key in {"body_text", "body_main"} else "text/html"
                 candidates.append((kind, doc[key]))
     # Markup first: it keeps the paragraphs that plain text often runs together.
-    candidates.sort(key=lambda c: 0 if ("html" in c[0] or "xml" in c[0]) else 1)
+    candidates.sort(
+        key=lambda c: 0 if ("html" in c[0] or "xml" in c[0] or "nitf" in c[0].lower()) else 1
+    )
     for kind, value in candidates:
-        looks_html = "html" in kind or "xml" in kind or value.lstrip().startswith("<")
-        paragraphs = html_paragraphs(value) if looks_html else text_paragraphs(value)
+        if "nitf" in kind.lower() or value.lstrip().startswith(("<?xml", "<nitf")):
+            from khabar.syndication.formats.nitf import nitf_body
+
+            paragraphs = nitf_body(value)
+        else:
+            looks_html = "html" in kind or "xml" in kind or value.lstrip().startswith("<")
+            paragraphs = html_paragraphs(value) if looks_html else text_paragraphs(value)
         if paragraphs:
             return paragraphs
     return []
@@ -477,10 +505,12 @@ def _alt_ids(doc: dict[str, Any]) -> dict[str, str]:
     return {}
 
 
-def _subjects(doc: dict[str, Any], lang: str) -> tuple[str, list[str]]:
-    """Our section's slug and our tags' names among the subjects (foreign schemes are left)."""
-    section, tags = "", []
-    for subject in doc.get("subjects") or doc.get("subject") or []:
+def _subjects(doc: dict[str, Any], lang: str) -> tuple[str, list[str], list[str]]:
+    """Our section's slug, the tags (our own and the provider's subjects and keywords by
+    name) and the provider's category names and codes, for choosing a section."""
+    section, tags, categories = "", [], []
+    subjects = doc.get("subjects") or doc.get("subject") or []
+    for subject in subjects if isinstance(subjects, list) else []:
         if not isinstance(subject, dict):
             continue
         literal = str(subject.get("literal") or subject.get("code") or "")
@@ -491,77 +521,144 @@ def _subjects(doc: dict[str, Any], lang: str) -> tuple[str, list[str]]:
             section = slug
         elif kind == "tag" and (name or slug):
             tags.append(name or slug)
-    return section, tags
+        else:
+            if name:
+                tags.append(name)
+            categories += [name, literal, str(subject.get("uri", ""))]
+    keywords = doc.get("keywords") or []
+    for keyword in keywords if isinstance(keywords, list) else []:
+        if isinstance(keyword, str) and keyword.strip():
+            tags.append(keyword.strip())
+    return section, tags, [c for c in categories if c]
+
+
+def _summary(doc: dict[str, Any]) -> tuple[str, str]:
+    """(summary, lead text): a description meant as a summary, and one that is the text."""
+    descriptions = [d for d in doc.get("descriptions") or [] if isinstance(d, dict)]
+    summary = next(
+        (
+            str(d.get("value", ""))
+            for d in descriptions
+            if str(d.get("role", "summary")) in ("summary", "abstract", "lead", "")
+        ),
+        str(doc.get("description_summary") or doc.get("summary") or ""),
+    )
+    text = next(
+        (str(d.get("value", "")) for d in descriptions if d.get("role") == "text"),
+        str(doc.get("description_text") or ""),
+    )
+    return summary.strip(), text.strip()
+
+
+def _bylines(doc: dict[str, Any]) -> str:
+    by = doc.get("by") or doc.get("byline")
+    if isinstance(by, str) and by.strip():
+        return by.strip()
+    people = doc.get("bylines") or doc.get("people") or []
+    names = [
+        str(p.get("by") or p.get("name") or "")
+        for p in people
+        if isinstance(p, dict)
+        and str(p.get("rel", p.get("role", "author"))).lower() in ("author", "creator", "")
+    ]
+    return ", ".join(n for n in names if n)
+
+
+def _located(doc: dict[str, Any]) -> str:
+    located = doc.get("located")
+    if isinstance(located, str):
+        return located.strip()
+    place = doc.get("datelinelocation")
+    if isinstance(place, dict):
+        return str(place.get("city") or place.get("name") or "").strip()
+    return ""
+
+
+#: An edNote is a note to editors, never shown to readers: except in khabar's own ninjs,
+#: where it is the public correction notes of the story (see ``_parts``): a document that
+#: names its khabar id (``altIds`` role ``khabar``) is in that profile.
+def _is_own_profile(doc: dict[str, Any]) -> bool:
+    return ID_ROLE in _alt_ids(doc)
 
 
 def parse_ninjs(doc: Any) -> IncomingStory:
-    """Read a ninjs 1.x-3.x document (already decoded JSON) as an ``IncomingStory``."""
+    """Read a ninjs 1.x-3.x document (already decoded JSON) as an ``IncomingStory``.
+
+    The document is checked against the official schema and the result kept with the
+    story; it is refused only when it cannot be used (no identifier, headline or body, not
+    a text item), with a message saying which. ``guid`` stands in for a missing ``uri``.
+    A ``canceled`` or ``withheld`` pubStatus is a kill, with or without a body.
+    """
     if not isinstance(doc, dict):
         raise NinjsError("a ninjs document is a JSON object")
     from khabar.syndication import conf
 
-    if conf.INGEST_VALIDATE_NINJS:
-        check(doc)
-    uri = str(doc.get("uri", "")).strip()
+    version_name, errors = validate(doc) if conf.INGEST_VALIDATE_NINJS else ("", [])
+    uri = str(doc.get("uri") or doc.get("guid") or "").strip()
     if not uri:
-        raise NinjsError("missing required field 'uri'")
+        raise NinjsError("missing required field 'uri' (or 'guid'): the item has no identifier")
     kind = doc.get("type", "text")
-    if kind not in ("text", "composite"):
+    if kind not in ("text", "composite", "article"):
         raise NinjsError(f"a {kind} item is not a story: only text items are accepted")
-    headline = _headline(doc)
-    if not headline:
-        raise NinjsError("missing required field: no headline")
-    paragraphs = _body(doc)
-    if not paragraphs:
-        raise NinjsError("missing required field: no body text")
-    try:
-        lang = story_lang(str(doc.get("language") or ""), headline + " ".join(paragraphs))
-    except ValueError as error:
-        raise NinjsError(str(error)) from None
-    created = parse_time(_get(doc, "contentCreated"))
-    when = (
-        created or parse_time(_get(doc, "firstCreated")) or parse_time(_get(doc, "versionCreated"))
-    )
+    headline, subheadline = _headlines(doc)
+    summary, lead_text = _summary(doc)
+    paragraphs = _body(doc) or text_paragraphs(lead_text)
+    status = pub_status(_get(doc, "pubStatus"))
+    section, tags, categories = _subjects(doc, "")
+    alt = _alt_ids(doc)
     sources = _get(doc, "infoSources") or _get(doc, "infosource") or []
     agency = next((str(s.get("name", "")) for s in sources if isinstance(s, dict)), "")
-    city = str(doc.get("located", "")).strip()
-    date = (created or when or datetime.datetime.now(datetime.UTC)).date()
-    found = split_dateline(lang, paragraphs[0], now=created or when)
-    if found is not None:
-        dateline, rest = found
-        city, agency = dateline.city, dateline.agency
-        date = datetime.date(dateline.year, dateline.month, dateline.day)
-        paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
-    alt = _alt_ids(doc)
-    section, tags = _subjects(doc, lang)
-    descriptions = doc.get("descriptions") or []
-    summary = next(
-        (str(d.get("value", "")) for d in descriptions if isinstance(d, dict)),
-        str(doc.get("description_summary", "")),
+    note = str(_get(doc, "edNote") or "").strip()
+    own = _is_own_profile(doc)
+    genres = doc.get("genres") or doc.get("genre") or []
+    genre = next(
+        (
+            str(g.get("name") or g.get("uri", "").rpartition("/")[2] or g.get("code", ""))
+            for g in (genres if isinstance(genres, list) else [])
+            if isinstance(g, dict)
+        ),
+        "",
     )
     try:
         version = int(str(doc.get("version", "1")).split(".")[0])
     except ValueError:
         version = 1
-    return IncomingStory(
+    when_created = parse_time(_get(doc, "contentCreated"))
+    raw = Raw(
         source_id=uri,
-        source_version=version,
-        lang=lang,
+        format=f"ninjs {version_name or detect_version(doc)}",
         headline=headline,
-        body=paragraphs,
-        dateline_city=city or "—",
-        dateline_date=date,
-        dateline_agency=agency[:40],
-        signoff=alt.get(SIGNOFF_ROLE, "").split(),
+        paragraphs=paragraphs,
+        version=version,
+        lang_tag=str(doc.get("language") or ""),
+        when=when_created
+        or parse_time(_get(doc, "firstCreated"))
+        or parse_time(_get(doc, "versionCreated")),
+        city=_located(doc),
+        agency=agency,
+        provider=str(_get(doc, "copyrightHolder") or "").strip(),
+        byline=_bylines(doc),
+        summary=summary,
+        subheadline=subheadline,
+        genre=genre,
         urgency=urgency_level(doc.get("urgency")),
-        byline=str(doc.get("by") or doc.get("byline") or "").strip(),
-        summary=summary.strip(),
-        section_slug=section,
+        priority=doc.get("priority") if isinstance(doc.get("priority"), int) else None,
+        categories=categories,
         tag_names=tags,
+        desk_notes=[] if own else [note],
+        pub_status=status,
         embargo_until=parse_time(doc.get("embargoedUntil") or doc.get("embargoed")),
-        correction_note=str(_get(doc, "edNote") or "").strip(),
+        correction_note=note if own else "",
+        section_slug=section,
+        signoff=alt.get(SIGNOFF_ROLE, "").split(),
         photos=_incoming_pictures(doc),
+        schema_errors=errors,
+        schema_checked=conf.INGEST_VALIDATE_NINJS,
     )
+    try:
+        return build(raw)
+    except ItemError as error:
+        raise NinjsError(str(error)) from None
 
 
 #: Association names and relationships that mark a story's main picture.

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import lxml.html
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
@@ -19,9 +18,12 @@ from django.utils.html import escape, linebreaks
 
 from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import get_edition
+from khabar.syndication.formats.body import html_blocks, reflow
 from khabar.wire import Dateline, WireError, parse_wire, render_dateline
 from khabar.wire.parse import END_MARKERS
 
+#: Publishing statuses that kill a story (IPTC pubStatus, NewsML 1.2 Status, NITF).
+KILL_STATUSES = ("canceled", "withheld")
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -52,6 +54,29 @@ class IncomingStory:
     correction_note: str = ""
     #: Pictures the document references (``khabar.syndication.photos.IncomingPhoto``).
     photos: list[Any] = field(default_factory=list)
+    #: usable, or canceled / withheld: a kill of the story, with or without a body.
+    pub_status: str = "usable"
+    #: Notes to editors (edNote, ed-msg, Instruction...): desk-only, never shown to readers.
+    desk_notes: list[str] = field(default_factory=list)
+    subheadline: str = ""
+    genre: str = ""
+    #: The provider's priority as sent (IPTC 1-9, ANPA letters mapped to 1-9); None: none.
+    priority: int | None = None
+    #: Category names and codes the provider sent, for choosing a section.
+    categories: list[str] = field(default_factory=list)
+    #: The document's format and the schema check: "NewsML-G2 2.12", "ninjs 1.4", "NITF".
+    format: str = ""
+    #: Every way the document failed its official schema (empty: valid or no schema).
+    schema_errors: list[str] = field(default_factory=list)
+    schema_checked: bool = False
+    #: True when the language has no edition: the item goes to the desk's incoming queue.
+    foreign: bool = False
+    #: The agency that sent it (provider, copyright holder) when known.
+    provider: str = ""
+
+    @property
+    def is_kill(self) -> bool:
+        return self.pub_status in KILL_STATUSES
 
     def __post_init__(self) -> None:
         # A partner's document may carry characters XML cannot (NUL, other C0 controls, lone
@@ -60,7 +85,11 @@ class IncomingStory:
             setattr(self, name, xml_safe(getattr(self, name)))
         self.correction_note = xml_safe(self.correction_note)
         self.body = [xml_safe(paragraph) for paragraph in self.body]
-        self.tag_names = [xml_safe(name) for name in self.tag_names]
+        self.tag_names = list(
+            dict.fromkeys(xml_safe(n).strip()[:100] for n in self.tag_names if n.strip())
+        )
+        self.desk_notes = [xml_safe(n).strip() for n in self.desk_notes if n and n.strip()]
+        self.subheadline = xml_safe(self.subheadline)
 
     def fields(self) -> dict[str, object]:
         """The keyword arguments of ``actions.ingest_article(fields=...)``."""
@@ -74,7 +103,7 @@ class IncomingStory:
             "signoff": " ".join(self.signoff),
             "urgency": self.urgency,
             "byline": self.byline,
-            "summary": self.summary,
+            "summary": self.summary or self.subheadline,
             "embargo_until": self.embargo_until,
             "correction_note": self.correction_note,
         }
@@ -177,7 +206,10 @@ def parse_time(value: object) -> datetime.datetime | None:
     """An RFC 3339 / ISO 8601 string as an aware datetime (UTC when no offset), else None."""
     if not isinstance(value, str) or not value.strip():
         return None
-    text = value.strip().replace("Z", "+00:00").replace("z", "+00:00")
+    # Agencies send "2024-01-30T10:00:00 +0100" and dates split over lines: both benign.
+    text = re.sub(r"\s*([+-]\d\d:?\d\d|[Zz])$", r"\1", value.strip())
+    text = re.sub(r"\s+", "" if "T" in text.upper() else "T", text)
+    text = text.replace("Z", "+00:00").replace("z", "+00:00")
     try:
         parsed = datetime.datetime.fromisoformat(text)
     except ValueError:
@@ -203,7 +235,9 @@ def dateline_text(article: Article) -> str:
     )
     d = article.dateline_date
     line = Dateline(article.dateline_city, d.day, d.month, d.year, article.dateline_agency, "")
-    return render_dateline(line, lang=edition.formats, month_style=style, digits="western")
+    text = render_dateline(line, lang=edition.formats, month_style=style, digits="western")
+    # A dateline with no agency has nothing to put in brackets: "LONDON, Jan. 30 -".
+    return text.replace(" ()", "") if not article.dateline_agency else text
 
 
 def body_html(article: Article, *, with_dateline: bool = True) -> str:
@@ -220,31 +254,14 @@ def body_html(article: Article, *, with_dateline: bool = True) -> str:
 
 
 def html_paragraphs(markup: str) -> list[str]:
-    """The text of each ``<p>`` of an HTML fragment (``<br>`` kept as a line break).
-
-    A fragment without paragraphs is split on blank lines of its text.
-    """
-    if not markup.strip():
-        return []
-    try:
-        root = lxml.html.fragment_fromstring(markup, create_parent="div")
-    except (lxml.etree.ParserError, ValueError):
-        return text_paragraphs(markup)
-    for br in root.iter("br"):
-        br.tail = "\n" + (br.tail or "")
-    found = [p.text_content() for p in root.iter("p")]
-    if not found:
-        return text_paragraphs(root.text_content())
-    return [_clean(p) for p in found if _clean(p)]
+    """The paragraphs of an HTML fragment: each ``<p>``, subhead, list item, quote and table
+    row as plain text, ``<br>`` kept as a line break (see ``formats.body``)."""
+    return html_blocks(markup)
 
 
 def text_paragraphs(text: str) -> list[str]:
-    return [_clean(p) for p in text.replace("\r\n", "\n").split("\n\n") if _clean(p)]
-
-
-def _clean(text: str) -> str:
-    lines = [" ".join(line.split()) for line in text.strip().split("\n")]
-    return "\n".join(line for line in lines if line)
+    """The paragraphs of plain text, wrapped lines re-flowed (see ``formats.body.reflow``)."""
+    return reflow(text)
 
 
 # Dateline ---------------------------------------------------------------------------------
@@ -303,3 +320,23 @@ def urgency_level(value: object) -> int:
     if number <= 4:
         return 3
     return 5
+
+
+#: Languages written right to left, for the desk's view of an item with no edition.
+RTL_LANGS = frozenset({"ar", "fa", "he", "ur", "ps", "yi", "dv", "sd", "ug", "ckb", "syr"})
+
+
+def item_lang(tag: str, text: str) -> tuple[str, bool]:
+    """(language, foreign): the edition for the item's language tag (else its script),
+    or the tag's own language with ``foreign`` True when no edition publishes in it."""
+    if not (tag or "").strip():
+        return guess_lang(text), False
+    lang = edition_lang(tag)
+    if lang:
+        return lang, False
+    return tag.split("-")[0].split("_")[0].lower()[:16], True
+
+
+def direction(lang: str) -> str:
+    """'rtl' or 'ltr' for a language code."""
+    return "rtl" if lang.split("-")[0].lower() in RTL_LANGS else "ltr"
