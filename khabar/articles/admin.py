@@ -871,6 +871,8 @@ SYSTEM_ACTORS = {
 def _system_actor_label(name: str) -> str:
     if name in SYSTEM_ACTORS:
         return str(SYSTEM_ACTORS[name])
+    if name.startswith("system:"):
+        return f"{_('the system')} ({name.partition(':')[2]})"
     if name.startswith("partner:"):
         return _("partner %(name)s") % {"name": name.partition(" ")[2] or name}
     return name
@@ -912,11 +914,26 @@ class TagAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    title = gettext_lazy("Action")
+    parameter_name = "action"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [*actions.ACTION_LABELS.items(), *AUDIT_ACTIONS.items()]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEntry)
 class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ["created_at", "article", "action_label", "from_label", "to_label", "who"]
-    list_filter = ["action"]
+    list_display = ["created_at", "story", "action_label", "from_label", "to_label", "who"]
+    list_filter = [AuditActionFilter]
     list_select_related = ["article", "user"]
+
+    @admin.display(description=gettext_lazy("Story"), ordering="article")
+    def story(self, entry: AuditEntry) -> str:
+        return entry.article.headline
 
     @admin.display(description=gettext_lazy("Action"), ordering="action")
     def action_label(self, entry: AuditEntry) -> str:
