@@ -4,6 +4,10 @@ Every transaction takes the database's ``WriterLock`` before ``BEGIN IMMEDIATE``
 it back when it commits or rolls back, or when the connection closes (see ``writers``: the
 kernel queues the writers instead of SQLite's busy handler polling). An in-memory database
 (the test suite's) is one process's: the thread lock alone orders its writers.
+
+Each connection also bounds the write-ahead log and keeps the planner's statistics current
+(``maintenance``): a database without statistics is analysed when a connection opens, and
+``PRAGMA optimize`` runs when one closes.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Any
 
 from django.db.backends.sqlite3 import base
 
+from khabar.lib.sqlite import maintenance
 from khabar.lib.sqlite.writers import WriterLock
 
 
@@ -22,6 +27,16 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
         return WriterLock.for_database(
             None if self.is_in_memory_db() else str(self.settings_dict["NAME"])
         )
+
+    def get_new_connection(self, conn_params: dict[str, Any]) -> Any:
+        conn = super().get_new_connection(conn_params)
+        maintenance.configure(conn)
+        if not self.is_in_memory_db() and not maintenance.has_statistics(conn):
+            try:
+                maintenance.optimize(conn, analyze=True)
+            except base.Database.OperationalError:
+                pass  # another process holds the write lock: the next connection tries again
+        return conn
 
     def _start_transaction_under_autocommit(self) -> None:
         lock = self._writer_lock()
@@ -54,6 +69,11 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
 
     def _close(self) -> None:
         try:
+            if self.connection is not None and not self.is_in_memory_db():
+                try:
+                    maintenance.optimize(self.connection)
+                except base.Database.Error:
+                    pass  # statistics are a nicety; closing must not fail for them
             super()._close()
         finally:
             self._release_write_lock()
