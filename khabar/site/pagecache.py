@@ -12,6 +12,14 @@ session, CSRF or khabar_* cookie, the widget's edit tokens or reader id, credent
 its answer may show that reader's own pending comment; anything but GET/HEAD; answers that
 set cookies; and query strings with parameters no reader page reads (``PAGE_PARAMS``), so a
 ``?utm_source=…`` cannot make a stored variant of a page.
+
+No stampede: when a page is missing (just purged) and many readers ask for it at once, the
+first takes a short render lock in the shared store and renders it; the others wait for its
+page (polling every ``COALESCE_POLL`` seconds, at most ``COALESCE_WAIT``), so each node
+renders a purged page once, not once per reader. A lock outlives a crashed renderer by at
+most ``RENDER_LOCK_SECONDS``; a store that cannot answer lets every reader render.
+nginx does the same in front of it (``proxy_cache_lock``, ``proxy_cache_use_stale
+updating``).
 """
 
 from __future__ import annotations
@@ -40,6 +48,10 @@ CACHE_CONTROL = f"public, max-age={MAX_AGE}, stale-while-revalidate={STALE}"
 #: What a tagged page may be stored as: the page, or a withdrawn story's notice (410 Gone, the
 #: same for every reader; restoring the story purges it like any page of the story).
 STORED_STATUSES = (200, 410)
+RENDER_LOCK_SECONDS = 5.0  # the longest a render holds back other readers of its page
+COALESCE_WAIT = 2.0  # the longest a reader waits for another's render before its own
+COALESCE_POLL = 0.02
+RENDER, WAIT, DIRECT = "render", "wait", "direct"  # what lock_render tells a reader
 
 
 @dataclass(frozen=True)
@@ -56,6 +68,9 @@ class Store(Protocol):
     def purge(self, tags: Iterable[str]) -> list[str]: ...
     def clear(self) -> None: ...
     def generations(self, tags: list[str]) -> list[int]: ...
+    def lock_render(self, key: str, seconds: float) -> str: ...
+    def render_locked(self, key: str) -> bool: ...
+    def unlock_render(self, key: str) -> None: ...
 
 
 class SqliteStore:
@@ -80,6 +95,8 @@ class SqliteStore:
                 "CREATE TABLE IF NOT EXISTS page_tag (tag TEXT, key TEXT, PRIMARY KEY (tag, key))"
                 " WITHOUT ROWID;"
                 "CREATE TABLE IF NOT EXISTS generation (tag TEXT PRIMARY KEY, n INTEGER)"
+                " WITHOUT ROWID;"
+                "CREATE TABLE IF NOT EXISTS render_lock (key TEXT PRIMARY KEY, until REAL)"
                 " WITHOUT ROWID;"
             )
             self._local.db = db
@@ -140,6 +157,11 @@ class SqliteStore:
             keys = [row[0] for row in rows]
             db.executemany("DELETE FROM page WHERE key = ?", [(k,) for k in keys])
             db.executemany("DELETE FROM page_tag WHERE key = ?", [(k,) for k in keys])
+            # The purged pages' next render is coalesced (an expired lock marks them).
+            db.executemany(
+                "INSERT OR REPLACE INTO render_lock (key, until) VALUES (?, 0)",
+                [(k,) for k in keys],
+            )
             db.executemany(
                 "INSERT INTO generation (tag, n) VALUES (?, 1)"
                 " ON CONFLICT (tag) DO UPDATE SET n = n + 1",
@@ -160,6 +182,42 @@ class SqliteStore:
             self._db().execute(f"SELECT tag, n FROM generation WHERE tag IN ({marks})", tags)
         )
         return [found.get(tag, 0) for tag in tags]
+
+    def lock_render(self, key: str, seconds: float) -> str:
+        """``RENDER`` (this reader renders the purged page), ``WAIT`` (another does) or
+        ``DIRECT`` (a page no purge removed: nothing to coalesce)."""
+        now = time.time()
+        if not self._writers.acquire(timeout=1):
+            return DIRECT  # a busy store: render rather than wait on it
+        try:
+            db = self._db()
+            taken = db.execute(
+                "UPDATE render_lock SET until = ? WHERE key = ? AND until < ?",
+                (now + seconds, key, now),
+            ).rowcount
+            if taken:
+                return RENDER
+            row = db.execute("SELECT 1 FROM render_lock WHERE key = ?", (key,)).fetchone()
+            return WAIT if row else DIRECT
+        except sqlite3.OperationalError:
+            return DIRECT
+        finally:
+            self._writers.release()
+
+    def render_locked(self, key: str) -> bool:
+        row = (
+            self._db()
+            .execute("SELECT 1 FROM render_lock WHERE key = ? AND until >= ?", (key, time.time()))
+            .fetchone()
+        )
+        return row is not None
+
+    def unlock_render(self, key: str) -> None:
+        try:
+            with self._writers:
+                self._db().execute("DELETE FROM render_lock WHERE key = ?", (key,))
+        except (sqlite3.OperationalError, TimeoutError):
+            pass  # it expires by itself
 
 
 class RedisStore:
@@ -201,6 +259,11 @@ class RedisStore:
             pairs = [m.decode().split("|", 1) for m in members]
             if pairs:
                 self.redis.delete(*[f"khabar:page:{key}" for key, _path in pairs])
+                # The purged pages' next render is coalesced (see lock_render).
+                pipe = self.redis.pipeline()
+                for key, _path in pairs:
+                    pipe.set(f"khabar:purged:{key}", b"1", ex=TTL)
+                pipe.execute()
         except Exception as error:
             # Redis is down: nothing is served from it either, and the deployed Redis keeps
             # no data across a restart (deploy/), so no stale page comes back. Publishing
@@ -219,6 +282,27 @@ class RedisStore:
         except Exception:  # no generation known: fragments are not reused
             return [-1] * len(tags)
         return [int(v) if v is not None else 0 for v in values]
+
+    def lock_render(self, key: str, seconds: float) -> str:
+        try:
+            if not self.redis.exists(f"khabar:purged:{key}"):
+                return DIRECT
+            taken = self.redis.set(f"khabar:render:{key}", b"1", nx=True, px=int(seconds * 1000))
+        except Exception:
+            return DIRECT
+        return RENDER if taken else WAIT
+
+    def render_locked(self, key: str) -> bool:
+        try:
+            return bool(self.redis.exists(f"khabar:render:{key}"))
+        except Exception:
+            return False
+
+    def unlock_render(self, key: str) -> None:
+        try:
+            self.redis.delete(f"khabar:render:{key}", f"khabar:purged:{key}")
+        except Exception:
+            pass  # they expire by themselves
 
 
 def _encode(page: Page) -> bytes:
@@ -386,6 +470,11 @@ class CachedApplication:
             canonical = canonical_query(query)
             key = cache_key(environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", "/"), canonical)
             page = store().get(key)
+            if page is None and canonical == query:
+                found = _render_once(key, environ, start_response, self.app)
+                if found is not None and not isinstance(found, Page):
+                    return found
+                page = found
             if page is not None:
                 # Preconditions apply to a page only, never to a 410 (RFC 9110, 13.2.1).
                 if page.status == 200 and environ.get("HTTP_IF_NONE_MATCH") == page.etag:
@@ -401,6 +490,34 @@ class CachedApplication:
             if canonical == query:
                 environ["khabar.pagecache_key"] = key
         return self.app(environ, start_response)
+
+
+def _render_once(
+    key: str, environ: dict[str, Any], start_response: Any, app: Any
+) -> Page | Iterable[bytes] | None:
+    """A purged page, rendered by one reader at a time: the rendered answer when this reader
+    rendered it, the page another reader's render stored, or None (render it as usual)."""
+    cache = store()
+    deadline = time.monotonic() + COALESCE_WAIT
+    while (turn := cache.lock_render(key, RENDER_LOCK_SECONDS)) == WAIT:
+        # Another reader renders it: wait for the page, or for the lock to go (a render
+        # whose page could not be stored), then try again.
+        while cache.render_locked(key) and time.monotonic() < deadline:
+            time.sleep(COALESCE_POLL)
+            page = cache.get(key)
+            if page is not None:
+                return page
+        page = cache.get(key)
+        if page is not None or time.monotonic() >= deadline:
+            return page
+    if turn == DIRECT:
+        return None
+    environ["khabar.pagecache_key"] = key
+    try:
+        result: Iterable[bytes] = app(environ, start_response)
+    finally:
+        cache.unlock_render(key)
+    return result
 
 
 def _status_line(status: int) -> str:
