@@ -204,6 +204,11 @@ class Article(models.Model):
             models.Index(fields=["section", "-published_at"], name="article_section_idx"),
             models.Index(fields=["origin", "source_id"], name="article_origin_source_idx"),
             models.Index(fields=["updated_at"], name="article_updated_idx"),
+            # An edition's newest stories read in index order (feeds, the ticker, the API),
+            # and the few stories not live found by state and time (the desk's search).
+            models.Index(fields=["lang", "published_at"], name="article_lang_recent_idx"),
+            models.Index(fields=["status", "published_at"], name="article_status_idx"),
+            models.Index(fields=["embargo_until"], name="article_embargo_idx"),
         ]
         permissions = [
             ("submit_article", _("Can submit a story to the editors")),
