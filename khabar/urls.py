@@ -28,6 +28,8 @@ urlpatterns = [
     path("media/", include("khabar.photos.urls")),
     path("", include("khabar.analytics.urls")),
     path("", include("khabar.live.urls")),
+    # The demo subscriber's receiving endpoint (distribution end to end on make run).
+    path("", include("khabar.distribution.urls")),
     path("<edition:edition>/search/", include("khabar.search.urls")),
     path("<edition:edition>/", include("khabar.articles.urls")),
 ]

@@ -23,17 +23,15 @@ STORIES = 24
 CONCURRENCY = 4
 
 SETUP = """
-from django.db import transaction
 from khabar.distribution import actions
-from khabar.site import actors, hooks
+from khabar.site import actors
 from khabar.test import make_article, make_section
 
 subscriber = actions.add_subscriber("alice-news", actor=actors.COMMAND_LINE)
 actions.add_destination(subscriber, actor=actors.COMMAND_LINE, url="{url}")
 section = make_section()
 for _ in range({stories}):
-    with transaction.atomic():
-        hooks.story_changed(make_article(section=section), "published")
+    make_article(section=section)
 """
 
 

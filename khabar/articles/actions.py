@@ -31,7 +31,7 @@ from khabar.articles.models import (
 )
 from khabar.lib.arabic import fingerprint as text_fingerprint
 from khabar.search import indexing
-from khabar.site import actors, pagecache
+from khabar.site import actors, hooks, pagecache
 from khabar.site.actors import PartnerActor
 from khabar.site.editions import edition_codes, get_edition
 
@@ -160,6 +160,9 @@ def _transition(
     article.refresh_from_db()
     _revision(article, f"{action}: {note}".strip(": "), actor)
     _audit(article, action, before, actor, note)
+    if action in STORY_EVENTS:
+        # In this transaction: what the apps write (distribution's outbox) commits with it.
+        hooks.story_changed(article, STORY_EVENTS[action])
     _after_commit(article.pk, pagecache.article_keys(article) + _translation_keys(article))
     return article
 
@@ -169,6 +172,14 @@ def _translation_keys(article: Article) -> list[str]:
     siblings = Article.objects.filter(translation_group=article.translation_group)
     return [f"a:{pk}" for pk in siblings.exclude(pk=article.pk).values_list("pk", flat=True)]
 
+
+#: The workflow steps other apps hear of (``khabar.site.hooks``); scheduling is not news yet.
+STORY_EVENTS = {
+    "publish": "published",
+    "correct": "corrected",
+    "withdraw": "withdrawn",
+    "restore": "restored",
+}
 
 ACTION_LABELS = {
     "submit": pgettext_lazy("workflow step", "submitted"),
@@ -419,6 +430,7 @@ def publish_due_articles(
         embargo_until__lte=now,
         embargo_until__gt=now - datetime.timedelta(hours=1),
     ):
+        hooks.story_changed(article, "embargo_lifted")  # repeats within the hour are ignored
         _after_commit(article.pk, pagecache.article_keys(article))
     return done
 
