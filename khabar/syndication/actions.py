@@ -24,6 +24,7 @@ from khabar.site import actors
 from khabar.site.actors import PartnerActor
 from khabar.syndication.models import (
     TOKEN_PREFIX,
+    ForeignItem,
     HeldUpdate,
     Partner,
     PartnerToken,
@@ -328,3 +329,33 @@ def _note_kill(article: Article, actor: Actor, reason: str) -> bool:
         return False
     _audit(article, "source_kill", actor, reason)
     return True
+
+
+# Items in languages with no edition -----------------------------------------------------------
+
+
+@transaction.atomic
+def start_foreign_translation(item: ForeignItem, *, lang: str, actor: Actor) -> Article:
+    """Open a draft in the edition ``lang`` from an incoming item in another language: its
+    copy, dateline and byline, for the translator to replace; the item keeps the link."""
+    from django.conf import settings
+
+    actors.require(actor, "articles.add_article")
+    if lang not in settings.KHABAR_EDITIONS:
+        raise article_actions.WorkflowError(_("A translation must be in another edition."))
+    section = Section.objects.filter(lang=lang).order_by("position", "pk").first()
+    if section is None:
+        raise article_actions.WorkflowError(_("This edition has no sections yet."))
+    draft = article_actions.create_article(
+        actor=actor,
+        section=section,
+        lang=lang,
+        headline=item.headline,
+        dateline_city=item.dateline_city or "—",
+        dateline_date=item.dateline_date or timezone.localdate(),
+        body=item.body or item.summary or item.headline,
+        summary=item.summary,
+        byline=item.byline,
+    )
+    item.translations.add(draft)
+    return draft

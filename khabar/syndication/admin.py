@@ -14,13 +14,14 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from khabar.articles.actions import EditConflict, WorkflowError
 from khabar.articles.models import Article
 from khabar.syndication import actions
-from khabar.syndication.models import HeldUpdate, Partner, PartnerToken
+from khabar.syndication.models import ForeignItem, HeldUpdate, IngestRecord, Partner, PartnerToken
 
 
 class PartnerTokenInline(admin.TabularInline):
@@ -262,3 +263,92 @@ class HeldUpdateAdmin(admin.ModelAdmin):
             form.add_error(None, _("You may not correct this story."))
             return False
         return True
+
+
+@admin.register(IngestRecord)
+class IngestRecordAdmin(admin.ModelAdmin):
+    """What each ingested item said that readers never see: the schema check and the notes
+    to editors (desk-only), with the subheadline, genre and priority."""
+
+    list_display = [
+        "source_id",
+        "source_version",
+        "format",
+        "schema_valid",
+        "outcome",
+        "received_at",
+    ]
+    list_filter = ["format", "schema_valid", "outcome", "pub_status"]
+    search_fields = ["source_id", "desk_note"]
+    readonly_fields = [f.name for f in IngestRecord._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+def _translate_action(lang: str, name: str) -> Any:
+    def action(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet) -> None:
+        for item in queryset:
+            try:
+                draft = actions.start_foreign_translation(item, lang=lang, actor=request.user)
+            except (WorkflowError, PermissionDenied) as error:
+                modeladmin.message_user(request, str(error), messages.ERROR)
+                return
+            modeladmin.message_user(
+                request,
+                _("Draft %(pk)s opened in %(edition)s.") % {"pk": draft.pk, "edition": name},
+            )
+
+    action.__name__ = f"translate_into_{lang}"
+    return admin.action(description=_("Start a translation into %(edition)s") % {"edition": name})(
+        action
+    )
+
+
+@admin.register(ForeignItem)
+class ForeignItemAdmin(admin.ModelAdmin):
+    """The incoming queue of items in languages no edition publishes in: read in their own
+    direction, then translated into an edition from here."""
+
+    list_display = ["headline_in_direction", "lang", "provider", "pub_status", "received_at"]
+    list_filter = ["lang", "provider", "pub_status"]
+    search_fields = ["headline", "source_id"]
+    readonly_fields = [
+        "text_in_direction",
+        *[f.name for f in ForeignItem._meta.fields if f.name not in ("body",)],
+    ]
+    exclude = ["body", "translations"]
+
+    @admin.display(description=gettext_lazy("headline"))
+    def headline_in_direction(self, obj: ForeignItem) -> str:
+        return format_html(
+            '<span lang="{}" dir="{}">{}</span>', obj.lang, obj.direction, obj.headline
+        )
+
+    @admin.display(description=gettext_lazy("text"))
+    def text_in_direction(self, obj: ForeignItem) -> str:
+        return format_html(
+            '<div lang="{}" dir="{}">{}</div>',
+            obj.lang,
+            obj.direction,
+            format_html_join("", "<p>{}</p>", ((p,) for p in obj.paragraphs)),
+        )
+
+    def get_actions(self, request: HttpRequest) -> dict[str, Any]:
+        found = super().get_actions(request)
+        from django.conf import settings
+
+        for lang, edition in settings.KHABAR_EDITIONS.items():
+            name = str(edition.get("name", lang)) if isinstance(edition, dict) else lang
+            action = _translate_action(lang, name)
+            found[action.__name__] = (action, action.__name__, action.short_description)
+        return found
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
