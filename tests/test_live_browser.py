@@ -43,7 +43,7 @@ def write_update(desk_page, base: str, live_pk: int, text: str) -> float:
     return time.monotonic()
 
 
-@override_settings(KHABAR_LIVE_HOLD=20, KHABAR_LIVE_HEARTBEAT=2)
+@override_settings(KHABAR_LIVE_HOLD=8, KHABAR_LIVE_HEARTBEAT=1)
 def test_it_shows_a_desk_update_on_the_readers_page_within_two_seconds(
     live_server, chromium, people, output_dir
 ):
@@ -98,7 +98,7 @@ def test_it_shows_the_latest_on_reload_without_javascript(live_server, chromium,
         context.close()
 
 
-@override_settings(KHABAR_LIVE_HOLD=20)
+@override_settings(KHABAR_LIVE_HOLD=8, KHABAR_LIVE_HEARTBEAT=1)
 def test_it_lays_out_a_persian_live_story_on_a_phone(live_server, chromium, people, output_dir):
     story = make_article(
         lang="fa",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 
+from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
@@ -53,7 +54,12 @@ def stream(request: HttpRequest, pk: int) -> StreamingHttpResponse:
         seq = since
         end = time.monotonic() + conf.hold()
         while (left := end - time.monotonic()) > 0:
-            seq_now, chunk = hub.get().wait(live_pk, seq, min(conf.heartbeat(), left))
+            try:
+                seq_now, chunk = hub.get().wait(live_pk, seq, min(conf.heartbeat(), left))
+            except DatabaseError:
+                # A database restarting or busy: end this stream; the browser comes back
+                # from its last event after ``retry``, or polls.
+                return
             if chunk:
                 seq = seq_now
                 yield chunk
