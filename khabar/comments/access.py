@@ -96,11 +96,18 @@ def access_comment_for_reader(pk: int) -> Comment:
     return comment
 
 
+def approved_comment_or_none(pk: int) -> Comment | None:
+    """An approved comment (to reply under), or None."""
+    return Comment.objects.filter(pk=pk, status=Status.APPROVED).first()
+
+
 def access_root_for_reader(pk: int) -> Comment:
     """A top-level comment (whatever its status: its replies may show) on a live thread,
     to list replies under, or ``not-found``."""
     root = (
-        Comment.objects.select_related("thread", "thread__article").filter(pk=pk, depth=0).first()
+        Comment.objects.select_related("thread", "thread__article", "thread__article__section")
+        .filter(pk=pk, depth=0)
+        .first()
     )
     if root is None or (root.thread.article_id and not root.thread.article.is_live):
         raise CommentError("not-found")

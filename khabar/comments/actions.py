@@ -22,7 +22,7 @@ from django.conf import settings
 from django.core.cache import cache, caches
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from khabar.comments import conf, moderation, notify, spam, sql, tree
@@ -541,3 +541,71 @@ def moderate_comments(comments: Iterable[Comment], *, to: str, actor: Actor) -> 
             continue
         changed += 1
     return changed
+
+
+# --- Data requests ----------------------------------------------------------------------------
+
+
+def comments_of(email: str) -> QuerySet[Comment]:
+    """Every comment written with this email address, or by the account that has it."""
+    email = email.strip()
+    if not email:
+        return Comment.objects.none()
+    return Comment.objects.filter(Q(email__iexact=email) | Q(user__email__iexact=email))
+
+
+#: Log entries written by the author (their account is linked there).
+AUTHOR_ACTIONS = ("post", "edit", "delete")
+
+
+def erase_comments(email: str, *, actor: Actor) -> int:
+    """Blank the comments of ``email`` (tombstones keep others' replies); returns how many.
+
+    The comment becomes a tombstone (status ``deleted``) with its name, email, text and
+    address hash blanked, so the replies of other readers stay. Their words go from
+    everywhere else too: the moderation log's notes (a matched banned word quotes the
+    text), the author's link in that log, the reports' reasons, and the likes' addresses.
+    Needs the moderator permission (``actors.COMMAND_LINE`` has it).
+    """
+    _require_moderator(actor)
+    erased = 0
+    with transaction.atomic():
+        comments = list(comments_of(email).select_for_update())
+        ids = [c.pk for c in comments]
+        # Their words, quoted elsewhere: log notes, report reasons; and who they were.
+        AuditEntry.objects.filter(comment_id__in=ids).update(note="")
+        AuditEntry.objects.filter(comment_id__in=ids, action__in=AUTHOR_ACTIONS).update(user=None)
+        Report.objects.filter(comment_id__in=ids).update(reason="")
+        Like.objects.filter(comment_id__in=ids).update(ip_hash="")
+        for comment in comments:
+            before = comment.status
+            Comment.objects.filter(pk=comment.pk).update(
+                status=Status.DELETED,
+                author_name="",
+                email="",
+                user=None,
+                text="",
+                html="",
+                ip_hash="",
+                text_hash="",
+                edit_token_hash="",
+                notify_replies=False,
+                reason="erased on request",
+            )
+            comment.status = Status.DELETED
+            count_change(comment.thread_id, before, Status.DELETED)
+            _audit(comment, "erase", before, actor, "data request")
+            erased += 1
+        threads = Thread.objects.filter(pk__in={c.thread_id for c in comments}).select_related(
+            "article"
+        )
+        keys = [
+            k
+            for t in threads
+            for k in (
+                pagecache.article_keys(t.article) if t.article is not None else thread_tags(t.key)
+            )
+        ]
+        if keys:
+            transaction.on_commit(lambda: pagecache.purge_keys(keys))
+    return erased

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib.syndication.views import Feed
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
@@ -90,11 +90,7 @@ def _form_again(
     thread = Thread.objects.select_related("article").filter(key=key).first()
     article = thread.article if thread else article_of(key)
     back = _thread_url(thread) if thread else (article.get_absolute_url() if article else "/")
-    parent = (
-        Comment.objects.filter(pk=int(parent_id), status=Status.APPROVED).first()
-        if parent_id.isdigit()
-        else None
-    )
+    parent = access.approved_comment_or_none(int(parent_id)) if parent_id.isdigit() else None
     context = {
         "key": key,
         "thread": thread,
@@ -165,7 +161,7 @@ def delete(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @csrf_for_sessions
 def like(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment, pk=pk, status=Status.APPROVED)
+    comment = _approved_or_404(pk)
     viewer = access.viewer_for(request)
     response = _back(comment.thread, notice="liked", anchor=f"comment-{pk}")
     voter = access.voter_for(viewer, response)
@@ -183,7 +179,7 @@ def like(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 @csrf_for_sessions
 def report(request: HttpRequest, pk: int) -> HttpResponse:
-    comment = get_object_or_404(Comment, pk=pk, status=Status.APPROVED)
+    comment = _approved_or_404(pk)
     viewer = access.viewer_for(request)
     response = _back(comment.thread, notice="reported", anchor=f"comment-{pk}")
     voter = access.voter_for(viewer, response)
@@ -197,15 +193,19 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+def _approved_or_404(pk: int) -> Comment:
+    try:
+        return access.access_comment_for_reader(pk)
+    except CommentError:
+        raise Http404("no such comment") from None
+
+
 def replies(request: HttpRequest, pk: int) -> HttpResponse:
     """The rest of a long reply chain, a page at a time."""
-    root = get_object_or_404(
-        Comment.objects.select_related("thread", "thread__article", "thread__article__section"),
-        pk=pk,
-        depth=0,
-    )
-    if root.thread.article_id is not None and not root.thread.article.is_live:
-        raise Http404("no such comment")
+    try:
+        root = access.access_root_for_reader(pk)
+    except CommentError:
+        raise Http404("no such comment") from None
     viewer = access.viewer_for(request)
     node = tree.read_replies(root, viewer=viewer, after=request.GET.get("after", "")[:800])
     items = items_of([node])
@@ -258,7 +258,8 @@ class ArticleCommentsFeed(Feed):
     feed_type = Atom1Feed
 
     def get_object(self, request: HttpRequest, pk: int) -> Article:
-        article = Article.objects.published().filter(pk=pk).first()
+        # A feed is the same for every reader: only a published story.
+        article = article_of(f"article:{pk}")
         if article is None:
             raise Http404("no such story")
         return article

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from khabar.comments.privacy import comments_of, erase_comments
+from khabar.comments.actions import comments_of, erase_comments
 from khabar.site import actors
 
 
