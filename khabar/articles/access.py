@@ -30,6 +30,15 @@ def access_article_for_reader(
     raise Http404("no such story")
 
 
+def access_published_article(pk: int) -> Article:
+    """A story any reader may see (whatever its edition), or 404: for what is the same for
+    every reader (a live story's stream, a feed)."""
+    story = Article.objects.select_related("section").published().filter(pk=pk).first()
+    if story is None:
+        raise Http404("no such story")
+    return story
+
+
 def access_article_page(request: HttpRequest, lang: str, pk: int) -> Article:
     """The story for its reader page: a live one from this process's shared copy when the
     request is nobody's in particular, else ``access_article_for_reader``. Http404 when the

@@ -11,7 +11,7 @@ import re
 import secrets
 
 from django.core import signing
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from khabar.comments import conf
 from khabar.comments.errors import CommentError
@@ -93,6 +93,18 @@ def access_comment_for_reader(pk: int) -> Comment:
     comment = Comment.objects.filter(pk=pk, status__in=(Status.APPROVED,)).first()
     if comment is None:
         raise CommentError("not-found")
+    return comment
+
+
+def access_comment_for_moderator(user: object, pk: int) -> Comment:
+    """Any comment, for a moderator to act on; 404 for anyone else or a missing one."""
+    comment = (
+        Comment.objects.filter(pk=pk).first()
+        if getattr(user, "has_perm", lambda _p: False)("comments.moderate_comment")
+        else None
+    )
+    if comment is None:
+        raise Http404("no such comment")
     return comment
 
 

@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
@@ -16,11 +15,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from khabar.articles import actions as article_actions
-from khabar.articles.models import Article
+from khabar.articles.access import access_article_for_edit
 from khabar.articles.wire_import import WireImportError, import_stories
 from khabar.comments import actions as comment_actions
+from khabar.comments.access import access_comment_for_moderator
 from khabar.comments.errors import CommentError
-from khabar.comments.models import Comment
 from khabar.desk import actions, charts, queue, wire_errors
 from khabar.desk.forms import FlashForm, WireImportForm
 from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
@@ -103,7 +102,7 @@ def flash(request: HttpRequest) -> HttpResponse:
 def spike(request: HttpRequest, pk: int, undo: bool = False) -> HttpResponse:
     if not request.user.has_perm("articles.publish_article"):
         raise PermissionDenied
-    article = get_object_or_404(Article, pk=pk)
+    article = access_article_for_edit(request.user, pk)
     try:
         if undo:
             actions.unspike_article(article, actor=request.user)
@@ -121,7 +120,7 @@ def publish(request: HttpRequest, pk: int) -> HttpResponse:
     """One click from the queue: publish an incoming or submitted story as it stands."""
     if not request.user.has_perm("articles.publish_article"):
         raise PermissionDenied
-    article = get_object_or_404(Article, pk=pk)
+    article = access_article_for_edit(request.user, pk)
     try:
         article_actions.publish_article(
             article, actor=request.user, base_revision=_int(request.POST.get("base_revision"))
@@ -140,7 +139,7 @@ def moderate(request: HttpRequest, pk: int, verb: str) -> HttpResponse:
     """One click from the queue: approve or reject a comment."""
     if not request.user.has_perm("comments.moderate_comment"):
         raise PermissionDenied
-    comment = get_object_or_404(Comment, pk=pk)
+    comment = access_comment_for_moderator(request.user, pk)
     act = {"approve": comment_actions.approve_comment, "reject": comment_actions.reject_comment}
     if verb not in act:
         raise PermissionDenied
