@@ -11,7 +11,7 @@ from django.test import override_settings
 from playwright.sync_api import expect
 
 from khabar.articles.models import Urgency
-from khabar.live import actions
+from khabar.live import actions, hub
 from khabar.test import SYSTEM, make_article, make_section
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -68,6 +68,7 @@ def test_it_shows_a_desk_update_on_the_readers_page_within_two_seconds(
     finally:
         desk_context.close()
         reader_context.close()
+        hub.get().release()
 
 
 @override_settings(KHABAR_LIVE_POLL_SECONDS=1)
@@ -126,6 +127,7 @@ def test_it_lays_out_a_persian_live_story_on_a_phone(live_server, chromium, peop
         page.screenshot(path=str(output_dir / "live-fa-phone.png"), full_page=True)
     finally:
         context.close()
+        hub.get().release()
 
 
 @override_settings(KHABAR_LIVE_TICKER_SECONDS=1)

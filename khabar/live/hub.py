@@ -36,6 +36,13 @@ class Hub:
         self._cond = threading.Condition()
         self._stories: dict[int, _Story] = {}
         self.polls = 0  # how many times the database was asked (for tests and the bench)
+        self.epoch = 0  # moved by ``release``: streams opened before it end
+
+    def release(self) -> None:
+        """End every open stream at its next wake-up (shutting down, or a test's end)."""
+        with self._cond:
+            self.epoch += 1
+            self._cond.notify_all()
 
     def nudge(self) -> None:
         """Something changed: the next waiter asks the database now."""
@@ -44,12 +51,23 @@ class Hub:
                 story.polled = 0.0
             self._cond.notify_all()
 
+    def check(self, live_pk: int, seq: int) -> None:
+        """A stream starts on a story whose number is ``seq``: what is kept of a number
+        past it belongs to an earlier story of that id (a test database flushed), and goes."""
+        with self._cond:
+            story = self._stories.get(live_pk)
+            if story is not None and story.seq > seq:
+                del self._stories[live_pk]
+
     def wait(self, live_pk: int, since: int, timeout: float) -> tuple[int, bytes]:
         """The events after ``since`` as SSE bytes with the number they bring the reader to,
         waiting up to ``timeout`` seconds for some; ``(since, b"")`` when none came."""
         deadline = time.monotonic() + timeout
+        epoch = self.epoch
         while True:
             with self._cond:
+                if self.epoch != epoch:
+                    return since, b""
                 story = self._stories.setdefault(live_pk, _Story())
                 if story.seq > since and story.floor <= since:
                     chunk = b"".join(c for seq, c in story.events if seq > since)
@@ -79,12 +97,15 @@ class Hub:
 
         self.polls += 1
         now = LiveStory.objects.filter(pk=live_pk).values_list("seq", flat=True).first()
-        if now is None or now <= story.seq:
+        if now is None or now == story.seq:
             return
+        if now < story.seq:
+            story.seq = -1  # an earlier story of this id: start again from this number
         if story.seq < 0:
             # First look at this story: nothing kept yet; readers behind read directly.
             with self._cond:
                 story.seq = story.floor = now
+                story.events = []
             return
         seq, chunks = events.changes_since(live_pk, story.seq)
         with self._cond:

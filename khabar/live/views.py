@@ -8,10 +8,10 @@ page (``live:<pk>``, ``k:<lang>``).
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator
 
-from django.db import DatabaseError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
@@ -20,6 +20,8 @@ from khabar.live import conf, events, hub, ticker
 from khabar.live.models import LiveStory, LiveUpdate
 from khabar.site.editions import get_edition
 from khabar.site.pagecache import tag_request
+
+logger = logging.getLogger(__name__)
 
 
 def _live_story(pk: int) -> LiveStory:
@@ -48,17 +50,22 @@ def stream(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     live = _live_story(pk)
     since = _since(request)
     live_pk = live.pk
+    hub.get().check(live_pk, live.seq)
 
     def events_of() -> Iterator[bytes]:
         yield b"retry: %d\n\n" % conf.retry_ms()
         seq = since
         end = time.monotonic() + conf.hold()
+        epoch = hub.get().epoch
         while (left := end - time.monotonic()) > 0:
             try:
                 seq_now, chunk = hub.get().wait(live_pk, seq, min(conf.heartbeat(), left))
-            except DatabaseError:
+            except Exception as error:
                 # A database restarting or busy: end this stream; the browser comes back
-                # from its last event after ``retry``, or polls.
+                # from its last event after ``retry``, or polls meanwhile.
+                logger.warning("live stream %s ended: %s", live_pk, error)
+                return
+            if hub.get().epoch != epoch:
                 return
             if chunk:
                 seq = seq_now

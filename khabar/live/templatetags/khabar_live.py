@@ -35,7 +35,7 @@ def urgent_ticker(context: template.Context) -> str:
     # changes (a purge it did not see lags by the minute at most).
     stamp = pagecache.stamp([f"k:{lang}"]) if settings.KHABAR_FRAGMENT_CACHE else ""
     stamp = stamp or f"local{ticker.local_version()}"
-    key = f"ticker:{lang}:{stamp}:{int(time.time() // 60)}"
+    key = f"ticker:{lang}:{stamp}:{conf.ticker_seconds()}:{int(time.time() // 60)}"
     store = caches["fragments"]
     if (hit := store.get(key)) is not None:
         return str(hit)
