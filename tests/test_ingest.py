@@ -104,7 +104,8 @@ def test_it_is_idempotent_by_source_id_and_version(people):
     article = Article.objects.get(pk=first.article.pk)
     assert article.headline == "عنوان مصحح"
     assert article.status == Status.CORRECTED
-    assert [c.note for c in article.corrections.all()] == ["صحح"]
+    # The edNote is a note to the desk; readers get the neutral note until an editor writes one.
+    assert [c.note for c in article.corrections.all()] == ["حدّثه المصدر."]
     [older] = ingest_bytes(json.dumps(doc).encode(), publish=True, actor=COMMAND_LINE)
     assert older.outcome == "ignored"
     assert Article.objects.get(pk=first.article.pk).headline == "عنوان مصحح"

@@ -244,13 +244,17 @@ def test_it_puts_a_trusted_partners_update_of_its_own_story_live(client):
     first = push(client, trusted, ninjs("urn:trusted:1", 1, "خبر موثوق"))
     assert (first["outcome"], first["status"]) == ("created", "published")
     story = Article.objects.get(pk=first["id"])
-    update = {**to_ninjs(story), "uri": "urn:trusted:1", "version": "2", "edNote": "صحح"}
+    private = "للمحررين فقط: اتصلوا بالمكتب"
+    update = {**to_ninjs(story), "uri": "urn:trusted:1", "version": "2", "edNote": private}
     update["headlines"] = [{"value": "خبر موثوق مصحح"}]
     got = push(client, trusted, update)
     assert (got["outcome"], got["status"]) == ("updated", "corrected")
     story.refresh_from_db()
     assert story.headline == "خبر موثوق مصحح"
-    assert [c.note for c in story.corrections.all()] == ["صحح"]
+    # The partner's edNote is a note to editors: never the note readers see.
+    [correction] = story.corrections.all()
+    assert correction.note != private and correction.note.strip()
+    assert private not in client.get(story.get_absolute_url()).content.decode()
     assert not HeldUpdate.objects.exists()
 
 

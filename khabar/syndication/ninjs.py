@@ -574,13 +574,6 @@ def _located(doc: dict[str, Any]) -> str:
     return ""
 
 
-#: An edNote is a note to editors, never shown to readers: except in khabar's own ninjs,
-#: where it is the public correction notes of the story (see ``_parts``): a document that
-#: names its khabar id (``altIds`` role ``khabar``) is in that profile.
-def _is_own_profile(doc: dict[str, Any]) -> bool:
-    return ID_ROLE in _alt_ids(doc)
-
-
 def parse_ninjs(doc: Any) -> IncomingStory:
     """Read a ninjs 1.x-3.x document (already decoded JSON) as an ``IncomingStory``.
 
@@ -608,8 +601,10 @@ def parse_ninjs(doc: Any) -> IncomingStory:
     alt = _alt_ids(doc)
     sources = _get(doc, "infoSources") or _get(doc, "infosource") or []
     agency = next((str(s.get("name", "")) for s in sources if isinstance(s, dict)), "")
+    # An edNote is a note to editors: it is kept for the desk and never shown to readers,
+    # whoever sent it (khabar's own ninjs included: a partner could copy its profile). The
+    # note readers see on a correction is written by an editor, or the neutral default.
     note = str(_get(doc, "edNote") or "").strip()
-    own = _is_own_profile(doc)
     genres = doc.get("genres") or doc.get("genre") or []
     genre = next(
         (
@@ -645,10 +640,10 @@ def parse_ninjs(doc: Any) -> IncomingStory:
         priority=doc.get("priority") if isinstance(doc.get("priority"), int) else None,
         categories=categories,
         tag_names=tags,
-        desk_notes=[] if own else [note],
+        desk_notes=[note] if note else [],
         pub_status=status,
         embargo_until=parse_time(doc.get("embargoedUntil") or doc.get("embargoed")),
-        correction_note=note if own else "",
+        correction_note="",
         section_slug=section,
         signoff=alt.get(SIGNOFF_ROLE, "").split(),
         photos=_incoming_pictures(doc),
