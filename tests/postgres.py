@@ -117,11 +117,11 @@ def add_alias(cluster: Cluster, alias: str = PG_ALIAS, name: str = "khabar_searc
         {"default": connections.settings["default"], alias: conf}
     )
     connections.settings[alias] = configured[alias]
-    first = importlib.import_module("khabar.search.migrations.0001_search_tables")
-    exact_forms = importlib.import_module("khabar.search.migrations.0002_exact_forms")
+    # The latest shape of the index tables (0002 drops and recreates them, so a database
+    # left by another module's session fixture is reset too).
+    migration = importlib.import_module("khabar.search.migrations.0002_exact_forms")
     with connections[alias].schema_editor() as editor:
-        first.create(None, editor)
-        exact_forms.forward(None, editor)
+        migration.forward(None, editor)
     return alias
 
 
