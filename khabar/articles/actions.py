@@ -489,6 +489,8 @@ def withdraw_article(
     the index, and partners get it again with a new version marked withdrawn. A reason is
     required; it is shown to readers and partners only when ``reason_public``."""
     _require(actor, "withdraw_article")
+    if isinstance(actor, PartnerActor) and article.origin != actor.origin:
+        raise PermissionDenied("not this partner's story")
     if not reason.strip():
         raise WorkflowError(_("A withdrawal needs a reason."))
     now = timezone.now()

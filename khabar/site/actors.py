@@ -49,7 +49,8 @@ class SystemActor:
 @dataclass(frozen=True)
 class PartnerActor:
     """A partner outlet pushing stories in: it may file stories (``articles.add_article``)
-    and update the ones it filed itself; a trusted partner's stories go live at once."""
+    and update the ones it filed itself; a trusted partner's stories, corrections and kills
+    go live at once. The actions check the story's origin for every right but filing."""
 
     partner_id: int
     name: str
@@ -67,7 +68,11 @@ class PartnerActor:
             "photos.add_photo",
         }
         if self.trusted:
-            allowed |= {"articles.publish_article", "articles.correct_article"}
+            allowed |= {
+                "articles.publish_article",
+                "articles.correct_article",
+                "articles.withdraw_article",
+            }
         return perm in allowed
 
     @property

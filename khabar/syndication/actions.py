@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -250,32 +249,6 @@ def pending_updates() -> Any:
 # Kills from the source ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class OwnStoryKill:
-    """A trusted partner withdrawing a story it sent itself: it holds
-    ``articles.withdraw_article`` for that one call, and is named in the log as itself."""
-
-    partner: PartnerActor
-
-    is_authenticated = False
-    is_staff = False
-    pk = None
-
-    def has_perm(self, perm: str, obj: Any = None) -> bool:
-        return perm == "articles.withdraw_article" or self.partner.has_perm(perm, obj)
-
-    @property
-    def origin(self) -> str:
-        return self.partner.origin
-
-    @property
-    def audit_name(self) -> str:
-        return self.partner.audit_name
-
-    def __str__(self) -> str:
-        return self.audit_name
-
-
 @transaction.atomic
 def kill_from_source(
     article: Article, *, actor: Actor, source_version: int, reason: str
@@ -296,8 +269,8 @@ def kill_from_source(
         if article.origin != actor.origin:
             raise PermissionDenied("not this partner's story")
         if actor.trusted and live:
-            killer = OwnStoryKill(actor)
-            return article_actions.withdraw_article(article, actor=killer, reason=reason), "killed"
+            # A trusted partner holds the right to kill its own stories (actors.PartnerActor).
+            return article_actions.withdraw_article(article, actor=actor, reason=reason), "killed"
         return _hold_kill(article, actor, source_version, reason), "held"
     actors.require(actor, "articles.withdraw_article")
     if not live:
