@@ -13,9 +13,9 @@ import time
 from collections.abc import Iterator
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
-from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_GET
 
+from khabar.articles.access import access_published_article
 from khabar.live import conf, events, hub, ticker
 from khabar.live.models import LiveStory, LiveUpdate
 from khabar.site.editions import get_edition
@@ -26,9 +26,7 @@ logger = logging.getLogger(__name__)
 
 def _live_story(pk: int) -> LiveStory:
     """The live story of a story readers can see; 404 otherwise."""
-    from khabar.articles.models import Article
-
-    article = get_object_or_404(Article.objects.published(), pk=pk)
+    article = access_published_article(pk)
     try:
         return LiveStory.objects.get(article=article)
     except LiveStory.DoesNotExist:
