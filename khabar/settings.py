@@ -272,6 +272,17 @@ STORAGES = {
     },
 }
 WHITENOISE_MAX_AGE = 31536000 if PRODUCTION else 60
+#: Embedding sites load the comment widget from this unversioned address (README): it must
+#: update within minutes; the files it pulls in are versioned and keep the long max-age.
+WIDGET_ENTRY_PATHS = ("khabar/comments.js",)
+
+
+def _widget_headers(headers: dict[str, str], path: str, url: str) -> None:
+    if url.lstrip("/").removeprefix(STATIC_URL.strip("/") + "/") in WIDGET_ENTRY_PATHS:
+        headers["Cache-Control"] = "public, max-age=300"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _widget_headers
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
 SESSION_COOKIE_HTTPONLY = True

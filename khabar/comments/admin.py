@@ -7,7 +7,7 @@ moderation log. Keys on the list page: j/k move, x selects, a/r/s approve/reject
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -38,6 +38,12 @@ class QueueFilter(admin.SimpleListFilter):
         value = self.value()
         if value == "reported":
             return queryset.filter(reports__gt=0, status__in=[Status.APPROVED, Status.PENDING])
+        if value == Status.PENDING:
+            # An approved comment whose author's edit waits stays approved (its replies stay
+            # shown), but the edit is the moderator's to settle, so it is in this queue.
+            return queryset.filter(
+                Q(status=Status.PENDING) | (Q(status=Status.APPROVED) & ~Q(pending_text=""))
+            )
         if value in Status.values:
             return queryset.filter(status=value)
         return queryset
@@ -115,6 +121,12 @@ class CommentAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("comment"))
     def excerpt(self, obj: Comment) -> str:
+        if obj.pending_text:
+            return format_html(
+                '<bdi dir="auto">{}</bdi> <small class="comment-edit-label">({})</small>',
+                Truncator(obj.pending_text).chars(120),
+                _("edit awaiting moderation"),
+            )
         return format_html('<bdi dir="auto">{}</bdi>', Truncator(obj.text).chars(120))
 
     @admin.display(description=_("name"), ordering="author_name")
@@ -140,7 +152,16 @@ class CommentAdmin(admin.ModelAdmin):
     @admin.display(description=_("text"))
     def rendered(self, obj: Comment) -> str:
         # html was produced by khabar.lib.html's allow-list sanitiser when it was stored.
-        return format_html('<div dir="auto">{}</div>', _safe(obj.html))
+        shown = format_html('<div dir="auto">{}</div>', _safe(obj.html))
+        if obj.pending_text:
+            return format_html(
+                '{}<p class="comment-edit-label">{}</p>'
+                '<div dir="auto" class="comment-edit">{}</div>',
+                shown,
+                _("The author's edit, awaiting moderation (approve to show it):"),
+                _safe(obj.pending_html),
+            )
+        return shown
 
     @admin.display(description=_("moderation log"))
     def log(self, obj: Comment) -> str:

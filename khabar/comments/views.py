@@ -123,7 +123,8 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     """The author's edit form, within the edit window."""
     comment = _own(request, pk)
     error = ""
-    text = comment.text
+    # An edit still waiting for a moderator is what the author last wrote: start from it.
+    text = comment.pending_text or comment.text
     if request.method == "POST":
         text = request.POST.get("text", "")
         try:
