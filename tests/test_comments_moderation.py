@@ -236,6 +236,17 @@ def test_it_lists_the_queues_in_the_desk(client, story, people):
     assert client.get("/desk/comments/auditentry/").status_code == 200
 
 
+def test_it_puts_an_edit_awaiting_moderation_in_the_pending_queue(client, story, people):
+    comment = post(story, "النص الموافق عليه")
+    actions.approve_comment(comment, actor=people["moderator"])
+    actions.edit_comment(comment, actor=AnonymousUser(), text="النص بعد التعديل")
+    client.force_login(people["moderator"])
+    queue = client.get("/desk/comments/comment/?queue=pending").content.decode()
+    assert "النص بعد التعديل" in queue
+    page = client.get(f"/desk/comments/comment/{comment.pk}/change/").content.decode()
+    assert "النص الموافق عليه" in page and "النص بعد التعديل" in page
+
+
 def test_it_keeps_the_desk_from_readers(client, people):
     client.force_login(people["reporter"])
     assert client.get("/desk/comments/comment/").status_code == 403
