@@ -218,6 +218,8 @@ KHABAR_EDITIONS = {
         "digits": env_str("KHABAR_AR_DIGITS", "western"),
         "month_style": env_str("KHABAR_AR_MONTH_STYLE", "both"),
         "agency": "ارنا",
+        # The name in the footer's copyright line (the dateline uses "agency").
+        "agency_name": env_str("KHABAR_AGENCY_NAME", "وكالة خبر"),
     },
     "fa": {
         "name": "فارسی",
@@ -227,6 +229,7 @@ KHABAR_EDITIONS = {
         "digits": env_str("KHABAR_FA_DIGITS", "persian"),
         "month_style": "solar",
         "agency": "ایرنا",
+        "agency_name": "خبرگزاری خبر",
     },
     "en": {
         "name": "English",
@@ -236,6 +239,7 @@ KHABAR_EDITIONS = {
         "digits": "western",
         "month_style": "gregorian",
         "agency": "IRNA",
+        "agency_name": "Khabar News Agency",
     },
 }
 try:
@@ -248,7 +252,7 @@ KHABAR_EDITIONS.update(_extra)
 # Django's languages are the editions, each under its own name.
 LANGUAGES = [(code, conf["name"]) for code, conf in KHABAR_EDITIONS.items()]
 KHABAR_DEFAULT_EDITION = "ar"
-KHABAR_AGENCY_NAME = env_str("KHABAR_AGENCY_NAME", "وكالة خبر")
+KHABAR_AGENCY_NAME = KHABAR_EDITIONS[KHABAR_DEFAULT_EDITION].get("agency_name", "")
 KHABAR_PAGE_SIZE = env_int("KHABAR_PAGE_SIZE", 20)
 
 STATIC_URL = "/static/"

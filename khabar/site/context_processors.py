@@ -17,7 +17,7 @@ def edition(request: HttpRequest) -> dict[str, object]:
         "chrome_stamp": f"m{int(time.time() // 60)}" if settings.KHABAR_FRAGMENT_CACHE else "",
         "edition": current,
         "editions": all_editions(),
-        "agency_name": settings.KHABAR_AGENCY_NAME,
+        "agency_name": current.agency_name,
         "site_url": settings.SITE_URL,
         # Only queried by pages that draw the section menu.
         "nav_sections": SimpleLazyObject(

@@ -22,6 +22,8 @@ class Edition:
     digits: str
     month_style: str
     agency: str
+    #: The agency's name in this edition's language (the footer's copyright line).
+    agency_name: str = ""
     # Whose conventions its dates and datelines follow ("ar", "fa" or "en"): "formats" in
     # its settings, by default its own code when khabar knows it, else English.
     formats: str = "en"
@@ -44,6 +46,7 @@ def _editions() -> dict[str, Edition]:
             digits=conf.get("digits", "western"),
             month_style=conf.get("month_style", "both"),
             agency=conf.get("agency", ""),
+            agency_name=conf.get("agency_name") or conf.get("site_name", conf["name"]),
             formats=conf.get("formats", code if code in FORMAT_LANGUAGES else "en"),
         )
     return editions

@@ -88,7 +88,8 @@ class StoryFeed(Feed):
         return self.edition_of(obj).site_name
 
     def description(self, obj: Any) -> str:
-        return _("The latest stories from %(agency)s") % {"agency": settings.KHABAR_AGENCY_NAME}
+        agency = self.edition_of(obj).agency_name
+        return _("The latest stories from %(agency)s") % {"agency": agency}
 
     def link(self, obj: Any) -> str:
         return settings.SITE_URL + reverse("home", kwargs={"edition": self.edition_of(obj).code})
@@ -108,7 +109,7 @@ class StoryFeed(Feed):
         return feed
 
     def author_name(self, obj: Any) -> str:
-        return settings.KHABAR_AGENCY_NAME
+        return self.edition_of(obj).agency_name
 
     def item_title(self, item: Article) -> str:
         return item.headline

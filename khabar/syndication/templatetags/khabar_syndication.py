@@ -27,7 +27,7 @@ def news_article(article: Article, *, tags: list[Any] | None = None) -> dict[str
     edition = get_edition(article.lang)
     publisher = {
         "@type": "NewsMediaOrganization",
-        "name": settings.KHABAR_AGENCY_NAME,
+        "name": edition.agency_name,
         "url": settings.SITE_URL + "/",
     }
     data: dict[str, Any] = {
