@@ -153,9 +153,26 @@ def test_it_reads_the_feed_from_an_index_in_order(archive):
     assert_reads_in_order(stories[:20])
 
 
-def test_it_reads_a_section_sitemap_in_order(archive):
+def test_it_reads_a_month_of_a_section_sitemap_from_its_index(archive):
     sitemap = sitemaps.SectionSitemap(archive["sections"]["ar"][1])
-    assert_reads_in_order(sitemap.items()[:5000], "article_section_idx")
+    with CaptureQueriesContext(connection) as queries:
+        page = sitemap.paginator.page("202301")
+    assert page.object_list
+    text = _plan_of(queries.captured_queries[0]["sql"])
+    assert "article_section_idx (section_id=? AND published_at>? AND published_at<?)" in text
+    assert "USE TEMP B-TREE FOR ORDER BY" not in text, text
+
+
+def test_it_lists_the_sitemaps_without_counting_the_archive(archive, django_assert_max_num_queries):
+    with django_assert_max_num_queries(2) as queries:
+        entries = sitemaps.index_entries()
+    # 24 sections, each from the month of its oldest story (about ten years ago) to now.
+    assert 24 * 119 <= len(entries) <= 24 * 122
+    assert entries[0]["location"].endswith("/sitemap-ar-s0.xml")
+    assert "?p=20" in entries[1]["location"]
+    for query in queries.captured_queries:
+        text = _plan_of(query["sql"])
+        assert "SCAN articles_article" not in text, text
 
 
 def test_it_finds_changes_since_a_time_through_the_updated_index(archive):
