@@ -73,7 +73,10 @@ class _Text(HTMLParser):
             self.skipping += 1
         for name in ("placeholder", "aria-label", "value"):
             value = attributes.get(name) or ""
-            if name == "value" and attributes.get("type") not in ("submit", "button"):
+            # A value shows only on an input button; a <button>'s value is never shown.
+            if name == "value" and (
+                tag != "input" or attributes.get("type") not in ("submit", "button")
+            ):
                 continue
             if not self.skipping:
                 self.words |= set(LATIN_WORD.findall(value))

@@ -230,6 +230,17 @@ class ArticleAdmin(VersionAdmin):
             Truncator(first).words(14),
         )
 
+    def get_fieldsets(self, request: HttpRequest, obj: Article | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        # Read-only (a reporter on a story past their draft): no form-only fields to fill.
+        hidden = {"base_revision", "correction_note"}
+        return [
+            (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
+            for name, opts in fieldsets
+        ]
+
     def changeform_view(
         self,
         request: HttpRequest,

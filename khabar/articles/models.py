@@ -258,7 +258,11 @@ class Correction(models.Model):
     version = models.PositiveIntegerField(_("version"))
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -273,17 +277,23 @@ class Correction(models.Model):
 class AuditEntry(models.Model):
     """Who moved which story to which state; the desk's log of workflow actions."""
 
-    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="audit")
-    action = models.CharField(max_length=32)
-    from_status = models.CharField(max_length=12, blank=True)
-    to_status = models.CharField(max_length=12, blank=True)
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="audit", verbose_name=_("story")
+    )
+    action = models.CharField(_("action"), max_length=32)
+    from_status = models.CharField(_("from"), max_length=12, blank=True)
+    to_status = models.CharField(_("to"), max_length=12, blank=True)
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("user"),
     )
     # A partner or a system actor (the scheduler, the command line), when no user acted.
-    actor = models.CharField(max_length=120, blank=True)
-    note = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(_("actor"), max_length=120, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "pk"]
