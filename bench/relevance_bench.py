@@ -243,7 +243,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sys.path.insert(0, str(ROOT))
-    from bench.search_bench import WORK, setup_django
+    from bench.search_bench import remove_database, setup_django
 
     setup_django()
     import subprocess
@@ -278,9 +278,7 @@ def main(argv: list[str] | None = None) -> int:
     print(section)
     if not args.no_write:
         write_results(section)
-    import shutil
-
-    shutil.rmtree(WORK, ignore_errors=True)
+    remove_database()
     return 0
 
 

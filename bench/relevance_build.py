@@ -29,7 +29,9 @@ START = datetime.datetime(2023, 1, 1, 6, 0, tzinfo=datetime.UTC)
 # Names whose Lucene light stem is another, common word: (name, look-alike as it is written).
 NAME_LOOKALIKES = [
     ("أبها", "الأب"),
-    ("الجيزة", "جيزان"),
+    # Lucene's stem of الجيزة is shared only by جيزان, a variant case's query: a story
+    # holding it would be another case's answer, so the look-alike here is one by spelling.
+    ("الجيزة", "الجائزة"),
     ("لبنان", "اللبن"),
     ("السودان", "السود"),
     ("البحرين", "البحر"),
@@ -52,8 +54,15 @@ WORD_LOOKALIKES = [
     ("الشرك", "الشركة"),
     ("المدين", "المدينة"),
 ]
-# Query spelling -> the spelling the target story uses (the variant table joins them).
-VARIANTS = [("جيزان", "جازان"), ("جازان", "جيزان"), ("تهران", "طهران"), ("أصبهان", "أصفهان")]
+# Query spelling -> the spelling the target story uses (the variant table joins them), and
+# the case's own look-alike. One case per variant group, none naming another case's word:
+# جازان for جيزان's target would tie with جيزان's own, and طهران is a name case's query.
+VARIANTS = [
+    ("جيزان", "جازان", "الجاز"),
+    ("أصبهان", "أصفهان", "أصبح"),
+    ("هيلسنكي", "هلسنكي", "هلال"),
+    ("موريطانيا", "موريتانيا", "مورد"),
+]
 
 
 @dataclass
@@ -201,8 +210,8 @@ def build() -> tuple[list[Story], list[Case]]:
         cases.append(b.lookalike_case(n, name, lookalike, "name"))
     for n, (word, lookalike) in enumerate(WORD_LOOKALIKES):
         cases.append(b.lookalike_case(n, word, lookalike, "collision"))
-    for n, (query, written) in enumerate(VARIANTS):
-        case = b.lookalike_case(n, query, "الجيزة", "variant", target_word=written, mentions=3)
+    for n, (query, written, lookalike) in enumerate(VARIANTS):
+        case = b.lookalike_case(n, query, lookalike, "variant", target_word=written, mentions=3)
         case.note = f"{query} finds {written}"
         cases.append(case)
     for n, (rare, common) in enumerate(collision_pairs(52, b.rng), start=len(WORD_LOOKALIKES)):

@@ -17,7 +17,6 @@ import os
 import platform
 import random
 import re
-import shutil
 import sys
 import time
 from dataclasses import dataclass
@@ -30,6 +29,12 @@ WORK = ROOT / "var" / "bench"
 BATCH = 2000
 ROUNDS = 5
 SECTIONS = 6
+
+
+def remove_database() -> None:
+    """Remove this bench's database files only: other benches keep theirs in WORK too."""
+    for leftover in WORK.glob("search.sqlite3*"):
+        leftover.unlink()
 
 
 def setup_django() -> None:
@@ -345,7 +350,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.no_write:
         write_results(section)
         print(f"written to {RESULTS.relative_to(ROOT)}")
-    shutil.rmtree(WORK, ignore_errors=True)
+    remove_database()
 
 
 if __name__ == "__main__":
