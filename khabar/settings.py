@@ -98,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "khabar.site.context_processors.edition",
+                "khabar.articles.context_processors.sections",
             ],
         },
     },
@@ -145,7 +146,7 @@ if REDIS_URL:
     CACHES = {
         "default": {
             # Redis down is a cache miss for pages; rate limits fail closed (comments/ratelimit).
-            "BACKEND": "khabar.security.cache.ResilientRedisCache",
+            "BACKEND": "khabar.site.cache.ResilientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "khabar",
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -172,6 +173,16 @@ KHABAR_PAGECACHE_PATH = env_str("KHABAR_PAGECACHE_PATH", str(VAR_DIR / "pagecach
 KHABAR_PROXY_PURGE_URLS = env_list("KHABAR_PROXY_PURGE_URLS", [])
 # Rendered parts of story pages, kept in each process under the page's purge generation.
 KHABAR_FRAGMENT_CACHE = env_bool("KHABAR_FRAGMENT_CACHE", KHABAR_ENV != "test")
+
+# What the search app does for the stories app, which never imports it (khabar.site.hooks):
+# re-index a story once any write to it commits, and answer the desk's story search.
+KHABAR_STORY_SAVED_HOOKS = ["khabar.search.indexing.index_article"]
+KHABAR_STORY_SEARCH = "khabar.search.desk.desk_search"
+
+# Addresses of the reverse proxies whose forwarded header (a META key) names the client;
+# comments, the login throttle and read counts all ask khabar.site.clientip.
+KHABAR_TRUSTED_PROXIES = env_list("KHABAR_TRUSTED_PROXIES", [])
+KHABAR_CLIENT_IP_HEADER = env_str("KHABAR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 
 # django-axes sees every login first and refuses one that is locked out.
 AUTHENTICATION_BACKENDS = [

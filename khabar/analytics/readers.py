@@ -12,7 +12,7 @@ from django.conf import settings
 from django.http import HttpRequest
 
 from khabar.analytics import conf
-from khabar.comments.ratelimit import client_ip
+from khabar.site.clientip import client_ip
 
 # Crawlers, link previews, monitors and command-line clients. Matched anywhere, any case.
 BOT_WORDS = (

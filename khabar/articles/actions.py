@@ -30,7 +30,6 @@ from khabar.articles.models import (
     Tag,
 )
 from khabar.lib.arabic import fingerprint as text_fingerprint
-from khabar.search import indexing
 from khabar.site import actors, hooks, pagecache
 from khabar.site.actors import PartnerActor
 from khabar.site.editions import edition_codes, get_edition
@@ -101,7 +100,7 @@ def _check_base(locked: Article, base_revision: int | None) -> None:
 
 def _after_commit(article_id: int, purge: list[str]) -> None:
     def run() -> None:
-        indexing.index_article(article_id)
+        hooks.story_saved(article_id)  # search re-indexes it
         pagecache.purge_keys(purge)
 
     transaction.on_commit(run)

@@ -34,10 +34,10 @@ from khabar.articles.models import (
     Status,
     Tag,
 )
-from khabar.articles.templatetags.khabar import dateline
 from khabar.lib.textdiff import word_diff
-from khabar.search.desk import desk_search
+from khabar.site import hooks
 from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
+from khabar.site.templatetags.khabar import dateline
 
 #: The admin's change messages name the changed fields by their English labels and translate
 #: them when shown ("تم تغيير العنوان والنص"); these are those labels, for the catalogues.
@@ -292,7 +292,12 @@ class ArticleAdmin(VersionAdmin):
     ) -> tuple[QuerySet[Article], bool]:
         if not search_term.strip():
             return queryset, False
-        return desk_search(queryset, search_term)
+        # The search app registers the backend's search (every spelling readers' search
+        # finds); without it, the text as typed.
+        search = hooks.story_search()
+        if search is None:
+            return super().get_search_results(request, queryset, search_term)
+        return search(queryset, search_term)
 
     def has_change_permission(self, request: HttpRequest, obj: Article | None = None) -> bool:
         if obj is None:

@@ -65,9 +65,6 @@ RATE_REPORTS = (5, 60)
 LIKE_PURGE_SECONDS = 60
 #: Same text in the same thread within this many seconds is a duplicate.
 DUPLICATE_SECONDS = env_int("KHABAR_COMMENT_DUPLICATE_SECONDS", 3600)
-#: Addresses of the reverse proxies whose X-Forwarded-For is believed.
-TRUSTED_PROXIES = frozenset(env_list("KHABAR_TRUSTED_PROXIES", []))
-CLIENT_IP_HEADER = env_str("KHABAR_CLIENT_IP_HEADER", "HTTP_X_FORWARDED_FOR")
 #: Sites allowed to embed the widget: name=https://origin,…
 SITES = _sites("KHABAR_COMMENT_SITES")
 #: Dotted path of a spam checker class (khabar.comments.spam.AkismetChecker); empty: off.

@@ -30,6 +30,7 @@ from django.views.decorators.csrf import csrf_exempt
 from khabar.comments import conf, ratelimit, spam
 from khabar.comments.errors import CommentError
 from khabar.comments.threads import key_is_valid, resolve_thread, site_of
+from khabar.site.clientip import client_ip
 
 # --- Origin and CSRF ------------------------------------------------------------------------
 
@@ -204,7 +205,7 @@ def check_post(request: HttpRequest, thread_key: str, *, stamp: str, honeypot: s
     problem = spam.stamp_problem(stamp, thread_key) if stamp else "too-fast"
     if problem:
         raise CommentError("too-fast" if problem == "too-fast" else "form-expired")
-    ip = ratelimit.client_ip(request)
+    ip = client_ip(request)
     if not ratelimit.hit("ip", ip or "unknown", conf.RATE_PER_IP):
         raise CommentError("rate-ip")
     if not ratelimit.hit("thread", thread_key, conf.RATE_PER_THREAD):
@@ -217,7 +218,7 @@ def check_vote(request: HttpRequest, kind: str, *, voter: str) -> str:
     the address hash, under which a like also counts once."""
     check_origin(request)
     rate = conf.RATE_LIKES if kind == "like" else conf.RATE_REPORTS
-    ip = ratelimit.client_ip(request)
+    ip = client_ip(request)
     if not ratelimit.hit(f"{kind}-ip", ip or "unknown", rate):
         raise CommentError("rate-ip")
     if not ratelimit.hit(f"{kind}-voter", voter, rate):
@@ -231,7 +232,7 @@ def submission_of(request: HttpRequest, *, text: str, author: str, email: str) -
         text=text,
         author=author,
         email=email,
-        ip=ratelimit.client_ip(request),
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", "")[:300],
         referrer=request.headers.get("Referer", "")[:500],
         permalink=request.headers.get("Referer", "")[:500],

@@ -1,4 +1,7 @@
-"""Cache-backed rate limits and the client's address behind trusted proxies."""
+"""Cache-backed rate limits, and the keyed hash of an address that comments keep.
+
+The client's address itself is ``khabar.site.clientip.client_ip``.
+"""
 
 from __future__ import annotations
 
@@ -8,26 +11,9 @@ import time
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpRequest
 
 from khabar.comments import conf
 from khabar.comments.errors import CommentError
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address: REMOTE_ADDR, or the forwarded one when a trusted proxy says so.
-
-    The forwarded header is read from the right, skipping our own proxies, so a client
-    cannot choose its address by sending the header itself.
-    """
-    remote = request.META.get("REMOTE_ADDR", "")
-    if remote not in conf.TRUSTED_PROXIES:
-        return remote
-    hops = [hop.strip() for hop in request.META.get(conf.CLIENT_IP_HEADER, "").split(",")]
-    for hop in reversed([hop for hop in hops if hop]):
-        if hop not in conf.TRUSTED_PROXIES:
-            return hop
-    return remote
 
 
 def hash_ip(ip: str) -> str:

@@ -31,6 +31,8 @@ import functools
 import threading
 from pathlib import Path
 
+from khabar.lib.arabic_fold import STOPWORDS, normalize
+
 DATA_DIR = Path(__file__).resolve().parent / "data"
 WORDFREQ_PATH = DATA_DIR / "ar_wordfreq.txt"
 SYNONYMS_PATH = DATA_DIR / "synonyms_ar.txt"
@@ -144,16 +146,9 @@ def is_name(word: str) -> bool:
     return word in gazetteer()
 
 
-@functools.cache
-def _stopwords() -> frozenset[str]:
-    from khabar.lib.arabic import STOPWORDS  # the public module imports this one
-
-    return STOPWORDS
-
-
 def _keeps_suffix(word: str, shorter: str, suffix: str) -> bool:
     """Return True if ``suffix`` must stay on ``word`` (see the module docstring)."""
-    if len(shorter) < MIN_STEM or shorter in _stopwords():
+    if len(shorter) < MIN_STEM or shorter in STOPWORDS:
         return True
     full, stripped = zipf(word), zipf(shorter)
     if full >= COMMON_WORD and stripped >= full + FAR_MORE_FREQUENT:
@@ -231,8 +226,6 @@ def synonyms() -> dict[str, str]:
     exact form and stem. Raises ValueError if one form belongs to two groups, which would
     make the result depend on line order.
     """
-    from khabar.lib.arabic import normalize  # the normaliser imports this module
-
     mapping: dict[str, str] = {}
     for number, line in enumerate(SYNONYMS_PATH.read_text(encoding="utf-8").splitlines(), 1):
         words = line.partition("#")[0].split()
@@ -263,7 +256,7 @@ def forms_arabic(word: str) -> tuple[str, str]:
     table = synonyms()
     exact = table.get(exact, exact)
     base = table.get(base, base)
-    if base in _stopwords() and word not in _stopwords():
+    if base in STOPWORDS and word not in STOPWORDS:
         base = exact
     return exact, base
 

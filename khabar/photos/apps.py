@@ -8,7 +8,10 @@ class PhotosConfig(AppConfig):
 
     def ready(self) -> None:
         from khabar.photos.backup import referenced_files
+        from khabar.photos.demo import load_demo_photos
         from khabar.security import backup
+        from khabar.site import hooks
 
+        hooks.register_demo("demo photos", load_demo_photos)
         if referenced_files not in backup.media_references:
             backup.media_references.append(referenced_files)

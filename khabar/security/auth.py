@@ -20,8 +20,8 @@ from django.utils.translation import ngettext
 from django_otp import devices_for_user
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from khabar.comments.ratelimit import client_ip as _client_ip
 from khabar.security import conf
+from khabar.site.clientip import client_ip as _client_ip
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -2,14 +2,11 @@ import time
 
 from django.conf import settings
 from django.http import HttpRequest
-from django.utils.functional import SimpleLazyObject
 
 from khabar.site.editions import all_editions, default_edition
 
 
 def edition(request: HttpRequest) -> dict[str, object]:
-    from khabar.articles.models import Section
-
     current = getattr(request, "edition", None) or default_edition()
     return {
         # The masthead (edition links, section menu) is shared by all readers of an edition
@@ -19,8 +16,4 @@ def edition(request: HttpRequest) -> dict[str, object]:
         "editions": all_editions(),
         "agency_name": current.agency_name,
         "site_url": settings.SITE_URL,
-        # Only queried by pages that draw the section menu.
-        "nav_sections": SimpleLazyObject(
-            lambda: list(Section.objects.filter(lang=current.code).only("slug", "name", "lang"))
-        ),
     }

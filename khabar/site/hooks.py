@@ -1,4 +1,4 @@
-"""Story hooks: how a feature app hears of a story's change without the core importing it.
+"""Hooks: how a feature app takes part in a lower one's work without being imported by it.
 
 ``khabar.articles.actions`` calls ``story_changed(article, event)`` inside the transaction of
 the change, once the new state is written; apps register their callbacks with
@@ -8,12 +8,22 @@ relies on this), and an exception it raises undoes the change.
 
 ``event`` is one of ``EVENTS``: "published", "corrected", "withdrawn", "restored",
 "embargo_lifted".
+
+The other hooks follow the same idea, each registered in the higher app's ``ready``:
+``register_story_saved`` (re-indexing a story after any write commits),
+``register_story_search`` (the desk's story search) and ``register_demo`` (photos add their
+demo content after the demo stories). The search app's two are named in settings
+(``KHABAR_STORY_SAVED_HOOKS``, ``KHABAR_STORY_SEARCH``) by the project's wiring.
+``tests/test_layers.py`` keeps the lower apps from importing the higher ones instead.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+
+from django.conf import settings
+from django.utils.module_loading import import_string
 
 EVENTS = ("published", "corrected", "withdrawn", "restored", "embargo_lifted")
 
@@ -41,3 +51,72 @@ def story_changed(article: Any, event: str) -> None:
         raise ValueError(f"unknown story event {event!r}; expected one of {', '.join(EVENTS)}")
     for fn in list(_hooks):
         fn(article, event)
+
+
+# --- After a story's change commits ------------------------------------------------------
+
+#: ``fn(article_id)`` after any write to a story commits (search re-indexes it).
+StorySavedHook = Callable[[int], None]
+
+_saved_hooks: list[StorySavedHook] = []
+
+
+def register_story_saved(fn: StorySavedHook) -> StorySavedHook:
+    """Call ``fn(article_id)`` once every write to a story has committed; twice is a no-op."""
+    if fn not in _saved_hooks:
+        _saved_hooks.append(fn)
+    return fn
+
+
+def _configured(name: str) -> list[Callable[..., Any]]:
+    # Hooks named in settings by the project's wiring (dotted paths, like AUTHENTICATION_BACKENDS).
+    return [import_string(path) for path in getattr(settings, name, [])]
+
+
+def story_saved(article_id: int) -> None:
+    """Tell every hook that the story ``article_id`` was written (after commit): those in
+    ``KHABAR_STORY_SAVED_HOOKS`` first, then the registered ones."""
+    for fn in [*_configured("KHABAR_STORY_SAVED_HOOKS"), *_saved_hooks]:
+        fn(article_id)
+
+
+# --- The desk's story search --------------------------------------------------------------
+
+#: ``fn(queryset, term) -> (queryset, may_have_duplicates)``, as ``ModelAdmin`` expects.
+StorySearch = Callable[[Any, str], tuple[Any, bool]]
+
+_story_search: list[StorySearch] = []
+
+
+def register_story_search(fn: StorySearch) -> StorySearch:
+    """Let ``fn`` answer the desk's story search (the search app registers its backend)."""
+    _story_search[:] = [fn]
+    return fn
+
+
+def story_search() -> StorySearch | None:
+    """The desk's story search: the registered one, else ``KHABAR_STORY_SEARCH``'s, else None
+    (the desk then matches text as typed)."""
+    if _story_search:
+        return _story_search[0]
+    path = getattr(settings, "KHABAR_STORY_SEARCH", "")
+    return import_string(path) if path else None
+
+
+# --- Demo content -------------------------------------------------------------------------
+
+#: ``fn() -> int`` adds an app's demo content (idempotently) and says how many it made.
+DemoLoader = Callable[[], int]
+
+_demo_loaders: dict[str, DemoLoader] = {}
+
+
+def register_demo(name: str, fn: DemoLoader) -> DemoLoader:
+    """Have ``khabar load_demo`` call ``fn`` after the demo stories, reported as ``name``."""
+    _demo_loaders[name] = fn
+    return fn
+
+
+def demo_loaders() -> dict[str, DemoLoader]:
+    """The registered demo loaders, in the order their apps were set up."""
+    return dict(_demo_loaders)

@@ -5,6 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 
 from khabar.articles.demo import load_demo
+from khabar.site import hooks
 
 
 class Command(BaseCommand):
@@ -13,7 +14,6 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         created = load_demo()
         self.stdout.write(f"demo content: {created} new stories")
-        from khabar.photos.demo import load_demo_photos
-
-        photos = load_demo_photos()
-        self.stdout.write(f"demo photos: {photos}")
+        # Apps above the stories (photos) add theirs through a hook.
+        for name, load in hooks.demo_loaders().items():
+            self.stdout.write(f"{name}: {load()}")
