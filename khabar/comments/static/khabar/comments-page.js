@@ -12,16 +12,24 @@
   var banner = form.querySelector(".comment-form__replying");
   var nameSlot = form.querySelector(".comment-form__parent");
   var cancel = form.querySelector(".comment-form__cancel");
+  var text = form.querySelector("textarea");
+  // The Reply link that opened the form: Cancel gives focus back to it.
+  var opener = null;
 
+  // Where the reader's keyboard goes: into the reply's text box (its description says whom
+  // it answers), and back to the Reply link on cancel.
   function replyTo(link) {
     var item = link.closest("li.comment");
     if (!item) return;
+    opener = link;
     item.appendChild(form);
     parentInput.value = link.getAttribute("data-reply");
     nameSlot.textContent = link.getAttribute("data-name");
     banner.hidden = false;
-    var text = form.querySelector("textarea");
-    if (text) text.focus();
+    if (text) {
+      text.setAttribute("aria-describedby", banner.id);
+      text.focus();
+    }
   }
 
   function reset() {
@@ -29,6 +37,9 @@
     parentInput.value = "";
     nameSlot.textContent = "";
     banner.hidden = true;
+    if (text) text.removeAttribute("aria-describedby");
+    if (opener && document.contains(opener)) opener.focus();
+    opener = null;
   }
 
   // The replies page lists the top-level comment, then the next replies (and its own
@@ -77,4 +88,13 @@
     }
   });
   if (cancel && !parentInput.value) banner.hidden = true;
+  // After posting (or deleting) the page comes back with a notice: focus it, so a screen
+  // reader reads it (a live region already filled at load is not announced) and the keyboard
+  // goes on from there. A like, a report or an edit comes back to its comment and stays.
+  var notice = section.querySelector(".comments__notice");
+  // On "load": Chromium's scroll to the address's #fragment, which comes after this script,
+  // would clear a focus given earlier.
+  if (notice && !/--(liked|reported|edited)\b/.test(notice.className)) {
+    window.addEventListener("load", function () { notice.focus(); });
+  }
 })();

@@ -269,11 +269,13 @@
       }
     }
 
+    // The visible words are the button's name (WCAG 2.5.3: a voice user says what they
+    // see); being liked is the toggle's pressed state, not another name.
     function showLiked(button, likes, liked) {
-      button.textContent = "♥ " + likes;
+      button.replaceChildren(el("span", { "aria-hidden": "true", text: "♥" }),
+        document.createTextNode(" " + t.like + " " + likes));
       button.setAttribute("aria-pressed", liked ? "true" : "false");
-      button.setAttribute("aria-label", liked ? t.youLiked : t.like);
-      button.title = liked ? t.youLiked : t.like;
+      if (liked) button.title = t.youLiked; else button.removeAttribute("title");
       button.classList.toggle("comment__like--on", !!liked);
     }
 
