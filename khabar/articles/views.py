@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Page
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
@@ -15,6 +15,7 @@ from django.utils.functional import SimpleLazyObject
 
 from khabar.articles.access import access_article_page, access_withdrawn_article
 from khabar.articles.models import LIVE_STATUSES, Article, Section, Tag, Urgency
+from khabar.articles.paging import CappedPaginator
 from khabar.comments.counts import attach_comment_counts
 from khabar.site.editions import default_edition
 from khabar.site.pagecache import is_reader_specific, related_keys, tag_request
@@ -146,16 +147,8 @@ def section(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     )
 
 
-class ListPaginator(Paginator):
-    """Pages through the newest ``MAX_PAGES`` pages of a list: its count stops there."""
-
-    @property
-    def count(self) -> int:  # type: ignore[override]
-        found = self.__dict__.get("_capped_count")
-        if found is None:
-            limit = MAX_PAGES * self.per_page
-            found = self.__dict__["_capped_count"] = self.object_list[:limit].count()
-        return int(found)
+class ListPaginator(CappedPaginator):
+    max_pages = MAX_PAGES
 
 
 def _page(request: HttpRequest, articles: QuerySet[Article]) -> Page:

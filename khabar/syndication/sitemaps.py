@@ -138,7 +138,9 @@ def index_entries() -> list[dict[str, Any]]:
         .order_by("lang", "position", "pk")
     )
     changed: dict[tuple[int, int, int], datetime.datetime] = {}
-    recent = live.filter(updated_at__gte=now - LASTMOD_WINDOW)
+    # The stories changed lately, found through the updated_at index alone.
+    changed_ids = Article.objects.filter(updated_at__gte=now - LASTMOD_WINDOW).values("pk")
+    recent = live.filter(pk__in=changed_ids).order_by()
     for section_id, published, updated in recent.values_list(
         "section_id", "published_at", "updated_at"
     ):

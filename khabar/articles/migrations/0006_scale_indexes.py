@@ -5,23 +5,22 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('articles', '0005_spiked'),
+        ("articles", "0005_spiked"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['lang', 'published_at'], name='article_lang_recent_idx'),
+            model_name="article",
+            index=models.Index(fields=["lang", "published_at"], name="article_lang_recent_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['status', 'published_at'], name='article_status_idx'),
+            model_name="article",
+            index=models.Index(fields=["status", "published_at"], name="article_status_idx"),
         ),
         migrations.AddIndex(
-            model_name='article',
-            index=models.Index(fields=['embargo_until'], name='article_embargo_idx'),
+            model_name="article",
+            index=models.Index(fields=["embargo_until"], name="article_embargo_idx"),
         ),
     ]

@@ -1,0 +1,44 @@
+"""Paging through an archive without counting it.
+
+A list of a million-story archive costs more to count than to show a page of: the count
+reads every matching story. ``CappedPaginator`` counts at most ``max_pages`` pages (it stops
+reading there), so the newest ``max_pages`` pages can be paged through and the page past them
+is a 404 (reader lists) or the last page (the desk); older stories are reached by search, by
+filters and through the sitemaps.
+
+For the desk's story list (``ArticleAdmin``), wire it as::
+
+    paginator = DeskPaginator
+    show_full_result_count = False  # the admin's second count, of the unfiltered archive
+
+and replace ``date_hierarchy = "published_at"`` (its year and month links run a conversion
+per story in Python on SQLite: 3.6 s at a million) with the range filter
+``("published_at", admin.DateFieldListFilter)`` in ``list_filter``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+
+
+class CappedPaginator(Paginator):
+    """A Paginator whose count stops at ``max_pages`` pages."""
+
+    max_pages = 500
+
+    @property
+    def count(self) -> int:  # type: ignore[override]
+        found = self.__dict__.get("_capped_count")
+        if found is None:
+            limit = self.max_pages * self.per_page
+            items: Any = self.object_list
+            found = self.__dict__["_capped_count"] = items[:limit].count()
+        return int(found)
+
+
+class DeskPaginator(CappedPaginator):
+    """The desk's story list: the newest 200 pages (20,000 stories at 100 a page)."""
+
+    max_pages = 200
