@@ -9,6 +9,7 @@ from django.db import DatabaseError
 
 from khabar.articles.models import Article
 from khabar.search.backends import get_backend
+from khabar.search.backends.base import DOCUMENT_TABLE
 from khabar.search.documents import INDEXED_FIELDS, documents_for
 
 logger = logging.getLogger(__name__)
@@ -40,12 +41,15 @@ def unindex_article(article_id: int) -> None:
 
 
 def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
-    """Empty the index and add every story readers may see; returns how many were added.
+    """Rebuild the index without ever emptying it; returns how many stories were written.
 
-    ``progress`` is called with the number of stories written after each batch.
+    Every story readers may see is written again in batches (each replaces its old entry in
+    one transaction), then the entries of stories no longer live are dropped, and the index
+    is merged. Searches during the rebuild find every story (its old entry until the new one
+    is in), never a half-built index. ``progress`` is called with the number of stories
+    written after each batch.
     """
     backend = get_backend()
-    backend.reset()
     live = Article.objects.published().only(*INDEXED_FIELDS).order_by("pk")
     done = 0
     batch = []
@@ -60,5 +64,28 @@ def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
         done += backend.add_bulk(documents_for(batch))
         if progress:
             progress(len(batch))
+    prune_index()
     backend.optimize()
     return done
+
+
+def prune_index() -> int:
+    """Drop the entries of stories readers may no longer see; returns how many."""
+    backend = get_backend()
+    dropped, after = 0, 0
+    while True:
+        # A chunk of indexed ids at a time (by id, from where the last one ended).
+        with backend.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {DOCUMENT_TABLE} WHERE id > %s ORDER BY id LIMIT %s",
+                [after, REINDEX_BATCH],
+            )
+            chunk = [row[0] for row in cursor.fetchall()]
+        if not chunk:
+            return dropped
+        after = chunk[-1]
+        live = set(Article.objects.published().filter(pk__in=chunk).values_list("pk", flat=True))
+        for doc_id in chunk:
+            if doc_id not in live:
+                backend.delete(doc_id)
+                dropped += 1
