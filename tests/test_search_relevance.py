@@ -205,3 +205,24 @@ def test_the_contract_score_is_bm25_like():
     assert ranking.field_norm("body", 0) == 0
     assert ranking.field_norm("body", 100) > ranking.field_norm("body", 1000)
     assert ranking.idf(1, 1000) > ranking.idf(500, 1000) > 0
+
+
+def test_two_stages_give_the_one_stage_order(backends, monkeypatch):
+    from khabar.search.backends import base
+    from khabar.search.ranking import idf
+
+    documents, _keys, cases = load_set()
+    add(backends, documents)
+    # A small candidate set, so the set's queries take the two-stage path and its bound
+    # check (and fallback) both run.
+    monkeypatch.setattr(base, "CANDIDATES", 12)
+    for b in backends:
+        for query, _target in cases:
+            parsed = b.search(query, lang="ar").query
+            total_docs, matching = b.frequencies(parsed)
+            idfs = [idf(n, total_docs) for n in matching]
+            filters = base.Filters("ar")
+            for page in (0, 10):
+                one = b._search(parsed, filters, "relevance", 10, page, idfs)
+                two = b._ranked(parsed, filters, 10, page, idfs, [999] * len(matching))
+                assert two == one, (b.vendor, query, page)

@@ -127,7 +127,9 @@ def test_it_lists_no_withdrawn_story_even_if_the_index_lags(client, people):
 
     story = make_article(headline="قصة سحبت")
     get_backend().add(document_for(story))
-    actions.withdraw_article(story, actor=people["chief"], reason="خطأ")  # on_commit never runs here
+    actions.withdraw_article(
+        story, actor=people["chief"], reason="خطأ"
+    )  # on_commit never runs here
     assert titles(client.get("/ar/search/", {"q": "قصة"})) == []
 
 
@@ -154,3 +156,40 @@ def test_it_finds_stories_in_the_desk_by_any_spelling(
     assert "عقوبات جديدة على أمريكا" in html  # published: through the index, any spelling
     assert "مسودة عن أميركا" in html  # a draft: matched as typed
     assert "مباراة ودية" not in html
+
+
+def test_it_explains_the_ranking_to_staff_only(client, people, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(headline="مطار جازان", body="رحلات إلى جيزان.")
+    client.force_login(people["editor"])
+    staff = client.get("/ar/search/", {"q": "جيزان", "explain": "1"})
+    html = staff.content.decode()
+    assert 'class="search-explain"' in html
+    assert "search-explain__variant" in html  # the headline holds the other spelling
+    assert "search-explain__exact" in html  # the body holds the word as typed
+    assert "no-store" in staff["Cache-Control"] and "private" in staff["Cache-Control"]
+    client.force_login(people["reader"])
+    reader = client.get("/ar/search/", {"q": "جيزان", "explain": "1"})
+    assert 'class="search-explain"' not in reader.content.decode()
+
+
+def test_it_ignores_explain_for_an_anonymous_reader_and_stays_cacheable(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_article(headline="مطار جازان", body="رحلات إلى جيزان.")
+    plain = client.get("/ar/search/", {"q": "جيزان"})
+    asked = client.get("/ar/search/", {"q": "جيزان", "explain": "1"})
+    assert asked.status_code == 200
+    assert 'class="search-explain"' not in asked.content.decode()
+    assert asked.get("Cache-Control") == plain.get("Cache-Control")
+    assert "no-store" not in (asked.get("Cache-Control") or "")
+    assert not asked.cookies
+
+    # The same page as without the parameter, links aside (they keep the query string).
+    def strip(html: str) -> str:
+        return re.sub(
+            r'href="\?[^"]*"', "", re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", html)
+        )
+
+    assert strip(asked.content.decode()) == strip(plain.content.decode())

@@ -38,6 +38,8 @@ AVERAGE_LENGTH = {"headline": 10.0, "summary": 30.0, "body": 250.0}
 #: its body only, ranks above one that has only a relative of it in its headline.
 EXACT_LEVEL = 5.0
 STEM_LEVEL = 1.0
+#: ``field_norm``'s least upper bound (a field of length near 0): no story's norm exceeds it.
+MAX_NORM = (K1 + 1) / (1 + K1 * (1 - B))
 
 
 def field_norm(field: str, length: int) -> float:
@@ -87,6 +89,15 @@ def score_sql(
         expression = f"({expression} + %s * {inner})"
         params += [word_idf, *inner_params]
     return expression, params
+
+
+def body_only_bound(idfs: Sequence[float]) -> float:
+    """The highest score of a story holding no word's exact form and every word's stem in
+    its body only (the bound of the stories ``_candidates`` leaves out)."""
+    total = 0.0
+    for word_idf in idfs:
+        total = total + word_idf * FIELD_WEIGHTS["body"] * MAX_NORM * STEM_LEVEL
+    return total
 
 
 def level_case(exact_present: str, stem_present: str) -> str:

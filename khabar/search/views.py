@@ -7,6 +7,7 @@ import math
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_cache_control
 
 from khabar.articles.models import Article
 from khabar.search.backends import get_backend
@@ -22,6 +23,9 @@ def search(request: HttpRequest, edition: str) -> HttpResponse:
     date_from, date_to = form.date_bounds(get_edition(edition).time_zone)
     page = form.value("page") or 1
     per_page = settings.KHABAR_PAGE_SIZE
+    # Staff may ask why each story ranks where it does; for anyone else the parameter is
+    # ignored, so their page stays the ordinary, shareable one.
+    explain = request.GET.get("explain") == "1" and can_explain(request.user)
     results = get_backend().search(
         query,
         lang=form.lang_value,
@@ -31,13 +35,14 @@ def search(request: HttpRequest, edition: str) -> HttpResponse:
         order=form.order_value,  # type: ignore[arg-type]
         page=page,
         per_page=per_page,
+        explain=explain,
     )
     # The index may lag a withdrawal by a moment; only stories readers may see are shown.
     live = Article.objects.published().filter(pk__in=results.ids).select_related("section")
     stories = {story.pk: story for story in live}
     items = [(hit, stories[hit.id]) for hit in results.hits if hit.id in stories]
     num_pages = min(math.ceil(results.total / per_page), MAX_PAGE)
-    return render(
+    response = render(
         request,
         "search/search.html",
         {
@@ -53,8 +58,20 @@ def search(request: HttpRequest, edition: str) -> HttpResponse:
             "order": form.order_value,
             "newest_url": _page_url(request, 1, order="newest"),
             "relevance_url": _page_url(request, 1, order="relevance"),
+            "explain": explain,
         },
     )
+    if explain:
+        # One person's view: never kept by a shared cache, whatever the request carried.
+        patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def can_explain(user: object) -> bool:
+    """Whether ``user`` may see the ranking explained: desk staff who edit stories."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return bool(user.has_perm("articles.change_article"))  # type: ignore[attr-defined]
 
 
 def _page_url(request: HttpRequest, page: int, **changes: str) -> str:

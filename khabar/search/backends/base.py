@@ -26,6 +26,8 @@ from khabar.search.variants import variants_for
 Order = Literal["relevance", "newest"]
 ORDERS: tuple[Order, ...] = ("relevance", "newest")
 MAX_PER_PAGE = 500
+#: How many of a query's best-bounded matches the second stage of ``_ranked`` scores.
+CANDIDATES = 400
 
 #: The table of originals and filter fields that both backends keep next to their index.
 DOCUMENT_TABLE = "search_document"
@@ -137,15 +139,64 @@ class SearchBackend(ABC):
         filters = Filters(lang, section, date_from, date_to)
         total_docs, matching = self.frequencies(parsed)
         idfs = [idf(n, total_docs) for n in matching]
-        total, ranked = self._search(
-            parsed,
-            filters,
-            "newest" if order == "newest" else "relevance",
-            per_page,
-            (page - 1) * per_page,
-            idfs,
-        )
+        offset = (page - 1) * per_page
+        if order == "newest":
+            total, ranked = self._search(parsed, filters, "newest", per_page, offset, idfs)
+        else:
+            total, ranked = self._ranked(parsed, filters, per_page, offset, idfs, matching)
         return SearchResults(total, self._hits(ranked, parsed, idfs if explain else None), parsed)
+
+    def _ranked(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        limit: int,
+        offset: int,
+        idfs: list[float],
+        matching: list[int],
+    ) -> tuple[int, list[tuple[int, float]]]:
+        """One page by relevance, in two stages with the order of one.
+
+        Scoring every story that holds a common stem costs most of a query, and the page
+        needs only its best. Stage one orders the matches by an upper bound of their score
+        (``_candidates``: the same formula with a word's level in the body taken as the
+        highest it may be, read from plain index lookups) and keeps the best
+        ``CANDIDATES``; stage two scores those exactly. Every story left out scores at most
+        the bound of the first one left out, so when the page's last score is above it the
+        page is the one-stage page; otherwise (rare) the one-stage query answers.
+        """
+        if not parsed.terms or offset + limit > CANDIDATES or max(matching) <= CANDIDATES:
+            return self._search(parsed, filters, "relevance", limit, offset, idfs)
+        stage_one = self._candidates(parsed, filters, idfs, CANDIDATES + 1)
+        if stage_one is None:
+            return self._search(parsed, filters, "relevance", limit, offset, idfs)
+        total, candidates, rest = stage_one
+        ids = [doc_id for doc_id, _bound in candidates[:CANDIDATES]]
+        if len(candidates) <= CANDIDATES and rest is None:  # every match is a candidate
+            return total, self._search(parsed, filters, "relevance", limit, offset, idfs, ids)[1]
+        _count, ranked = self._search(parsed, filters, "relevance", CANDIDATES, 0, idfs, ids)
+        left_out = [candidates[CANDIDATES][1]] if len(candidates) > CANDIDATES else []
+        if rest is not None:
+            left_out.append(rest)
+        page = ranked[offset : offset + limit]
+        if len(page) == limit and page[-1][1] > max(left_out):
+            return total, page
+        return self._search(parsed, filters, "relevance", limit, offset, idfs)
+
+    def _candidates(
+        self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
+    ) -> tuple[int, list[tuple[int, float]], float | None] | None:
+        """Stage one of ``_ranked``: how many stories match; the ``limit`` best by an upper
+        bound of their score, with it; and the bound of the matches not considered.
+
+        Considered are the stories holding some word's exact form anywhere or its stem in
+        the headline or summary; their bound is ``ranking.score`` with each word's body
+        level taken as ``EXACT_LEVEL`` where the story holds the word's exact form, else
+        ``STEM_LEVEL``. The others hold every word in the body only, as a stem: they score
+        at most ``ranking.body_only_bound`` (None when there are none). A backend without
+        a stage one returns None and ranks in one stage.
+        """
+        return None
 
     @abstractmethod
     def frequencies(self, parsed: ParsedQuery) -> tuple[int, list[int]]:
@@ -160,10 +211,12 @@ class SearchBackend(ABC):
         limit: int,
         offset: int,
         idfs: list[float],
+        ids: list[int] | None = None,
     ) -> tuple[int, list[tuple[int, float]]]:
         """Return the total count and one page of ``(id, score)``, higher score better.
 
         The score is ``ranking.score`` with these ``idfs`` (one per word of ``parsed``).
+        ``ids`` limits the ranking to those stories (the second stage of ``_ranked``).
         """
 
     def _hits(

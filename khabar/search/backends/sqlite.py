@@ -18,7 +18,7 @@ from django.db import transaction
 from khabar.search.backends.base import DOCUMENT_TABLE, Filters, Order, SearchBackend
 from khabar.search.documents import FIELDS, SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
-from khabar.search.ranking import level_case, score_sql
+from khabar.search.ranking import body_only_bound, level_case, score_sql
 
 FTS_TABLE = "search_fts"
 STEM_COLUMNS = "{headline summary body}"
@@ -163,35 +163,83 @@ class SqliteBackend(SearchBackend):
             total, *matching = cursor.fetchone()
         return int(total), [int(n) for n in matching]
 
-    def _search(
-        self,
-        parsed: ParsedQuery,
-        filters: Filters,
-        order: Order,
-        limit: int,
-        offset: int,
-        idfs: list[float],
-    ) -> tuple[int, list[tuple[int, float]]]:
-        ctes: list[str] = []
-        params: list[object] = []
+    def _candidates(
+        self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
+    ) -> tuple[int, list[tuple[int, float]], float | None]:
+        # Per word, the stories holding it in the headline or summary (exact form, stem) and
+        # anywhere as typed: plain index reads, no auxiliary function per row.
+        ctes = [
+            f"m AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+        ]
+        params: list[object] = [
+            " AND ".join(
+                [
+                    *(
+                        f"({word_expression(s, parsed.exact_of(i))})"
+                        for i, s in enumerate(parsed.terms)
+                    ),
+                    *([f"({phrases_expression(parsed)})"] if parsed.phrases else []),
+                ]
+            )
+        ]
         levels: list[list[str]] = []
         for i, stems in enumerate(parsed.terms):
-            ctes.append(
-                f"w{i} AS MATERIALIZED (SELECT rowid AS id, {_PRESENCE} FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s)"
+            exact = parsed.exact_of(i)
+            sets = {
+                "he": f"headline_exact : {_any_of([_quoted(t) for t in exact])}",
+                "hs": f"headline : {_any_of([_quoted(t) for t in stems])}",
+                "se": f"summary_exact : {_any_of([_quoted(t) for t in exact])}",
+                "ss": f"summary : {_any_of([_quoted(t) for t in stems])}",
+                "ee": f"{EXACT_COLUMNS} : {_any_of([_quoted(t) for t in exact])}",
+            }
+            for name, expression in sets.items():
+                ctes.append(
+                    f"{name}{i} AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} "
+                    f"WHERE {FTS_TABLE} MATCH %s)"
+                )
+                params.append(expression)
+            levels.append(
+                [
+                    level_case(f"d.id IN he{i}", f"d.id IN hs{i}"),
+                    level_case(f"d.id IN se{i}", f"d.id IN ss{i}"),
+                    level_case(f"d.id IN ee{i}", "1"),
+                ]
             )
-            params.append(word_expression(stems, parsed.exact_of(i)))
-            levels.append([level_case(f"w{i}.c{f + 3} < 0", f"w{i}.c{f} < 0") for f in range(3)])
-        if not ctes:  # phrases of stopwords only: matched, not scored
-            ctes.append(
-                f"w0 AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s)"
-            )
-            params.append(phrases_expression(parsed))
+        pool = " UNION ".join(
+            f"SELECT id FROM {name}{i}"
+            for i in range(len(parsed.terms))
+            for name in ("hs", "ss", "ee")
+        )
+        ctes.append(f"pool AS MATERIALIZED ({pool})")
+        where, where_params = self._where(parsed, filters)
+        bound, bound_params = score_sql(
+            levels, ["d.headline_norm", "d.summary_norm", "d.body_norm"], idfs
+        )
+        conditions = " AND ".join(where) if where else "1"
+        with_ = f"WITH {', '.join(ctes)} "
+        sql = (
+            f"{with_}SELECT d.id, {bound} AS bound, COUNT(*) OVER () "
+            f"FROM pool CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = pool.id "
+            f"WHERE pool.id IN m AND {conditions} "
+            "ORDER BY bound DESC, d.published_ts DESC, d.id DESC LIMIT %s"
+        )
+        count_sql = (
+            f"{with_}SELECT COUNT(*) FROM m CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = m.id "
+            f"WHERE {conditions}"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*params, *bound_params, *where_params, limit])
+            rows = cursor.fetchall()
+            cursor.execute(count_sql, [*params, *where_params])
+            total = int(cursor.fetchone()[0])
+        considered = int(rows[0][2]) if rows else 0
+        rest = body_only_bound(idfs) if total > considered else None
+        return total, [(int(row[0]), float(row[1])) for row in rows], rest
+
+    def _where(self, parsed: ParsedQuery, filters: Filters) -> tuple[list[str], list[object]]:
+        """Exclusions and filters, as conditions on ``d`` (the document table)."""
         where: list[str] = []
-        if parsed.phrases and parsed.terms:
-            where.append(f"d.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")
-            params.append(phrases_expression(parsed))
+        params: list[object] = []
         for stems in parsed.excluded:
             where.append(f"d.id NOT IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")
             params.append(stems_expression(stems))
@@ -207,6 +255,45 @@ class SqliteBackend(SearchBackend):
         if filters.date_to is not None:
             where.append("d.published_ts < %s")
             params.append(timestamp(filters.date_to))
+        return where, params
+
+    def _search(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        order: Order,
+        limit: int,
+        offset: int,
+        idfs: list[float],
+        ids: list[int] | None = None,
+    ) -> tuple[int, list[tuple[int, float]]]:
+        ctes: list[str] = []
+        params: list[object] = []
+        levels: list[list[str]] = []
+        among = ""
+        if ids is not None:
+            among = f" AND +rowid IN ({', '.join(['%s'] * len(ids))})"
+        for i, stems in enumerate(parsed.terms):
+            ctes.append(
+                f"w{i} AS MATERIALIZED (SELECT rowid AS id, {_PRESENCE} FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s{among})"
+            )
+            params.append(word_expression(stems, parsed.exact_of(i)))
+            params.extend(ids or [])
+            levels.append([level_case(f"w{i}.c{f + 3} < 0", f"w{i}.c{f} < 0") for f in range(3)])
+        if not ctes:  # phrases of stopwords only: matched, not scored
+            ctes.append(
+                f"w0 AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} "
+                f"WHERE {FTS_TABLE} MATCH %s)"
+            )
+            params.append(phrases_expression(parsed))
+        where: list[str] = []
+        if parsed.phrases and parsed.terms:
+            where.append(f"d.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")
+            params.append(phrases_expression(parsed))
+        more_where, more_params = self._where(parsed, filters)
+        where += more_where
+        params += more_params
         score, score_params = score_sql(
             levels, ["d.headline_norm", "d.summary_norm", "d.body_norm"], idfs
         )
@@ -225,8 +312,9 @@ class SqliteBackend(SearchBackend):
             f"ORDER BY {order_by} LIMIT %s OFFSET %s"
         )
         count_sql = f"{with_}SELECT COUNT(*) {filtered}"
-        cte_params = params[: len(ctes)]
-        rest = params[len(ctes) :]
+        cte_count = len(ctes) * (1 + len(ids or [])) if parsed.terms else 1
+        cte_params = params[:cte_count]
+        rest = params[cte_count:]
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [*cte_params, *score_params, *rest, limit, offset])
             rows = cursor.fetchall()
