@@ -59,7 +59,9 @@ def test_it_purges_the_story_page_after_commit(live, people, django_capture_on_c
     with mock.patch("khabar.site.pagecache.purge_keys") as purge:
         with django_capture_on_commit_callbacks(execute=True):
             actions.post_update(live, actor=people["editor"], text="تحديث")
-    purge.assert_called_once_with([f"a:{live.article_id}", f"live:{live.article_id}"])
+    purge.assert_called_once_with(
+        [f"a:{live.article_id}", f"live:{live.article_id}", f"f:{live.article.lang}"]
+    )
 
 
 def test_it_shows_updates_newest_first_on_the_page(client, live, people):

@@ -113,6 +113,8 @@ class Copy(models.Model):
     event = models.CharField(max_length=20)
     format = models.CharField(max_length=12, choices=Format.choices)
     with_photos = models.BooleanField(default=True)
+    #: A live story's change number (``LiveStory.seq``) for a "live_updated" copy, else 0.
+    live_seq = models.PositiveIntegerField(default=0)
     content_type = models.CharField(max_length=100)
     body = models.BinaryField()
     created_at = models.DateTimeField(default=timezone.now)
@@ -120,8 +122,8 @@ class Copy(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["article", "version", "event", "format", "with_photos"],
-                name="distribution_copy_unique",
+                fields=["article", "version", "event", "live_seq", "format", "with_photos"],
+                name="distribution_copy_once",
             )
         ]
 
@@ -142,6 +144,7 @@ class Event(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
     RESTORED = "restored", _("Restored")
     EMBARGO_LIFTED = "embargo_lifted", _("Embargo lifted")
+    LIVE_UPDATED = "live_updated", _("Live update")
 
 
 class DeliveryQuerySet(models.QuerySet["Delivery"]):
@@ -176,6 +179,9 @@ class Delivery(models.Model):
     )
     version = models.PositiveIntegerField(_("version"))
     event = models.CharField(_("event"), max_length=20, choices=Event.choices)
+    #: For "live_updated": the live story's change number that the update (new or
+    #: corrected) took; a story version has many of them. 0 for the other events.
+    live_seq = models.PositiveIntegerField(_("live change number"), default=0, editable=False)
     copy = models.ForeignKey(Copy, on_delete=models.PROTECT, related_name="deliveries")
     status = models.CharField(
         _("status"),
@@ -204,8 +210,8 @@ class Delivery(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(
-                fields=["destination", "article", "version", "event"],
-                name="delivery_once_per_version",
+                fields=["destination", "article", "version", "event", "live_seq"],
+                name="delivery_once_per_change",
             )
         ]
         permissions = [

@@ -15,9 +15,22 @@ from khabar.distribution.formats import render
 from khabar.distribution.models import Copy, Delivery, Destination, Event
 
 
-def delivery_key(article_id: int, version: int, event: str, destination_id: int) -> str:
-    """A delivery's stable id: the webhook-id, the file's name and the mail's Message-ID."""
-    return f"khabar-{article_id}-v{version}-{event}-d{destination_id}"
+def delivery_key(
+    article_id: int, version: int, event: str, destination_id: int, *, update: str = ""
+) -> str:
+    """A delivery's stable id: the webhook-id, the file's name and the mail's Message-ID.
+    A live update's names the update and the change it took (``u<update>.<seq>``): a story
+    version carries many updates, and a correction of one is a change of its own."""
+    part = f"-u{update}" if update else ""
+    return f"khabar-{article_id}-v{version}-{event}{part}-d{destination_id}"
+
+
+def _live_change(article: Article) -> tuple[int, str]:
+    """The live story's latest change number and the update that took it (read through the
+    reverse accessor: distribution does not import the live app)."""
+    live = article.live  # type: ignore[attr-defined]
+    update = live.updates.filter(seq=live.seq).values_list("pk", flat=True).first()
+    return live.seq, f"{update}.{live.seq}" if update else str(live.seq)
 
 
 def queue_story_change(article: Article, event: str) -> list[Delivery]:
@@ -27,7 +40,8 @@ def queue_story_change(article: Article, event: str) -> list[Delivery]:
     kill or a restoration goes to every destination that was sent the story before, whatever
     its filter says now (and a correction or restoration also to those it now matches). A
     story under embargo is held until the embargo lifts ("embargo_lifted" sends it then).
-    Calling it again for the same version queues nothing new.
+    Calling it again for the same version queues nothing new. A live update ("live_updated",
+    new or corrected) is routed like a correction, once per change of the live story.
     """
     article = Article.objects.select_related("section").get(pk=article.pk)
     if article.status == Status.SCHEDULED or article.published_at is None:
@@ -38,11 +52,13 @@ def queue_story_change(article: Article, event: str) -> list[Delivery]:
     sent_before = set(
         Delivery.objects.filter(article=article).values_list("destination_id", flat=True)
     )
-    already = set(
-        Delivery.objects.filter(article=article, version=article.version).values_list(
-            "destination_id", flat=True
-        )
-    )
+    live_seq, update = _live_change(article) if event == Event.LIVE_UPDATED else (0, "")
+    same = Delivery.objects.filter(article=article, version=article.version)
+    if event == Event.LIVE_UPDATED:
+        same = same.filter(event=event, live_seq=live_seq)
+    else:
+        same = same.exclude(event=Event.LIVE_UPDATED)
+    already = set(same.values_list("destination_id", flat=True))
     tag_slugs = {t.slug for t in article.tags.all()}
     targets = []
     for destination in Destination.objects.filter(active=True, subscriber__active=True):
@@ -70,17 +86,19 @@ def queue_story_change(article: Article, event: str) -> list[Delivery]:
                 article=article,
                 version=article.version,
                 event=event,
+                live_seq=live_seq,
                 format=destination.format,
                 with_photos=destination.with_photos,
                 defaults={"body": rendered.body, "content_type": rendered.content_type},
             )
         deliveries.append(
             Delivery(
-                key=delivery_key(article.pk, article.version, event, destination.pk),
+                key=delivery_key(article.pk, article.version, event, destination.pk, update=update),
                 destination=destination,
                 article=article,
                 version=article.version,
                 event=event,
+                live_seq=live_seq,
                 copy=copies[variant],
                 created_at=now,
                 next_attempt_at=now,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry
 from khabar.live.models import LiveState, LiveStory, LiveUpdate
-from khabar.site import actors, pagecache
+from khabar.site import actors, hooks, pagecache
 
 PERM = "articles.publish_article"
 
@@ -87,6 +87,7 @@ def post_update(
             created_by=actors.user_or_none(actor),
             actor=actors.audit_name(actor),
         )
+        _tell_partners(live)
         _after_commit(live)
     return update
 
@@ -102,6 +103,7 @@ def correct_update(update: LiveUpdate, *, actor: Any, text: str, note: str = "")
         LiveUpdate.objects.filter(pk=update.pk).update(
             text=text, correction_note=note.strip(), corrected_at=timezone.now(), seq=seq
         )
+        _tell_partners(update.live)
         _after_commit(update.live)
     update.refresh_from_db()
     return update
@@ -132,6 +134,12 @@ def _next_seq(live: LiveStory, *, must_be_open: bool = False) -> int:
     return seq
 
 
+def _tell_partners(live: LiveStory) -> None:
+    """In the update's transaction: distribution queues it for every destination that has
+    the story (its outbox commits with the update or not at all)."""
+    hooks.story_changed(live.article, "live_updated")
+
+
 def _audit(article: Article, action: str, actor: Any) -> None:
     AuditEntry.objects.create(
         article=article,
@@ -145,11 +153,13 @@ def _audit(article: Article, action: str, actor: Any) -> None:
 
 def _after_commit(live: LiveStory) -> None:
     article_id = live.article_id
+    lang = live.article.lang
 
     def purge_and_wake() -> None:
         from khabar.live import hub
 
-        pagecache.purge_keys([f"a:{article_id}", f"live:{article_id}"])
+        # The feeds carry the updates too ("f:<edition>").
+        pagecache.purge_keys([f"a:{article_id}", f"live:{article_id}", f"f:{lang}"])
         hub.nudge()
 
     transaction.on_commit(purge_and_wake)

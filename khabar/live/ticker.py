@@ -42,7 +42,8 @@ def items(lang: str) -> list[dict[str, Any]]:
 
 def story_changed(article: Any, event: str) -> None:
     """Story hook: an urgent story came, changed or went, so every page's ticker is stale."""
-    if article.urgency > Urgency.URGENT:
+    # The ticker lists headlines: a live update changes none.
+    if article.urgency > Urgency.URGENT or event == "live_updated":
         return
     lang = article.lang
 

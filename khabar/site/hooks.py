@@ -7,7 +7,8 @@ so whatever it writes commits or rolls back with the change itself (distribution
 relies on this), and an exception it raises undoes the change.
 
 ``event`` is one of ``EVENTS``: "published", "corrected", "withdrawn", "restored",
-"embargo_lifted".
+"embargo_lifted", and "live_updated" (``khabar.live.actions``: an update of a live story
+was posted or corrected; the story's own version is unchanged).
 
 The other hooks follow the same idea, each registered in the higher app's ``ready``:
 ``register_story_saved`` (re-indexing a story after any write commits),
@@ -25,7 +26,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.module_loading import import_string
 
-EVENTS = ("published", "corrected", "withdrawn", "restored", "embargo_lifted")
+EVENTS = ("published", "corrected", "withdrawn", "restored", "embargo_lifted", "live_updated")
 
 StoryHook = Callable[[Any, str], None]
 

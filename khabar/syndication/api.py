@@ -182,7 +182,8 @@ def ninjs_list(
         stories = stories.filter(published_at__lte=when).exclude(published_at=when, pk__gte=pk)
     page = list(
         stories.select_related("section", "published_by")
-        .prefetch_related("tags", "corrections")
+        # A live story's updates are associations of its document (ninjs.live_updates).
+        .prefetch_related("tags", "corrections", "live__updates")
         .order_by("-published_at", "-pk")[: limit + 1]
     )
     more = len(page) > limit

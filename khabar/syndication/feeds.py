@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.db.models import prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
@@ -23,8 +24,9 @@ from khabar.articles.models import Article, ArticleQuerySet, Section, Tag
 from khabar.site.editions import Edition, get_edition
 from khabar.site.pagecache import tag_request
 from khabar.syndication import conf
+from khabar.syndication.ninjs import live_updates, update_changed, update_html
 from khabar.syndication.photos import largest_rendition, prime_photos, story_pictures
-from khabar.syndication.story import attach_versions, body_html, story_uri
+from khabar.syndication.story import attach_versions, body_html, iso, story_uri
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
@@ -81,6 +83,7 @@ class StoryFeed(Feed):
             .order_by("-published_at", "-pk")[: conf.FEED_SIZE]
         )
         attach_versions(items, Article.objects.published())
+        prefetch_related_objects(items, "live__updates")
         prime_photos(items)
         return items
 
@@ -131,7 +134,8 @@ class StoryFeed(Feed):
         return item.published_at
 
     def item_updateddate(self, item: Article) -> datetime.datetime:
-        return item.updated_at
+        # A live story is as new as its latest update.
+        return max([item.updated_at, *map(update_changed, live_updates(item))])
 
     def item_author_name(self, item: Article) -> str:
         return item.byline or item.dateline_agency or settings.KHABAR_AGENCY_NAME
@@ -152,7 +156,16 @@ class StoryFeed(Feed):
             (other.lang, settings.SITE_URL + other.get_absolute_url())
             for other in item.other_versions  # type: ignore[attr-defined]
         ]
-        return {"content_html": body_html(item), "alternates": alternates}
+        html = body_html(item)
+        updates = sorted(live_updates(item), key=lambda u: (u.created_at, u.pk), reverse=True)
+        if updates:
+            html += "".join(
+                f'<div class="live-update" id="update-{u.pk}">'
+                f'<p><time datetime="{iso(u.created_at)}">{iso(u.created_at)}</time></p>'
+                f"{update_html(u)}</div>"
+                for u in updates
+            )
+        return {"content_html": html, "alternates": alternates}
 
 
 class SectionFeed(StoryFeed):

@@ -18,7 +18,7 @@ from khabar.site.editions import get_edition
 from khabar.syndication import conf
 from khabar.syndication.formats.body import element_blocks
 from khabar.syndication.formats.item import ItemError, Raw, build, pub_status
-from khabar.syndication.ninjs import withdrawal_note
+from khabar.syndication.ninjs import live_updates, update_changed, withdrawal_note
 from khabar.syndication.photos import (
     IncomingPhoto,
     largest_rendition,
@@ -134,11 +134,13 @@ def to_newsml(article: Article) -> bytes:
     meta = _e(root, "itemMeta")
     _e(meta, "itemClass", qcode="ninat:text")
     _named(meta, "provider", settings.KHABAR_AGENCY_NAME, lang, uri=settings.SITE_URL)
-    _e(
-        meta,
-        "versionCreated",
-        iso(max(article.updated_at, article.published_at or article.updated_at)),
+    updates = live_updates(article)
+    # A live story's version is as new as its latest update.
+    modified = max(
+        [article.updated_at, article.published_at or article.updated_at]
+        + [update_changed(u) for u in updates]
     )
+    _e(meta, "versionCreated", iso(modified))
     _e(meta, "firstCreated", iso(article.first_published_at or article.created_at))
     if article.embargo_until:
         _e(meta, "embargoed", iso(article.embargo_until))
@@ -179,7 +181,7 @@ def to_newsml(article: Article) -> bytes:
     _e(content, "urgency", str(article.urgency))
     # The dateline's day, as a date: the content was created where and when it says.
     _e(content, "contentCreated", article.dateline_date.isoformat())
-    _e(content, "contentModified", iso(article.updated_at))
+    _e(content, "contentModified", iso(max([article.updated_at, *map(update_changed, updates)])))
     _named(content, "located", article.dateline_city, lang, type="cptype:city")
     _named(content, "infoSource", agency, lang, role="infosrc:originator")
     codes = article.signoff_codes
@@ -254,12 +256,34 @@ def _xhtml(article: Article, direction: str) -> etree._Element:
     etree.SubElement(head, f"{{{XHTML}}}title").text = article.headline
     body = etree.SubElement(html, f"{{{XHTML}}}body")
     for paragraph in article.paragraphs:
-        p = etree.SubElement(body, f"{{{XHTML}}}p")
-        lines = paragraph.split("\n")
-        p.text = lines[0]
-        for line in lines[1:]:
-            etree.SubElement(p, f"{{{XHTML}}}br").tail = line
+        _paragraph(body, paragraph)
+    # A live story's updates, newest first as on its page, in the item's own content (one
+    # item to fetch, valid as it was; a package of one item per update would make partners
+    # assemble the story): each a <div> named by its id, its time first.
+    for update in sorted(live_updates(article), key=lambda u: (u.created_at, u.pk), reverse=True):
+        div = etree.SubElement(
+            body, f"{{{XHTML}}}div", {"class": "live-update", "id": f"update-{update.pk}"}
+        )
+        etree.SubElement(div, f"{{{XHTML}}}p", {"class": "live-update-time"}).text = iso(
+            update.created_at
+        )
+        for paragraph in update.paragraphs:
+            _paragraph(div, paragraph)
+        if update.corrected_at and update.correction_note:
+            etree.SubElement(
+                div, f"{{{XHTML}}}p", {"class": "live-update-correction"}
+            ).text = update.correction_note
+        if update.signoff:
+            etree.SubElement(div, f"{{{XHTML}}}p", {"class": "signoff"}).text = update.signoff
     return html
+
+
+def _paragraph(parent: etree._Element, paragraph: str) -> None:
+    p = etree.SubElement(parent, f"{{{XHTML}}}p")
+    lines = paragraph.split("\n")
+    p.text = lines[0]
+    for line in lines[1:]:
+        etree.SubElement(p, f"{{{XHTML}}}br").tail = line
 
 
 # In ---------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import jsonschema
 from django.conf import settings
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from referencing import Registry, Resource
 
@@ -49,6 +50,9 @@ from khabar.syndication.story import (
 
 # IPTC item relation of a translation to the story it was translated from.
 TRANSLATED_FROM = "irel:translatedFrom"
+#: An update of a live story, associated with the story it belongs to (khabar's own name:
+#: IPTC has no item relation for it).
+LIVE_UPDATE = "khabar:liveUpdate"
 
 SCHEMAS = Path(__file__).resolve().parent / "data" / "iptc" / "ninjs"
 VERSIONS = ("3.1", "2.2", "1.6")
@@ -203,7 +207,66 @@ def to_ninjs(article: Article, version: str = "3.1") -> dict[str, Any]:
     pictures = [_picture(picture, index, camel) for index, picture in enumerate(p["pictures"])]
     if pictures:
         doc["associations"] = doc.get("associations", []) + pictures
+    updates = [_live_update(article, update, camel) for update in live_updates(article)]
+    if updates:
+        # The story's version is the latest of its own and its updates'.
+        doc["associations"] = doc.get("associations", []) + updates
+        latest = max(update_changed(u) for u in live_updates(article))
+        doc[k("versionCreated")] = max(doc[k("versionCreated")], iso(latest))
     return doc
+
+
+def live_updates(article: Article) -> list[Any]:
+    """A live story's updates, oldest first ([] for a story that never went live). Read
+    through the reverse accessor, so syndication does not import the live app."""
+    cached = getattr(article, "_live_updates", None)
+    if cached is None:
+        live = getattr(article, "live", None)
+        # .all(), sorted here: a feed prefetches "live__updates" for all its items at once.
+        found = live.updates.all() if live is not None else []
+        cached = sorted(found, key=lambda u: (u.created_at, u.pk))
+        article._live_updates = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def update_changed(update: Any) -> datetime.datetime:
+    """When a live update was last written: its correction's time, else its own."""
+    return update.corrected_at or update.created_at
+
+
+def update_html(update: Any) -> str:
+    """An update's text as HTML paragraphs (its lines kept), escaped."""
+    return "".join(
+        "<p>" + "<br>".join(escape(line) for line in paragraph.split("\n")) + "</p>"
+        for paragraph in update.paragraphs
+    )
+
+
+def _live_update(article: Article, update: Any, camel: bool) -> dict[str, Any]:
+    """A live update as an associated ninjs item: each association may carry every ninjs
+    property (3.1: ``associations.items`` is a ``ninjsType`` with ``name`` and ``uri``
+    required), so an update has its own uri, times, body and, when corrected, the note."""
+
+    def k(name: str) -> str:
+        return name if camel else name.lower()
+
+    item: dict[str, Any] = {"name": f"update-{update.pk}"}
+    if camel:
+        item["rel"] = LIVE_UPDATE
+    item |= {
+        "uri": f"{story_uri(article)}#update-{update.pk}",
+        "type": "text",
+        "language": article.lang,
+        k("firstCreated"): iso(update.created_at),
+        k("versionCreated"): iso(update_changed(update)),
+        k("pubStatus"): "usable",
+        "bodies": [{"role": "main", k("contentType"): "text/html", "value": update_html(update)}],
+    }
+    if update.signoff:
+        item[k("altIds")] = [{"role": SIGNOFF_ROLE, "value": update.signoff}]
+    if update.corrected_at and update.correction_note:
+        item["descriptions"] = [{"role": "correction", "value": update.correction_note}]
+    return item
 
 
 def withdrawal_note(article: Article) -> str:
