@@ -1,14 +1,15 @@
 """`python -m bench`: run every benchmark and record the numbers in bench/RESULTS.md.
 
-`python -m bench web [...]`, `python -m bench search [...]` or `python -m bench soak [...]` runs
-just one of them (`python -m bench relevance [...]`: search ranking, issue 16).
+`python -m bench web [...]`, `python -m bench search [...]`, `python -m bench soak [...]` or
+`python -m bench archive [...]` runs just one of them (`python -m bench relevance [...]`:
+search ranking, issue 16).
 """
 
 from __future__ import annotations
 
 import sys
 
-from bench import relevance_bench, search_bench, soak, web
+from bench import archive, relevance_bench, search_bench, soak, web
 
 
 def main(argv: list[str]) -> int:
@@ -17,6 +18,8 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "search":
         search_bench.main(argv[1:])
         return 0
+    if argv and argv[0] == "archive":
+        return archive.main(argv[1:])
     if argv and argv[0] == "relevance":
         return relevance_bench.main(argv[1:])
     if argv and argv[0] == "soak":
@@ -24,7 +27,8 @@ def main(argv: list[str]) -> int:
     search_bench.main(argv)
     relevance_bench.main([])
     web_status = web.main([])
-    return soak.main([]) or web_status
+    archive_status = archive.main([])
+    return soak.main([]) or web_status or archive_status
 
 
 if __name__ == "__main__":
