@@ -30,7 +30,8 @@ _TAG = re.compile(r"</?(?:p|br|div|h[1-6]|ul|ol|li|table|section)\b[^>]*>", re.I
 
 
 def _local(tag: object) -> str:
-    return lxml.etree.QName(tag).localname.lower() if isinstance(tag, str) else ""
+    # Not lxml's QName: the HTML parser keeps tag names XML would refuse ("scr<script").
+    return tag.rpartition("}")[2].lower() if isinstance(tag, str) else ""
 
 
 def looks_like_html(text: str) -> bool:
