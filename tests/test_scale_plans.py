@@ -197,3 +197,17 @@ def test_it_matches_typed_text_only_among_stories_not_live(archive, django_asser
     for query in queries.captured_queries:
         text = _plan_of(query["sql"])
         assert "SCAN articles_article" not in text, (query["sql"], text)
+
+
+def test_it_counts_a_story_list_only_as_far_as_it_can_be_paged(monkeypatch):
+    section = Section.objects.create(lang="ar", slug="s", name="s")
+    Article.objects.bulk_create(
+        Article(section=section, headline=f"h{n}", dateline_city="c", body="b",
+                dateline_date=datetime.date(2023, 1, 1), status="published",
+                published_at=timezone.now())
+        for n in range(9)
+    )  # fmt: skip
+    monkeypatch.setattr(views.ListPaginator, "max_pages", 3)
+    paginator = views.ListPaginator(Article.objects.published().for_list(), 2)
+    assert paginator.count == 6 and paginator.num_pages == 3
+    assert paginator.get_page(9).number == 3

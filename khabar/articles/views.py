@@ -25,7 +25,7 @@ PER_SECTION_ON_HOME = 4
 #: Pages a story list can be paged through (the newest MAX_PAGES × KHABAR_PAGE_SIZE stories):
 #: counting a section or tag of a million-story archive costs more than the page itself, and
 #: the archive beyond is reached through search and the sitemaps.
-MAX_PAGES = 500
+MAX_PAGES = 100
 #: A tag with more stories than this is listed by reading the newest stories in order and
 #: keeping the tag's (it is everywhere); a smaller one by fetching its stories and sorting.
 COMMON_TAG = 2000
