@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from khabar.lib.env import ConfigError, database_from_url, env_bool, env_int, env_list, env_str
+from khabar.lib.env import (
+    ConfigError,
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    env_origins,
+    env_rate,
+    env_str,
+)
 from khabar.lib.storage import media_origin, media_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -354,6 +363,83 @@ KHABAR_DISTRIBUTION_CIRCUIT_FAILURES = env_int("KHABAR_DISTRIBUTION_CIRCUIT_FAIL
 KHABAR_DISTRIBUTION_CIRCUIT_PAUSE = env_int("KHABAR_DISTRIBUTION_CIRCUIT_PAUSE", 30)
 # Seconds a rotated-out webhook secret keeps signing beside the new one.
 KHABAR_DISTRIBUTION_SECRET_OVERLAP = env_int("KHABAR_DISTRIBUTION_SECRET_OVERLAP", 86400)
+
+# --- The apps' settings, each read by its app's conf.py at call time ---------------------
+
+# Reader comments (khabar/comments/conf.py). Replies indent up to this depth; deeper ones
+# show flat with "replying to".
+KHABAR_COMMENT_INDENT_DEPTH = env_int("KHABAR_COMMENT_INDENT_DEPTH", 4)
+# Top-level comments per page (story page and API), replies under one of them per page, and
+# all comments on one page (0: four times the page size).
+KHABAR_COMMENT_PAGE_SIZE = env_int("KHABAR_COMMENT_PAGE_SIZE", 10)
+KHABAR_COMMENT_REPLIES_PER_PAGE = env_int("KHABAR_COMMENT_REPLIES_PER_PAGE", 10)
+KHABAR_COMMENT_MAX_PER_PAGE = env_int("KHABAR_COMMENT_MAX_PER_PAGE", 0)
+# Minutes an author may edit or delete their comment.
+KHABAR_COMMENT_EDIT_MINUTES = env_int("KHABAR_COMMENT_EDIT_MINUTES", 15)
+# Threads close this many days after the story's publication (0: never).
+KHABAR_COMMENT_CLOSE_AFTER_DAYS = env_int("KHABAR_COMMENT_CLOSE_AFTER_DAYS", 30)
+# Characters, not bytes: "لا" is a valid comment with the default of 2.
+KHABAR_COMMENT_MIN_LENGTH = env_int("KHABAR_COMMENT_MIN_LENGTH", 2)
+KHABAR_COMMENT_MAX_LENGTH = env_int("KHABAR_COMMENT_MAX_LENGTH", 5000)
+# Comments containing links wait for a moderator.
+KHABAR_COMMENT_LINKS_PENDING = env_bool("KHABAR_COMMENT_LINKS_PENDING", True)
+# A form submitted sooner than this after it was rendered is a bot.
+KHABAR_COMMENT_MIN_SUBMIT_SECONDS = env_int("KHABAR_COMMENT_MIN_SUBMIT_SECONDS", 3)
+# Rate limits (cache-backed); 0 turns them off for benchmarks.
+KHABAR_RATELIMIT = env_bool("KHABAR_RATELIMIT", True)
+KHABAR_COMMENT_RATE_PER_IP = env_rate("KHABAR_COMMENT_RATE_PER_IP", "5/60")
+KHABAR_COMMENT_RATE_PER_THREAD = env_rate("KHABAR_COMMENT_RATE_PER_THREAD", "60/60")
+# Same text in the same thread within this many seconds is a duplicate.
+KHABAR_COMMENT_DUPLICATE_SECONDS = env_int("KHABAR_COMMENT_DUPLICATE_SECONDS", 3600)
+# Sites allowed to embed the widget: name=https://origin,…
+KHABAR_COMMENT_SITES = env_origins("KHABAR_COMMENT_SITES")
+# Dotted path of a spam checker class (khabar.comments.spam.AkismetChecker); empty: off.
+KHABAR_COMMENT_SPAM_CHECKER = env_str("KHABAR_COMMENT_SPAM_CHECKER", "")
+KHABAR_AKISMET_KEY = env_str("KHABAR_AKISMET_KEY", "")
+# Moderators get an email each time the pending queue reaches a multiple of this (0: never).
+KHABAR_COMMENT_MODERATOR_ALERT_EVERY = env_int("KHABAR_COMMENT_MODERATOR_ALERT_EVERY", 10)
+
+# "Most read" (khabar/analytics/conf.py): stories in a list, hours it looks back over, and
+# one read per reader (address + browser) per story in so many hours.
+KHABAR_MOST_READ_SIZE = env_int("KHABAR_MOST_READ_SIZE", 5)
+KHABAR_MOST_READ_HOURS = env_int("KHABAR_MOST_READ_HOURS", 24)
+KHABAR_MOST_READ_REPEAT_HOURS = env_int("KHABAR_MOST_READ_REPEAT_HOURS", 6)
+# Without Redis, counts wait in each process and are written at most this often, or as soon
+# as this many reads are waiting.
+KHABAR_MOST_READ_FLUSH_SECONDS = env_int("KHABAR_MOST_READ_FLUSH_SECONDS", 30)
+KHABAR_MOST_READ_FLUSH_HITS = env_int("KHABAR_MOST_READ_FLUSH_HITS", 500)
+# Hourly counters older than this many days are deleted by ``khabar flush_hits``.
+KHABAR_MOST_READ_KEEP_DAYS = env_int("KHABAR_MOST_READ_KEEP_DAYS", 7)
+# More user-agent words that mark a robot, a regular expression added to the built-in list.
+KHABAR_MOST_READ_EXTRA_BOTS = env_str("KHABAR_MOST_READ_EXTRA_BOTS", "")
+
+# Security (khabar/security/conf.py): days a comment keeps its hashed address and a failed
+# login its address; Retry-After when the database is down; two-factor for all staff; failed
+# sign-ins from one address across all user names before the address is paused too.
+KHABAR_IP_RETENTION_DAYS = env_int("KHABAR_IP_RETENTION_DAYS", 30)
+KHABAR_RETRY_AFTER_SECONDS = env_int("KHABAR_RETRY_AFTER_SECONDS", 5)
+KHABAR_REQUIRE_TWO_FACTOR = env_bool("KHABAR_REQUIRE_TWO_FACTOR", False)
+KHABAR_LOGIN_ADDRESS_FAILURES = env_int("KHABAR_LOGIN_ADDRESS_FAILURES", 20)
+
+# Syndication (khabar/syndication/conf.py): the largest document ingest accepts (bytes), the
+# wait for a URL, schema validation of NewsML-G2 and ninjs, items per feed or API page, and
+# the NewsML-G2 provider authority (default: SITE_URL's host name).
+KHABAR_INGEST_MAX_BYTES = env_int("KHABAR_INGEST_MAX_BYTES", 10 * 1024 * 1024)
+KHABAR_INGEST_FETCH_TIMEOUT = env_int("KHABAR_INGEST_FETCH_TIMEOUT", 30)
+KHABAR_INGEST_VALIDATE_NEWSML = env_bool("KHABAR_INGEST_VALIDATE_NEWSML", True)
+KHABAR_INGEST_VALIDATE_NINJS = env_bool("KHABAR_INGEST_VALIDATE_NINJS", True)
+KHABAR_FEED_SIZE = env_int("KHABAR_FEED_SIZE", 50)
+KHABAR_NEWSML_AUTHORITY = env_str("KHABAR_NEWSML_AUTHORITY", "")
+
+# Photos (khabar/photos/conf.py): the largest upload (bytes) and most pixels accepted (refuses
+# decompression bombs before decoding); larger than this many pixels, renditions come from
+# ``khabar render_photos``; rendition widths; IPTC IIM text without a declared character set
+# that is not UTF-8 is read as this encoding.
+KHABAR_PHOTO_MAX_BYTES = env_int("KHABAR_PHOTO_MAX_BYTES", 25 * 1024 * 1024)
+KHABAR_PHOTO_MAX_PIXELS = env_int("KHABAR_PHOTO_MAX_PIXELS", 60_000_000)
+KHABAR_PHOTO_BACKGROUND_PIXELS = env_int("KHABAR_PHOTO_BACKGROUND_PIXELS", 16_000_000)
+KHABAR_PHOTO_WIDTHS = env_list("KHABAR_PHOTO_WIDTHS", ["320", "640", "960", "1280"])
+KHABAR_PHOTO_IIM_LEGACY_ENCODING = env_str("KHABAR_PHOTO_IIM_LEGACY_ENCODING", "cp1256")
 
 LOGIN_URL = "admin:login"
 # Two-factor codes: the name authenticator apps show next to the code.

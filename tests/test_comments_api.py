@@ -8,7 +8,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from khabar.comments import conf, spam
+from khabar.comments import spam
 from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, Thread
 from khabar.test import make_article, make_section
 
@@ -83,8 +83,8 @@ def test_it_nests_replies(client, story):
     assert listed["comments"][0]["replies"][0]["depth"] == 1
 
 
-def test_it_pages_with_a_cursor(client, story, monkeypatch):
-    monkeypatch.setattr(conf, "PAGE_SIZE", 2)
+def test_it_pages_with_a_cursor(settings, client, story):
+    settings.KHABAR_COMMENT_PAGE_SIZE = 2
     for n in range(3):
         posted(client, story, f"تعليق رقم {n}")
     first = client.get(URL, {"thread": story.thread_key}).json()
@@ -163,7 +163,7 @@ def test_it_refuses_comments_on_a_closed_story(client):
     assert not Thread.objects.filter(key=closed.thread_key, comments__isnull=False).exists()
 
 
-def test_it_closes_comments_days_after_publication(client, monkeypatch):
+def test_it_closes_comments_days_after_publication(settings, client):
     import datetime
 
     from django.utils import timezone
@@ -172,7 +172,7 @@ def test_it_closes_comments_days_after_publication(client, monkeypatch):
         section=make_section(comment_policy="post"),
         published_at=timezone.now() - datetime.timedelta(days=40),
     )
-    monkeypatch.setattr(conf, "CLOSE_AFTER_DAYS", 30)
+    settings.KHABAR_COMMENT_CLOSE_AFTER_DAYS = 30
     response = send(client, {"thread": old.thread_key, "author": "سارة", "text": "نص"})
     assert response.status_code == 403 and response.json()["code"] == "closed"
 
@@ -224,9 +224,9 @@ def test_it_lets_the_author_edit_within_the_window(client, story):
     assert stranger.status_code == 404
 
 
-def test_it_closes_the_edit_window(client, story, monkeypatch):
+def test_it_closes_the_edit_window(settings, client, story):
     body = posted(client, story, "الأصل")
-    monkeypatch.setattr(conf, "EDIT_MINUTES", -1)
+    settings.KHABAR_COMMENT_EDIT_MINUTES = -1
     tokens = {"HTTP_X_KHABAR_TOKENS": f"{body['id']}.{body['token']}"}
     response = client.patch(
         f"{URL}/{body['id']}", json.dumps({"text": "المعدل"}), "application/json", **tokens
@@ -277,8 +277,8 @@ def test_it_publishes_the_endpoints_in_openapi(client):
         assert path in paths
 
 
-def test_it_answers_configured_sites_with_cors(client, monkeypatch):
-    monkeypatch.setattr(conf, "SITES", {"blog": "http://blog.example"})
+def test_it_answers_configured_sites_with_cors(settings, client):
+    settings.KHABAR_COMMENT_SITES = {"blog": "http://blog.example"}
     key = "site:blog:post-1"
     preflight = client.options(URL, HTTP_ORIGIN="http://blog.example")
     assert preflight["Access-Control-Allow-Origin"] == "http://blog.example"

@@ -10,7 +10,7 @@ import threading
 import pytest
 from django.contrib.auth.models import AnonymousUser
 
-from khabar.comments import actions, conf
+from khabar.comments import actions
 from khabar.comments.models import Comment, Status
 from khabar.test import make_article, make_section
 
@@ -21,9 +21,9 @@ pytestmark = [
 
 
 @pytest.fixture(autouse=True)
-def _quick_forms(monkeypatch):
-    monkeypatch.setattr(conf, "MIN_SUBMIT_SECONDS", 0)
-    monkeypatch.setattr(conf, "RATELIMIT", False)
+def _quick_forms(settings):
+    settings.KHABAR_COMMENT_MIN_SUBMIT_SECONDS = 0
+    settings.KHABAR_RATELIMIT = False
 
 
 def make_moderator():
@@ -143,10 +143,10 @@ def other_origin(tmp_path):
 
 
 def test_it_runs_the_widget_on_another_origin(
-    live_server, page, output_dir, other_origin, monkeypatch
+    settings, live_server, page, output_dir, other_origin
 ):
     folder, origin = other_origin
-    monkeypatch.setattr(conf, "SITES", {"blog": origin})
+    settings.KHABAR_COMMENT_SITES = {"blog": origin}
     moderator = make_moderator()
     (folder / "post.html").write_text(
         '<!doctype html><html lang="ar" dir="rtl"><head><meta charset="utf-8">'
@@ -195,8 +195,8 @@ def test_it_runs_the_widget_on_another_origin(
     page.screenshot(path=output_dir / "3-widget-nested.png", full_page=True)
 
 
-def test_it_brings_more_replies_in_place(live_server, page, output_dir, monkeypatch):
-    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 4)
+def test_it_brings_more_replies_in_place(settings, live_server, page, output_dir):
+    settings.KHABAR_COMMENT_REPLIES_PER_PAGE = 4
     story = make_article(section=make_section(comment_policy="post"), headline="نقاش طويل")
     root = actions.post_comment(story.thread_key, actor=AnonymousUser(), author="سارة", text="أول")
     replies = [

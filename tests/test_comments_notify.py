@@ -83,9 +83,9 @@ def test_it_unsubscribes_in_one_click(client, story):
 
 
 def test_it_alerts_moderators_when_the_queue_grows(
-    story, people, monkeypatch, django_capture_on_commit_callbacks
+    settings, story, people, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(conf, "MODERATOR_ALERT_EVERY", 2)
+    settings.KHABAR_COMMENT_MODERATOR_ALERT_EVERY = 2
     with django_capture_on_commit_callbacks(execute=True):
         post(story, "واحد")
         post(story, "اثنان")
@@ -176,9 +176,9 @@ def test_it_links_a_reply_on_a_later_comment_page_to_that_page(
 
 
 def test_it_links_a_reply_behind_more_replies_to_the_replies_page(
-    client, story, people, monkeypatch, django_capture_on_commit_callbacks
+    settings, client, story, people, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 1)
+    settings.KHABAR_COMMENT_REPLIES_PER_PAGE = 1
     with django_capture_on_commit_callbacks(execute=True):
         parent = post(story, "الأصل", email="sara@example.org", notify_replies=True)
         actions.approve_comment(parent, actor=people["moderator"])

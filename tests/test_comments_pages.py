@@ -10,7 +10,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
-from khabar.comments import actions, conf, spam
+from khabar.comments import actions, spam
 from khabar.comments.models import Comment, Status
 from khabar.test import make_article, make_section
 
@@ -148,8 +148,8 @@ def test_it_counts_a_like_once_per_reader(client, story):
     assert Comment.objects.get().likes == 1
 
 
-def test_it_paginates_top_level_comments_on_the_page(client, story, monkeypatch):
-    monkeypatch.setattr(conf, "PAGE_SIZE", 2)
+def test_it_paginates_top_level_comments_on_the_page(settings, client, story):
+    settings.KHABAR_COMMENT_PAGE_SIZE = 2
     # Words no story headline contains (the factory numbers its headlines).
     texts = ["التعليق الأول", "التعليق الثاني", "التعليق الثالث"]
     for text in texts:
@@ -204,8 +204,8 @@ def test_it_writes_the_comment_count_in_the_editions_digits(client):
     assert '<span class="comments__count">(۱۲)</span>' in page
 
 
-def test_it_leads_the_reply_links_of_the_replies_page_to_the_story_form(client, story, monkeypatch):
-    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 1)
+def test_it_leads_the_reply_links_of_the_replies_page_to_the_story_form(settings, client, story):
+    settings.KHABAR_COMMENT_REPLIES_PER_PAGE = 1
     root = actions.post_comment(story.thread_key, actor=AnonymousUser(), author="سارة", text="أول")
     for n in range(3):
         actions.post_comment(

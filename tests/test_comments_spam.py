@@ -9,7 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
-from khabar.comments import conf, ratelimit, spam
+from khabar.comments import ratelimit, spam
 from khabar.comments.models import Comment, Status
 from khabar.site.clientip import client_ip
 from khabar.test import make_article, make_section
@@ -37,8 +37,8 @@ def test_it_counts_keys_separately():
     assert not ratelimit.hit("t", "a", (1, 60), now=0.0)
 
 
-def test_it_can_be_switched_off(monkeypatch):
-    monkeypatch.setattr(conf, "RATELIMIT", False)
+def test_it_can_be_switched_off(settings):
+    settings.KHABAR_RATELIMIT = False
     assert all(ratelimit.hit("t", "k", (1, 60), now=0.0) for _ in range(5))
 
 
@@ -90,8 +90,8 @@ class AlwaysSpam:
 
 
 @pytest.mark.django_db
-def test_it_asks_a_configured_checker(client, monkeypatch):
-    monkeypatch.setattr(conf, "SPAM_CHECKER", f"{__name__}.AlwaysSpam")
+def test_it_asks_a_configured_checker(settings, client):
+    settings.KHABAR_COMMENT_SPAM_CHECKER = f"{__name__}.AlwaysSpam"
     story = make_article(section=make_section(comment_policy="post"))
     body = {"thread": story.thread_key, "author": "x", "text": "buy viagra", "stamp": old(story)}
     response = client.post("/api/v1/comments", json.dumps(body), "application/json")
@@ -100,10 +100,10 @@ def test_it_asks_a_configured_checker(client, monkeypatch):
 
 
 @pytest.mark.django_db
-def test_it_limits_posts_per_address_and_per_thread(client, monkeypatch):
+def test_it_limits_posts_per_address_and_per_thread(settings, client):
     story = make_article(section=make_section(comment_policy="post"))
-    monkeypatch.setattr(conf, "RATE_PER_IP", (2, 3600))
-    monkeypatch.setattr(conf, "RATE_PER_THREAD", (3, 3600))
+    settings.KHABAR_COMMENT_RATE_PER_IP = (2, 3600)
+    settings.KHABAR_COMMENT_RATE_PER_THREAD = (3, 3600)
 
     def send(n, ip):
         body = {"thread": story.thread_key, "author": "x", "text": f"تعليق رقم {n}"}

@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 
-from khabar.comments import actions, conf, tree
+from khabar.comments import actions, tree
 from khabar.comments.models import Comment, Status, Thread
 from khabar.comments.tree import Viewer
 from khabar.test import make_article, make_section
@@ -82,8 +82,8 @@ def test_it_sorts_top_level_comments_and_keeps_replies_under_them(story):
     assert texts(tree.read_page(thread, viewer=Viewer(), sort="liked"))[0] == "جديد"
 
 
-def test_it_pages_top_level_comments(story, monkeypatch):
-    monkeypatch.setattr(conf, "PAGE_SIZE", 2)
+def test_it_pages_top_level_comments(settings, story):
+    settings.KHABAR_COMMENT_PAGE_SIZE = 2
     for n in range(5):
         post(story, f"تعليق {n}")
     thread = Thread.objects.get(key=story.thread_key)
@@ -93,8 +93,8 @@ def test_it_pages_top_level_comments(story, monkeypatch):
     assert texts(last) == ["تعليق 4"] and last.next_offset is None
 
 
-def test_it_caps_replies_per_page_and_continues_after_the_last_shown(story, monkeypatch):
-    monkeypatch.setattr(conf, "REPLIES_PER_PAGE", 3)
+def test_it_caps_replies_per_page_and_continues_after_the_last_shown(settings, story):
+    settings.KHABAR_COMMENT_REPLIES_PER_PAGE = 3
     root = post(story, "أصل")
     for n in range(7):
         post(story, f"رد {n}", root)
@@ -140,8 +140,8 @@ def test_it_leaves_a_tombstone_for_a_deleted_comment_with_replies(story):
     assert [(n.comment.text, n.tombstone) for n in nodes] == [("سيحذف", True), ("رد باق", False)]
 
 
-def test_it_flattens_replies_deeper_than_the_indent_depth(story, monkeypatch):
-    monkeypatch.setattr(conf, "INDENT_DEPTH", 2)
+def test_it_flattens_replies_deeper_than_the_indent_depth(settings, story):
+    settings.KHABAR_COMMENT_INDENT_DEPTH = 2
     parent = post(story, "صفر", author="أحمد")
     for n in range(1, 5):
         parent = post(story, f"رد {n}", parent, author=f"كاتب {n}")

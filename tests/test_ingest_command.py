@@ -63,10 +63,9 @@ def test_it_ingests_files_and_publishes_when_trusted(tmp_path):
     assert path.exists()  # a single file is not moved
 
 
-def test_it_refuses_a_file_over_the_limit(tmp_path, settings, monkeypatch):
-    from khabar.syndication import conf
+def test_it_refuses_a_file_over_the_limit(tmp_path, settings):
 
-    monkeypatch.setattr(conf, "INGEST_MAX_BYTES", 1000)
+    settings.KHABAR_INGEST_MAX_BYTES = 1000
     path = tmp_path / "big.txt"
     path.write_bytes(b"x" * 1001)
     err = StringIO()

@@ -34,10 +34,10 @@ BROWSER = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/126.0 Safar
 
 
 @pytest.fixture(autouse=True)
-def fresh_counter(monkeypatch):
+def fresh_counter(settings):
     # Counts wait until a flush the test asks for, whatever the environment says.
-    monkeypatch.setattr(conf, "FLUSH_SECONDS", 3600)
-    monkeypatch.setattr(conf, "FLUSH_HITS", 10_000)
+    settings.KHABAR_MOST_READ_FLUSH_SECONDS = 3600
+    settings.KHABAR_MOST_READ_FLUSH_HITS = 10_000
     counter.reset_backend()
     cache.clear()
     yield
@@ -199,8 +199,8 @@ def test_it_writes_nothing_to_the_database_per_read(client, django_assert_num_qu
     assert reads(story) == 39
 
 
-def test_it_writes_once_enough_reads_wait(client, monkeypatch):
-    monkeypatch.setattr(conf, "FLUSH_HITS", 3)
+def test_it_writes_once_enough_reads_wait(settings, client):
+    settings.KHABAR_MOST_READ_FLUSH_HITS = 3
     story = make_article()
     hit(client, story, ip="10.0.0.1")
     hit(client, story, ip="10.0.0.2")
@@ -209,8 +209,8 @@ def test_it_writes_once_enough_reads_wait(client, monkeypatch):
     assert HourlyReads.objects.get(article=story).count == 3
 
 
-def test_it_writes_after_the_flush_interval(client, monkeypatch):
-    monkeypatch.setattr(conf, "FLUSH_SECONDS", 0)
+def test_it_writes_after_the_flush_interval(settings, client):
+    settings.KHABAR_MOST_READ_FLUSH_SECONDS = 0
     story = make_article()
     hit(client, story)
     assert HourlyReads.objects.get(article=story).count == 1

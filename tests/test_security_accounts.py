@@ -207,13 +207,12 @@ def test_it_makes_new_backup_codes_only_with_a_current_code(client, people):
 
 
 def test_it_sends_staff_without_two_factor_to_set_it_up_when_the_site_requires_it(
-    client, people, monkeypatch
+    settings, client, people
 ):
-    from khabar.security import conf
 
     client.force_login(people["editor"])
     assert client.get("/desk/").status_code == 200  # optional by default
-    monkeypatch.setattr(conf, "REQUIRE_TWO_FACTOR", True)
+    settings.KHABAR_REQUIRE_TWO_FACTOR = True
     response = client.get("/desk/articles/article/")
     assert response.status_code == 302 and response["Location"] == "/desk/two-factor/"
     page = client.get("/desk/two-factor/").content.decode()
@@ -230,10 +229,9 @@ def test_it_sends_staff_without_two_factor_to_set_it_up_when_the_site_requires_i
     assert TOTPDevice.objects.filter(user=people["editor"], confirmed=True).exists()
 
 
-def test_it_pauses_an_address_that_sprays_passwords_over_many_accounts(client, people, monkeypatch):
-    from khabar.security import conf
+def test_it_pauses_an_address_that_sprays_passwords_over_many_accounts(settings, client, people):
 
-    monkeypatch.setattr(conf, "ADDRESS_FAILURE_LIMIT", 12)
+    settings.KHABAR_LOGIN_ADDRESS_FAILURES = 12
     # Three wrong passwords on each of four accounts: no account reaches its own limit (5).
     for name in ("reporter", "editor", "reader", "outsider"):
         for _ in range(3):

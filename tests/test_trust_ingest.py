@@ -408,7 +408,7 @@ def test_it_refuses_an_oversized_picture_or_request_with_413(client, settings, m
     assert "picture p0.jpg is over the limit of 1,000 bytes" in response.json()["detail"]
     # The whole request past document + N pictures: refused on its Content-Length alone.
     monkeypatch.setattr(conf, "INGEST_MAX_PICTURES", 1)
-    monkeypatch.setattr(conf, "INGEST_MAX_BYTES", 5000)
+    settings.KHABAR_INGEST_MAX_BYTES = 5000
     body = {"document": SimpleUploadedFile("s.txt", WIRE.read_bytes()), "p": _pictures(1, 80000)}
     response = client.post("/api/v1/ingest", body, **auth)
     assert response.status_code == 413
@@ -437,7 +437,7 @@ def test_it_streams_pictures_to_temporary_files(client, monkeypatch, media):
     assert not path.exists()  # and gone with the request
 
 
-def test_it_refuses_a_raw_body_over_the_limit_with_413(client, monkeypatch):
-    monkeypatch.setattr(conf, "INGEST_MAX_BYTES", 100)
+def test_it_refuses_a_raw_body_over_the_limit_with_413(settings, client):
+    settings.KHABAR_INGEST_MAX_BYTES = 100
     response = client.post("/api/v1/ingest", b"x" * 200, "text/plain", **partner("ب"))
     assert response.status_code == 413 and "the limit is 100 bytes" in response.json()["detail"]

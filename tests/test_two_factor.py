@@ -14,7 +14,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from khabar.comments import spam
 from khabar.comments.models import Comment, Status
-from khabar.security import auth, conf
+from khabar.security import auth
 from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
@@ -28,8 +28,8 @@ def fast_passwords(settings):
 
 
 @pytest.fixture
-def required(monkeypatch):
-    monkeypatch.setattr(conf, "REQUIRE_TWO_FACTOR", True)
+def required(settings):
+    settings.KHABAR_REQUIRE_TWO_FACTOR = True
 
 
 def code_for(device: TOTPDevice) -> str:

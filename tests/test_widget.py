@@ -12,7 +12,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import cache
 
-from khabar.comments import actions, conf, spam
+from khabar.comments import actions, spam
 from khabar.comments.api import router
 from khabar.comments.models import Comment, Status
 from khabar.test import make_article, make_section
@@ -24,9 +24,9 @@ URL = "/api/v1/comments"
 
 
 @pytest.fixture(autouse=True)
-def _sites(monkeypatch):
+def _sites(settings):
     cache.clear()
-    monkeypatch.setattr(conf, "SITES", {"blog": BLOG, "other": OTHER})
+    settings.KHABAR_COMMENT_SITES = {"blog": BLOG, "other": OTHER}
 
 
 @pytest.fixture

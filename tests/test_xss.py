@@ -21,7 +21,6 @@ from django.core.cache import cache
 from htmlcheck import problems, xml_problems
 
 from khabar.articles.models import Article
-from khabar.comments import conf as comment_conf
 from khabar.comments import spam
 from khabar.comments.spam import make_stamp
 from khabar.syndication.actions import create_partner_token
@@ -65,12 +64,12 @@ OK_OR_REFUSED = {200, 201, 202, 204, 302, 400, 403, 404, 409, 422}
 
 
 @pytest.fixture(autouse=True)
-def _open_doors(monkeypatch):
+def _open_doors(settings):
     """No rate limits, links published at once: every payload reaches a page."""
     cache.clear()
-    monkeypatch.setattr(comment_conf, "RATELIMIT", False)
-    monkeypatch.setattr(comment_conf, "LINKS_NEED_APPROVAL", False)
-    monkeypatch.setattr(comment_conf, "DUPLICATE_SECONDS", 0)
+    settings.KHABAR_RATELIMIT = False
+    settings.KHABAR_COMMENT_LINKS_PENDING = False
+    settings.KHABAR_COMMENT_DUPLICATE_SECONDS = 0
 
 
 def chunks(items: list[str], size: int) -> list[list[str]]:

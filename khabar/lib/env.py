@@ -51,6 +51,29 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """Return a rate written ``count/seconds`` (``5/60``: five per minute)."""
+    value = env_str(name, default)
+    try:
+        count, seconds = (int(part) for part in value.split("/", 1))
+    except ValueError:
+        raise ConfigError(f"{name} must look like count/seconds, got {value!r}") from None
+    if count < 1 or seconds < 1:
+        raise ConfigError(f"{name} must be positive, got {value!r}")
+    return count, seconds
+
+
+def env_origins(name: str) -> dict[str, str]:
+    """Return ``name=https://origin,…`` as {name: origin} (no trailing slash)."""
+    sites: dict[str, str] = {}
+    for item in env_list(name, []):
+        site, sep, origin = item.partition("=")
+        if not sep or not site.strip() or not origin.strip().startswith(("http://", "https://")):
+            raise ConfigError(f"{name} items must look like name=https://origin, got {item!r}")
+        sites[site.strip()] = origin.strip().rstrip("/")
+    return sites
+
+
 def database_from_url(url: str) -> dict[str, object]:
     """Turn ``postgres://user:pass@host:port/name?sslmode=…`` into a Django DATABASES entry."""
     parsed = urlparse(url)

@@ -1,26 +1,15 @@
-"""Photo settings, read from the environment; a test may override any of them in settings."""
+"""Photo settings, read from ``django.conf.settings`` at call time (settings.py reads the
+environment), so ``override_settings`` reaches them."""
 
 from __future__ import annotations
 
 from django.conf import settings
 
-from khabar.lib.env import ConfigError, env_int, env_list, env_str
-
-_DEFAULTS = {
-    # Largest upload accepted, in bytes.
-    "KHABAR_PHOTO_MAX_BYTES": env_int("KHABAR_PHOTO_MAX_BYTES", 25 * 1024 * 1024),
-    # Most pixels (width × height) accepted: refuses decompression bombs before decoding.
-    "KHABAR_PHOTO_MAX_PIXELS": env_int("KHABAR_PHOTO_MAX_PIXELS", 60_000_000),
-    # Uploads with more pixels than this get their renditions from `khabar render_photos`.
-    "KHABAR_PHOTO_BACKGROUND_PIXELS": env_int("KHABAR_PHOTO_BACKGROUND_PIXELS", 16_000_000),
-    "KHABAR_PHOTO_WIDTHS": env_list("KHABAR_PHOTO_WIDTHS", ["320", "640", "960", "1280"]),
-    # IPTC IIM text without a declared character set that is not UTF-8 is read as this.
-    "KHABAR_PHOTO_IIM_LEGACY_ENCODING": env_str("KHABAR_PHOTO_IIM_LEGACY_ENCODING", "cp1256"),
-}
+from khabar.lib.env import ConfigError
 
 
 def _get(name: str) -> object:
-    return getattr(settings, name, _DEFAULTS[name])
+    return getattr(settings, name)
 
 
 def max_bytes() -> int:
