@@ -16,7 +16,7 @@ from django.utils.functional import SimpleLazyObject
 from khabar.articles.access import access_article_page, access_withdrawn_article
 from khabar.articles.models import LIVE_STATUSES, Article, Section, Tag, Urgency
 from khabar.articles.paging import CappedPaginator
-from khabar.comments.counts import attach_comment_counts
+from khabar.site import hooks
 from khabar.site.editions import default_edition
 from khabar.site.pagecache import is_reader_specific, related_keys, tag_request
 from khabar.site.pagecache import stamp as pagecache_stamp
@@ -75,7 +75,7 @@ def _home_data(edition: str) -> dict[str, object]:
         (section, [a for a in articles if a != lead][:PER_SECTION_ON_HOME])
         for section, articles in by_section.values()
     ]
-    attach_comment_counts([a for _s, items in sections for a in items] + ([lead] if lead else []))
+    hooks.story_list([a for _s, items in sections for a in items] + ([lead] if lead else []))
     return {"lead": lead, "ticker": urgent, "sections": sections}
 
 
@@ -155,7 +155,7 @@ def _page(request: HttpRequest, articles: QuerySet[Article]) -> Page:
     """One page of live stories, newest first, with their comment counts."""
     queryset = articles.published().for_list()
     page = ListPaginator(queryset, settings.KHABAR_PAGE_SIZE).get_page(request.GET.get("page"))
-    attach_comment_counts(page.object_list)
+    hooks.story_list(page.object_list)
     return page
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from khabar.articles import actions
 from khabar.articles.models import Article, AuditEntry, Section, Status
 from khabar.lib.arabic import fingerprint
-from khabar.site import actors
+from khabar.site import actors, hooks
 from khabar.wire.parse import WireError, WireStory, parse_wire
 
 
@@ -222,9 +222,6 @@ def _store_batch(
     actor: Any,
     result: ArchiveResult,
 ) -> None:
-    from khabar.search.backends import get_backend
-    from khabar.search.documents import documents_for
-
     origin = getattr(actor, "origin", "")
     keyed = {}
     for story in batch:
@@ -288,5 +285,5 @@ def _store_batch(
         if publish:
             # In the batch's transaction: a batch is stored with its index entries or not at
             # all, so a resumed run never leaves a stored story out of search.
-            get_backend().add_bulk(documents_for(articles))
+            hooks.stories_stored(articles)
         result.created += len(articles)

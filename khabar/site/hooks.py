@@ -12,15 +12,16 @@ was posted or corrected; the story's own version is unchanged).
 
 The other hooks follow the same idea, each registered in the higher app's ``ready``:
 ``register_story_saved`` (re-indexing a story after any write commits),
-``register_story_search`` (the desk's story search) and ``register_demo`` (photos add their
-demo content after the demo stories). The search app's two are named in settings
+``register_story_search`` (the desk's story search), ``register_story_list`` (comments put
+their counts on story lists) and ``register_demo`` (photos add their demo content after the
+demo stories). The search app's two are named in settings
 (``KHABAR_STORY_SAVED_HOOKS``, ``KHABAR_STORY_SEARCH``) by the project's wiring.
 ``tests/test_layers.py`` keeps the lower apps from importing the higher ones instead.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -121,3 +122,39 @@ def register_demo(name: str, fn: DemoLoader) -> DemoLoader:
 def demo_loaders() -> dict[str, DemoLoader]:
     """The registered demo loaders, in the order their apps were set up."""
     return dict(_demo_loaders)
+
+
+# --- What a story list shows from other apps ------------------------------------------------
+
+#: ``fn(articles)`` sets what its app shows beside each story of a list (comments set
+#: ``comment_count``), in one query for the whole list.
+StoryListHook = Callable[[Sequence[Any]], None]
+
+_list_hooks: list[StoryListHook] = []
+
+
+def register_story_list(fn: StoryListHook) -> StoryListHook:
+    """Call ``fn(articles)`` on every story list a reader page shows; twice is a no-op."""
+    if fn not in _list_hooks:
+        _list_hooks.append(fn)
+    return fn
+
+
+def story_list(articles: Sequence[Any]) -> None:
+    """Let every registered app attach what it shows beside these stories."""
+    if articles:
+        for fn in list(_list_hooks):
+            fn(articles)
+
+
+# --- Live stories stored in bulk ------------------------------------------------------------
+
+#: ``fn(articles)`` in the transaction that stored these live stories in bulk (an archive
+#: import); whatever it writes commits with them, and an exception undoes the batch.
+StoriesStoredHook = Callable[[Sequence[Any]], None]
+
+
+def stories_stored(articles: Sequence[Any]) -> None:
+    """Tell the hooks in ``KHABAR_STORIES_STORED_HOOKS`` of a batch of stored live stories."""
+    for fn in _configured("KHABAR_STORIES_STORED_HOOKS"):
+        fn(articles)
