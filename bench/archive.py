@@ -223,8 +223,9 @@ def analyze(*, statistics: bool) -> float:
             raw.execute("DELETE FROM sqlite_stat1")
             raw.execute("ANALYZE sqlite_master")  # reloads the (now empty) statistics
         return 0.0
-    raw.execute("PRAGMA analysis_limit=1000")
-    raw.execute("ANALYZE")
+    from khabar.lib.sqlite.maintenance import optimize
+
+    optimize(raw, analyze=True)
     return time.perf_counter() - started
 
 

@@ -39,6 +39,16 @@ class CappedPaginator(Paginator):
 
 
 class DeskPaginator(CappedPaginator):
-    """The desk's story list: the newest 200 pages (20,000 stories at 100 a page)."""
+    """The desk's story list: the newest 200 pages (20,000 stories at 100 a page).
+
+    Its sections are fetched for the page's stories in a second query rather than joined:
+    with the join, SQLite reads the archive section by section and sorts all of it (0.7 s
+    at a million stories) instead of reading the newest stories from the date index.
+    """
 
     max_pages = 200
+
+    def __init__(self, object_list: Any, per_page: int, *args: Any, **kwargs: Any) -> None:
+        if hasattr(object_list, "select_related"):
+            object_list = object_list.select_related(None).prefetch_related("section")
+        super().__init__(object_list, per_page, *args, **kwargs)
