@@ -54,7 +54,8 @@ system-test-deps: system-deps
 lint: install
 	$(BIN)/ruff check khabar tests bench
 	$(BIN)/ruff format --check khabar tests bench
-	$(BIN)/mypy
+	$(BIN)/mypy --strict khabar/lib khabar/wire khabar/ops
+	$(BIN)/python scripts/mypy_baseline.py
 
 test: install system-test-deps lint
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0

@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: Django behind the anonymous page cache."""
+"""WSGI entry point (granian, or any WSGI server): Django behind the anonymous page cache."""
 
 import os
 

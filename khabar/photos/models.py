@@ -88,7 +88,7 @@ class Photo(models.Model):
         verbose_name_plural = _("photos")
 
     def __str__(self) -> str:
-        text = self.caption or self.alt_text or self.original.name.rsplit("/", 1)[-1]
+        text = self.caption or self.alt_text or (self.original.name or "").rsplit("/", 1)[-1]
         return text if len(text) <= 80 else text[:79] + "…"
 
     @property

@@ -12,6 +12,7 @@ Each connection also bounds the write-ahead log and keeps the planner's statisti
 
 from __future__ import annotations
 
+import sqlite3 as Database
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -20,7 +21,7 @@ from khabar.lib.sqlite import maintenance
 from khabar.lib.sqlite.writers import WriterLock
 
 
-class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
+class DatabaseWrapper(base.DatabaseWrapper):
     _write_lock: WriterLock | None = None  # held during a transaction
 
     def _writer_lock(self) -> WriterLock:
@@ -34,7 +35,7 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
         if not self.is_in_memory_db() and not maintenance.has_statistics(conn):
             try:
                 maintenance.optimize(conn, analyze=True)
-            except base.Database.OperationalError:
+            except Database.OperationalError:
                 pass  # another process holds the write lock: the next connection tries again
         return conn
 
@@ -42,10 +43,10 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
         lock = self._writer_lock()
         options: dict[str, Any] = self.settings_dict.get("OPTIONS", {})
         if not lock.acquire(timeout=float(options.get("timeout", 5))):
-            raise base.Database.OperationalError("database is locked (no turn to write)")
+            raise Database.OperationalError("database is locked (no turn to write)")
         self._write_lock = lock
         try:
-            super()._start_transaction_under_autocommit()
+            super()._start_transaction_under_autocommit()  # type: ignore[misc]  # private, not in django-stubs
         except BaseException:
             self._release_write_lock()
             raise
@@ -57,13 +58,13 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
 
     def _commit(self) -> None:
         try:
-            super()._commit()
+            super()._commit()  # type: ignore[misc]  # private, not in django-stubs
         finally:
             self._release_write_lock()
 
     def _rollback(self) -> None:
         try:
-            super()._rollback()
+            super()._rollback()  # type: ignore[misc]  # private, not in django-stubs
         finally:
             self._release_write_lock()
 
@@ -72,8 +73,8 @@ class DatabaseWrapper(base.DatabaseWrapper):  # type: ignore[misc]
             if self.connection is not None and not self.is_in_memory_db():
                 try:
                     maintenance.optimize(self.connection)
-                except base.Database.Error:
+                except Database.Error:
                     pass  # statistics are a nicety; closing must not fail for them
-            super()._close()
+            super()._close()  # type: ignore[misc]  # private, not in django-stubs
         finally:
             self._release_write_lock()
