@@ -10,10 +10,12 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -27,6 +29,8 @@ from khabar.syndication.models import (
     HeldUpdate,
     Partner,
     PartnerToken,
+    PictureFetch,
+    Provider,
     token_digest,
 )
 
@@ -332,3 +336,235 @@ def start_foreign_translation(item: ForeignItem, *, lang: str, actor: Actor) -> 
     )
     item.translations.add(draft)
     return draft
+
+
+# Ingest providers -------------------------------------------------------------------------
+
+#: Polls the providers that are due and fetches the pictures their items named; the items
+#: themselves are written as each provider's partner.
+POLLER = actors.system("ingest-poller", {"syndication.change_provider"})
+DONE = "done"
+
+
+def _provider_documents(provider: Provider) -> Iterable[tuple[str, bytes, Any]]:
+    """(name, bytes, path or None) of each document waiting at the provider's address."""
+    from khabar.syndication import conf, fetch
+    from khabar.syndication.ingest import check_size
+    from khabar.syndication.photos import is_image_name
+
+    if provider.kind == Provider.Kind.URL:
+        got = fetch.fetch(
+            provider.address,
+            max_bytes=int(conf.INGEST_MAX_BYTES),
+            timeout=float(conf.INGEST_FETCH_TIMEOUT),
+        )
+        yield provider.address, got.data, None
+        return
+    folder = Path(provider.address)
+    if not folder.is_dir():
+        raise FileNotFoundError(_("The folder %(path)s does not exist.") % {"path": folder})
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.is_file() or path.name.startswith(".") or is_image_name(path.name):
+            continue
+        check_size(path.stat().st_size)
+        yield path.name, path.read_bytes(), path
+
+
+def _move_done(path: Path) -> None:
+    done = path.parent / DONE
+    done.mkdir(exist_ok=True)
+    target = done / path.name
+    if target.exists():
+        target = done / f"{path.stem}-{timezone.now():%Y%m%d%H%M%S%f}{path.suffix}"
+    path.rename(target)
+
+
+def poll_provider(provider: Provider, *, actor: Actor) -> Provider:
+    """Fetch what waits at ``provider``'s address and ingest each document as its partner.
+
+    A URL is fetched (https, or http from this machine; timeout and size limit) and skipped
+    when its bytes are those of the last poll; a folder's documents are ingested one by one
+    and moved to its ``done/`` subfolder (one refused stays, and its error is recorded;
+    pictures stay beside the documents until one names them). Pictures a story names by
+    address without a file are queued for the worker (``PictureFetch``). Records the
+    provider's status, last error, counts and next poll time; returns the provider.
+    """
+    import hashlib
+
+    from khabar.syndication.fetch import FetchError
+    from khabar.syndication.ingest import IngestError, read_stories, store
+    from khabar.syndication.photos import Attachments
+
+    actors.require(actor, "syndication.change_provider")
+    partner = provider.partner
+    errors: list[str] = []
+    documents = stories = 0
+    digest = provider.last_digest
+    if not (partner.is_active and partner.can_ingest):
+        errors.append(_("The partner %(name)s may not send stories.") % {"name": partner.name})
+    else:
+        as_partner = partner_actor(partner)
+        try:
+            for name, data, path in _provider_documents(provider):
+                if path is None:
+                    digest = hashlib.sha256(data).hexdigest()
+                    if digest == provider.last_digest:
+                        continue
+                try:
+                    files = Attachments.next_to(path) if path is not None else None
+                    read = read_stories(data, lang=provider.lang or None)
+                    results = store(
+                        read,
+                        actor=as_partner,
+                        section=provider.section,
+                        files=files,
+                    )
+                except IngestError as error:
+                    errors.append(f"{name}: {error}")
+                    continue
+                documents += 1
+                stories += sum(1 for r in results if r.outcome != "ignored")
+                queue_picture_fetches(provider, read, results)
+                if path is not None:
+                    for used in [path, *(files.used if files else [])]:
+                        if used.exists():
+                            _move_done(used)
+        except (FetchError, IngestError, OSError) as error:
+            errors.append(str(error))
+    now = timezone.now()
+    Provider.objects.filter(pk=provider.pk).update(
+        status=Provider.Health.FAILING if errors else Provider.Health.OK,
+        last_error="\n".join(errors)[:5000],
+        last_polled_at=now,
+        next_poll_at=now + datetime.timedelta(seconds=provider.interval),
+        last_digest=digest,
+        documents_count=F("documents_count") + documents,
+        stories_count=F("stories_count") + stories,
+        errors_count=F("errors_count") + len(errors),
+    )
+    provider.refresh_from_db()
+    return provider
+
+
+def poll_due_providers(*, actor: Actor, limit: int = 5) -> int:
+    """Poll the active providers whose time has come; returns how many were polled."""
+    actors.require(actor, "syndication.change_provider")
+    now = timezone.now()
+    due = (
+        Provider.objects.select_related("partner", "section")
+        .filter(is_active=True)
+        .filter(models.Q(next_poll_at__isnull=True) | models.Q(next_poll_at__lte=now))
+        .order_by(models.F("next_poll_at").asc(nulls_first=True), "pk")[:limit]
+    )
+    polled = 0
+    for provider in due:
+        # Claimed first: a second worker finds it no longer due and leaves it.
+        claimed = Provider.objects.filter(
+            pk=provider.pk, next_poll_at=provider.next_poll_at
+        ).update(next_poll_at=now + datetime.timedelta(seconds=provider.interval))
+        if claimed:
+            poll_provider(provider, actor=actor)
+            polled += 1
+    return polled
+
+
+def queue_picture_fetches(
+    provider: Provider, stories: Iterable[Any], results: Iterable[Any]
+) -> int:
+    """Queue the pictures a provider's stories named by address but came without."""
+    queued = 0
+    for story, result in zip(stories, results, strict=False):
+        if result.outcome in ("held", "ignored", "incoming", "killed", "unchanged"):
+            continue
+        missing = {r.source_id for r in result.photos if r.outcome == "missing"}
+        gallery = 0
+        for picture in story.photos:
+            if picture.role == "gallery":
+                gallery += 1
+            candidates = [*picture.urls]
+            if picture.source_id.startswith(("https://", "http://")):
+                candidates.append(picture.source_id)
+            if picture.source_id not in missing or not candidates:
+                continue
+            _fetch, created = PictureFetch.objects.get_or_create(
+                article=result.article,
+                source_id=picture.source_id[:300],
+                defaults={
+                    "provider": provider,
+                    "url": candidates[0][:1000],
+                    "role": picture.role,
+                    "position": gallery if picture.role == "gallery" else 0,
+                    "texts": {**picture.texts(), "lang": story.lang},
+                },
+            )
+            queued += created
+    return queued
+
+
+def fetch_picture(job: PictureFetch, *, actor: Actor) -> PictureFetch:
+    """Fetch one queued picture (an allowed host, https, public addresses, the photo size
+    and pixel limits, a timeout) and show it with its story, as the provider's partner.
+    A refusal is recorded on the job, with its reason; the story stands without it."""
+    from django.core.exceptions import ValidationError
+
+    from khabar.photos import conf as photo_conf
+    from khabar.photos.actions import ingest_photo
+    from khabar.photos.validation import inspect_upload
+    from khabar.syndication import conf
+    from khabar.syndication.fetch import FetchError, fetch
+
+    actors.require(actor, "syndication.change_provider")
+    # Claimed by moving it out of the waiting state: never fetched twice.
+    if not PictureFetch.objects.filter(pk=job.pk, state=PictureFetch.State.WAITING).update(
+        state="fetching"
+    ):
+        job.refresh_from_db()
+        return job
+    provider = job.provider
+    state, error, photo_id = PictureFetch.State.REFUSED, "", None
+    texts = dict(job.texts)
+    lang = texts.pop("lang", "")
+    try:
+        got = fetch(
+            job.url,
+            max_bytes=photo_conf.max_bytes(),
+            timeout=float(conf.INGEST_FETCH_TIMEOUT),
+            picture=True,
+            allowed_hosts=provider.allowed_hosts,
+        )
+        inspect_upload(got.data, lang=lang or job.article.lang).image.close()
+        photo = ingest_photo(
+            job.article,
+            got.data,
+            source_id=job.source_id,
+            role=job.role,
+            position=job.position,
+            actor=partner_actor(provider.partner),
+            **texts,
+        )
+        state, photo_id = PictureFetch.State.STORED, photo.pk
+    except FetchError as problem:
+        error = str(problem)
+    except ValidationError as problem:
+        error = " ".join(problem.messages)
+    except PermissionDenied as problem:
+        error = f"not allowed: {problem}"
+    PictureFetch.objects.filter(pk=job.pk).update(
+        state=state, error=error[:2000], photo_id=photo_id, done_at=timezone.now()
+    )
+    job.refresh_from_db()
+    return job
+
+
+def fetch_pending_pictures(*, actor: Actor, limit: int = 3) -> int:
+    """Fetch up to ``limit`` waiting pictures; returns how many were tried."""
+    actors.require(actor, "syndication.change_provider")
+    waiting = PictureFetch.objects.select_related("provider__partner", "article").filter(
+        state=PictureFetch.State.WAITING
+    )[:limit]
+    return sum(1 for job in list(waiting) if fetch_picture(job, actor=actor))
+
+
+def poll_providers_job() -> int:
+    """The worker's job: poll due providers, then fetch waiting pictures."""
+    return poll_due_providers(actor=POLLER) + fetch_pending_pictures(actor=POLLER)

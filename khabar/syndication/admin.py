@@ -21,7 +21,15 @@ from django.utils.translation import gettext_lazy
 from khabar.articles.actions import EditConflict, WorkflowError
 from khabar.articles.models import Article
 from khabar.syndication import actions
-from khabar.syndication.models import ForeignItem, HeldUpdate, IngestRecord, Partner, PartnerToken
+from khabar.syndication.models import (
+    ForeignItem,
+    HeldUpdate,
+    IngestRecord,
+    Partner,
+    PartnerToken,
+    PictureFetch,
+    Provider,
+)
 
 
 class PartnerTokenInline(admin.TabularInline):
@@ -351,4 +359,82 @@ class ForeignItemAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+class ProviderForm(forms.ModelForm):
+    class Meta:
+        model = Provider
+        fields = [
+            "name",
+            "kind",
+            "address",
+            "interval",
+            "partner",
+            "lang",
+            "section",
+            "picture_hosts",
+            "is_active",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        kind, address = data.get("kind"), (data.get("address") or "").strip()
+        if kind == Provider.Kind.URL and not address.startswith(("https://", "http://")):
+            self.add_error("address", _("Give an https:// address."))
+        if kind == Provider.Kind.FOLDER and not address.startswith("/"):
+            self.add_error("address", _("Give the full path of a folder on the server."))
+        return data
+
+
+@admin.register(Provider)
+class ProviderAdmin(admin.ModelAdmin):
+    form = ProviderForm
+    list_display = [
+        "name",
+        "kind",
+        "partner",
+        "is_active",
+        "status",
+        "last_polled_at",
+        "documents_count",
+        "stories_count",
+        "errors_count",
+    ]
+    list_filter = ["is_active", "kind", "status"]
+    search_fields = ["name", "address"]
+    readonly_fields = [
+        "status",
+        "last_error",
+        "last_polled_at",
+        "documents_count",
+        "stories_count",
+        "errors_count",
+    ]
+    actions = ["poll_now"]
+
+    @admin.action(description=gettext_lazy("Poll now"), permissions=["change"])
+    def poll_now(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
+        for provider in queryset.select_related("partner", "section"):
+            provider = actions.poll_provider(provider, actor=request.user)
+            level = messages.ERROR if provider.status == Provider.Health.FAILING else messages.INFO
+            self.message_user(
+                request,
+                _("%(name)s: %(status)s. %(error)s")
+                % {
+                    "name": provider.name,
+                    "status": provider.get_status_display(),
+                    "error": provider.last_error,
+                },
+                level,
+            )
+
+
+@admin.register(PictureFetch)
+class PictureFetchAdmin(admin.ModelAdmin):
+    list_display = ["url", "article", "provider", "state", "error", "created_at"]
+    list_filter = ["state", "provider"]
+    readonly_fields = ["article", "provider", "url", "source_id", "state", "error", "photo_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -7,6 +7,7 @@ import hashlib
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -227,3 +228,119 @@ class ForeignItem(models.Model):
     @property
     def paragraphs(self) -> list[str]:
         return [p for p in self.body.split("\n\n") if p.strip()]
+
+
+class Provider(models.Model):
+    """A feed the desk configured: an HTTP(S) address of a feed or an API, or a local folder
+    to watch, polled by the worker every ``interval`` seconds. Its items come in as its
+    partner (a ``PartnerActor``): a provider updates only the stories it sent, and an
+    untrusted partner's updates of live stories are held for an editor."""
+
+    class Kind(models.TextChoices):
+        URL = "url", _("Address (HTTP/HTTPS)")
+        FOLDER = "folder", _("Local folder")
+
+    class Health(models.TextChoices):
+        NEW = "", _("Not polled yet")
+        OK = "ok", _("Working")
+        FAILING = "error", _("Failing")
+
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.URL)
+    address = models.CharField(
+        _("address"),
+        max_length=500,
+        help_text=_("An https:// address, or the path of a folder on the server."),
+    )
+    interval = models.PositiveIntegerField(
+        _("poll every (seconds)"), default=300, validators=[MinValueValidator(10)]
+    )
+    partner = models.ForeignKey(
+        Partner,
+        on_delete=models.PROTECT,
+        related_name="providers",
+        verbose_name=_("partner"),
+        help_text=_("Its items come in as this partner, with its trust."),
+    )
+    lang = models.CharField(
+        _("edition"),
+        max_length=8,
+        blank=True,
+        help_text=_("For items that do not say their language."),
+    )
+    section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("section for incoming stories"),
+    )
+    picture_hosts = models.TextField(
+        _("hosts pictures may be fetched from"),
+        blank=True,
+        help_text=_("One host a line; pictures from other hosts are not fetched."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Written only by syndication.actions.poll_provider.
+    status = models.CharField(
+        _("status"), max_length=8, choices=Health.choices, blank=True, default="", editable=False
+    )
+    last_error = models.TextField(_("last error"), blank=True, editable=False)
+    last_polled_at = models.DateTimeField(_("last polled"), null=True, blank=True, editable=False)
+    next_poll_at = models.DateTimeField(null=True, blank=True, editable=False, db_index=True)
+    last_digest = models.CharField(max_length=64, blank=True, editable=False)
+    documents_count = models.PositiveIntegerField(_("documents"), default=0, editable=False)
+    stories_count = models.PositiveIntegerField(_("stories"), default=0, editable=False)
+    errors_count = models.PositiveIntegerField(_("errors"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("ingest provider")
+        verbose_name_plural = _("ingest providers")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        return [h.strip().lower() for h in self.picture_hosts.split() if h.strip()]
+
+
+class PictureFetch(models.Model):
+    """A picture an ingested story named by address, without its file: the worker fetches it
+    from an allowed host and stores it through the photo pipeline as the provider's partner."""
+
+    class State(models.TextChoices):
+        WAITING = "", _("Waiting")
+        STORED = "stored", _("Stored")
+        REFUSED = "refused", _("Refused")
+
+    article = models.ForeignKey(
+        Article, on_delete=models.CASCADE, related_name="+", verbose_name=_("story")
+    )
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="picture_fetches")
+    url = models.URLField(_("address"), max_length=1000)
+    source_id = models.CharField(max_length=300)
+    role = models.CharField(max_length=8, default="lead")
+    position = models.PositiveSmallIntegerField(default=0)
+    texts = models.JSONField(default=dict, blank=True)
+    state = models.CharField(
+        _("state"), max_length=8, choices=State.choices, blank=True, default="", editable=False
+    )
+    error = models.TextField(_("error"), blank=True, editable=False)
+    photo_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    done_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "source_id"], name="picture_fetch_once")
+        ]
+        verbose_name = _("picture to fetch")
+        verbose_name_plural = _("pictures to fetch")
+
+    def __str__(self) -> str:
+        return self.url
+

@@ -486,6 +486,8 @@ def _linked_pictures(
         photo.source_id = residref or href or photo.source_id
         photo.names = names_of([*photo.names, href] if href else photo.names)
         photo.caption = photo.caption or link.get("title", "")
+        if href.startswith(("https://", "http://")):
+            photo.urls = [href, *photo.urls]
         found.append((rank, photo))
     ordered = [photo for _rank, photo in sorted(found, key=lambda f: f[0])]
     for index, photo in enumerate(ordered):
@@ -516,6 +518,9 @@ def _picture_item(item: etree._Element) -> IncomingPhoto:
     return IncomingPhoto(
         source_id=item.get("guid", ""),
         names=names_of(node.get("href", "") for node in remote),
+        urls=[
+            h for h in (n.get("href", "") for n in remote) if h.startswith(("https://", "http://"))
+        ],
         caption=caption,
         credit=credit,
         copyright_holder=_name(_find(item, "n:rightsInfo/n:copyrightHolder")),

@@ -760,6 +760,11 @@ def _incoming_pictures(doc: dict[str, Any]) -> list[IncomingPhoto]:
             IncomingPhoto(
                 source_id=uri or (str(usable[0]["href"]) if usable else name),
                 names=names_of([str(r["href"]) for r in usable] + [uri]),
+                urls=[
+                    h
+                    for h in (str(r["href"]) for r in usable)
+                    if h.startswith(("https://", "http://"))
+                ],
                 caption=caption.strip(),
                 credit=str(item.get("by") or item.get("byline") or "").strip(),
                 copyright_holder=str(_get(item, "copyrightHolder") or "").strip(),

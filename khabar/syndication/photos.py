@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -106,6 +106,9 @@ class IncomingPhoto:
     copyright_holder: str = ""
     alt_text: str = ""
     role: str = "lead"  # or "gallery" (khabar.photos.models.Role)
+    #: Absolute http(s) addresses of the picture, the preferred first: fetched by the
+    #: worker for a provider's story when no file came with it (``PictureFetch``).
+    urls: list[str] = field(default_factory=list)
 
     def texts(self) -> dict[str, str]:
         """The texts ``ingest_photo`` takes; empty ones are left to the file's metadata."""

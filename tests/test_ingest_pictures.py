@@ -1,0 +1,109 @@
+"""Issue 22: pictures a provider's item names by address are fetched by the worker, from
+the provider's allowed hosts only, within the size and pixel limits, never through a
+redirect to a private address, and stored with their captions and credits."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from khabar.photos.models import StoryPhoto
+from khabar.photos.samples import sample_jpeg
+from khabar.syndication.actions import POLLER, fetch_pending_pictures, poll_provider
+from khabar.syndication.models import Partner, PictureFetch, Provider
+from khabar.syndication.ninjs import to_ninjs
+from khabar.test import make_article, make_section
+from tests.test_ingest_providers import Server
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def server() -> Iterator[Server]:
+    running = Server()
+    yield running
+    running.httpd.shutdown()
+    running.httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def setup(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.KHABAR_INGEST_FETCH_LOOPBACK = True
+    make_section("ar", "world", "دولي")
+
+
+def story_with_picture(uri: str, href: str) -> bytes:
+    doc = to_ninjs(make_article(publish=False, headline="خبر بصورة"))
+    doc = {**doc, "uri": uri, "version": "1"}
+    doc["associations"] = [
+        {
+            "name": "featuremedia",
+            "type": "picture",
+            "uri": f"{uri}:photo",
+            "descriptions": [{"role": "caption", "value": "المتظاهرون في الساحة"}],
+            "by": "مصور الوكالة",
+            "renditions": [{"name": "original", "href": href, "width": 800}],
+        }
+    ]
+    return json.dumps(doc).encode()
+
+
+def polled(server: Server, href: str, hosts: str = "127.0.0.1") -> PictureFetch:
+    server.routes["/feed"] = (200, {}, story_with_picture("urn:agency:p1", href))
+    partner = Partner.objects.create(name="وكالة", can_ingest=True)
+    feed = Provider.objects.create(
+        name="مزود", address=server.url("/feed"), partner=partner, picture_hosts=hosts
+    )
+    poll_provider(feed, actor=POLLER)
+    [job] = PictureFetch.objects.all()
+    assert fetch_pending_pictures(actor=POLLER) == 1
+    job.refresh_from_db()
+    return job
+
+
+def test_it_attaches_a_fetched_picture_with_its_caption_and_credit(server):
+    server.routes["/p.jpg"] = (200, {"Content-Type": "image/jpeg"}, sample_jpeg(800, 450))
+    job = polled(server, server.url("/p.jpg"))
+    assert job.state == PictureFetch.State.STORED, job.error
+    shown = StoryPhoto.objects.select_related("photo").get(article=job.article)
+    assert shown.photo.caption == "المتظاهرون في الساحة"
+    assert shown.photo.credit == "مصور الوكالة"
+
+
+def test_it_refuses_a_redirect_to_a_private_address(server):
+    server.routes["/p.jpg"] = (302, {"Location": "http://10.0.0.5/secret.jpg"}, b"")
+    job = polled(server, server.url("/p.jpg"), hosts="127.0.0.1 10.0.0.5")
+    assert job.state == PictureFetch.State.REFUSED
+    assert "private" in job.error
+    assert not StoryPhoto.objects.exists()
+
+
+def test_it_refuses_a_redirect_to_this_machine_outside_tests(server, settings):
+    settings.KHABAR_INGEST_FETCH_LOOPBACK = False
+    server.routes["/p.jpg"] = (200, {}, sample_jpeg(800, 450))
+    job = polled(server, server.url("/p.jpg"))
+    assert job.state == PictureFetch.State.REFUSED
+
+
+def test_it_refuses_an_oversize_picture(server, settings):
+    settings.KHABAR_PHOTO_MAX_BYTES = 1000
+    server.routes["/p.jpg"] = (200, {}, sample_jpeg(800, 450))
+    job = polled(server, server.url("/p.jpg"))
+    assert job.state == PictureFetch.State.REFUSED and "larger" in job.error
+
+
+def test_it_refuses_a_picture_over_the_pixel_limit(server, settings):
+    settings.KHABAR_PHOTO_MAX_PIXELS = 1000
+    server.routes["/p.jpg"] = (200, {}, sample_jpeg(800, 450))
+    job = polled(server, server.url("/p.jpg"))
+    assert job.state == PictureFetch.State.REFUSED
+    assert not StoryPhoto.objects.exists()
+
+
+def test_it_refuses_a_host_the_provider_does_not_allow(server):
+    server.routes["/p.jpg"] = (200, {}, sample_jpeg(800, 450))
+    job = polled(server, server.url("/p.jpg", host="localhost"))
+    assert job.state == PictureFetch.State.REFUSED and "picture hosts" in job.error
