@@ -371,7 +371,11 @@ def write(rows: list[tuple[str, str, float, float, int]], count: int, seconds: f
         "<!-- archive:start -->",
         "## Archive",
         "",
-        f"{count:,} stories seeded in {seconds:.0f} s (bulk inserts, `python -m bench archive`);"
+        (
+            f"{count:,} stories seeded in {seconds:.0f} s (bulk inserts, `python -m bench archive`);"
+            if seconds
+            else f"{count:,} stories (seeded before: `python -m bench archive --reuse`);"
+        )
         " SQLite, page and fragment caches off, in-process client, median of the rounds.",
         " Target: under 100 ms each.",
         "",
