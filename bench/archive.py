@@ -367,16 +367,15 @@ def _last_page(path: str) -> str:
 
 
 def write(rows: list[tuple[str, str, float, float, int]], count: int, seconds: float) -> None:
+    if seconds:
+        seeded = f"{count:,} stories seeded in {seconds:.0f} s (bulk inserts);"
+    else:
+        seeded = f"{count:,} stories (seeded before: `python -m bench archive --reuse`);"
     lines = [
         "<!-- archive:start -->",
         "## Archive",
         "",
-        (
-            f"{count:,} stories seeded in {seconds:.0f} s (bulk inserts, `python -m bench archive`);"
-            if seconds
-            else f"{count:,} stories (seeded before: `python -m bench archive --reuse`);"
-        )
-        " SQLite, page and fragment caches off, in-process client, median of the rounds.",
+        seeded + " SQLite, page and fragment caches off, in-process client, median of the rounds.",
         " Target: under 100 ms each.",
         "",
         "| page | median (ms) | slowest (ms) | status |",
