@@ -562,7 +562,11 @@ def fetch_pending_pictures(*, actor: Actor, limit: int = 3) -> int:
     waiting = PictureFetch.objects.select_related("provider__partner", "article").filter(
         state=PictureFetch.State.WAITING
     )[:limit]
-    return sum(1 for job in list(waiting) if fetch_picture(job, actor=actor))
+    tried = 0
+    for job in list(waiting):
+        fetch_picture(job, actor=actor)
+        tried += 1
+    return tried
 
 
 def poll_providers_job() -> int:

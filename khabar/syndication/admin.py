@@ -378,7 +378,7 @@ class ProviderForm(forms.ModelForm):
         ]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         kind, address = data.get("kind"), (data.get("address") or "").strip()
         if kind == Provider.Kind.URL and not address.startswith(("https://", "http://")):
             self.add_error("address", _("Give an https:// address."))

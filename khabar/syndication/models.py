@@ -343,4 +343,3 @@ class PictureFetch(models.Model):
 
     def __str__(self) -> str:
         return self.url
-
