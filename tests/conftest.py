@@ -1,24 +1,76 @@
-"""Fixtures: personas, and where browser tests keep their screenshots."""
+"""Shared fixtures: personas, fresh caches, a story, a media folder, the production
+profile, and where browser tests keep their screenshots."""
 
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+from django.core.cache import caches
 
-from khabar.test import personas
-
-# Playwright's sync API runs an event loop in the test thread; the ORM calls are still
-# synchronous and single-threaded here.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+from khabar.test import make_article, make_section, personas
 
 OUTPUT = Path(__file__).resolve().parent.parent / "var" / "test-output"
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        # Whatever starts the throwaway PostgreSQL cluster is a postgres test.
+        if "pg_alias" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.postgres)
+    if any(item.get_closest_marker("browser") for item in items):
+        # Playwright's sync API runs an event loop in the test thread for the rest of the
+        # session once Chromium starts; the ORM calls are still synchronous and
+        # single-threaded. Only a run that drives a browser turns Django's check off.
+        os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
 def people(db):
     return personas()
+
+
+@pytest.fixture
+def fresh_caches():
+    """Empty caches: rate limits, counts and fragments start from nothing."""
+    caches["default"].clear()
+    caches["fragments"].clear()
+
+
+@pytest.fixture
+def story(db):
+    """A published story whose thread publishes comments at once (``comment_policy="post"``)."""
+    return make_article(section=make_section(comment_policy="post"))
+
+
+@pytest.fixture
+def moderated_story(db):
+    """A published story whose comments wait for a moderator (the agency default)."""
+    return make_article(section=make_section())
+
+
+@pytest.fixture
+def media(settings, tmp_path) -> Path:
+    """A media folder of the test's own."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(scope="module")
+def site():
+    """The production profile (PostgreSQL, Redis, two app processes, nginx) on free loopback
+    ports in a temporary folder, one per test module."""
+    from khabar.ops.topology import Topology
+
+    home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
+    topology = Topology.on_free_ports(home)
+    try:
+        topology.up()
+        yield topology
+    finally:
+        topology.down()
 
 
 @pytest.fixture

@@ -6,24 +6,13 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 
 from khabar.comments import spam
 from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, Thread
 from khabar.test import make_article, make_section
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 URL = "/api/v1/comments"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def story():
-    return make_article(section=make_section(comment_policy="post"))
 
 
 @pytest.fixture

@@ -4,24 +4,18 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 
 from khabar.comments import actions, moderation
 from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, Thread
-from khabar.test import make_article, make_section
+from khabar.test import make_article
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 
 @pytest.fixture
-def story():
-    return make_article(section=make_section())  # pre-moderation, the agency default
+def story(moderated_story):
+    return moderated_story
 
 
 def post(story, text="تعليق عادي", **fields):

@@ -21,8 +21,8 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def story():
-    return make_article(section=make_section())  # pre-moderation
+def story(moderated_story):
+    return moderated_story
 
 
 def post(story, text, parent=None, **fields):

@@ -8,23 +8,12 @@ import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 
 from khabar.comments import actions, spam
 from khabar.comments.models import Comment, Status
 from khabar.test import make_article, make_section
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def story():
-    return make_article(section=make_section(comment_policy="post"))
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 
 def form(story, **fields):

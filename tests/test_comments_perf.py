@@ -7,7 +7,6 @@ import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models.signals import post_save, pre_save
 from django.test.utils import CaptureQueriesContext
@@ -17,14 +16,8 @@ from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, T
 from khabar.comments.tree import Viewer
 from khabar.test import SYSTEM, make_article, make_section
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 URL = "/api/v1/comments"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_caches():
-    cache.clear()
-    caches["fragments"].clear()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import RequestFactory, override_settings
 
 from khabar.comments import ratelimit, spam
@@ -14,10 +13,7 @@ from khabar.comments.models import Comment, Status
 from khabar.site.clientip import client_ip
 from khabar.test import make_article, make_section
 
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
+pytestmark = pytest.mark.usefixtures("fresh_caches")
 
 
 def test_it_allows_up_to_the_limit_in_a_window():

@@ -9,7 +9,6 @@ from django.db import IntegrityError, transaction
 from khabar.comments import actions, tree
 from khabar.comments.models import Comment, Status, Thread
 from khabar.comments.tree import Viewer
-from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
 
@@ -30,11 +29,6 @@ def post(article, text, parent=None, *, author="قارئ", status=Status.APPROVE
 
 def texts(page):
     return [node.comment.text for node in page]
-
-
-@pytest.fixture
-def story():
-    return make_article(section=make_section(comment_policy="post"))
 
 
 def test_it_lists_replies_straight_after_their_parent(story):

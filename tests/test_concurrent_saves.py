@@ -121,6 +121,7 @@ def test_it_loses_no_accepted_edit_on_sqlite():
         )
 
 
+@pytest.mark.postgres
 def test_it_loses_no_accepted_edit_on_postgresql():
     assert pg.available(), "PostgreSQL 15 is missing: make test installs it"
     from postgres import start_cluster

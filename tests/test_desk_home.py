@@ -4,7 +4,6 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache
 from django.utils import timezone
 
 from khabar.articles import actions
@@ -15,12 +14,7 @@ from khabar.desk import charts
 from khabar.desk.queue import queues_for
 from khabar.test import SYSTEM, make_article, make_section
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 
 
 def incoming(headline="خبر وارد", **fields):

@@ -181,16 +181,25 @@ def test_it_loses_no_acknowledged_comment_when_the_server_is_killed(site, tmp_pa
     ]
     for writer in writers:
         writer.start()
-    while len(acked) < 60:
-        time.sleep(0.01)
+
+    def wait_for_acks(count: int, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while len(acked) < count:
+            if time.monotonic() > deadline:
+                stop.set()
+                pytest.fail(
+                    f"{len(acked)} comments acknowledged in {seconds}s, codes {codes[-10:]}"
+                )
+            time.sleep(0.01)
+
+    wait_for_acks(60)
     # A backup taken while the burst goes on is a consistent copy.
     site.manage("backup", str(tmp_path / "backup"))
     copy = sqlite3.connect(tmp_path / "backup" / "khabar.sqlite3")
     assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert copy.execute("SELECT COUNT(*) FROM comments_comment").fetchone()[0] >= 60
     copy.close()
-    while len(acked) < 150:
-        time.sleep(0.01)
+    wait_for_acks(150)
     site.kill(port)  # SIGKILL, requests in flight
     stop.set()
     for writer in writers:

@@ -8,12 +8,10 @@ Arabic message, and publishing still works. PostgreSQL stopped: requests fail cl
 from __future__ import annotations
 
 import json
-import tempfile
 import threading
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 from test_scaleout import shell, story_path
@@ -28,16 +26,6 @@ pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 def aged_stamp(site: Topology, thread: str) -> str:
     """A form stamp signed with the site's secret a minute ago, as a reader's form sends it."""
     return make_stamp(thread, now=time.time() - 60, key=(site.home / "secret").read_text())
-
-
-def site():
-    home = Path(tempfile.mkdtemp(prefix="khabar-faults-"))
-    topology = Topology.on_free_ports(home)
-    try:
-        topology.up()
-        yield topology
-    finally:
-        topology.down()
 
 
 def fetch(url: str, *, data: dict | None = None, ip: str = "") -> tuple[int, str, str]:

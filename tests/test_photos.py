@@ -17,18 +17,12 @@ from khabar.photos.samples import sample_jpeg, sample_png, sample_webp
 from khabar.photos.search import search_photos
 from khabar.site import actors
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 DATA = Path(__file__).resolve().parent / "data" / "photos"
 TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
 CREDIT = "أحمد الحسيني"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def stored_files(root: Path) -> list[Path]:

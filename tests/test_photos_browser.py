@@ -12,18 +12,16 @@ from khabar.photos.models import Photo
 from khabar.site import actors
 from khabar.test import make_article
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("media"),
+]
 
 DATA = Path(__file__).resolve().parent / "data" / "photos"
 TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
 CREDIT = "أحمد الحسيني"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def log_in(page, base: str, username: str) -> None:

@@ -17,17 +17,11 @@ from khabar.photos.search import search_photos
 from khabar.site import actors
 from khabar.test import make_article
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 DATA = Path(__file__).resolve().parent / "data" / "photos"
 TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import json
 import re
-import tempfile
 import time
 import urllib.error
 import urllib.request
-from pathlib import Path
 
 import pytest
 
@@ -26,16 +24,6 @@ pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 def aged_stamp(site: Topology, thread: str) -> str:
     """A form stamp signed with the site's secret a minute ago, as a reader's form sends it."""
     return make_stamp(thread, now=time.time() - 60, key=(site.home / "secret").read_text())
-
-
-def site():
-    home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
-    topology = Topology.on_free_ports(home)
-    try:
-        topology.up()
-        yield topology
-    finally:
-        topology.down()
 
 
 def fetch(

@@ -8,26 +8,14 @@ import time
 
 import pytest
 from axes.models import AccessAttempt
-from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
 from khabar.comments import spam
 from khabar.comments.models import AuditEntry, Comment, Status
-from khabar.test import make_article, make_section
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 URL = "/api/v1/comments"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
-
-
-@pytest.fixture
-def story():
-    return make_article(section=make_section(comment_policy="post"))
 
 
 def post(client, story, text, *, email="", parent=None, ip="192.0.2.44"):

@@ -26,18 +26,12 @@ from khabar.syndication.ninjs import to_ninjs
 from khabar.syndication.photos import basename
 from khabar.test import make_article, make_section
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 N = {"n": NAR}
 DATA = Path(__file__).resolve().parent / "data" / "photos"
 TESTS = actors.system("tests")
 CAPTION = "متظاهرون يرفعون الأعلام في ساحة آزادي بطهران"
 CREDIT = "أحمد الحسيني"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 def stored_files(root: Path) -> list[Path]:

@@ -12,7 +12,7 @@ from wsgiref.util import setup_testing_defaults
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import cache, caches
+from django.core.cache import caches
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 
@@ -22,15 +22,10 @@ from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Report, S
 from khabar.site import pagecache
 from khabar.test import SYSTEM, make_article, make_section
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_caches")]
 ROOT = Path(__file__).resolve().parent.parent
 API = "/api/v1/comments"
 PENDING = "تعليق ينتظر المشرف ولا يراه أحد"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    cache.clear()
 
 
 @pytest.fixture

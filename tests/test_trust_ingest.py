@@ -41,12 +41,6 @@ def section(db):
     return make_section("ar", "world", "دولي")
 
 
-@pytest.fixture
-def media(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
-
-
 def partner(name: str, *, trusted: bool = False) -> dict[str, str]:
     """A partner that may send stories, and the header carrying its token."""
     sender = Partner.objects.create(name=name, can_ingest=True, trusted=trusted)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -16,16 +15,10 @@ from khabar.photos.samples import sample_jpeg
 from khabar.site import actors
 from khabar.test import make_article
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("media")]
 
 TESTS = actors.system("tests")
 CAPTION = "وزير الخارجية يصل إلى موسكو"
-
-
-@pytest.fixture(autouse=True)
-def media(settings, tmp_path) -> Path:
-    settings.MEDIA_ROOT = tmp_path / "media"
-    return settings.MEDIA_ROOT
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from django.core.cache import cache
 from khabar.comments import actions, spam
 from khabar.comments.api import router
 from khabar.comments.models import Comment, Status
-from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
 BLOG = "https://blog.example.org"
@@ -30,8 +29,8 @@ def _sites(settings):
 
 
 @pytest.fixture
-def story():
-    return make_article(section=make_section())  # pre-moderation
+def story(moderated_story):
+    return moderated_story
 
 
 def send(client, body, **headers):
