@@ -211,3 +211,20 @@ def test_it_counts_a_story_list_only_as_far_as_it_can_be_paged(monkeypatch):
     paginator = views.ListPaginator(Article.objects.published().for_list(), 2)
     assert paginator.count == 6 and paginator.num_pages == 3
     assert paginator.get_page(9).number == 3
+
+
+def test_it_still_finds_drafts_by_their_text_and_live_stories_through_the_index(
+    django_capture_on_commit_callbacks,
+):
+    from khabar.search.desk import desk_search
+    from khabar.test import make_article
+
+    with django_capture_on_commit_callbacks(execute=True):
+        draft = make_article(publish=False, headline="مسودة عن الموانئ")
+        live = make_article(headline="خبر عن الموانئ")
+        embargoed = make_article(
+            headline="خبر محظور عن الموانئ", embargo_until=timezone.now() + datetime.timedelta(1)
+        )
+        make_article(headline="خبر آخر")
+    found, _dups = desk_search(Article.objects.all(), "الموانئ")
+    assert set(found) == {draft, live, embargoed}
