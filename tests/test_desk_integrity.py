@@ -335,3 +335,42 @@ def test_it_shows_who_else_has_the_story_open(people):
     answer = first.post(ping, {"revision": story.revision}).json()
     assert "chief" in answer["saved_since"]["message"]
     assert "private" in first.post(ping, {"revision": 1})["Cache-Control"]
+
+
+# The newsroom's clock ------------------------------------------------------------------------
+
+
+def test_it_shows_and_takes_times_in_the_editions_zone(client, people):
+    import datetime
+
+    from django.utils import timezone
+
+    story = make_article(
+        headline="خبر في منتصف الليل",
+        published_at=datetime.datetime(2026, 12, 2, 21, 0, tzinfo=datetime.UTC),
+    )
+    client.force_login(people["editor"])
+    listing = client.get("/desk/articles/article/").content.decode()
+    # 21:00 UTC is 00:30 the next day in Tehran (+03:30), said as such in the column.
+    assert "3 كانون الأول /ديسمبر 2026 00:30" in listing
+    assert "بتوقيت طهران" in listing
+    form = client.get(CHANGE.format(story.pk)).content.decode()
+    assert "بتوقيت طهران" in form
+
+    draft = make_article(publish=False)
+    later = timezone.now().year + 1
+    client.post(
+        f"/desk/articles/article/{draft.pk}/workflow/",
+        {"step": "publish", "at": f"{later}-01-05T10:00", "base_revision": draft.revision},
+    )
+    draft.refresh_from_db()
+    # Typed 10:00 in the desk means 10:00 in Tehran: 06:30 UTC.
+    assert draft.status == Status.SCHEDULED
+    assert draft.published_at == datetime.datetime(later, 1, 5, 6, 30, tzinfo=datetime.UTC)
+
+
+def test_it_starts_a_new_story_today_with_the_editions_agency(client, people):
+    client.force_login(people["reporter"])
+    page = html.fromstring(client.get("/desk/articles/article/add/").content.decode())
+    assert page.get_element_by_id("id_dateline_agency").get("value") == "ارنا"
+    assert page.get_element_by_id("id_dateline_date").get("value")

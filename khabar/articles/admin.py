@@ -14,6 +14,7 @@ from django.template import Context
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -34,6 +35,8 @@ from khabar.articles.models import (
     Status,
     Tag,
 )
+from khabar.articles.paging import DeskPaginator
+from khabar.lib.dates import format_date
 from khabar.lib.textdiff import word_diff
 from khabar.site import hooks
 from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
@@ -153,15 +156,33 @@ class CorrectionInline(admin.TabularInline):
         return False
 
 
+def _published_label() -> str:
+    return f"{_('published')} ({_zone_label(default_edition().code)})"
+
+
+#: The list's column says which clock it shows.
+PUBLISHED_LABEL = lazy(_published_label, str)()
+
+
 @admin.register(Article)
 class ArticleAdmin(VersionAdmin):
     form = ArticleForm
     change_form_template = "admin/articles/article/change_form.html"
     object_history_template = "admin/articles/article/object_history.html"
-    list_display = ["headline", "lang", "section", "status", "urgency", "published_at", "version"]
-    list_filter = ["lang", "status", "urgency", "section"]
+    list_display = ["headline", "lang", "section", "status", "urgency", "published", "version"]
+    # A range filter, not date_hierarchy: its year and month links convert every story's
+    # date in Python on SQLite (3.6 s at a million stories).
+    list_filter = [
+        "lang",
+        "status",
+        "urgency",
+        "section",
+        ("published_at", admin.DateFieldListFilter),
+    ]
     search_fields = ["headline", "body", "signoff"]
-    date_hierarchy = "published_at"
+    # An archive is not counted to show a page of it (khabar/articles/paging.py).
+    paginator = DeskPaginator
+    show_full_result_count = False
     readonly_fields = [
         "status",
         "version",
@@ -240,6 +261,24 @@ class ArticleAdmin(VersionAdmin):
             (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in fieldsets
         ]
+
+    @admin.display(description=PUBLISHED_LABEL, ordering="published_at")
+    def published(self, obj: Article) -> str:
+        """The publishing time in the story's edition's calendar, zone and digits, as
+        readers see it."""
+        if obj.published_at is None:
+            return "—"
+        edition = get_edition(obj.lang) if obj.lang in edition_codes() else default_edition()
+        return format_date(
+            obj.published_at,
+            lang=edition.formats,
+            month_style=edition.month_style
+            if edition.month_style in {"both", "levantine", "gregorian"}
+            else "both",
+            digits=edition.digits,
+            tz=edition.time_zone,
+            with_time=True,
+        )
 
     def changeform_view(
         self,
@@ -909,7 +948,9 @@ def _parse_datetime(value: str, lang: str) -> Any:
     """A time typed in the desk means the edition's time zone (the desk says so)."""
     if not value:
         return None
-    parsed = forms.DateTimeField().clean(value)
+    # The form field makes the typed time aware in the active zone: make that the edition's.
+    with timezone.override(_edition_zone(lang)):
+        parsed = forms.DateTimeField().clean(value)
     if timezone.is_naive(parsed):
         parsed = timezone.make_aware(parsed, _edition_zone(lang))
     return parsed
