@@ -31,13 +31,13 @@ demo: install system-deps
 # by Ctrl-C.
 run: demo
 	@echo "khabar on http://127.0.0.1:$(PORT)/ar/  (desk: /desk/, demo logins in README)"
-	$(BIN)/python -m khabar.ops.supervise --port $(PORT)
+	$(BIN)/python -m ops.supervise --port $(PORT)
 
 # The production profile on this machine: PostgreSQL, Redis, two app processes, the worker,
 # nginx.
 run-prod: install system-test-deps
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
-	PORT=$${PORT:-8080} $(BIN)/python -m khabar.ops.topology up
+	PORT=$${PORT:-8080} $(BIN)/python -m ops.topology up
 
 # Chromium (for the browser tests), PostgreSQL (for the search contract) and OpenSSH's server
 # (distribution's SFTP test) come from Debian's packages; install them only when missing.
@@ -52,9 +52,9 @@ system-test-deps: system-deps
 	if [ -n "$$missing" ]; then apt-get update -qq && apt-get install -y -qq $$missing; fi
 
 lint: install
-	$(BIN)/ruff check khabar tests bench
-	$(BIN)/ruff format --check khabar tests bench
-	$(BIN)/mypy --strict khabar/lib khabar/wire khabar/ops
+	$(BIN)/ruff check khabar ops tests bench
+	$(BIN)/ruff format --check khabar ops tests bench
+	$(BIN)/mypy --strict khabar/lib khabar/wire ops
 	$(BIN)/python scripts/mypy_baseline.py
 
 test: install system-test-deps lint

@@ -23,7 +23,7 @@ from collections import Counter
 from pathlib import Path
 
 from khabar.comments.spam import make_stamp
-from khabar.ops.topology import Topology
+from ops.topology import Topology
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 

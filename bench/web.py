@@ -4,7 +4,7 @@
 
 Starts the peers from ../shared/peers (Isso, Wagtail, nginx; their own scripts) and khabar
 (granian app servers on a seeded SQLite database in a temporary folder, and the production
-profile of khabar.ops.topology), then per round runs the peers' bench scripts and the same
+profile of ops.topology), then per round runs the peers' bench scripts and the same
 ``bench`` function (../shared/peers/lib/bench.sh: 2 s warm-up, wrk -t2 -c32 -d10s, drain)
 against khabar. Writes the table to the Web section of bench/RESULTS.md. Everything listens
 on 127.0.0.1; every server is stopped by the PID recorded when it started, errors included.
@@ -351,7 +351,7 @@ def run(options: argparse.Namespace) -> Path:
 
         prod_story = ""
         if not options.no_prod:
-            from khabar.ops.topology import Topology
+            from ops.topology import Topology
 
             log("starting the production profile (PostgreSQL, Redis, 2 app processes, nginx)")
             topology = Topology(home / "prod", pg_port=PROD_PG_PORT, **PROD_PORTS)  # type: ignore[arg-type]

@@ -62,7 +62,7 @@ def media(settings, tmp_path) -> Path:
 def site():
     """The production profile (PostgreSQL, Redis, two app processes, nginx) on free loopback
     ports in a temporary folder, one per test module."""
-    from khabar.ops.topology import Topology
+    from ops.topology import Topology
 
     home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
     topology = Topology.on_free_ports(home)

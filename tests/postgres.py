@@ -1,7 +1,7 @@
 """A throwaway PostgreSQL cluster for the search contract tests and the benchmark.
 
 Debian's PostgreSQL 15 binaries, started as the production topology starts them
-(``khabar.ops.postgres``: as the ``postgres`` user, on a unix socket in a temporary
+(``ops.postgres``: as the ``postgres`` user, on a unix socket in a temporary
 directory, trust authentication). The cluster is created from nothing and removed on
 ``stop()``.
 """
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from khabar.ops import postgres as pg
+from ops import postgres as pg
 
-# The cluster commands are the production topology's (khabar.ops.postgres).
+# The cluster commands are the production topology's (ops.postgres).
 PG_BIN = pg.PG_BIN
 PG_USER = pg.PG_USER
 available = pg.available

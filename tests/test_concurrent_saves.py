@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar.ops import postgres as pg
+from ops import postgres as pg
 
 ROOT = Path(__file__).resolve().parent.parent
 

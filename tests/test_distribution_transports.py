@@ -19,9 +19,9 @@ from django.test import override_settings
 from khabar.distribution import actions
 from khabar.distribution.models import Delivery, DeliveryStatus, Format, Transport
 from khabar.distribution.sender import OutboxSender
-from khabar.ops.topology import free_port
 from khabar.site import actors
 from khabar.test import make_article
+from ops.topology import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("distribution")]
 SSHD = shutil.which("sshd") or "/usr/sbin/sshd"

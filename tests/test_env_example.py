@@ -23,9 +23,9 @@ READERS = {
     "khabar/test_settings.py": "sets KHABAR_ENV=test before the settings read it",
     # prometheus_client reads this variable itself; health.py only asks whether it is set.
     "khabar/health.py": "PROMETHEUS_MULTIPROC_DIR, prometheus_client's own",
-    "khabar/ops/postgres.py": "the tools that start processes (make run, the tests' servers)",
-    "khabar/ops/supervise.py": "the tools that start processes",
-    "khabar/ops/topology.py": "the tools that start processes",
+    "ops/postgres.py": "the tools that start processes (make run, the tests' servers)",
+    "ops/supervise.py": "the tools that start processes",
+    "ops/topology.py": "the tools that start processes",
 }
 #: Variables that a process, not an operator, sets.
 PROCESS = {"DJANGO_SETTINGS_MODULE"}
@@ -66,7 +66,8 @@ def reads(tree: ast.AST) -> set[str]:
 
 
 def package_files() -> list[Path]:
-    return sorted(p for p in PACKAGE.rglob("*.py") if "__pycache__" not in p.parts)
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "ops").rglob("*.py")]
+    return sorted(p for p in files if "__pycache__" not in p.parts)
 
 
 def read_by_code() -> dict[str, set[str]]:

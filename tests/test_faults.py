@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from khabar.comments.spam import make_stamp
-from khabar.ops.topology import free_port
+from ops.topology import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("sqlite-faults")

@@ -17,12 +17,11 @@ import pytest
 from test_scaleout import shell, story_path
 
 from khabar.comments.spam import make_stamp
-from khabar.ops.topology import Topology, _tcp_open, wait_for
+from ops.topology import Topology, _tcp_open, wait_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
 
-@pytest.fixture(scope="module")
 def aged_stamp(site: Topology, thread: str) -> str:
     """A form stamp signed with the site's secret a minute ago, as a reader's form sends it."""
     return make_stamp(thread, now=time.time() - 60, key=(site.home / "secret").read_text())

@@ -172,13 +172,28 @@ def test_it_has_no_import_cycle_inside_lib():
     assert cycles(graph) == []
 
 
+def test_it_keeps_operations_tools_out_of_the_package():
+    # ops/ starts processes, installs nothing and reads deploy/: it is no part of khabar.
+    assert not (PACKAGE / "ops").exists()
+    found = []
+    for path in python_files():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            found += [
+                f"{path.relative_to(ROOT)}:{node.lineno}" for n in names if n.split(".")[0] == "ops"
+            ]
+    assert found == []
+
+
 def test_it_keeps_no_stale_exception():
     assert KNOWN <= set(unit_edges()), "an edge in KNOWN is gone: take it off the list"
 
 
 def test_it_names_every_app_folder():
     folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
-    assert folders - set(allowed()) <= {"data", "ops"}, "a new app needs its place in FEATURES"
+    assert folders - set(allowed()) <= {"data"}, "a new app needs its place in FEATURES"
 
 
 @pytest.mark.parametrize(

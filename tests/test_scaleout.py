@@ -1,6 +1,6 @@
 """The production profile as one site: PostgreSQL, Redis, two app processes and nginx.
 
-Brought up from Debian's packages by khabar.ops.topology (what `make run-prod` runs), in a
+Brought up from Debian's packages by ops.topology (what `make run-prod` runs), in a
 temporary folder, on free loopback ports.
 """
 
@@ -15,12 +15,11 @@ import urllib.request
 import pytest
 
 from khabar.comments.spam import make_stamp
-from khabar.ops.topology import Topology
+from ops.topology import Topology
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
 
-@pytest.fixture(scope="module")
 def aged_stamp(site: Topology, thread: str) -> str:
     """A form stamp signed with the site's secret a minute ago, as a reader's form sends it."""
     return make_stamp(thread, now=time.time() - 60, key=(site.home / "secret").read_text())

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from khabar.ops.topology import free_port
+from ops.topology import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.xdist_group("worker")
@@ -188,7 +188,7 @@ def test_make_run_serves_and_works_and_stops_both_on_ctrl_c(site):
     port = free_port()
     with open(site.log, "ab") as log:
         supervisor = subprocess.Popen(
-            [sys.executable, "-m", "khabar.ops.supervise", "--port", str(port)],
+            [sys.executable, "-m", "ops.supervise", "--port", str(port)],
             env=site.env(),
             cwd=ROOT,
             stdout=log,

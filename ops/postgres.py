@@ -1,6 +1,6 @@
 """A PostgreSQL cluster of Debian's server binaries in a folder of its own.
 
-Used by the production topology on one machine (``khabar.ops.topology``), the test suite's
+Used by the production topology on one machine (``ops.topology``), the test suite's
 throwaway clusters (``tests/postgres.py``) and the benchmarks. The server refuses to run as
 root, so as root every command runs as the ``postgres`` user. The cluster listens only on a
 unix socket in ``socket_dir``, with trust authentication: nothing outside the machine can

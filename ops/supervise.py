@@ -1,6 +1,6 @@
 """``make run``: the app server and the background worker as one foreground command.
 
-``python -m khabar.ops.supervise --port 8000`` starts granian and ``khabar run_worker``
+``python -m ops.supervise --port 8000`` starts granian and ``khabar run_worker``
 side by side. Ctrl-C or SIGTERM is passed on to both as one SIGTERM each (they run in
 process groups of their own, so the terminal's Ctrl-C does not reach them twice); when
 either one exits, the other is stopped too. A child that has not stopped after ``GRACE``

@@ -1,7 +1,7 @@
 """The production topology on one machine: PostgreSQL, Redis, two app processes, the
 background worker, nginx.
 
-``make run-prod`` runs ``python -m khabar.ops.topology up``; the scale-out test starts the
+``make run-prod`` runs ``python -m ops.topology up``; the scale-out test starts the
 same topology in a temporary folder. Everything listens on 127.0.0.1 (PostgreSQL only on a
 unix socket) and every process is stopped by the PID recorded when it started.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import functools
 import os
+import pwd
 import secrets
 import signal
 import socket
@@ -23,9 +24,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from khabar.ops import postgres
+from ops import postgres
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 PURGE_MODULE = "/usr/lib/nginx/modules/ngx_http_cache_purge_module.so"
 DEBIAN_PACKAGES = {
     "postgresql": postgres.PG_BIN / "initdb",
@@ -36,11 +37,29 @@ DEBIAN_PACKAGES = {
 
 
 def ensure_packages() -> None:
-    """Install the Debian packages the topology needs, when missing."""
+    """Fail with what to do when a Debian package the topology needs is missing; installing
+    is `make system-test-deps`'s job, not a library's."""
     missing = [name for name, path in DEBIAN_PACKAGES.items() if not path.exists()]
     if missing:
-        subprocess.run(["apt-get", "update", "-qq"], check=True)
-        subprocess.run(["apt-get", "install", "-y", "-qq", *missing], check=True)
+        raise RuntimeError(f"missing {' '.join(missing)}: run make system-test-deps")
+
+
+#: nginx's workers run as this user when the master starts as root (Debian's nginx user).
+NGINX_USER = "www-data"
+
+
+def nginx_user() -> str:
+    """Who nginx's workers run as: never root. As root, Debian's www-data (or nobody); as
+    anyone else the master cannot switch users and the workers stay that user."""
+    if os.geteuid() != 0:
+        return pwd.getpwuid(os.geteuid()).pw_name
+    for name in (NGINX_USER, "nobody"):
+        try:
+            pwd.getpwnam(name)
+        except KeyError:
+            continue
+        return name
+    raise RuntimeError("no unprivileged user for nginx's workers (www-data or nobody)")
 
 
 def free_port() -> int:
@@ -222,12 +241,20 @@ class Topology:
             "nginx-tmp/scgi",
         ):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
+        user = nginx_user()
+        if os.geteuid() == 0:
+            # The workers write the cache and buffer bodies; the master (root) only binds the
+            # port and writes the logs.
+            account = pwd.getpwnam(user)
+            for sub in ("nginx-cache", "nginx-tmp"):
+                for folder in [self.home / sub, *(self.home / sub).rglob("*")]:
+                    os.chown(folder, account.pw_uid, account.pw_gid)
         upstreams = "\n        ".join(
             f"server 127.0.0.1:{port} max_fails=1 fail_timeout=2s;" for port in self.app_ports
         )
         values = {
             "purge_module": PURGE_MODULE,
-            "user": "root",
+            "user": user,
             "home": str(self.home),
             "upstreams": upstreams,
             "listen": f"127.0.0.1:{self.proxy_port}",
@@ -282,7 +309,7 @@ class Topology:
         wait_for(lambda: _tcp_open(self.redis_port), "redis")
         self.manage("migrate", "--noinput")
         if demo:
-            self.manage("load_demo")
+            self.manage("load_demo", "--allow-production")  # a profile, not a site
         self.manage("collectstatic", "--noinput")
         for index in range(len(self.app_ports)):
             self.start_app(index)
