@@ -24,7 +24,7 @@ demo: install system-deps
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
 	$(BIN)/khabar migrate --noinput -v 0
 	$(BIN)/khabar load_demo
-	$(BIN)/khabar distribution-demo
+	$(BIN)/khabar distribution_demo
 	$(BIN)/khabar collectstatic --noinput -v 0
 
 # The app server and the background worker (scheduled stories, emails, photos), both stopped

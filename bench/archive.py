@@ -7,7 +7,7 @@ sitemap, desk list and search and the partner ``since`` poll (issue 19).
 
 The stories go in with bulk inserts straight into SQLite (the indexes are dropped during the
 load and built again after it), about a minute for a million on a 2-core machine: this is a
-benchmark of reading an archive, not of writing one (``khabar import-wire --archive`` is
+benchmark of reading an archive, not of writing one (``khabar import_wire --archive`` is
 that). Revision history is not seeded; the search index holds the newest ``--index`` stories
 (50,000 by default: the desk's search is measured against it, and indexing a million takes
 minutes). Then ``ANALYZE`` runs as the worker's daily job does (``khabar.lib.sqlite.optimize``).

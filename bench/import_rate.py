@@ -1,4 +1,4 @@
-"""How fast ``khabar import-wire --archive`` and ``khabar reindex`` go (issue 19's target:
+"""How fast ``khabar import_wire --archive`` and ``khabar reindex`` go (issue 19's target:
 1,000 stories/s into SQLite, search index included).
 
     .venv/bin/python -m bench.import_rate [--files 10000] [--batch 1000]
@@ -48,14 +48,14 @@ def main(argv: list[str]) -> int:
     Section.objects.get_or_create(lang="ar", slug="world", defaults={"name": "دولي"})
     started = time.perf_counter()
     call_command(
-        "import-wire", "--archive", str(files), "--year", "2023", "--publish",
+        "import_wire", "--archive", str(files), "--year", "2023", "--publish",
         "--batch", str(options.batch), "--no-progress",
     )  # fmt: skip
     imported = time.perf_counter() - started
     started = time.perf_counter()
     call_command("reindex", "--no-progress")
     reindexed = time.perf_counter() - started
-    print(f"import-wire --archive: {options.files / imported:,.0f} stories/s ({imported:.1f} s)")
+    print(f"import_wire --archive: {options.files / imported:,.0f} stories/s ({imported:.1f} s)")
     print(f"reindex:               {options.files / reindexed:,.0f} stories/s ({reindexed:.1f} s)")
     print(f"(work folder {work}; remove it when done)", file=sys.stderr)
     return 0

@@ -394,7 +394,7 @@ def test_the_subscriber_and_deliveries_commands(receiver, sender):
 
 
 def test_the_demo_receiver_verifies_and_records_what_it_gets(client, sender, live_server):
-    call_command("distribution-demo", stdout=StringIO())
+    call_command("distribution_demo", stdout=StringIO())
     destination = Destination.objects.get()
     Destination.objects.filter(pk=destination.pk).update(
         url=live_server.url + f"/distribution/receiver/{destination.pk}/"

@@ -1,4 +1,4 @@
-"""`khabar import-wire --archive`: a whole archive, streamed, in batches that commit as they
+"""`khabar import_wire --archive`: a whole archive, streamed, in batches that commit as they
 go, resumed without duplicates, with its audit entries and search index (issue 19)."""
 
 from pathlib import Path
@@ -31,7 +31,7 @@ def archive(tmp_path):
 
 
 def run(archive, capsys, *extra):
-    call_command("import-wire", "--archive", str(archive), "--year", "2023", "--publish", *extra)
+    call_command("import_wire", "--archive", str(archive), "--year", "2023", "--publish", *extra)
     return capsys.readouterr()
 
 

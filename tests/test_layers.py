@@ -33,7 +33,7 @@ FEATURES: dict[str, set[str]] = {
     "articles": set(),
     "search": {"articles"},
     "comments": {"articles", "search"},
-    # Backup and restore see everything they save and rebuild; purge-ips reaches comments.
+    # Backup and restore see everything they save and rebuild; purge_ips reaches comments.
     "security": {"articles", "comments", "search"},
     # Photos register their check with the backup.
     "photos": {"articles", "security"},

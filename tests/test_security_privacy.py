@@ -60,7 +60,7 @@ def test_it_purges_address_hashes_older_than_the_retention(client, story):
         path_info="/desk/login/",
     )
     AccessAttempt.objects.update(attempt_time=timezone.now() - datetime.timedelta(days=40))
-    out = run("purge-ips", "--days", "30")
+    out = run("purge_ips", "--days", "30")
     assert "cleared 1 comment address(es), 1 login record(s)" in out
     old.refresh_from_db()
     new.refresh_from_db()
@@ -72,7 +72,7 @@ def test_it_exports_a_readers_comments_as_json(client, story, tmp_path):
     mine = post(client, story, "رأيي في الخبر", email="Leila@Example.org")
     post(client, story, "تعليق شخص آخر", email="other@example.org", ip="192.0.2.50")
     target = tmp_path / "export.json"
-    run("export-comments", "--email", "leila@example.org", "--output", str(target))
+    run("export_comments", "--email", "leila@example.org", "--output", str(target))
     data = json.loads(target.read_text(encoding="utf-8"))
     assert [c["id"] for c in data["comments"]] == [mine.pk]
     assert data["comments"][0]["text"] == "رأيي في الخبر"
@@ -84,7 +84,7 @@ def test_it_erases_a_readers_comments_but_keeps_the_replies_of_others(client, st
     reply = post(
         client, story, "رد على ليلى", email="sami@example.org", parent=mine.pk, ip="192.0.2.9"
     )
-    out = run("erase-comments", "--email", "LEILA@example.org")
+    out = run("erase_comments", "--email", "LEILA@example.org")
     assert "erased 1 comment(s)" in out
     mine.refresh_from_db()
     assert mine.status == Status.DELETED
@@ -96,12 +96,12 @@ def test_it_erases_a_readers_comments_but_keeps_the_replies_of_others(client, st
     assert "رأيي الذي أريد حذفه" not in page and "رد على ليلى" in page
     listed = client.get(URL, {"thread": story.thread_key}).json()
     assert listed["comments"][0]["removed"] is True
-    assert run("export-comments", "--email", "leila@example.org").count('"id"') == 0
+    assert run("export_comments", "--email", "leila@example.org").count('"id"') == 0
 
 
 def test_it_counts_without_erasing_on_a_dry_run(client, story):
     post(client, story, "تعليق باق", email="leila@example.org")
     assert "1 comment(s) would be erased" in run(
-        "erase-comments", "--email", "leila@example.org", "--dry-run"
+        "erase_comments", "--email", "leila@example.org", "--dry-run"
     )
     assert Comment.objects.filter(email="leila@example.org").exists()

@@ -343,7 +343,7 @@ def test_it_erases_a_readers_words_from_the_log_and_the_reports(client, open_sto
     actions.report_comment(
         Comment.objects.get(pk=pk), actor=AnonymousUser(), voter="r:x", reason="قال سري خاصة"
     )
-    call_command("erase-comments", "--email", "leila@example.com", stdout=io.StringIO())
+    call_command("erase_comments", "--email", "leila@example.com", stdout=io.StringIO())
     notes = " ".join(AuditEntry.objects.filter(comment_id=pk).values_list("note", flat=True))
     reasons = " ".join(Report.objects.filter(comment_id=pk).values_list("reason", flat=True))
     assert "سري" not in notes and "خاصة" not in notes and "سري" not in reasons

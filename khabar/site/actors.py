@@ -97,7 +97,7 @@ def system(name: str, perms: Iterable[str] | None = None) -> SystemActor:
 SCHEDULER = SystemActor(
     "scheduler", frozenset({"articles.publish_article", "articles.change_article"})
 )
-#: An operator at the shell (import-wire, ingest, erase-comments): trusted as the chief.
+#: An operator at the shell (import_wire, ingest, erase_comments): trusted as the chief.
 COMMAND_LINE = system("command-line")
 #: The demo loader of ``make run``.
 DEMO = system("demo")

@@ -84,8 +84,8 @@ def render_photos() -> int:
 
 
 def purge_addresses() -> int:
-    """Forget client addresses older than KHABAR_IP_RETENTION_DAYS (``khabar purge-ips``)."""
-    call_command("purge-ips", stdout=_LogWriter("purge-ips"))
+    """Forget client addresses older than KHABAR_IP_RETENTION_DAYS (``khabar purge_ips``)."""
+    call_command("purge_ips", stdout=_LogWriter("purge_ips"))
     return 0  # the command logs what it cleared; once a day is enough either way
 
 
@@ -127,5 +127,5 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("send-deliveries", 0.1, OutboxSender()),
         Periodic("render-photos", 2.0, render_photos),
         Periodic("prune-read-counters", 3600.0, prune_read_counters),
-        Periodic("purge-ips", 86400.0, purge_addresses),
+        Periodic("purge_ips", 86400.0, purge_addresses),
     ]

@@ -1,4 +1,4 @@
-"""``khabar erase-comments --email reader@example.com``: blank a reader's comments."""
+"""``khabar erase_comments --email reader@example.com``: blank a reader's comments."""
 
 from django.core.management.base import BaseCommand, CommandError
 

@@ -1,4 +1,4 @@
-"""``khabar distribution-demo``: a demo subscriber whose webhook is the site itself (the
+"""``khabar distribution_demo``: a demo subscriber whose webhook is the site itself (the
 receiving endpoint at /distribution/receiver/<id>/), so ``make run`` shows delivery end to
 end; running it again changes nothing."""
 

@@ -1,4 +1,4 @@
-"""``khabar export-comments --email reader@example.com``: a reader's comments as JSON."""
+"""``khabar export_comments --email reader@example.com``: a reader's comments as JSON."""
 
 import json
 

@@ -1,4 +1,4 @@
-"""``khabar parse-wire FILE [--year Y]``: print the parsed story as JSON; writes nothing."""
+"""``khabar parse_wire FILE [--year Y]``: print the parsed story as JSON; writes nothing."""
 
 import json
 from pathlib import Path

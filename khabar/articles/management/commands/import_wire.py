@@ -1,4 +1,4 @@
-"""``khabar import-wire FILE... [--year Y] [--section S] [--publish]``: store wire stories.
+"""``khabar import_wire FILE... [--year Y] [--section S] [--publish]``: store wire stories.
 
 All files, or none, by default. ``--archive FILE_OR_DIR...`` takes a whole archive instead:
 streamed, in batches that commit as they go, resuming without duplicates when run again, with

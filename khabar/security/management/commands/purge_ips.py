@@ -1,6 +1,6 @@
-"""``khabar purge-ips``: forget client addresses older than KHABAR_IP_RETENTION_DAYS.
+"""``khabar purge_ips``: forget client addresses older than KHABAR_IP_RETENTION_DAYS.
 
-Run it daily (deploy/systemd/khabar-purge-ips.timer). Comments keep only a keyed hash of the
+Run it daily (deploy/systemd/khabar-purge_ips.timer). Comments keep only a keyed hash of the
 address, for grouping abuse; failed desk logins (django-axes) keep the address itself until
 purged here.
 """
