@@ -228,3 +228,28 @@ def test_it_still_finds_drafts_by_their_text_and_live_stories_through_the_index(
         make_article(headline="خبر آخر")
     found, _dups = desk_search(Article.objects.all(), "الموانئ")
     assert set(found) == {draft, live, embargoed}
+
+
+def test_it_ranks_the_most_read_from_the_windows_reads_not_the_archive(archive, settings):
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    from khabar.analytics import counter
+    from khabar.analytics.models import HourlyReads
+
+    settings.REDIS_URL = ""
+    read = list(Article.objects.published().filter(lang="ar").values_list("pk", flat=True)[:30])
+    hour = counter.window_start()
+    HourlyReads.objects.bulk_create(
+        [HourlyReads(article_id=pk, hour=hour, count=n + 1) for n, pk in enumerate(read)]
+    )
+    maintenance.optimize(conn.connection, analyze=True)  # as the app keeps statistics current
+    with CaptureQueriesContext(conn) as queries:
+        top = counter.BatchedCounter().top(lang="ar", section_id=None, limit=5)
+    assert [s.pk for s in top] == read[::-1][:5]
+    for query in queries.captured_queries:
+        text = _plan_of(query["sql"])
+        # Not every live story of the edition: the reads of the window (the worker prunes
+        # older hours), then the stories by their ids.
+        assert "SCAN articles_article" not in text, text
+        assert "article_lang" not in text and "article_live" not in text, text
