@@ -293,3 +293,29 @@ def test_it_ignores_the_session_without_a_csrf_token(people, story):
     client.force_login(people["moderator"])
     body = posted(client, story, "بلا رمز", author="مجهول")
     assert Comment.objects.get(pk=body["id"]).user is None
+
+
+@pytest.mark.parametrize(
+    ("email", "accepted"),
+    [
+        ("sara@example.org", True),
+        ("سارة@مثال.مصر", True),  # an internationalised address, local part and domain
+        ("sara@مثال.مصر", True),
+        ("sara.k+news@example.org", True),
+        ("sara@example", False),  # no top-level domain
+        ("sara@@example.org", False),
+        ("sara@exa mple.org", False),
+        ("sara@example.org\u0000", False),
+        ("<sara>@example.org", False),
+        ("a" * 250 + "@example.org", False),
+    ],
+)
+def test_it_checks_an_email_address_in_any_script(email, accepted):
+    from khabar.comments.actions import clean_email
+    from khabar.comments.errors import CommentError
+
+    if accepted:
+        assert clean_email(email) == email
+    else:
+        with pytest.raises(CommentError):
+            clean_email(email)

@@ -20,7 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache, caches
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import EmailValidator
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
@@ -49,7 +50,10 @@ MODERATE = "comments.moderate_comment"
 
 _TAG_RE = re.compile(r"<\s*/?\s*[A-Za-z!][^>]*>")
 _CODE_RE = re.compile(r"(`+)(?:(?!\1).)+?\1", re.DOTALL)
-_EMAIL_RE = re.compile(r"[^\s@<>\"',;]+@[^\s@<>\"',;]+\.[^\s@<>\"',;.]+\Z")
+#: Django's validator (domain, IDN, literal addresses), with a local part that may be written
+#: in any script (RFC 6531: سارة@مثال.مصر), where Django's allows ASCII only.
+_validate_email = EmailValidator()
+_validate_email.user_regex = re.compile(r"[^\s@<>\"',;]+\Z")
 # Control characters, lone surrogates (JSON can carry them, UTF-8 cannot store them) and
 # the non-characters U+FFFE/U+FFFF (not allowed in XML: they would break the comment feed).
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
@@ -87,8 +91,13 @@ def clean_name(name: str, user: Any) -> str:
 
 def clean_email(email: str) -> str:
     email = (email or "").strip()
-    if email and (len(email) > 254 or not _EMAIL_RE.match(email) or _CONTROL_RE.search(email)):
+    if email and (len(email) > 254 or _CONTROL_RE.search(email)):
         raise CommentError("email")
+    if email:
+        try:
+            _validate_email(email)
+        except ValidationError:
+            raise CommentError("email") from None
     return email
 
 

@@ -30,18 +30,10 @@ from khabar.comments.models import (
     Thread,
 )
 
-#: Sort orders for top-level comments; replies always follow their parent in path order.
-SORTS = {
-    "oldest": ("root__path",),
-    "newest": ("-root__created_at", "-root_id"),
-    "liked": ("-root__likes", "root__path"),
-}
+#: Sort orders for top-level comments (the SQL is in ``sql.py``); replies always follow their
+#: parent in path order.
+SORTS = ("oldest", "newest", "liked")
 DEFAULT_SORT = "oldest"
-_ROOT_SORTS = {
-    "oldest": ("path",),
-    "newest": ("-created_at", "-pk"),
-    "liked": ("-likes", "path"),
-}
 
 
 class TreeError(Exception):
