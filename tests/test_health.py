@@ -52,3 +52,38 @@ def test_it_exposes_request_and_queue_metrics_to_prometheus(client):
         "khabar_replica_lag_seconds",
     ):
         assert name in text, name
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_counts_the_pages_the_page_cache_answers_before_django(settings, tmp_path, client):
+    from test_pagecache import get
+
+    from khabar.site import pagecache
+    from khabar.test import make_article
+    from khabar.wsgi import application
+
+    settings.KHABAR_PAGECACHE = True
+    settings.KHABAR_PAGECACHE_PATH = str(tmp_path / "pages.sqlite3")
+    pagecache.reset_store()
+    try:
+        story = make_article()
+
+        def hits() -> float:
+            text = client.get("/metrics").content.decode()
+            line = next(
+                (
+                    x
+                    for x in text.splitlines()
+                    if x.startswith("khabar_page_cache_requests_total{") and 'outcome="hit"' in x
+                ),
+                "",
+            )
+            return float(line.rsplit(" ", 1)[1]) if line else 0.0
+
+        before = hits()
+        get(application, story.get_absolute_url())  # stored
+        _status, headers, _body = get(application, story.get_absolute_url())
+        assert headers.get("X-Cache") == "HIT"
+        assert hits() == before + 1
+    finally:
+        pagecache.reset_store()

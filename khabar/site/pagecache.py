@@ -453,6 +453,11 @@ def tag_request(request: Any, *tags: str) -> None:
     request.cache_tags = [*existing, *tags]
 
 
+#: Called on every hit answered here, before Django: the metrics count them (khabar.health
+#: registers its counter from khabar/wsgi.py; the core imports no feature module).
+HIT_LISTENERS: list[Any] = []
+
+
 class CachedApplication:
     """WSGI wrapper answering cache hits before Django builds a request."""
 
@@ -480,6 +485,8 @@ class CachedApplication:
                 if page.status == 200 and environ.get("HTTP_IF_NONE_MATCH") == page.etag:
                     start_response("304 Not Modified", _not_modified_headers(page))
                     return [b""]
+                for listener in HIT_LISTENERS:
+                    listener()
                 headers = page.headers
                 if canonical != query:
                     # The canonical page, answered to a URL the app does not purge: a proxy
