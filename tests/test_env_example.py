@@ -11,6 +11,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "khabar"
 EXAMPLE = ROOT / ".env.example"
@@ -130,3 +132,24 @@ def test_it_declares_every_setting_an_apps_conf_reads():
         for name in conf.SETTINGS.values()
     }
     assert sorted(name for name in names if not hasattr(settings, name)) == []
+
+
+def test_it_reads_a_postgres_url_with_a_socket_folder_and_options():
+    from khabar.lib.env import database_from_url
+
+    config = database_from_url(
+        "postgres://ed:p%40ss@localhost:5439/khabar?host=/run/pg&sslmode=require"
+    )
+    assert config["ENGINE"] == "django.db.backends.postgresql"
+    assert (config["NAME"], config["USER"], config["PASSWORD"]) == ("khabar", "ed", "p@ss")
+    assert (config["HOST"], config["PORT"]) == ("/run/pg", "5439")
+    assert config["OPTIONS"] == {"sslmode": "require"}
+    assert config["CONN_MAX_AGE"] == 60 and config["CONN_HEALTH_CHECKS"] is True
+
+
+def test_it_refuses_a_database_url_it_cannot_serve():
+    from khabar.lib.env import ConfigError, database_from_url
+
+    for url in ("mysql://u@h/db", "postgres://u@h/"):
+        with pytest.raises(ConfigError):
+            database_from_url(url)

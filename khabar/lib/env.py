@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import parse_qs, unquote, urlparse
+from typing import Any
+
+import dj_database_url
 
 
 class ConfigError(RuntimeError):
@@ -74,28 +76,25 @@ def env_origins(name: str) -> dict[str, str]:
     return sites
 
 
-def database_from_url(url: str) -> dict[str, object]:
-    """Turn ``postgres://user:pass@host:port/name?sslmode=…`` into a Django DATABASES entry."""
-    parsed = urlparse(url)
-    if parsed.scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ConfigError(
-            f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use postgres://)"
+def database_from_url(url: str) -> dict[str, Any]:
+    """Turn ``postgres://user:pass@host:port/name?sslmode=…`` into a Django DATABASES entry.
+
+    dj-database-url reads the URL; a socket folder given as ``?host=/path`` (as libpq takes
+    it) becomes the HOST, and connections are kept a minute with health checks.
+    """
+    try:
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         )
-    name = unquote(parsed.path.lstrip("/"))
-    if not name:
+    except ValueError as error:
+        raise ConfigError(f"DATABASE_URL: {error}") from None
+    if config.get("ENGINE") != "django.db.backends.postgresql":
+        scheme = url.partition(":")[0]
+        raise ConfigError(f"DATABASE_URL scheme {scheme!r} is not supported (use postgres://)")
+    if not config.get("NAME"):
         raise ConfigError("DATABASE_URL must name a database")
-    options = {key: values[-1] for key, values in parse_qs(parsed.query).items()}
-    host = unquote(parsed.hostname or "")
-    # A socket directory is given as ?host=/path, as libpq does.
-    host = options.pop("host", host)
-    return {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": name,
-        "USER": unquote(parsed.username or ""),
-        "PASSWORD": unquote(parsed.password or ""),
-        "HOST": host,
-        "PORT": str(parsed.port or ""),
-        "OPTIONS": options,
-        "CONN_MAX_AGE": 60,
-        "CONN_HEALTH_CHECKS": True,
-    }
+    options = config.setdefault("OPTIONS", {})
+    if "host" in options:
+        config["HOST"] = options.pop("host")
+    config["PORT"] = str(config.get("PORT") or "")
+    return config
