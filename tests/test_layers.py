@@ -42,7 +42,7 @@ FEATURES: dict[str, set[str]] = {
     "syndication": {"articles", "photos"},
     "distribution": {"articles", "syndication"},
     "desk": {"analytics", "articles", "comments"},
-    "worker": {"analytics", "articles", "distribution", "photos"},
+    "worker": {"analytics", "articles", "distribution", "photos", "syndication"},
 }
 #: Top-level modules and folders that wire the project together; they may import anything.
 PROJECT = "project"

@@ -22,6 +22,7 @@ from khabar.articles.models import Article, Status
 from khabar.distribution.sender import OutboxSender
 from khabar.photos.actions import render_pending_photos
 from khabar.site import actors
+from khabar.syndication.actions import poll_providers_job
 
 log = logging.getLogger("khabar.worker")
 
@@ -126,6 +127,8 @@ def periodic_jobs() -> list[Periodic]:
         # Deliveries to subscribers: looked for often, since publish-to-delivered is measured.
         Periodic("send-deliveries", 0.1, OutboxSender()),
         Periodic("render-photos", 2.0, render_photos),
+        # Partners' feeds and folders an editor configured, and the pictures they name.
+        Periodic("poll-providers", 5.0, poll_providers_job),
         Periodic("prune-read-counters", 3600.0, prune_read_counters),
         Periodic("purge_ips", 86400.0, purge_addresses),
     ]
