@@ -37,7 +37,11 @@ def test_it_reindexes_a_corrected_story(people, django_capture_on_commit_callbac
         story = make_article(headline="حريق في سوق البصرة")
     with django_capture_on_commit_callbacks(execute=True):
         actions.correct_article(
-            story, base_revision=story.revision, actor=people["chief"], note="المدينة", headline="حريق في سوق الكوفة"
+            story,
+            base_revision=story.revision,
+            actor=people["chief"],
+            note="المدينة",
+            headline="حريق في سوق الكوفة",
         )
     assert found("البصرة") == []
     assert found("الكوفة") == [story.pk]

@@ -165,7 +165,11 @@ def test_it_refuses_get_on_the_translate_address(original, people, client):
 def test_it_links_the_published_translation_for_readers(original, people, client):
     draft = actions.start_translation(original, lang="en", actor=people["editor"])
     actions.update_article(
-        draft, base_revision=draft.revision, actor=people["editor"], headline="Iran, Russia hold talks", body="Talks."
+        draft,
+        base_revision=draft.revision,
+        actor=people["editor"],
+        headline="Iran, Russia hold talks",
+        body="Talks.",
     )
     actions.publish_article(draft, actor=people["editor"])
     page = client.get(original.get_absolute_url()).content.decode()
@@ -183,7 +187,11 @@ def test_it_links_the_published_translation_for_readers(original, people, client
 def linked(original, people):
     english = actions.start_translation(original, lang="en", actor=people["editor"])
     actions.update_article(
-        english, base_revision=english.revision, actor=people["editor"], headline="Iran, Russia hold talks", body="Talks."
+        english,
+        base_revision=english.revision,
+        actor=people["editor"],
+        headline="Iran, Russia hold talks",
+        body="Talks.",
     )
     return original, actions.publish_article(english, actor=people["editor"])
 
