@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.encoding import iri_to_uri
 from django.utils.translation import gettext_lazy as _
 
+from khabar.site.audit import AuditEntryBase
 from khabar.site.editions import edition_choices
 
 
@@ -282,7 +283,7 @@ class Correction(models.Model):
         return self.note
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AuditEntryBase):
     """Who moved which story to which state; the desk's log of workflow actions."""
 
     article = models.ForeignKey(
@@ -291,13 +292,6 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=32)
     from_status = models.CharField(_("from"), max_length=12, blank=True)
     to_status = models.CharField(_("to"), max_length=12, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("user"),
-    )
     # A partner or a system actor (the scheduler, the command line), when no user acted.
     actor = models.CharField(_("actor"), max_length=120, blank=True)
     note = models.TextField(_("note"), blank=True)
@@ -307,9 +301,6 @@ class AuditEntry(models.Model):
         ordering = ["created_at", "pk"]
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.from_status}→{self.to_status}"
 
 
 class StaffProfile(models.Model):

@@ -7,6 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from khabar.site.audit import AuditEntryBase
+
 #: A path is one fixed-width segment per level (see tree.py); 120 levels fit.
 SEGMENT_WIDTH = 6
 MAX_DEPTH = 119
@@ -252,7 +254,7 @@ class ModeratedWord(models.Model):
         return self.word
 
 
-class AuditEntry(models.Model):
+class AuditEntry(AuditEntryBase):
     """Who did what to a comment: posted, edited, approved, rejected, spam, deleted."""
 
     comment = models.ForeignKey(
@@ -261,13 +263,6 @@ class AuditEntry(models.Model):
     action = models.CharField(_("action"), max_length=20)
     from_status = models.CharField(_("from"), max_length=10, blank=True)
     to_status = models.CharField(_("to"), max_length=10, blank=True)
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        verbose_name=_("user"),
-    )
     note = models.CharField(_("note"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
 
@@ -275,9 +270,6 @@ class AuditEntry(models.Model):
         ordering = ["-created_at", "-pk"]
         verbose_name = _("moderation log entry")
         verbose_name_plural = _("moderation log")
-
-    def __str__(self) -> str:
-        return f"{self.action} {self.from_status}→{self.to_status}"
 
 
 class Task(models.Model):

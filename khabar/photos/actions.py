@@ -23,7 +23,7 @@ from khabar.articles.models import Article, AuditEntry
 from khabar.lib.arabic import analyzed_text
 from khabar.photos import conf
 from khabar.photos.models import Photo, RenderStatus, Rendition, Role, StoryPhoto
-from khabar.photos.renditions import delete_files, render_image, write_renditions
+from khabar.photos.renditions import Rendered, delete_files, render_image, write_renditions
 from khabar.photos.validation import inspect_upload
 from khabar.site import actors, pagecache
 
@@ -60,6 +60,21 @@ def read_upload(file: bytes | IO[bytes]) -> bytes:
     if hasattr(file, "seek"):
         file.seek(0)
     return file.read(conf.max_bytes() + 1)
+
+
+def _store_renditions(photo: Photo, rendered: list[Rendered], names: list[str]) -> None:
+    """The rows of renditions whose files ``write_renditions`` stored under ``names``."""
+    Rendition.objects.bulk_create(
+        Rendition(
+            photo=photo,
+            format=item.format,
+            width=item.width,
+            height=item.height,
+            file=name,
+            file_size=len(item.data),
+        )
+        for item, name in zip(rendered, names, strict=True)
+    )
 
 
 def upload_photo(
@@ -120,17 +135,7 @@ def upload_photo(
         photo.render_status = RenderStatus.PENDING if background else RenderStatus.READY
         with transaction.atomic():
             photo.save()
-            Rendition.objects.bulk_create(
-                Rendition(
-                    photo=photo,
-                    format=item.format,
-                    width=item.width,
-                    height=item.height,
-                    file=name,
-                    file_size=len(item.data),
-                )
-                for item, name in zip(rendered, names, strict=True)
-            )
+            _store_renditions(photo, rendered, names)
     except IntegrityError:
         # The same file was uploaded by someone else a moment ago: theirs stands.
         delete_files(written)
@@ -285,17 +290,7 @@ def render_photo(photo_id: int, *, actor: Actor, force: bool = False) -> bool:
         with transaction.atomic():
             old = list(photo.renditions.values_list("file", flat=True))
             photo.renditions.all().delete()
-            Rendition.objects.bulk_create(
-                Rendition(
-                    photo=photo,
-                    format=item.format,
-                    width=item.width,
-                    height=item.height,
-                    file=name,
-                    file_size=len(item.data),
-                )
-                for item, name in zip(rendered, names, strict=True)
-            )
+            _store_renditions(photo, rendered, names)
             Photo.objects.filter(pk=photo.pk).update(
                 render_status=RenderStatus.READY, render_error=""
             )
