@@ -2,7 +2,9 @@
 
 `python -m bench web [...]`, `python -m bench search [...]`, `python -m bench soak [...]` or
 `python -m bench archive [...]` runs just one of them (`python -m bench relevance [...]`:
-search ranking, issue 16).
+search ranking, issue 16). `python -m bench phone [...]` (LCP, CLS and bytes on a throttled
+phone) and `python -m bench live [...]` (a live story's readers, SSE and polling) are issue
+20's and run only when asked.
 """
 
 from __future__ import annotations
@@ -24,6 +26,14 @@ def main(argv: list[str]) -> int:
         return relevance_bench.main(argv[1:])
     if argv and argv[0] == "soak":
         return soak.main(argv[1:])
+    if argv and argv[0] == "phone":
+        from bench import phone
+
+        return phone.main(argv[1:])
+    if argv and argv[0] == "live":
+        from bench import live_fanout
+
+        return live_fanout.main(argv[1:])
     search_bench.main(argv)
     relevance_bench.main([])
     web_status = web.main([])
