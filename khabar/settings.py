@@ -186,6 +186,11 @@ KHABAR_PAGECACHE_PATH = env_str("KHABAR_PAGECACHE_PATH", str(VAR_DIR / "pagecach
 KHABAR_PROXY_PURGE_URLS = env_list("KHABAR_PROXY_PURGE_URLS", [])
 # Rendered parts of story pages, kept in each process under the page's purge generation.
 KHABAR_FRAGMENT_CACHE = env_bool("KHABAR_FRAGMENT_CACHE", KHABAR_ENV != "test")
+# Live stories' server-sent events. Each open stream holds an app worker (and a database
+# connection) for its length, so a deployment of one-request workers serves live updates by
+# polling through the cache instead (bench/RESULTS.md, "Phone and live stories"); turn
+# streams on only behind a server that holds them cheaply (deploy/README.md).
+KHABAR_LIVE_STREAM = env_bool("KHABAR_LIVE_STREAM", not PRODUCTION)
 
 # What the search app does for the stories app, which never imports it (khabar.site.hooks):
 # re-index a story once any write to it commits, and answer the desk's story search.

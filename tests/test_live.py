@@ -120,3 +120,14 @@ def test_it_leaves_stories_that_are_not_live_alone(client):
 
 def test_it_keeps_the_updates_pinned_field_to_actions():
     assert not LiveUpdate._meta.get_field("pinned").editable
+
+
+def test_it_polls_instead_of_streaming_where_streams_are_off(client, settings, live):
+    """In production one open stream would hold a page worker: the page offers none, and
+    the stream's address refuses to open one."""
+    settings.KHABAR_LIVE_STREAM = False
+    story = live.article
+    page = client.get(story.get_absolute_url()).content.decode()
+    assert "data-live-updates=" in page and "data-live-events=" not in page
+    assert client.get(f"/live/{story.pk}/events").status_code == 404
+    assert client.get(f"/live/{story.pk}/updates.json").status_code == 200

@@ -26,3 +26,8 @@ def poll_seconds() -> int:
 def ticker_seconds() -> int:
     """How often an open page asks whether the urgent ticker changed."""
     return int(getattr(settings, "KHABAR_LIVE_TICKER_SECONDS", 30))
+
+
+def stream() -> bool:
+    """Whether readers' pages open a server-sent events stream (else they poll)."""
+    return bool(getattr(settings, "KHABAR_LIVE_STREAM", True))

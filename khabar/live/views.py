@@ -44,7 +44,10 @@ def _since(request: HttpRequest) -> int:
 @require_GET
 def stream(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Server-sent events: what changed after the reader's last event, then each change as
-    it happens, for ``conf.hold()`` seconds; the browser then reconnects where it stopped."""
+    it happens, for ``conf.hold()`` seconds; the browser then reconnects where it stopped.
+    Off (404) where streams are not served: nobody may hold a page worker open."""
+    if not conf.stream():
+        raise Http404("live updates are polled here")
     live = _live_story(pk)
     since = _since(request)
     live_pk = live.pk

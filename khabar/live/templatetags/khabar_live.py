@@ -62,4 +62,5 @@ def live_updates(context: template.Context, article: Any) -> dict[str, Any]:
         "updates": [(u, events.shown_photo(u) if u.photo_id else None) for u in updates],
         "edition": context.get("edition"),
         "poll_seconds": conf.poll_seconds(),
+        "stream": conf.stream(),
     }

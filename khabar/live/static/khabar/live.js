@@ -74,7 +74,8 @@
       if (polling === null) polling = window.setInterval(poll, pollEvery);
     }
 
-    if (!("EventSource" in window)) {
+    if (!("EventSource" in window) || !root.getAttribute("data-live-events")) {
+      // No stream offered (or none in this browser): the cached updates, every few seconds.
       startPolling();
       return;
     }
