@@ -2,7 +2,8 @@
 
 `python -m bench web [...]`, `python -m bench search [...]`, `python -m bench soak [...]` or
 `python -m bench archive [...]` runs just one of them (`python -m bench relevance [...]`:
-search ranking, issue 16). `python -m bench phone [...]` (LCP, CLS and bytes on a throttled
+search ranking, issue 16; `python -m bench distribution [...]`: delivery to subscribers,
+issue 17). `python -m bench phone [...]` (LCP, CLS and bytes on a throttled
 phone) and `python -m bench live [...]` (a live story's readers, SSE and polling) are issue
 20's and run only when asked.
 """
@@ -11,7 +12,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import archive, relevance_bench, search_bench, soak, web
+from bench import archive, distribution_bench, relevance_bench, search_bench, soak, web
 
 
 def main(argv: list[str]) -> int:
@@ -26,6 +27,8 @@ def main(argv: list[str]) -> int:
         return relevance_bench.main(argv[1:])
     if argv and argv[0] == "soak":
         return soak.main(argv[1:])
+    if argv and argv[0] == "distribution":
+        return distribution_bench.main(argv[1:])
     if argv and argv[0] == "phone":
         from bench import phone
 
@@ -38,7 +41,8 @@ def main(argv: list[str]) -> int:
     relevance_bench.main([])
     web_status = web.main([])
     archive_status = archive.main([])
-    return soak.main([]) or web_status or archive_status
+    distribution_status = distribution_bench.main([])
+    return soak.main([]) or web_status or archive_status or distribution_status
 
 
 if __name__ == "__main__":
