@@ -19,7 +19,6 @@ from playwright.sync_api import expect
 from khabar.articles import actions as story_actions
 from khabar.articles.models import Urgency
 from khabar.comments import actions as comment_actions
-from khabar.comments import conf as comments_conf
 from khabar.live import actions as live_actions
 from khabar.test import SYSTEM, make_article, make_section, make_tag
 
@@ -122,10 +121,10 @@ def test_it_finds_no_wcag_violation_on_reader_pages(
 
 
 def test_it_finds_no_wcag_violation_after_a_comment_is_posted(
-    live_server, browser_context, people, output_dir, monkeypatch
+    settings, live_server, browser_context, people, output_dir
 ):
     """The notice after posting, in both schemes."""
-    monkeypatch.setattr(comments_conf, "MIN_SUBMIT_SECONDS", 0)
+    settings.KHABAR_COMMENT_MIN_SUBMIT_SECONDS = 0
     pages = reader_pages("ar", people)
     page = browser_context.new_page()
     page.goto(live_server.url + pages["story"].split("?")[0])

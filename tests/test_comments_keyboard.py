@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from playwright.sync_api import expect
 
-from khabar.comments import actions, conf
+from khabar.comments import actions
 from khabar.comments.models import Comment
 from khabar.test import make_article
 
@@ -16,9 +16,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)
-def _quick_forms(monkeypatch):
-    monkeypatch.setattr(conf, "MIN_SUBMIT_SECONDS", 0)
-    monkeypatch.setattr(conf, "RATELIMIT", False)
+def _quick_forms(settings):
+    settings.KHABAR_COMMENT_MIN_SUBMIT_SECONDS = 0
+    settings.KHABAR_RATELIMIT = False
 
 
 def tab_to(page, locator, *, backwards=False, limit=60):

@@ -14,7 +14,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from playwright.sync_api import expect
 
-from khabar.comments import actions, conf
+from khabar.comments import actions
 from khabar.comments.models import Comment, Status
 from khabar.site import actors
 
@@ -24,9 +24,9 @@ MODERATOR = actors.COMMAND_LINE
 
 
 @pytest.fixture(autouse=True)
-def _quick_forms(monkeypatch):
-    monkeypatch.setattr(conf, "MIN_SUBMIT_SECONDS", 0)
-    monkeypatch.setattr(conf, "RATELIMIT", False)
+def _quick_forms(settings):
+    settings.KHABAR_COMMENT_MIN_SUBMIT_SECONDS = 0
+    settings.KHABAR_RATELIMIT = False
 
 
 class _StrictHandler(http.server.SimpleHTTPRequestHandler):
@@ -82,7 +82,7 @@ def host_page(live_server, lang, direction, title, thread):
 
 
 @pytest.fixture
-def blog(serve, live_server, monkeypatch):
+def blog(settings, serve, live_server):
     origin = serve(
         {
             "ar.html": host_page(live_server, "ar", "rtl", "تدوينة عن الأخبار", "site:blog:ar-1"),
@@ -90,7 +90,7 @@ def blog(serve, live_server, monkeypatch):
         }
     )
     assert not origin.startswith(live_server.url)
-    monkeypatch.setattr(conf, "SITES", {"blog": origin})
+    settings.KHABAR_COMMENT_SITES = {"blog": origin}
     return origin
 
 
