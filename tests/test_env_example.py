@@ -153,3 +153,22 @@ def test_it_refuses_a_database_url_it_cannot_serve():
     for url in ("mysql://u@h/db", "postgres://u@h/"):
         with pytest.raises(ConfigError):
             database_from_url(url)
+
+
+def test_it_sets_settings_in_tests_instead_of_patching_a_conf_module():
+    # conf.NAME reads settings.KHABAR_… at call time; a monkeypatched module attribute is left
+    # behind as a real one when undone, and hides every later override_settings.
+    from khabar.analytics import conf as analytics
+    from khabar.comments import conf as comments
+    from khabar.security import conf as security
+    from khabar.syndication import conf as syndication
+
+    names = {n for c in (analytics, comments, security, syndication) for n in c.SETTINGS}
+    patch = re.compile(r"monkeypatch\.setattr\(\s*\w*conf\w*,\s*\"([A-Z_]+)\"")
+    found = [
+        f"{path.name}: {name}"
+        for path in sorted((ROOT / "tests").glob("test_*.py"))
+        for name in patch.findall(path.read_text(encoding="utf-8"))
+        if name in names
+    ]
+    assert found == []
