@@ -129,7 +129,17 @@ def test_it_restores_the_database_and_media_as_they_were(media, tmp_path):
     assert snapshot() != before
 
     restore(tmp_path / "backup")
-    assert snapshot() == before
+    after = snapshot()
+    # The search index is derived data: a restore rebuilds it from the restored stories
+    # (rows another test left in it are gone), so it is compared with them, not the copy.
+    changed = {
+        name: (count, after[0].get(name))
+        for name, count in before[0].items()
+        if after[0].get(name) != count and not name.startswith("search_")
+    }
+    assert changed == {}, changed
+    assert after[1:] == before[1:]
+    assert after[0]["search_document"] == Article.objects.published().count()
     assert media_files(media) == files_before
     assert Comment.objects.get().text == "تعليق محفوظ"
     # Nothing is left beside the live folders.
