@@ -46,8 +46,8 @@ def sender() -> Iterator[OutboxSender]:
 @pytest.fixture
 def sshd(tmp_path) -> Iterator[tuple[int, Path, str]]:
     """OpenSSH on a free loopback port, logging in only with a key made for the test."""
-    if not Path(SSHD).exists():
-        pytest.skip("Debian's openssh-server is not installed (make system-test-deps)")
+    # A missing server fails the test (make test installs openssh-server), never skips it.
+    assert Path(SSHD).exists(), "Debian's openssh-server is missing: run make system-test-deps"
     home = tmp_path / "sshd"
     home.mkdir()
     for name in ("host", "client"):
