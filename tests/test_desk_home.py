@@ -168,3 +168,8 @@ def test_it_draws_the_last_day_as_svg_without_script(client, people):
     client.force_login(people["chief"])
     page = client.get("/desk/").content.decode()
     assert page.count('class="desk-spark"') == 5  # three editions, comments posted, moderated
+
+
+def test_it_says_which_clock_the_queue_shows(client, people):
+    client.force_login(people["editor"])
+    assert "بتوقيت طهران" in client.get("/desk/").content.decode()

@@ -39,7 +39,13 @@ from khabar.articles.paging import DeskPaginator
 from khabar.lib.dates import format_date
 from khabar.lib.textdiff import word_diff
 from khabar.site import hooks
-from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
+from khabar.site.editions import (
+    all_editions,
+    default_edition,
+    edition_codes,
+    get_edition,
+    zone_label,
+)
 from khabar.site.templatetags.khabar import dateline
 
 #: The admin's change messages name the changed fields by their English labels and translate
@@ -831,26 +837,9 @@ def _presence(article: Article, user: Any) -> dict[str, list[str]]:
     return {"others": [p.user.get_full_name() or p.user.get_username() for p in recent]}
 
 
-#: Zone names the desk can say in its languages; others are shown as their IANA name.
-ZONE_CITIES = {
-    "Asia/Tehran": gettext_lazy("Tehran"),
-    "Asia/Baghdad": gettext_lazy("Baghdad"),
-    "Asia/Beirut": gettext_lazy("Beirut"),
-    "Asia/Damascus": gettext_lazy("Damascus"),
-    "Asia/Riyadh": gettext_lazy("Riyadh"),
-    "Asia/Dubai": gettext_lazy("Dubai"),
-    "Asia/Kabul": gettext_lazy("Kabul"),
-    "Africa/Cairo": gettext_lazy("Cairo"),
-    "Europe/London": gettext_lazy("London"),
-    "Europe/Moscow": gettext_lazy("Moscow"),
-    "UTC": gettext_lazy("UTC"),
-}
-
-
 def _zone_label(lang: str) -> str:
     """'Tehran time' (بتوقيت طهران) for the desk's date and time fields."""
-    zone = str(_edition_zone(lang))
-    return _("%(city)s time") % {"city": ZONE_CITIES.get(zone, zone)}
+    return zone_label(lang)
 
 
 def _stale_base(data: Any, article: Article) -> int | None:

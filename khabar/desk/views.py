@@ -22,7 +22,13 @@ from khabar.comments.access import access_comment_for_moderator
 from khabar.comments.errors import CommentError
 from khabar.desk import actions, charts, queue, wire_errors
 from khabar.desk.forms import FlashForm, WireImportForm
-from khabar.site.editions import all_editions, default_edition, edition_codes, get_edition
+from khabar.site.editions import (
+    all_editions,
+    default_edition,
+    edition_codes,
+    get_edition,
+    zone_label,
+)
 from khabar.wire.parse import WireError, parse_wire
 
 #: How often the open home page asks for the queue again (seconds).
@@ -45,6 +51,7 @@ def _queue_context(request: HttpRequest) -> dict[str, Any]:
         "desk_editions": all_editions(),
         "now": now,
         "desk_zone": zone,
+        "zone_label": zone_label(edition or default_edition().code),
         "can_publish": request.user.has_perm("articles.publish_article"),
         "can_moderate": request.user.has_perm("comments.moderate_comment"),
     }

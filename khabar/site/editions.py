@@ -8,6 +8,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from khabar.lib.dates import LANGUAGES as FORMAT_LANGUAGES
 
@@ -83,3 +85,27 @@ def edition_codes() -> list[str]:
 
 def edition_choices() -> list[tuple[str, str]]:
     return [(e.code, e.name) for e in all_editions()]
+
+
+#: Zone names the desk can say in its languages; others are shown as their IANA name.
+ZONE_CITIES = {
+    "Asia/Tehran": gettext_lazy("Tehran"),
+    "Asia/Baghdad": gettext_lazy("Baghdad"),
+    "Asia/Beirut": gettext_lazy("Beirut"),
+    "Asia/Damascus": gettext_lazy("Damascus"),
+    "Asia/Riyadh": gettext_lazy("Riyadh"),
+    "Asia/Dubai": gettext_lazy("Dubai"),
+    "Asia/Kabul": gettext_lazy("Kabul"),
+    "Africa/Cairo": gettext_lazy("Cairo"),
+    "Europe/London": gettext_lazy("London"),
+    "Europe/Moscow": gettext_lazy("Moscow"),
+    "UTC": gettext_lazy("UTC"),
+}
+
+
+def zone_label(code: str) -> str:
+    """The clock an edition's times are in, as the desk says it: "Tehran time" (بتوقيت
+    طهران); the default edition's for an unknown code."""
+    edition = _editions().get(code) or default_edition()
+    zone = str(edition.time_zone)
+    return _("%(city)s time") % {"city": ZONE_CITIES.get(zone, zone)}
