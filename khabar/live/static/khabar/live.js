@@ -35,6 +35,7 @@
     function apply(update) {
       if (update.seq <= seq) return;
       var holder = document.createElement("ol");
+      // Rendered by the server from the autoescaped live/_update.html template.
       holder.innerHTML = update.html;
       var item = holder.firstElementChild;
       if (!item) return;
