@@ -441,6 +441,12 @@ KHABAR_INGEST_MAX_BYTES = env_int("KHABAR_INGEST_MAX_BYTES", 10 * 1024 * 1024)
 KHABAR_INGEST_FETCH_TIMEOUT = env_int("KHABAR_INGEST_FETCH_TIMEOUT", 30)
 KHABAR_INGEST_VALIDATE_NEWSML = env_bool("KHABAR_INGEST_VALIDATE_NEWSML", True)
 KHABAR_INGEST_VALIDATE_NINJS = env_bool("KHABAR_INGEST_VALIDATE_NINJS", True)
+# Let the worker fetch a provider's pictures from this machine (127.0.0.1, ::1) as well, over
+# http or https: for tests that serve pictures locally. Never in production (the worker would
+# reach services that listen only on loopback).
+KHABAR_INGEST_FETCH_LOOPBACK = env_bool("KHABAR_INGEST_FETCH_LOOPBACK", False)
+if PRODUCTION and KHABAR_INGEST_FETCH_LOOPBACK:
+    raise ConfigError("KHABAR_INGEST_FETCH_LOOPBACK is for tests; it cannot be on in production")
 KHABAR_FEED_SIZE = env_int("KHABAR_FEED_SIZE", 50)
 KHABAR_NEWSML_AUTHORITY = env_str("KHABAR_NEWSML_AUTHORITY", "")
 

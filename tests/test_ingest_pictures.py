@@ -107,3 +107,21 @@ def test_it_refuses_a_host_the_provider_does_not_allow(server):
     server.routes["/p.jpg"] = (200, {}, sample_jpeg(800, 450))
     job = polled(server, server.url("/p.jpg", host="localhost"))
     assert job.state == PictureFetch.State.REFUSED and "picture hosts" in job.error
+
+
+def test_it_reads_the_loopback_switch_from_the_environment_and_never_in_production(
+    monkeypatch, tmp_path
+):
+    from khabar.lib.env import ConfigError
+    from tests.test_mail_smtp import settings_from_env
+
+    on = settings_from_env(monkeypatch, tmp_path, KHABAR_INGEST_FETCH_LOOPBACK="1")
+    assert on["KHABAR_INGEST_FETCH_LOOPBACK"] is True
+    with pytest.raises(ConfigError, match="KHABAR_INGEST_FETCH_LOOPBACK"):
+        settings_from_env(
+            monkeypatch,
+            tmp_path,
+            KHABAR_ENV="production",
+            SECRET_KEY="x" * 50,
+            ALLOWED_HOSTS="news.example.org",
+        )

@@ -6,8 +6,9 @@ connection goes to the address checked (a name that resolves differently the sec
 cannot lead it elsewhere). A picture comes only over https from a public address; a feed
 comes over https, or over plain http from this machine (``127.0.0.1``, ``::1``).
 
-``KHABAR_INGEST_FETCH_LOOPBACK`` (a Django setting, off unless a test turns it on) lets
-pictures come from this machine too, over http or https, so tests can serve them locally.
+``KHABAR_INGEST_FETCH_LOOPBACK`` (``conf.INGEST_FETCH_LOOPBACK``; off unless a test turns it
+on, refused in production) lets pictures come from this machine too, over http or https, so
+tests can serve them locally.
 """
 
 from __future__ import annotations
@@ -18,8 +19,6 @@ import socket
 import ssl
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
-
-from django.conf import settings
 
 MAX_REDIRECTS = 3
 USER_AGENT = "khabar-ingest/1"
@@ -40,7 +39,9 @@ Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 
 
 def loopback_pictures_allowed() -> bool:
-    return bool(getattr(settings, "KHABAR_INGEST_FETCH_LOOPBACK", False))
+    from khabar.syndication import conf
+
+    return bool(conf.INGEST_FETCH_LOOPBACK)
 
 
 def is_public(address: Address) -> bool:
