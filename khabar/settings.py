@@ -192,13 +192,6 @@ KHABAR_FRAGMENT_CACHE = env_bool("KHABAR_FRAGMENT_CACHE", KHABAR_ENV != "test")
 # streams on only behind a server that holds them cheaply (deploy/README.md).
 KHABAR_LIVE_STREAM = env_bool("KHABAR_LIVE_STREAM", not PRODUCTION)
 
-# What the search app does for the stories app, which never imports it (khabar.site.hooks):
-# re-index a story once any write to it commits, and answer the desk's story search.
-KHABAR_STORY_SAVED_HOOKS = ["khabar.search.indexing.index_article"]
-KHABAR_STORY_SEARCH = "khabar.search.desk.desk_search"
-# …and index a batch of live stories in the transaction that stores them (archive import).
-KHABAR_STORIES_STORED_HOOKS = ["khabar.wiring.index_stored_stories"]
-
 # Addresses of the reverse proxies whose forwarded header (a META key) names the client;
 # comments, the login throttle and read counts all ask khabar.site.clientip.
 KHABAR_TRUSTED_PROXIES = env_list("KHABAR_TRUSTED_PROXIES", [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from django.db import DatabaseError
 
@@ -30,6 +30,13 @@ def index_article(article_id: int) -> None:
         # The story's change is committed already; a failed index write must not turn the
         # editor's publish into an error page. `khabar reindex` repairs the index.
         logger.exception("search: could not index story %s", article_id)
+
+
+def index_stored_stories(articles: Sequence[Article]) -> None:
+    """Index a batch of live stories in the transaction that stores them (the archive
+    import): the batch is stored with its index entries or not at all, so no error is
+    swallowed here."""
+    get_backend().add_bulk(documents_for(articles))
 
 
 def unindex_article(article_id: int) -> None:

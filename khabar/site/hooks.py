@@ -13,19 +13,17 @@ was posted or corrected; the story's own version is unchanged).
 The other hooks follow the same idea, each registered in the higher app's ``ready``:
 ``register_story_saved`` (re-indexing a story after any write commits),
 ``register_story_search`` (the desk's story search), ``register_story_list`` (comments put
-their counts on story lists) and ``register_demo`` (photos add their demo content after the
-demo stories). The search app's two are named in settings
-(``KHABAR_STORY_SAVED_HOOKS``, ``KHABAR_STORY_SEARCH``) by the project's wiring.
-``tests/test_layers.py`` keeps the lower apps from importing the higher ones instead.
+their counts on story lists), ``register_stories_stored`` (the search app indexes an archive
+import's batch in its transaction) and ``register_demo`` (photos add their demo content after
+the demo stories). ``tests/test_layers.py`` keeps the lower apps from importing the higher
+ones instead; with no hook registered (an app left out of ``INSTALLED_APPS``) a story change
+simply tells nobody.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
-
-from django.conf import settings
-from django.utils.module_loading import import_string
 
 EVENTS = ("published", "corrected", "withdrawn", "restored", "embargo_lifted", "live_updated")
 
@@ -70,15 +68,9 @@ def register_story_saved(fn: StorySavedHook) -> StorySavedHook:
     return fn
 
 
-def _configured(name: str) -> list[Callable[..., Any]]:
-    # Hooks named in settings by the project's wiring (dotted paths, like AUTHENTICATION_BACKENDS).
-    return [import_string(path) for path in getattr(settings, name, [])]
-
-
 def story_saved(article_id: int) -> None:
-    """Tell every hook that the story ``article_id`` was written (after commit): those in
-    ``KHABAR_STORY_SAVED_HOOKS`` first, then the registered ones."""
-    for fn in [*_configured("KHABAR_STORY_SAVED_HOOKS"), *_saved_hooks]:
+    """Tell every registered hook that the story ``article_id`` was written (after commit)."""
+    for fn in list(_saved_hooks):
         fn(article_id)
 
 
@@ -97,12 +89,9 @@ def register_story_search(fn: StorySearch) -> StorySearch:
 
 
 def story_search() -> StorySearch | None:
-    """The desk's story search: the registered one, else ``KHABAR_STORY_SEARCH``'s, else None
-    (the desk then matches text as typed)."""
-    if _story_search:
-        return _story_search[0]
-    path = getattr(settings, "KHABAR_STORY_SEARCH", "")
-    return import_string(path) if path else None
+    """The desk's story search: the registered one, else None (the desk then matches text
+    as typed)."""
+    return _story_search[0] if _story_search else None
 
 
 # --- Demo content -------------------------------------------------------------------------
@@ -154,7 +143,18 @@ def story_list(articles: Sequence[Any]) -> None:
 StoriesStoredHook = Callable[[Sequence[Any]], None]
 
 
+_stored_hooks: list[StoriesStoredHook] = []
+
+
+def register_stories_stored(fn: StoriesStoredHook) -> StoriesStoredHook:
+    """Call ``fn(articles)`` in the transaction of every batch stored in bulk; twice is a
+    no-op."""
+    if fn not in _stored_hooks:
+        _stored_hooks.append(fn)
+    return fn
+
+
 def stories_stored(articles: Sequence[Any]) -> None:
-    """Tell the hooks in ``KHABAR_STORIES_STORED_HOOKS`` of a batch of stored live stories."""
-    for fn in _configured("KHABAR_STORIES_STORED_HOOKS"):
+    """Tell every registered hook of a batch of stored live stories (in its transaction)."""
+    for fn in list(_stored_hooks):
         fn(articles)
