@@ -77,16 +77,26 @@ class Topology:
     redis_port: int = 6390
     pg_port: int = 5439
     pids: dict[str, int] = field(default_factory=dict)
+    #: A streaming replica the app processes read from (DATABASE_REPLICA_URL), and the
+    #: KHABAR_REPLICA_* settings they get (the defaults of settings.py when empty).
+    replica: bool = True
+    pg_replica_port: int = 5440
+    replica_settings: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def on_free_ports(cls, home: Path) -> Topology:
-        """A topology in ``home`` on ports nothing else listens on (tests, the soak)."""
+    def on_free_ports(cls, home: Path, *, replica: bool = False) -> Topology:
+        """A topology in ``home`` on ports nothing else listens on (tests, the soak).
+
+        Without a replica unless asked: the tests written for one database keep it.
+        """
         return cls(
             home,
             proxy_port=free_port(),
             app_ports=(free_port(), free_port()),
             redis_port=free_port(),
             pg_port=free_port(),
+            replica=replica,
+            pg_replica_port=free_port(),
         )
 
     # -- addresses -----------------------------------------------------------------------
@@ -100,6 +110,17 @@ class Topology:
     @property
     def pg_socket(self) -> Path:
         return self.home / "pg"
+
+    @property
+    def pg_replica_socket(self) -> Path:
+        return self.home / "pg-replica"
+
+    @property
+    def replica_url(self) -> str:
+        return (
+            f"postgres://postgres@localhost:{self.pg_replica_port}/khabar"
+            f"?host={self.pg_replica_socket}"
+        )
 
     def env(self) -> dict[str, str]:
         """The environment every app process (and management command) runs with."""
@@ -184,6 +205,23 @@ class Topology:
     def restart_postgres(self) -> None:
         postgres.restart(self.pg_socket / "data", log=self.pg_socket / "server.log")
 
+    def start_replica(self) -> None:
+        """The primary's streaming replica (copied from it the first time)."""
+        self.pg_replica_socket.mkdir(parents=True, exist_ok=True)
+        postgres.start_replica(
+            self.pg_replica_socket / "data",
+            primary=self.pg_socket / "data",
+            primary_socket_dir=self.pg_socket,
+            primary_port=self.pg_port,
+            socket_dir=self.pg_replica_socket,
+            port=self.pg_replica_port,
+            log=self.pg_replica_socket / "server.log",
+            settings={"shared_buffers": "128MB", "max_connections": "100"},
+        )
+
+    def stop_replica(self) -> None:
+        postgres.stop(self.pg_replica_socket / "data")
+
     def start_redis(self) -> None:
         self._spawn(
             "redis",
@@ -224,8 +262,16 @@ class Topology:
                 "32",
                 "khabar.wsgi:application",
             ],
-            env=self.env(),
+            env=self.app_env(),
         )
+
+    def app_env(self) -> dict[str, str]:
+        """The app processes' environment: ``env()`` and, with a replica, where it is (the
+        worker and management commands use the primary alone)."""
+        env = self.env()
+        if self.replica:
+            env.update(DATABASE_REPLICA_URL=self.replica_url, **self.replica_settings)
+        return env
 
     def start_worker(self) -> None:
         """The one background worker: scheduled stories, embargoes, emails, photos."""
@@ -305,6 +351,8 @@ class Topology:
         os.chmod(self.home, 0o755)
         ensure_packages()
         self.start_postgres()
+        if self.replica:
+            self.start_replica()
         self.start_redis()
         wait_for(lambda: _tcp_open(self.redis_port), "redis")
         self.manage("migrate", "--noinput")
@@ -326,6 +374,7 @@ class Topology:
         names = ["nginx", *(f"app{i}" for i in range(len(self.app_ports))), "worker", "redis"]
         for name in names:
             self.stop_process(name)
+        self.stop_replica()
         self.stop_postgres()
 
 
