@@ -463,3 +463,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+# Stories' revision history (deploy/README.md, "Retention"): every revision younger than
+# this many days stays, and so do each story's first revision and its newest few.
+KHABAR_REVISION_KEEP_DAYS = env_int("KHABAR_REVISION_KEEP_DAYS", 90)
+KHABAR_REVISION_KEEP_LAST = env_int("KHABAR_REVISION_KEEP_LAST", 10)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 import reversion
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.text import slugify
@@ -724,3 +725,104 @@ def tag_for(lang: str, name: str) -> Tag:
     slug = slugify(name, allow_unicode=True)[:100] or "tag"
     tag, _created = Tag.objects.get_or_create(lang=lang, slug=slug, defaults={"name": name})
     return tag
+
+
+# --- Revision retention -------------------------------------------------------------------
+
+#: How many stories' histories one transaction of ``prune_revisions`` looks at.
+PRUNE_BATCH = 2000
+
+
+@dataclass
+class Pruned:
+    """What ``prune_revisions`` did: versions deleted (or that would be), stories whose
+    history shrank, the last story id walked, and whether the walk reached the end."""
+
+    deleted: int = 0
+    stories: int = 0
+    last: int = 0
+    done: bool = False
+
+
+def prune_revisions(
+    *,
+    actor: Actor,
+    keep_days: int,
+    keep_last: int,
+    now: datetime.datetime | None = None,
+    dry_run: bool = False,
+    after: int = 0,
+    batches: int | None = None,
+) -> Pruned:
+    """Apply the retention policy to stories' revision history (django-reversion's copies):
+    every revision younger than ``keep_days`` stays, and so does each story's first revision
+    (the copy as filed) and its ``keep_last`` newest whatever their age; the rest go, with
+    the revisions left holding nothing. Corrections, the audit log and the story itself are
+    never touched: what readers were told stays on the record.
+
+    Walks the archive by story id, ``PRUNE_BATCH`` stories to a transaction, reading only
+    each version's id and date, so its memory and each transaction stay the same size
+    whatever the archive's. ``after`` and ``batches`` let the worker walk it a batch at a
+    time between its other jobs (from the story after ``after``, at most ``batches``
+    transactions); with ``dry_run`` it only counts."""
+    from reversion.models import Revision, Version
+
+    actors.require(actor, "reversion.delete_revision")
+    if keep_days < 0 or keep_last < 1:
+        raise ValueError("keep_days must be >= 0 and keep_last >= 1")
+    cutoff = (now or timezone.now()) - datetime.timedelta(days=keep_days)
+    versions = Version.objects.get_for_model(Article)
+    result = Pruned(last=after)
+    walked = 0
+    while batches is None or walked < batches:
+        walked += 1
+        ids = list(
+            Article.objects.filter(pk__gt=result.last)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:PRUNE_BATCH]
+        )
+        if not ids:
+            result.done = True
+            return result
+        result.last = ids[-1]
+        with transaction.atomic():
+            rows = versions.filter(
+                object_id__in=[str(pk) for pk in ids], revision__date_created__lt=cutoff
+            ).values_list("object_id", "pk", "revision_id")
+            old: dict[str, list[tuple[int, int]]] = {}
+            for object_id, pk, revision_id in rows:
+                old.setdefault(object_id, []).append((pk, revision_id))
+            if not old:
+                continue
+            # The newest ``keep_last`` and the first of each story, young ones included.
+            counted = dict(
+                versions.filter(object_id__in=list(old))
+                .order_by()
+                .values("object_id")
+                .annotate(n=models.Count("pk"))
+                .values_list("object_id", "n")
+            )
+            firsts = set(
+                versions.filter(object_id__in=list(old))
+                .order_by()
+                .values("object_id")
+                .annotate(first=models.Min("pk"))
+                .values_list("first", flat=True)
+            )
+            drop: list[int] = []
+            revisions: set[int] = set()
+            for object_id, held in old.items():
+                held.sort()  # oldest first, by version id (the order they were written)
+                young = counted[object_id] - len(held)
+                removable = max(len(held) - max(keep_last - young, 0), 0)
+                chosen = [(pk, rev) for pk, rev in held[:removable] if pk not in firsts]
+                if chosen:
+                    result.stories += 1
+                    drop.extend(pk for pk, _rev in chosen)
+                    revisions.update(rev for _pk, rev in chosen)
+            result.deleted += len(drop)
+            if dry_run or not drop:
+                continue
+            Version.objects.filter(pk__in=drop).delete()
+            Revision.objects.filter(pk__in=revisions, version__isnull=True).delete()
+    return result

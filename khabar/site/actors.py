@@ -99,6 +99,8 @@ SCHEDULER = SystemActor(
 )
 #: An operator at the shell (import_wire, ingest, erase_comments): trusted as the chief.
 COMMAND_LINE = system("command-line")
+#: Applies the revision retention policy (``khabar prune_revisions``, the worker's daily job).
+REVISION_PRUNER = system("revision-pruner", {"reversion.delete_revision"})
 #: The demo loader of ``make run``.
 DEMO = system("demo")
 #: Data migrations.

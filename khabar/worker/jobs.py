@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.management import call_command
 from django.utils import timezone
 
 from khabar.analytics.counter import prune
-from khabar.articles.actions import publish_due_articles
+from khabar.articles.actions import prune_revisions, publish_due_articles
 from khabar.articles.models import Article, Status
 from khabar.distribution.sender import OutboxSender
 from khabar.photos.actions import render_pending_photos
@@ -90,6 +91,34 @@ def purge_addresses() -> int:
     return 0  # the command logs what it cleared; once a day is enough either way
 
 
+class RevisionPruner:
+    """Apply the revision retention policy (``khabar prune_revisions``) once a day, one batch
+    of stories per tick, so a million-story archive never holds up deliveries or
+    scheduled stories: while the walk goes on the job says it found work and runs again at
+    the next tick; at its end it rests for the day."""
+
+    def __init__(self) -> None:
+        self.after = 0
+        self.deleted = 0
+
+    def __call__(self) -> int:
+        pruned = prune_revisions(
+            actor=actors.REVISION_PRUNER,
+            keep_days=settings.KHABAR_REVISION_KEEP_DAYS,
+            keep_last=settings.KHABAR_REVISION_KEEP_LAST,
+            after=self.after,
+            batches=1,
+        )
+        self.deleted += pruned.deleted
+        if not pruned.done:
+            self.after = pruned.last
+            return 1
+        if self.deleted:
+            log.info("prune-revisions: deleted %d old revisions", self.deleted)
+        self.after = self.deleted = 0
+        return 0
+
+
 def prune_read_counters() -> int:
     """Drop hourly "most read" counters older than KHABAR_MOST_READ_KEEP_DAYS.
 
@@ -131,4 +160,5 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("poll-providers", 5.0, poll_providers_job),
         Periodic("prune-read-counters", 3600.0, prune_read_counters),
         Periodic("purge_ips", 86400.0, purge_addresses),
+        Periodic("prune-revisions", 86400.0, RevisionPruner()),
     ]
