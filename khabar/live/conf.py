@@ -31,3 +31,14 @@ def ticker_seconds() -> int:
 def stream() -> bool:
     """Whether readers' pages open a server-sent events stream (else they poll)."""
     return bool(getattr(settings, "KHABAR_LIVE_STREAM", True))
+
+
+def stream_process() -> bool:
+    """Whether a dedicated stream process (``khabar.live.asgi``) serves the streams: the app's
+    own view then opens none, so no page worker is ever held by a reader."""
+    return bool(getattr(settings, "KHABAR_LIVE_STREAM_PROCESS", False))
+
+
+def stream_max() -> int:
+    """Streams one stream process holds at most; past it a reader is told to poll (503)."""
+    return int(getattr(settings, "KHABAR_LIVE_STREAM_MAX", 2000))

@@ -45,8 +45,10 @@ def _since(request: HttpRequest) -> int:
 def stream(request: HttpRequest, pk: int) -> StreamingHttpResponse:
     """Server-sent events: what changed after the reader's last event, then each change as
     it happens, for ``conf.hold()`` seconds; the browser then reconnects where it stopped.
-    Off (404) where streams are not served: nobody may hold a page worker open."""
-    if not conf.stream():
+    This is the embedded profile's (``make run``); production's stream process serves the
+    same events from asyncio (``khabar.live.streams``). Off (404) where streams are not
+    served here: nobody may hold a production page worker open."""
+    if not conf.stream() or conf.stream_process():
         raise Http404("live updates are polled here")
     live = _live_story(pk)
     since = _since(request)

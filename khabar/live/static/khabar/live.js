@@ -137,7 +137,8 @@
   }
 
   function start() {
-    var root = document.querySelector("section.live[data-live-events]");
+    // Every live story is followed: by its stream where one is offered, else by polling.
+    var root = document.querySelector("section.live[data-live-updates]");
     if (root && root.getAttribute("data-live-open") === "1") follow(root);
     var box = document.querySelector("[data-ticker]");
     if (box) ticker(box);
