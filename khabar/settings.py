@@ -57,8 +57,6 @@ INSTALLED_APPS = [
     "khabar.security",
     # The one background worker (``khabar run_worker``): queued tasks and periodic jobs.
     "khabar.worker",
-    # Imports a WordPress export (``khabar import_wxr``): stories, comments, featured images.
-    "khabar.wordpress",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -73,22 +71,14 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
-    # CORS for the comment widget on the sites that embed it (CORS_* below).
-    "corsheaders",
 ]
 
 MIDDLEWARE = [
     # Counts and times every request that reaches Django (/metrics).
     "khabar.health.MetricsMiddleware",
-    # Before anything that answers (as its docs ask), and outside the page cache: no stored
-    # page ever carries one site's Access-Control-Allow-Origin; each answer gets its own.
-    "corsheaders.middleware.CorsMiddleware",
     "khabar.site.pagecache.PageCacheMiddleware",
     # A database that is down or restarting answers 503 with a message, not a traceback.
     "khabar.security.middleware.DatabaseUnavailableMiddleware",
-    # Readers' reads from the replica (DATABASE_REPLICA_URL); after the one above, whose
-    # 503 it turns into the page from the primary when the replica fails mid-request.
-    "khabar.site.dbrouting.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -157,28 +147,6 @@ else:
             },
         }
     }
-# A PostgreSQL streaming replica of DATABASE_URL: readers' reads go to it, writes and the
-# reads of a client that just wrote to the primary (khabar/site/dbrouting.py).
-DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
-if DATABASE_REPLICA_URL:
-    if not DATABASE_URL:
-        raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL (the primary) set")
-    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL)
-    # A replica that does not answer is bypassed; waiting long for it would hold readers.
-    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 2
-    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
-DATABASE_ROUTERS = ["khabar.site.dbrouting.ReplicaRouter"]
-# Reads go to the primary while the replica replays more than this many seconds behind…
-KHABAR_REPLICA_MAX_LAG = env_int("KHABAR_REPLICA_MAX_LAG", 5)
-# …measured at most this often per process (and a replica that failed is retried as often)…
-KHABAR_REPLICA_CHECK_SECONDS = env_int("KHABAR_REPLICA_CHECK_SECONDS", 2)
-# …and a client that wrote reads from the primary for this long (read-your-writes).
-KHABAR_REPLICA_PIN_SECONDS = env_int("KHABAR_REPLICA_PIN_SECONDS", 15)
-if KHABAR_REPLICA_PIN_SECONDS < KHABAR_REPLICA_MAX_LAG + KHABAR_REPLICA_CHECK_SECONDS:
-    raise ConfigError(
-        "KHABAR_REPLICA_PIN_SECONDS must cover KHABAR_REPLICA_MAX_LAG and"
-        " KHABAR_REPLICA_CHECK_SECONDS: a writer would read the replica before it has the write"
-    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background tasks (django-tasks, the backport of Django 6's django.tasks) wait in a table of
@@ -434,16 +402,6 @@ KHABAR_COMMENT_RATE_PER_THREAD = env_rate("KHABAR_COMMENT_RATE_PER_THREAD", "60/
 KHABAR_COMMENT_DUPLICATE_SECONDS = env_int("KHABAR_COMMENT_DUPLICATE_SECONDS", 3600)
 # Sites allowed to embed the widget: name=https://origin,…
 KHABAR_COMMENT_SITES = env_origins("KHABAR_COMMENT_SITES")
-# CORS (django-cors-headers) for the widget on those sites, and only there: the endpoints it
-# calls; the origins are KHABAR_COMMENT_SITES, read per request through the
-# check_request_enabled signal (khabar.comments.guard.cors_enabled); the headers it sends
-# (comments.js: its reader id, its edit tokens, the host page's language); no cookies.
-CORS_URLS_REGEX = r"^/api/v1/comments(?:/[0-9]+(?:/(?:replies|like|report))?)?$"
-CORS_ALLOWED_ORIGINS: list[str] = []
-CORS_ALLOW_HEADERS = ("accept-language", "content-type", "x-khabar-reader", "x-khabar-tokens")
-CORS_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST")
-CORS_ALLOW_CREDENTIALS = False
-CORS_PREFLIGHT_MAX_AGE = 600
 # Dotted path of a spam checker class (khabar.comments.spam.AkismetChecker); empty: off.
 KHABAR_COMMENT_SPAM_CHECKER = env_str("KHABAR_COMMENT_SPAM_CHECKER", "")
 KHABAR_AKISMET_KEY = env_str("KHABAR_AKISMET_KEY", "")
@@ -468,10 +426,6 @@ KHABAR_MOST_READ_EXTRA_BOTS = env_str("KHABAR_MOST_READ_EXTRA_BOTS", "")
 # login its address; Retry-After when the database is down; two-factor for all staff; failed
 # sign-ins from one address across all user names before the address is paused too.
 KHABAR_IP_RETENTION_DAYS = env_int("KHABAR_IP_RETENTION_DAYS", 30)
-# Stories' revision history (deploy/README.md, "Retention"): every revision younger than
-# this many days stays, and so do each story's first revision and its newest few.
-KHABAR_REVISION_KEEP_DAYS = env_int("KHABAR_REVISION_KEEP_DAYS", 90)
-KHABAR_REVISION_KEEP_LAST = env_int("KHABAR_REVISION_KEEP_LAST", 10)
 KHABAR_RETRY_AFTER_SECONDS = env_int("KHABAR_RETRY_AFTER_SECONDS", 5)
 KHABAR_REQUIRE_TWO_FACTOR = env_bool("KHABAR_REQUIRE_TWO_FACTOR", False)
 KHABAR_LOGIN_ADDRESS_FAILURES = env_int("KHABAR_LOGIN_ADDRESS_FAILURES", 20)
@@ -512,3 +466,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
+# Stories' revision history (deploy/README.md, "Retention"): every revision younger than
+# this many days stays, and so do each story's first revision and its newest few.
+KHABAR_REVISION_KEEP_DAYS = env_int("KHABAR_REVISION_KEEP_DAYS", 90)
+KHABAR_REVISION_KEEP_LAST = env_int("KHABAR_REVISION_KEEP_LAST", 10)
