@@ -1,0 +1,371 @@
+"""`khabar import_wxr`: a WordPress export as stories with their comments and featured
+images (issue 22, "Archives from elsewhere"). The sample is tests/data/wxr/akhbar-sample.wxr."""
+
+from __future__ import annotations
+
+import datetime
+import shutil
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
+
+from khabar.articles.models import Article, AuditEntry, Section, Status, Tag
+from khabar.comments.models import AuditEntry as CommentAuditEntry
+from khabar.comments.models import Comment, Thread
+from khabar.photos.models import Photo, RenderStatus, Role, StoryPhoto
+from khabar.search.backends import get_backend
+from khabar.test import make_section
+
+pytestmark = pytest.mark.django_db
+
+DATA = Path(__file__).resolve().parent / "data" / "wxr"
+SAMPLE = DATA / "akhbar-sample.wxr"
+UTC = datetime.UTC
+
+
+@pytest.fixture
+def sections():
+    return {
+        "economy": make_section("ar", "economy", "اقتصاد"),
+        "world": make_section("ar", "world", "دولي"),
+    }
+
+
+def run(capsys, *extra, path=SAMPLE):
+    with translation.override("en"):
+        call_command("import_wxr", str(path), "--section-map", "uncategorized=world", *extra)
+    return capsys.readouterr().out
+
+
+def summary(out: str) -> dict[str, int]:
+    pairs = (line.rsplit(": ", 1) for line in out.splitlines() if ": " in line)
+    return {key: int(value) for key, value in pairs if value.isdigit()}
+
+
+def story(post_id: int) -> Article:
+    return Article.objects.get(source_id=f"wxr:https://akhbar.example/?p={post_id}")
+
+
+def line_of(text: str, path: Path = SAMPLE) -> int:
+    """The line of the file where ``text`` first appears (1-based)."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if text in line:
+            return number
+    raise AssertionError(text)
+
+
+def test_it_imports_a_published_post_field_by_field(sections, capsys):
+    run(capsys)
+    oil = story(10)
+    assert oil.status == Status.PUBLISHED
+    assert oil.headline == "أسعار النفط ترتفع بعد قرار أوبك+"
+    assert oil.slug == "أسعار-النفط"  # WordPress's percent-encoded slug, decoded
+    # wp:post_date_gmt, stored in UTC; the dateline is the day in the edition's zone.
+    assert oil.published_at == datetime.datetime(2023, 10, 26, 9, 15, tzinfo=UTC)
+    assert oil.first_published_at == oil.published_at
+    assert oil.dateline_date == datetime.date(2023, 10, 26)
+    # The first category with a section (gulf has none, economy has).
+    assert oil.section == sections["economy"]
+    assert oil.byline == "سلمى الحسيني"  # the author's display name, not the login
+    assert sorted(oil.tags.values_list("slug", "name")) == [("opec", "أوبك"), ("نفط", "نفط")]
+    assert oil.summary == "النفط يرتفع بعد قرار أوبك+."
+    # Paragraphs of plain text: blocks, wpautop's blank lines and line breaks, list items;
+    # the caption shortcode, block comments, <!--more--> and the script are gone.
+    assert oil.paragraphs == [
+        "ارتفعت أسعار النفط أكثر من ثلاثة في المئة يوم الخميس بعد أن أعلن تحالف أوبك+ "
+        "تمديد خفض الإنتاج.",
+        "وقال محللون إن السوق كانت تتوقع القرار\nغير أن مدته فاجأت المتعاملين.",
+        "ماذا بعد؟",
+        "• اجتماع وزاري في كانون الأول",
+        "• مراجعة الحصص في الربيع",
+    ]
+    assert "<" not in oil.body and "alert" not in oil.body and "caption" not in oil.body
+    assert oil.origin == "" and oil.source_version == 1
+    assert oil.created_by is None
+    log = AuditEntry.objects.filter(article=oil)
+    assert list(log.values_list("action", "to_status", "actor")) == [
+        ("create", Status.DRAFT, "system:wordpress-import"),
+        ("publish", Status.PUBLISHED, "system:wordpress-import"),
+    ]
+
+
+def test_it_maps_states_and_counts_what_it_leaves_out(sections, capsys):
+    out = run(capsys)
+    counts = summary(out)
+    assert counts["stories published"] == 2
+    assert counts["stories draft"] == 2
+    assert counts["posts skipped: private"] == 1
+    assert counts["posts skipped: trash"] == 1
+    assert counts["posts skipped: page"] == 1
+    assert counts["posts skipped: other"] == 1  # a menu item
+    # Draft and pending review both come in as drafts, never shown to readers.
+    assert story(11).status == Status.DRAFT and story(12).status == Status.DRAFT
+    assert story(11).published_at is None
+    # A draft without a GMT date: its local date, read in the edition's zone.
+    assert story(11).dateline_date == datetime.date(2023, 10, 30)
+    assert story(11).slug == "موازنة-العام-المقبل-مسودة"
+    assert not Article.objects.filter(source_id__endswith="?p=13").exists()
+    assert not Article.objects.filter(source_id__endswith="?p=14").exists()
+    fair = story(16)
+    assert fair.section == sections["world"]  # --section-map uncategorized=world
+    assert fair.comment_policy == "closed"  # wp:comment_status closed
+    assert fair.paragraphs == [
+        "افتتح معرض الشارقة الدولي للكتاب دورته الجديدة بمشاركة ألفي دار نشر.",
+        "يستمر المعرض اثني عشر يوماً.",
+    ]
+    assert Article.objects.published().count() == 2
+
+
+def test_it_threads_comments_with_their_states(sections, capsys, settings):
+    settings.KHABAR_IP_RETENTION_DAYS = 30
+    counts = summary(run(capsys))
+    assert counts["comments approved"] == 4
+    assert counts["comments pending"] == 1
+    assert counts["comments skipped: spam"] == 1
+    assert counts["comments skipped: trash"] == 1
+    assert counts["comments skipped: pingback"] == 1
+    oil = story(10)
+    thread = Thread.objects.get(article=oil)
+    assert thread.key == f"article:{oil.pk}"
+    assert thread.approved_count == 4
+    assert thread.seq == 5
+    by_text = {c.text.split()[0]: c for c in Comment.objects.filter(thread=thread)}
+    first, reply, deeper = by_text["هذا"], by_text["لكن"], by_text["صحيح،"]
+    pending, orphan = by_text["تعليق"], by_text["يبدو"]
+    assert (first.depth, reply.depth, deeper.depth) == (0, 1, 2)
+    assert reply.parent == first and deeper.parent == reply
+    assert first.root_id == first.pk and reply.root_id == first.pk == deeper.root_id
+    assert deeper.path.startswith(reply.path) and reply.path.startswith(first.path)
+    # A reply to a spam comment (left out) hangs where WordPress would show it: top level.
+    assert orphan.depth == 0 and orphan.parent is None and orphan.root_id == orphan.pk
+    assert pending.status == "pending" and pending.reason == "wordpress import"
+    assert {first.status, reply.status, deeper.status, orphan.status} == {"approved"}
+    assert first.created_at == datetime.datetime(2023, 10, 26, 9, 35, tzinfo=UTC)
+    assert first.author_name == "أبو خالد"
+    assert first.email == "abukhaled@mail.example"  # a data request finds it
+    # Old comments: the address is past its retention, so not even its hash is kept.
+    assert not Comment.objects.exclude(ip_hash="").exists()
+    assert reply.text == "لكن الطلب في آسيا ضعيف،\nوالمخزونات مرتفعة."
+    assert deeper.text == "صحيح، راجعي أرقام الاستيراد."
+    assert "<a" not in deeper.html
+    assert first.user is None and first.edit_token_hash == ""
+    log = CommentAuditEntry.objects.filter(comment__thread=thread)
+    assert log.count() == 5
+    assert set(log.values_list("action", "note")) == {
+        ("import", "system:wordpress-import: wordpress import")
+    }
+    assert not Thread.objects.filter(article=story(16)).exists()
+
+
+def test_it_shows_the_approved_comments_and_their_count_but_not_the_pending_one(
+    sections, capsys, client
+):
+    run(capsys)
+    oil = story(10)
+    page = client.get(oil.get_absolute_url())
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "سلمى الحسيني" in html
+    assert 'class="comments__count">(4)' in html
+    for text in ("هذا متوقع مع اقتراب الشتاء.", "والمخزونات مرتفعة.", "أرقام الاستيراد"):
+        assert text in html
+    assert "تعليق ينتظر المراجعة" not in html
+    assert "cheap pills" not in html and "كما ذكرت" not in html and "حذفه المحرر" not in html
+    # A draft is not a page readers reach.
+    assert client.get(story(11).get_absolute_url()).status_code == 404
+
+
+def test_it_indexes_the_published_stories_for_search(sections, capsys):
+    run(capsys)
+    found = get_backend().search("معرض الكتاب", lang="ar", per_page=10)
+    assert [hit.id for hit in found.hits] == [story(16).pk]
+    assert get_backend().search("الموازنة", lang="ar", per_page=10).total == 0  # a draft
+
+
+def test_it_takes_the_featured_image_from_the_uploads_folder(sections, capsys, media):
+    counts = summary(run(capsys, "--uploads", str(DATA / "uploads")))
+    assert counts["featured images"] == 1
+    link = StoryPhoto.objects.get(article=story(10))
+    assert link.role == Role.LEAD
+    photo = link.photo
+    assert photo.caption == "ناقلة نفط راسية في ميناء الفجيرة صباح الخميس."
+    assert photo.alt_text == "ناقلة نفط حمراء عند الرصيف"
+    assert photo.source_id == "wxr:https://akhbar.example/wp-content/uploads/2023/10/port.jpg"
+    assert (photo.width, photo.height) == (320, 240)
+    # Renditions are the worker's job (khabar render_photos): the import stays fast.
+    assert photo.render_status == RenderStatus.PENDING
+
+
+def test_it_says_when_it_leaves_featured_images_out(sections, capsys):
+    counts = summary(run(capsys))
+    assert counts["featured images left out (no --uploads folder)"] == 1
+    assert not StoryPhoto.objects.exists()
+
+
+def test_it_refuses_a_featured_image_missing_from_the_uploads_folder(
+    sections, capsys, tmp_path, media
+):
+    with pytest.raises(CommandError) as refused:
+        run(capsys, "--uploads", str(tmp_path))
+    assert f"{SAMPLE}:{line_of('<title><![CDATA[ناقلة') - 1}: " in str(refused.value)
+    assert "2023/10/port.jpg" in str(refused.value)
+    assert not Article.objects.exists()
+    counts = summary(run(capsys, "--uploads", str(tmp_path), "--allow-missing-images"))
+    assert counts["featured images missing from the uploads folder"] == 1
+    assert Article.objects.count() == 4 and not Photo.objects.exists()
+
+
+def test_it_imports_the_same_file_twice_without_duplicates(sections, capsys, media):
+    run(capsys, "--uploads", str(DATA / "uploads"))
+    before = (
+        Article.objects.count(),
+        Comment.objects.count(),
+        Tag.objects.count(),
+        Photo.objects.count(),
+        StoryPhoto.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    counts = summary(run(capsys, "--uploads", str(DATA / "uploads")))
+    assert counts["stories already there"] == 4
+    assert "stories published" not in counts
+    after = (
+        Article.objects.count(),
+        Comment.objects.count(),
+        Tag.objects.count(),
+        Photo.objects.count(),
+        StoryPhoto.objects.count(),
+        AuditEntry.objects.count(),
+    )
+    assert after == before == (4, 5, 2, 1, 1, 6)
+    assert Thread.objects.get(article=story(10)).approved_count == 4
+
+
+def test_it_writes_nothing_on_a_dry_run(sections, capsys):
+    out = run(capsys, "--dry-run")
+    assert "Checked: nothing written (--dry-run)." in out
+    assert summary(out)["stories published"] == 2
+    assert not Article.objects.exists() and not Comment.objects.exists()
+
+
+def malformed(tmp_path: Path, old: str, new: str) -> Path:
+    text = SAMPLE.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "broken.wxr"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def nothing_written() -> bool:
+    return not (
+        Article.objects.exists()
+        or Comment.objects.exists()
+        or Thread.objects.exists()
+        or Tag.objects.exists()
+        or Photo.objects.exists()
+    )
+
+
+def test_it_reports_broken_xml_with_file_and_line_and_writes_nothing(sections, capsys, tmp_path):
+    # The last item's closing tag misspelled: the posts before it are fine, and still
+    # nothing is written.
+    path = malformed(
+        tmp_path,
+        "<wp:is_sticky>0</wp:is_sticky>\n\t</item>\n</channel>",
+        "<wp:is_sticky>0</wp:is_sticky>\n\t</itme>\n</channel>",
+    )
+    with pytest.raises(CommandError) as refused:
+        run(capsys, path=path)
+    message = str(refused.value)
+    assert f"{path}:{line_of('</itme>', path)}: not well-formed XML" in message
+    assert nothing_written()
+    assert Section.objects.count() == 2
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        (
+            "<wp:comment_approved><![CDATA[0]]></wp:comment_approved>",
+            "<wp:comment_approved><![CDATA[maybe]]></wp:comment_approved>",
+            "unknown comment state wp:comment_approved='maybe'",
+        ),
+        (
+            "<wp:status><![CDATA[pending]]></wp:status>",
+            "<wp:status><![CDATA[archived]]></wp:status>",
+            "unknown post status wp:status='archived'",
+        ),
+        (
+            "<wp:post_date_gmt><![CDATA[2023-11-01 06:00:00]]></wp:post_date_gmt>",
+            "<wp:post_date_gmt><![CDATA[1 Nov 2023]]></wp:post_date_gmt>",
+            "wp:post_date_gmt is not a date: '1 Nov 2023'",
+        ),
+        (
+            '<category domain="category" nicename="uncategorized">',
+            '<category domain="category" nicename="culture">',
+            "post 16: no section for its categories (culture)",
+        ),
+    ],
+)
+def test_it_reports_bad_values_with_file_and_line_and_writes_nothing(
+    sections, capsys, tmp_path, old, new, problem
+):
+    path = malformed(tmp_path, old, new)
+    with pytest.raises(CommandError) as refused:
+        run(capsys, path=path)
+    message = str(refused.value)
+    assert message.startswith("nothing imported:")
+    found = [line for line in message.splitlines() if problem in line]
+    assert len(found) == 1, message
+    where = found[0].split(": ", 1)[0]
+    file, line = where.rsplit(":", 1)
+    assert file == str(path)
+    # The line of the element at fault, or of the item holding it.
+    text = path.read_text(encoding="utf-8").splitlines()
+    assert new.split("<![CDATA[")[0] in text[int(line) - 1] or "<item>" in text[int(line) - 1]
+    assert nothing_written()
+
+
+def test_it_creates_missing_sections_when_asked(sections, capsys, tmp_path):
+    path = malformed(
+        tmp_path,
+        '<category domain="category" nicename="uncategorized"><![CDATA[غير مصنف]]>',
+        '<category domain="category" nicename="culture"><![CDATA[ثقافة]]>',
+    )
+    with translation.override("en"):
+        call_command("import_wxr", str(path), "--create-sections")
+    culture = Section.objects.get(lang="ar", slug="culture")
+    assert culture.name == "ثقافة"
+    assert Article.objects.get(source_id__endswith="?p=16").section == culture
+
+
+def test_it_refuses_a_file_that_is_not_a_wordpress_export(sections, tmp_path):
+    path = tmp_path / "feed.xml"
+    path.write_text(
+        '<?xml version="1.0"?>\n<rss><channel><item><title>x</title></item></channel></rss>\n',
+        encoding="utf-8",
+    )
+    with pytest.raises(CommandError, match=rf"{path}:2: not a WordPress export"):
+        with translation.override("en"):
+            call_command("import_wxr", str(path))
+    assert nothing_written()
+
+
+def test_it_keeps_entities_and_the_network_out(sections, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP SECRET", encoding="utf-8")
+    text = (
+        SAMPLE.read_text(encoding="utf-8")
+        .replace(
+            '<?xml version="1.0" encoding="UTF-8" ?>',
+            f'<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE rss [<!ENTITY x SYSTEM "file://{secret}">]>',
+        )
+        .replace("تناقش الحكومة مسودة الموازنة.", "]]>&x;<![CDATA[", 1)
+    )
+    path = tmp_path / "entity.wxr"
+    path.write_text(text, encoding="utf-8")
+    with translation.override("en"):
+        call_command("import_wxr", str(path), "--section-map", "uncategorized=world")
+    assert "TOP SECRET" not in Article.objects.get(source_id__endswith="?p=11").body
