@@ -57,6 +57,8 @@ INSTALLED_APPS = [
     "khabar.security",
     # The one background worker (``khabar run_worker``): queued tasks and periodic jobs.
     "khabar.worker",
+    # Imports a WordPress export (``khabar import_wxr``): stories, comments, featured images.
+    "khabar.wordpress",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

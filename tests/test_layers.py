@@ -43,6 +43,9 @@ FEATURES: dict[str, set[str]] = {
     "distribution": {"articles", "syndication"},
     "desk": {"analytics", "articles", "comments"},
     "worker": {"analytics", "articles", "distribution", "photos", "syndication"},
+    # Imports WordPress archives: stories, their comments and photos; bodies are cleaned by
+    # syndication's shared HTML-to-paragraphs clean-up (nothing imports wordpress).
+    "wordpress": {"articles", "comments", "photos", "syndication"},
 }
 #: Top-level modules and folders that wire the project together; they may import anything.
 PROJECT = "project"

@@ -105,6 +105,16 @@ REVISION_PRUNER = system("revision-pruner", {"reversion.delete_revision"})
 DEMO = system("demo")
 #: Data migrations.
 MIGRATION = system("migration")
+#: ``khabar import_wxr``: stores a WordPress archive's stories, comments and photos.
+WORDPRESS_IMPORT = system(
+    "wordpress-import",
+    {
+        "articles.add_article",
+        "articles.publish_article",
+        "comments.moderate_comment",
+        "photos.add_photo",
+    },
+)
 
 
 def is_system(actor: object) -> bool:
