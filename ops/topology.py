@@ -1,5 +1,5 @@
 """The production topology on one machine: PostgreSQL, Redis, two app processes, the
-background worker, nginx.
+stream process (live stories' server-sent events), the background worker, nginx.
 
 ``make run-prod`` runs ``python -m ops.topology up``; the scale-out test starts the
 same topology in a temporary folder. Everything listens on 127.0.0.1 (PostgreSQL only on a
@@ -74,6 +74,10 @@ class Topology:
     home: Path
     proxy_port: int = 8080
     app_ports: tuple[int, ...] = (8101, 8102)
+    #: The stream process (``khabar.live.asgi``): nginx sends it ``/live/<pk>/events`` only.
+    stream_port: int = 8110
+    #: Streams it holds at most (KHABAR_LIVE_STREAM_MAX); past that readers are told to poll.
+    stream_max: int = 2000
     redis_port: int = 6390
     pg_port: int = 5439
     pids: dict[str, int] = field(default_factory=dict)
@@ -93,6 +97,7 @@ class Topology:
             home,
             proxy_port=free_port(),
             app_ports=(free_port(), free_port()),
+            stream_port=free_port(),
             redis_port=free_port(),
             pg_port=free_port(),
             replica=replica,
@@ -106,6 +111,10 @@ class Topology:
 
     def app_url(self, index: int) -> str:
         return f"http://127.0.0.1:{self.app_ports[index]}"
+
+    @property
+    def stream_url(self) -> str:
+        return f"http://127.0.0.1:{self.stream_port}"
 
     @property
     def pg_socket(self) -> Path:
@@ -142,6 +151,9 @@ class Topology:
             KHABAR_PROXY_PURGE_URLS=self.url,
             # nginx (and the tests talking to an app process directly) are on loopback.
             KHABAR_TRUSTED_PROXIES="127.0.0.1",
+            # Live stories' pages open a stream, which the stream process serves.
+            KHABAR_LIVE_STREAM_PROCESS="1",
+            KHABAR_LIVE_STREAM_MAX=str(self.stream_max),
             DJANGO_SETTINGS_MODULE="khabar.settings",
         )
         return env
@@ -273,6 +285,39 @@ class Topology:
             env.update(DATABASE_REPLICA_URL=self.replica_url, **self.replica_settings)
         return env
 
+    def start_stream(self) -> None:
+        """The stream process: one asyncio worker holds every reader's stream (it waits on the
+        database in one thread of its own, never on a page worker). granian's backpressure is
+        set above the stream limit so that the app itself answers the reader past it (503,
+        and the page polls) instead of leaving the connection waiting."""
+        self._spawn(
+            "stream",
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "asgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.stream_port),
+                "--workers",
+                "1",
+                "--runtime-threads",
+                "1",
+                "--http",
+                "1",
+                "--no-ws",
+                "--backlog",
+                str(max(1024, self.stream_max)),
+                "--backpressure",
+                str(self.stream_max + 64),
+                "khabar.live.asgi:application",
+            ],
+            env=self.env(),
+        )
+
     def start_worker(self) -> None:
         """The one background worker: scheduled stories, embargoes, emails, photos."""
         self._spawn("worker", [sys.executable, "-m", "khabar.manage", "run_worker"], self.env())
@@ -303,6 +348,7 @@ class Topology:
             "user": user,
             "home": str(self.home),
             "upstreams": upstreams,
+            "streams": f"server 127.0.0.1:{self.stream_port};",
             "listen": f"127.0.0.1:{self.proxy_port}",
             "static_root": str(self.home / "var" / "static"),
             "media_root": str(self.home / "var" / "media"),
@@ -361,9 +407,11 @@ class Topology:
         self.manage("collectstatic", "--noinput")
         for index in range(len(self.app_ports)):
             self.start_app(index)
+        self.start_stream()
         for index in range(len(self.app_ports)):
             url = self.app_url(index) + "/ar/"
             wait_for(functools.partial(_http_ok, url), f"app{index}")
+        wait_for(lambda: _tcp_open(self.stream_port), "stream")
         self.start_worker()
         self.start_nginx()
         wait_for(lambda: _http_ok(self.url + "/ar/"), "nginx")
@@ -371,7 +419,13 @@ class Topology:
 
     def down(self) -> None:
         """Stop every process this topology started (by recorded PID) and PostgreSQL."""
-        names = ["nginx", *(f"app{i}" for i in range(len(self.app_ports))), "worker", "redis"]
+        names = [
+            "nginx",
+            *(f"app{i}" for i in range(len(self.app_ports))),
+            "stream",
+            "worker",
+            "redis",
+        ]
         for name in names:
             self.stop_process(name)
         self.stop_replica()
