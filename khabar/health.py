@@ -112,10 +112,19 @@ def _outbox_depth() -> int:
 
 
 def _replica_lag() -> dict[str, float]:
+    from khabar.site import dbrouting
+
     lags = {}
     for alias in connections:
         connection = connections[alias]
         if connection.vendor != "postgresql":
+            continue
+        if alias == dbrouting.REPLICA:
+            # What the router measured (at most every few seconds): a replica that does not
+            # answer has no lag, and its gauge is missing rather than a scrape held waiting.
+            lag = dbrouting.replica_status()["lag"]
+            if lag is not None:
+                lags[alias] = float(lag)
             continue
         try:
             with connection.cursor() as cursor:
@@ -138,6 +147,7 @@ class QueueCollector(Collector):
         yield GaugeMetricFamily("khabar_queue_length", "", labels=["queue"])
         yield GaugeMetricFamily("khabar_outbox_depth", "")
         yield GaugeMetricFamily("khabar_replica_lag_seconds", "", labels=["database"])
+        yield GaugeMetricFamily("khabar_replica_reads", "")
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
         queues = GaugeMetricFamily(
@@ -164,6 +174,14 @@ class QueueCollector(Collector):
         except DatabaseError:
             logger.warning("metrics: could not read replica lag")
         yield lag
+        from khabar.site import dbrouting
+
+        if dbrouting.replica_configured():
+            yield GaugeMetricFamily(
+                "khabar_replica_reads",
+                "1 while readers' reads go to the replica, 0 while they fall back to the primary",
+                1 if dbrouting.replica_status()["usable"] else 0,
+            )
 
 
 _queues = QueueCollector()
@@ -233,6 +251,12 @@ def readyz(request: HttpRequest) -> HttpResponse:
             ready = False
             results[name] = f"failed: {type(error).__name__}"
             logger.warning("readyz: %s failed: %s", name, error)
+    from khabar.site import dbrouting
+
+    if dbrouting.replica_configured():
+        # Said, never counted against readiness: without the replica reads go to the primary.
+        status = dbrouting.replica_status()
+        results["replica"] = "ok" if status["usable"] else f"bypassed: {status['reason']}"
     return _uncached(JsonResponse({"ready": ready, **results}, status=200 if ready else 503))
 
 

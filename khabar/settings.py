@@ -81,6 +81,9 @@ MIDDLEWARE = [
     "khabar.site.pagecache.PageCacheMiddleware",
     # A database that is down or restarting answers 503 with a message, not a traceback.
     "khabar.security.middleware.DatabaseUnavailableMiddleware",
+    # Readers' reads from the replica (DATABASE_REPLICA_URL); after the one above, whose
+    # 503 it turns into the page from the primary when the replica fails mid-request.
+    "khabar.site.dbrouting.ReplicaMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -149,6 +152,28 @@ else:
             },
         }
     }
+# A PostgreSQL streaming replica of DATABASE_URL: readers' reads go to it, writes and the
+# reads of a client that just wrote to the primary (khabar/site/dbrouting.py).
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    if not DATABASE_URL:
+        raise ConfigError("DATABASE_REPLICA_URL needs DATABASE_URL (the primary) set")
+    DATABASES["replica"] = database_from_url(DATABASE_REPLICA_URL)
+    # A replica that does not answer is bypassed; waiting long for it would hold readers.
+    DATABASES["replica"]["OPTIONS"]["connect_timeout"] = 2
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["khabar.site.dbrouting.ReplicaRouter"]
+# Reads go to the primary while the replica replays more than this many seconds behind…
+KHABAR_REPLICA_MAX_LAG = env_int("KHABAR_REPLICA_MAX_LAG", 5)
+# …measured at most this often per process (and a replica that failed is retried as often)…
+KHABAR_REPLICA_CHECK_SECONDS = env_int("KHABAR_REPLICA_CHECK_SECONDS", 2)
+# …and a client that wrote reads from the primary for this long (read-your-writes).
+KHABAR_REPLICA_PIN_SECONDS = env_int("KHABAR_REPLICA_PIN_SECONDS", 15)
+if KHABAR_REPLICA_PIN_SECONDS < KHABAR_REPLICA_MAX_LAG + KHABAR_REPLICA_CHECK_SECONDS:
+    raise ConfigError(
+        "KHABAR_REPLICA_PIN_SECONDS must cover KHABAR_REPLICA_MAX_LAG and"
+        " KHABAR_REPLICA_CHECK_SECONDS: a writer would read the replica before it has the write"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Background tasks (django-tasks, the backport of Django 6's django.tasks) wait in a table of

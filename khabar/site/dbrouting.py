@@ -1,0 +1,306 @@
+"""Reads from a PostgreSQL streaming replica, writes to the primary.
+
+With ``DATABASE_REPLICA_URL`` set, settings declare a ``replica`` database beside
+``default``. ``ReplicaRouter`` sends a read to the replica only inside a request that
+``ReplicaMiddleware`` let read from it: a safe method (GET, HEAD, OPTIONS) from a client that
+has not written in the last ``KHABAR_REPLICA_PIN_SECONDS``. Everything else reads and writes
+the primary:
+
+- a request with an unsafe method, and every request of the same client for the pin window
+  after it (a signed ``khabar_primary`` cookie, which also keeps its pages out of shared
+  caches: ``pagecache.is_reader_specific``): read-your-writes;
+- a request's reads after it wrote, and reads inside a transaction (``atomic``);
+- the worker, management commands and anything else outside a request;
+- any request while the replica lags more than ``KHABAR_REPLICA_MAX_LAG`` seconds or does not
+  answer (checked at most every ``KHABAR_REPLICA_CHECK_SECONDS`` per process, then retried);
+- a request that starts after a cache purge the replica has not replayed yet: the purged
+  page is rendered again at once and kept for long by the caches, so it must not be
+  rendered from data older than the purge (a withdrawn story alive again).
+
+A request whose replica connection fails half-way is answered again from the primary.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
+from django.http import HttpRequest, HttpResponse
+
+log = logging.getLogger(__name__)
+
+DEFAULT = "default"
+REPLICA = "replica"
+PIN_COOKIE = "khabar_primary"
+_PIN_SALT = "khabar.site.dbrouting.pin"
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+def replica_configured() -> bool:
+    """Whether a ``replica`` database is declared (``DATABASE_REPLICA_URL``)."""
+    return REPLICA in connections.settings
+
+
+# --- one request's route -----------------------------------------------------------------------
+
+
+@dataclass
+class Route:
+    """What one request may read from; set by ``ReplicaMiddleware`` for its length."""
+
+    replica_allowed: bool
+    wrote: bool = False
+    replica_chosen: bool | None = None  # decided at the request's first read, then kept
+    used_replica: bool = False
+    failed_on_replica: bool = False
+
+
+_route: ContextVar[Route | None] = ContextVar("khabar_db_route", default=None)
+
+
+class ReplicaRouter:
+    """``DATABASE_ROUTERS`` entry: reads to the replica when the request's route allows it.
+
+    Without a replica it has no opinion, and it leaves alone objects of other databases
+    (the search contract tests' own alias).
+    """
+
+    def _ours(self, hints: dict[str, Any]) -> bool:
+        instance = hints.get("instance")
+        alias = getattr(getattr(instance, "_state", None), "db", None)
+        return replica_configured() and alias in (None, DEFAULT, REPLICA)
+
+    def db_for_read(self, model: type, **hints: Any) -> str | None:
+        if not self._ours(hints):
+            return None
+        route = _route.get()
+        if route is None or not route.replica_allowed or route.wrote:
+            return DEFAULT
+        if connections[DEFAULT].in_atomic_block:
+            return DEFAULT
+        if route.replica_chosen is None:
+            route.replica_chosen = replica.usable()
+        if not route.replica_chosen:
+            return DEFAULT
+        route.used_replica = True
+        return REPLICA
+
+    def db_for_write(self, model: type, **hints: Any) -> str | None:
+        # Asked also when no write follows (a related object assigned to a new instance):
+        # the request's writes are seen on the primary's connection (``_note_writes``).
+        return DEFAULT if self._ours(hints) else None
+
+    def allow_relation(self, obj1: Any, obj2: Any, **hints: Any) -> bool | None:
+        # The replica is a copy of the primary: an object read from one may point at the other.
+        aliases = {obj1._state.db, obj2._state.db}
+        return True if aliases <= {DEFAULT, REPLICA} else None
+
+    def allow_migrate(self, db: str, app_label: str, **hints: Any) -> bool | None:
+        # The replica replays the primary's migrations; it accepts no writes of its own.
+        return False if db == REPLICA else None
+
+
+# --- the replica's health, per process ---------------------------------------------------------
+
+
+def _lsn(text: str) -> int:
+    high, _, low = text.partition("/")
+    return (int(high, 16) << 32) + int(low, 16)
+
+
+class ReplicaHealth:
+    """Whether this process may read from the replica now, checked every few seconds.
+
+    ``usable()`` is asked once per request and answers from the last check unless it is
+    older than ``KHABAR_REPLICA_CHECK_SECONDS``; one thread checks at a time, the others
+    keep the last answer meanwhile.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.checked_at = float("-inf")
+        self.ok = False
+        self.lag: float | None = None
+        self.reason = "not checked"
+        self._fence: int | None = None  # the purge generation the replica has replayed
+
+    def usable(self) -> bool:
+        if time.monotonic() - self.checked_at >= settings.KHABAR_REPLICA_CHECK_SECONDS:
+            self.check()
+        return self.ok and self._replayed_every_purge()
+
+    def check(self) -> None:
+        """Ask the replica how far behind it replays (and whether it answers at all)."""
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            self.ok, self.lag, self.reason = self._measure()
+            self.checked_at = time.monotonic()
+        finally:
+            self._lock.release()
+        if not self.ok:
+            log.warning("reads go to the primary: the replica %s", self.reason)
+
+    def _measure(self) -> tuple[bool, float | None, str]:
+        try:
+            with connections[REPLICA].cursor() as cursor:
+                # Replay lag: none while everything received is replayed, else the age of
+                # the last transaction replayed (it grows while replay waits or is paused).
+                cursor.execute(
+                    "SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
+                    " CASE WHEN pg_last_wal_receive_lsn() IS NULL THEN NULL"
+                    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
+                    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+                )
+                recovering, streaming, lag = cursor.fetchone()
+        except DatabaseError as error:
+            close_replica()
+            return False, None, f"does not answer ({type(error).__name__})"
+        lag = None if lag is None else float(lag)
+        if not recovering:
+            return False, None, "is not in recovery (promoted?): not a copy of the primary"
+        if not streaming:
+            return False, lag, "is not streaming from the primary"
+        if lag is None:
+            return False, None, "has not received anything yet"
+        if lag > settings.KHABAR_REPLICA_MAX_LAG:
+            return False, lag, f"lags {lag:.1f}s (more than {settings.KHABAR_REPLICA_MAX_LAG}s)"
+        return True, lag, "ok"
+
+    def _replayed_every_purge(self) -> bool:
+        from khabar.site import pagecache
+
+        generation = pagecache.store().generations([pagecache.ANY_PURGE])[0]
+        if generation < 0:
+            return False  # the page store cannot say: play safe
+        if generation == self._fence:
+            return True
+        try:
+            # The purge was sent after its commit: the primary's position now covers it.
+            with connections[DEFAULT].cursor() as cursor:
+                cursor.execute("SELECT pg_current_wal_lsn()::text")
+                wanted = _lsn(cursor.fetchone()[0])
+            with connections[REPLICA].cursor() as cursor:
+                cursor.execute("SELECT pg_last_wal_replay_lsn()::text")
+                replayed = _lsn(cursor.fetchone()[0])
+        except DatabaseError:
+            close_replica()
+            return False
+        if replayed < wanted:
+            return False
+        self._fence = generation
+        return True
+
+    def failed(self) -> None:
+        """A query on the replica failed: read from the primary until the next check."""
+        self.ok = False
+        self.reason = "failed during a request"
+        self.checked_at = time.monotonic()
+        close_replica()
+
+
+replica = ReplicaHealth()
+
+
+def close_replica() -> None:
+    try:
+        connections[REPLICA].close()
+    except DatabaseError:
+        pass
+
+
+# --- the middleware ----------------------------------------------------------------------------
+
+
+def pinned(request: HttpRequest) -> bool:
+    """Whether this client wrote within the pin window (a valid ``khabar_primary`` cookie)."""
+    if PIN_COOKIE not in request.COOKIES:
+        return False
+    value = request.get_signed_cookie(
+        PIN_COOKIE, default=None, salt=_PIN_SALT, max_age=settings.KHABAR_REPLICA_PIN_SECONDS
+    )
+    return value is not None
+
+
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE")
+
+
+def _note_writes(
+    execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]
+) -> Any:
+    """An execute wrapper on the primary's connection: a write turns the rest of the
+    request's reads (and the client's next requests) to the primary."""
+    head = sql.lstrip()[:6].upper()
+    if head.startswith(_WRITES) or (head == "SELECT" and " FOR UPDATE" in sql):
+        route = _route.get()
+        if route is not None:
+            route.wrote = True
+    return execute(sql, params, many, context)
+
+
+class ReplicaMiddleware:
+    """Sets each request's route, pins a client that wrote to the primary, and answers a
+    request again from the primary when the replica failed under it.
+
+    Put it right after ``DatabaseUnavailableMiddleware``: its ``process_exception`` then runs
+    first and notes the replica's failure before that one answers 503.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not replica_configured():
+            return self.get_response(request)
+        safe = request.method in SAFE_METHODS
+        route = Route(replica_allowed=safe and not pinned(request))
+        token = _route.set(route)
+        try:
+            with connections[DEFAULT].execute_wrapper(_note_writes):
+                response = self.get_response(request)
+                if route.failed_on_replica:
+                    # Nothing was written (the replica was read from only before any write):
+                    # the same view from the primary gives the reader their page.
+                    route = Route(replica_allowed=False)
+                    _route.set(route)
+                    response = self.get_response(request)
+            wrote = route.wrote
+        finally:
+            _route.reset(token)
+        if wrote or not safe:
+            response.set_signed_cookie(
+                PIN_COOKIE,
+                "1",
+                salt=_PIN_SALT,
+                max_age=settings.KHABAR_REPLICA_PIN_SECONDS,
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+                samesite="Lax",
+            )
+        return response
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> None:
+        route = _route.get()
+        if route is None or not route.used_replica or route.wrote:
+            return
+        if not isinstance(exception, (OperationalError, InterfaceError)):
+            return
+        if not connections[REPLICA].errors_occurred:
+            return  # the primary failed: DatabaseUnavailableMiddleware answers
+        log.warning("the replica failed under %s: %s", request.path_info, exception)
+        replica.failed()
+        route.failed_on_replica = True
+
+
+def replica_status() -> dict[str, Any]:
+    """The replica as this process last saw it, checked again if that is old (metrics)."""
+    if time.monotonic() - replica.checked_at >= settings.KHABAR_REPLICA_CHECK_SECONDS:
+        replica.check()
+    return {"usable": replica.ok, "lag": replica.lag, "reason": replica.reason}

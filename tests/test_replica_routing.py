@@ -1,0 +1,184 @@
+"""The database router: readers read the replica, writers and what just wrote the primary.
+
+The ``replica`` alias here is a second connection to the test database (a mirror, as Django
+tests a replica): which connection a request's queries ran on shows where the router sent
+them. The replica's health is set as the router would find it; the real replica (lag,
+stopping it, read counters on the server) is tests/test_replica_topology.py.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+
+import pytest
+from django.db import connections, transaction
+from django.test.utils import CaptureQueriesContext
+
+from khabar.articles.models import Article
+from khabar.site import dbrouting, pagecache
+from khabar.test import make_article
+
+LOGIN = "/desk/login/?next=/desk/"
+pytestmark = pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+
+
+@pytest.fixture(scope="module", autouse=True)
+def replica_alias(django_db_setup, django_db_blocker):
+    """A ``replica`` alias on the test database, as settings make one from
+    DATABASE_REPLICA_URL (module scope: it must exist before the test's database setup)."""
+    conf = copy.deepcopy(connections["default"].settings_dict)
+    conf["TEST"] = {**conf.get("TEST", {}), "MIRROR": "default"}
+    connections.settings[dbrouting.REPLICA] = conf
+    yield dbrouting.REPLICA
+    with django_db_blocker.unblock():
+        connections[dbrouting.REPLICA].close()
+    del connections[dbrouting.REPLICA]
+    del connections.settings[dbrouting.REPLICA]
+
+
+@pytest.fixture
+def healthy(settings):
+    """The replica as the router finds it when it streams and is caught up."""
+    settings.KHABAR_REPLICA_CHECK_SECONDS = 3600
+    replica = dbrouting.replica
+    replica.ok, replica.lag, replica.reason = True, 0.0, "ok"
+    replica.checked_at = time.monotonic()
+    replica._fence = pagecache.store().generations([pagecache.ANY_PURGE])[0]
+    yield replica
+    replica.checked_at = float("-inf")
+
+
+@pytest.fixture
+def broken_replica():
+    """A replica whose every connection fails (a folder that does not exist)."""
+    conf = connections.settings[dbrouting.REPLICA]
+    fresh_replica_connection({**conf, "NAME": "/nonexistent/khabar/replica.sqlite3"})
+    yield
+    fresh_replica_connection(conf)
+
+
+def fresh_replica_connection(conf: dict) -> None:
+    wrapper = connections[dbrouting.REPLICA]
+    if wrapper.connection is not None:
+        wrapper.connection.close()  # SQLite's close() keeps an in-memory database's open
+    del connections[dbrouting.REPLICA]
+    connections.settings[dbrouting.REPLICA] = conf
+
+
+def selects(queries: CaptureQueriesContext) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().startswith("SELECT")]
+
+
+def load(client, path: str):
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections[dbrouting.REPLICA]) as replica,
+    ):
+        response = client.get(path)
+    return response, selects(primary), selects(replica)
+
+
+def test_it_reads_an_anonymous_story_page_from_the_replica(client, healthy):
+    story = make_article(headline="خبر للقراء")
+    response, primary, replica = load(client, story.get_absolute_url())
+    assert response.status_code == 200
+    assert "خبر للقراء" in response.content.decode()
+    assert replica and primary == []
+    assert dbrouting.PIN_COOKIE not in response.cookies
+
+
+def test_it_pins_a_client_that_wrote_to_the_primary(client, people, healthy):
+    story = make_article(headline="خبر المحرر")
+    response = client.post(LOGIN, {"username": "editor", "password": "editor-Pass-1234!"})
+    assert response.status_code == 302
+    assert dbrouting.PIN_COOKIE in response.cookies
+    response, primary, replica = load(client, story.get_absolute_url())
+    assert response.status_code == 200
+    assert primary and replica == []
+    # The editor's pages were never shared-cacheable; the pin says so too.
+    assert pagecache.bypass(f"{dbrouting.PIN_COOKIE}=x")
+
+
+def test_it_reads_the_replica_again_once_the_pin_window_is_over(client, healthy, settings):
+    story = make_article()
+    client.post("/ar/", {})  # any unsafe method pins, whatever it answered
+    assert dbrouting.PIN_COOKIE in client.cookies
+    settings.KHABAR_REPLICA_PIN_SECONDS = 1
+    time.sleep(2.1)  # the signature's timestamp has whole seconds
+    _response, primary, replica = load(client, story.get_absolute_url())
+    assert replica and primary == []
+
+
+def test_it_ignores_a_pin_cookie_it_did_not_sign(client, healthy):
+    story = make_article()
+    client.cookies[dbrouting.PIN_COOKIE] = "1:forged:signature"
+    _response, primary, replica = load(client, story.get_absolute_url())
+    assert replica and primary == []
+
+
+def test_it_reads_from_the_primary_when_the_replica_lags_or_is_down(client, healthy):
+    story = make_article()
+    healthy.ok, healthy.reason = False, "lags 12.0s"
+    response, primary, replica = load(client, story.get_absolute_url())
+    assert response.status_code == 200
+    assert primary and replica == []
+
+
+def test_it_reads_from_the_primary_after_a_purge_the_replica_may_not_have(client, healthy):
+    story = make_article()
+    healthy._fence = -2  # the purge generation it verified is an old one
+    # The router compares the primary's WAL position with the replica's: PostgreSQL's
+    # functions, which a SQLite test database lacks, so the comparison fails and the
+    # request plays safe.
+    response, primary, replica = load(client, story.get_absolute_url())
+    assert response.status_code == 200
+    assert primary and replica == []
+
+
+def test_it_answers_from_the_primary_when_the_replica_fails_under_a_request(
+    client, healthy, broken_replica
+):
+    story = make_article(headline="خبر رغم العطل")
+    response = client.get(story.get_absolute_url())
+    assert response.status_code == 200
+    assert "خبر رغم العطل" in response.content.decode()
+    assert not healthy.ok  # noticed: the next requests go to the primary at once
+    with CaptureQueriesContext(connections["default"]) as primary:
+        response = client.get(story.get_absolute_url())
+    assert response.status_code == 200 and selects(primary)
+
+
+def test_it_says_ready_while_the_replica_is_down(client, broken_replica, settings):
+    settings.KHABAR_REPLICA_CHECK_SECONDS = 0
+    response = client.get("/readyz")
+    assert response.status_code == 200
+    body = json.loads(response.content)
+    assert body["ready"] is True and body["database"] == "ok"
+    assert body["replica"].startswith("bypassed: does not answer")
+    metrics = client.get("/metrics").content.decode()
+    assert "khabar_replica_reads 0.0" in metrics
+
+
+def test_it_reads_from_the_primary_inside_a_transaction_and_after_a_write(healthy):
+    router = dbrouting.ReplicaRouter()
+    token = dbrouting._route.set(dbrouting.Route(replica_allowed=True))
+    try:
+        with transaction.atomic():
+            assert router.db_for_read(Article) == "default"
+        assert router.db_for_read(Article) == "replica"
+        assert router.db_for_write(Article) == "default"
+        with connections["default"].execute_wrapper(dbrouting._note_writes):
+            Article.objects.using("default").filter(pk=0).update(headline="-")
+        assert router.db_for_read(Article) == "default"
+    finally:
+        dbrouting._route.reset(token)
+
+
+def test_it_reads_from_the_primary_outside_a_request(healthy):
+    # The worker and management commands: no request, no replica.
+    router = dbrouting.ReplicaRouter()
+    assert router.db_for_read(Article) == "default"
+    assert router.db_for_write(Article) == "default"
+    assert router.allow_migrate("replica", "articles") is False
