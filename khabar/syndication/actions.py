@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import secrets
 from collections.abc import Iterable, Mapping
-from pathlib import Path
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -31,6 +31,7 @@ from khabar.syndication.models import (
     PartnerToken,
     PictureFetch,
     Provider,
+    TakenFile,
     token_digest,
 )
 
@@ -343,107 +344,131 @@ def start_foreign_translation(item: ForeignItem, *, lang: str, actor: Actor) -> 
 #: Polls the providers that are due and fetches the pictures their items named; the items
 #: themselves are written as each provider's partner.
 POLLER = actors.system("ingest-poller", {"syndication.change_provider"})
-DONE = "done"
-
-
-def _provider_documents(provider: Provider) -> Iterable[tuple[str, bytes, Any]]:
-    """(name, bytes, path or None) of each document waiting at the provider's address."""
-    from khabar.syndication import conf, fetch
-    from khabar.syndication.ingest import check_size
-    from khabar.syndication.photos import is_image_name
-
-    if provider.kind == Provider.Kind.URL:
-        got = fetch.fetch(
-            provider.address,
-            max_bytes=int(conf.INGEST_MAX_BYTES),
-            timeout=float(conf.INGEST_FETCH_TIMEOUT),
-        )
-        yield provider.address, got.data, None
-        return
-    folder = Path(provider.address)
-    if not folder.is_dir():
-        raise FileNotFoundError(_("The folder %(path)s does not exist.") % {"path": folder})
-    for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not path.is_file() or path.name.startswith(".") or is_image_name(path.name):
-            continue
-        check_size(path.stat().st_size)
-        yield path.name, path.read_bytes(), path
-
-
-def _move_done(path: Path) -> None:
-    done = path.parent / DONE
-    done.mkdir(exist_ok=True)
-    target = done / path.name
-    if target.exists():
-        target = done / f"{path.stem}-{timezone.now():%Y%m%d%H%M%S%f}{path.suffix}"
-    path.rename(target)
 
 
 def poll_provider(provider: Provider, *, actor: Actor) -> Provider:
     """Fetch what waits at ``provider``'s address and ingest each document as its partner.
 
     A URL is fetched (https, or http from this machine; timeout and size limit) and skipped
-    when its bytes are those of the last poll; a folder's documents are ingested one by one
-    and moved to its ``done/`` subfolder (one refused stays, and its error is recorded;
-    pictures stay beside the documents until one names them). Pictures a story names by
-    address without a file are queued for the worker (``PictureFetch``). Records the
-    provider's status, last error, counts and next poll time; returns the provider.
+    when its bytes are those of the last poll. A folder, on this server or over SFTP, is
+    listed and each file not taken before (by name, size and time) is ingested on its own,
+    with the pictures beside it that it names, then remembered and, per the provider's
+    option, moved to the ``done/`` folder beside it; one refused stays, untaken, and its
+    error is recorded. Pictures a story names by address without a file are queued for the
+    worker (``PictureFetch``). Records the provider's status, last error, counts and next
+    poll time; returns the provider.
     """
-    import hashlib
-
     from khabar.syndication.fetch import FetchError
-    from khabar.syndication.ingest import IngestError, read_stories, store
-    from khabar.syndication.photos import Attachments
+    from khabar.syndication.ingest import IngestError
+    from khabar.syndication.sources import SourceError
 
     actors.require(actor, "syndication.change_provider")
     partner = provider.partner
-    errors: list[str] = []
-    documents = stories = 0
-    digest = provider.last_digest
+    tally = _Tally(digest=provider.last_digest)
     if not (partner.is_active and partner.can_ingest):
-        errors.append(_("The partner %(name)s may not send stories.") % {"name": partner.name})
+        tally.errors.append(
+            _("The partner %(name)s may not send stories.") % {"name": partner.name}
+        )
     else:
-        as_partner = partner_actor(partner)
         try:
-            for name, data, path in _provider_documents(provider):
-                if path is None:
-                    digest = hashlib.sha256(data).hexdigest()
-                    if digest == provider.last_digest:
-                        continue
-                try:
-                    files = Attachments.next_to(path) if path is not None else None
-                    read = read_stories(data, lang=provider.lang or None)
-                    results = store(
-                        read,
-                        actor=as_partner,
-                        section=provider.section,
-                        files=files,
-                    )
-                except IngestError as error:
-                    errors.append(f"{name}: {error}")
-                    continue
-                documents += 1
-                stories += sum(1 for r in results if r.outcome != "ignored")
-                queue_picture_fetches(provider, read, results)
-                if path is not None:
-                    for used in [path, *(files.used if files else [])]:
-                        if used.exists():
-                            _move_done(used)
-        except (FetchError, IngestError, OSError) as error:
-            errors.append(str(error))
+            if provider.kind == Provider.Kind.URL:
+                _poll_address(provider, tally)
+            else:
+                _poll_folder(provider, tally)
+        except (FetchError, IngestError, SourceError, OSError) as error:
+            tally.errors.append(str(error))
     now = timezone.now()
     Provider.objects.filter(pk=provider.pk).update(
-        status=Provider.Health.FAILING if errors else Provider.Health.OK,
-        last_error="\n".join(errors)[:5000],
+        status=Provider.Health.FAILING if tally.errors else Provider.Health.OK,
+        last_error="\n".join(tally.errors)[:5000],
         last_polled_at=now,
         next_poll_at=now + datetime.timedelta(seconds=provider.interval),
-        last_digest=digest,
-        documents_count=F("documents_count") + documents,
-        stories_count=F("stories_count") + stories,
-        errors_count=F("errors_count") + len(errors),
+        last_digest=tally.digest,
+        documents_count=F("documents_count") + tally.documents,
+        stories_count=F("stories_count") + tally.stories,
+        errors_count=F("errors_count") + len(tally.errors),
     )
     provider.refresh_from_db()
     return provider
+
+
+@dataclass
+class _Tally:
+    digest: str
+    documents: int = 0
+    stories: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _ingest(provider: Provider, data: bytes, files: Any, tally: _Tally) -> None:
+    """One document, as the provider's partner; IngestError when refused (nothing stored)."""
+    from khabar.syndication.ingest import read_stories, store
+
+    read = read_stories(data, lang=provider.lang or None)
+    results = store(
+        read, actor=partner_actor(provider.partner), section=provider.section, files=files
+    )
+    tally.documents += 1
+    tally.stories += sum(1 for r in results if r.outcome != "ignored")
+    queue_picture_fetches(provider, read, results)
+
+
+def _poll_address(provider: Provider, tally: _Tally) -> None:
+    import hashlib
+
+    from khabar.syndication import conf, fetch
+
+    got = fetch.fetch(
+        provider.address,
+        max_bytes=int(conf.INGEST_MAX_BYTES),
+        timeout=float(conf.INGEST_FETCH_TIMEOUT),
+    )
+    digest = hashlib.sha256(got.data).hexdigest()
+    if digest != provider.last_digest:
+        _ingest(provider, got.data, None, tally)
+        tally.digest = digest
+
+
+def _poll_folder(provider: Provider, tally: _Tally) -> None:
+    from khabar.syndication import conf
+    from khabar.syndication.ingest import IngestError, check_size
+    from khabar.syndication.sources import SourceError, open_folder, waiting
+
+    limit = int(conf.INGEST_MAX_BYTES)
+    with open_folder(provider, timeout=float(conf.INGEST_FETCH_TIMEOUT)) as folder:
+        listing = folder.files()
+        names = {e.name for e in listing}
+        taken = provider.taken_files.all()
+        # What left the folder cannot come back as the same file: forgotten.
+        taken.exclude(name__in=names).delete()
+        done = set(taken.values_list("name", "size", "mtime"))
+        moved: set[str] = set()
+        for entry in waiting(listing):
+            if entry.key in done:
+                continue
+            files = folder.pictures(e for e in listing if e.name not in moved)
+            try:
+                check_size(entry.size)
+                data = folder.read(entry.name, limit)
+                check_size(len(data))
+                with transaction.atomic():
+                    _ingest(provider, data, files, tally)
+                    TakenFile.objects.get_or_create(
+                        provider=provider, name=entry.name, size=entry.size, mtime=entry.mtime
+                    )
+            except (IngestError, SourceError) as error:
+                tally.errors.append(f"{entry.name}: {error}")
+                continue
+            if provider.after_taking == Provider.AfterTaking.MOVE:
+                for name in [entry.name, *files.used_names]:
+                    try:
+                        folder.move_done(name)
+                        moved.add(name)
+                    except (SourceError, OSError) as error:
+                        tally.errors.append(
+                            _("%(name)s was taken but not moved: %(error)s")
+                            % {"name": name, "error": error}
+                        )
 
 
 def poll_due_providers(*, actor: Actor, limit: int = 5) -> int:

@@ -363,12 +363,27 @@ class ForeignItemAdmin(admin.ModelAdmin):
 
 
 class ProviderForm(forms.ModelForm):
+    # The private key is written, never shown again: left empty, the stored one is kept.
+    ssh_key = forms.CharField(
+        label=gettext_lazy("SSH private key"),
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "dir": "ltr", "autocomplete": "off"}),
+        help_text=gettext_lazy(
+            "For an SFTP folder: the private key (Ed25519, ECDSA or RSA) that logs in. "
+            "It is not shown again; leave this empty to keep the one stored."
+        ),
+    )
+
     class Meta:
         model = Provider
         fields = [
             "name",
             "kind",
             "address",
+            "ssh_key",
+            "host_key",
+            "after_taking",
             "interval",
             "partner",
             "lang",
@@ -376,15 +391,18 @@ class ProviderForm(forms.ModelForm):
             "picture_hosts",
             "is_active",
         ]
+        widgets = {
+            "address": forms.TextInput(attrs={"dir": "ltr", "size": 60}),
+            "host_key": forms.Textarea(attrs={"rows": 2, "dir": "ltr"}),
+        }
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        kind, address = data.get("kind"), (data.get("address") or "").strip()
-        if kind == Provider.Kind.URL and not address.startswith(("https://", "http://")):
-            self.add_error("address", _("Give an https:// address."))
-        if kind == Provider.Kind.FOLDER and not address.startswith("/"):
-            self.add_error("address", _("Give the full path of a folder on the server."))
-        return data
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.initial["ssh_key"] = ""
+
+    def clean_ssh_key(self) -> str:
+        given = self.cleaned_data.get("ssh_key") or ""
+        return given if given.strip() else (self.instance.ssh_key if self.instance.pk else "")
 
 
 @admin.register(Provider)

@@ -4,8 +4,10 @@ live stories that an untrusted partner sent, held for an editor."""
 from __future__ import annotations
 
 import hashlib
+from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import MinValueValidator
 from django.db import models
@@ -231,14 +233,20 @@ class ForeignItem(models.Model):
 
 
 class Provider(models.Model):
-    """A feed the desk configured: an HTTP(S) address of a feed or an API, or a local folder
-    to watch, polled by the worker every ``interval`` seconds. Its items come in as its
-    partner (a ``PartnerActor``): a provider updates only the stories it sent, and an
-    untrusted partner's updates of live stories are held for an editor."""
+    """A feed the desk configured: an HTTP(S) address of a feed or an API, or a folder to
+    watch (on this server or on an SFTP server), polled by the worker every ``interval``
+    seconds. Its items come in as its partner (a ``PartnerActor``): a provider updates only
+    the stories it sent, and an untrusted partner's updates of live stories are held for an
+    editor. A folder's files are taken once each (``TakenFile``)."""
 
     class Kind(models.TextChoices):
         URL = "url", _("Address (HTTP/HTTPS)")
         FOLDER = "folder", _("Local folder")
+        SFTP = "sftp", _("Folder on an SFTP server")
+
+    class AfterTaking(models.TextChoices):
+        MOVE = "move", _("Move it to the done folder beside it")
+        KEEP = "keep", _("Leave it where it is (it is remembered as taken)")
 
     class Health(models.TextChoices):
         NEW = "", _("Not polled yet")
@@ -250,7 +258,30 @@ class Provider(models.Model):
     address = models.CharField(
         _("address"),
         max_length=500,
-        help_text=_("An https:// address, or the path of a folder on the server."),
+        help_text=_(
+            "An https:// address, the path of a folder on this server, or "
+            "sftp://user@host:22/folder."
+        ),
+    )
+    # Like an SFTP destination of distribution: the key that logs in, kept in the database.
+    ssh_key = models.TextField(
+        _("SSH private key"),
+        blank=True,
+        help_text=_("For an SFTP folder: the private key (Ed25519, ECDSA or RSA) that logs in."),
+    )
+    host_key = models.TextField(
+        _("server's host key"),
+        blank=True,
+        help_text=_(
+            "For an SFTP folder: the server's line from known_hosts (ssh-keyscan shows it; "
+            "check it with the server's owner). A server showing another key is refused."
+        ),
+    )
+    after_taking = models.CharField(
+        _("a file taken from a folder"),
+        max_length=8,
+        choices=AfterTaking.choices,
+        default=AfterTaking.MOVE,
     )
     interval = models.PositiveIntegerField(
         _("poll every (seconds)"), default=300, validators=[MinValueValidator(10)]
@@ -305,6 +336,57 @@ class Provider(models.Model):
     @property
     def allowed_hosts(self) -> list[str]:
         return [h.strip().lower() for h in self.picture_hosts.split() if h.strip()]
+
+    def clean(self) -> None:
+        from khabar.syndication.sources import (
+            parse_host_keys,
+            parse_private_key,
+            parse_sftp_address,
+        )
+
+        address = self.address.strip()
+        errors: dict[str, Any] = {}
+        if self.kind == self.Kind.URL and not address.startswith(("https://", "http://")):
+            errors["address"] = _("Give an https:// address.")
+        elif self.kind == self.Kind.FOLDER and not address.startswith("/"):
+            errors["address"] = _("Give the full path of a folder on the server.")
+        elif self.kind == self.Kind.SFTP:
+            for name, check in (
+                ("address", parse_sftp_address),
+                ("ssh_key", parse_private_key),
+                ("host_key", parse_host_keys),
+            ):
+                value = getattr(self, name)
+                if not value.strip():
+                    errors[name] = _("An SFTP folder needs this.")
+                    continue
+                try:
+                    check(value)
+                except ValueError as error:
+                    errors[name] = str(error)
+        if errors:
+            raise ValidationError(errors)
+
+
+class TakenFile(models.Model):
+    """A file a provider took from its folder: a file of the same name, size and time is not
+    taken again (a changed or replaced file is)."""
+
+    provider = models.ForeignKey(Provider, on_delete=models.CASCADE, related_name="taken_files")
+    name = models.CharField(max_length=255)
+    size = models.BigIntegerField()
+    mtime = models.BigIntegerField()
+    taken_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "name", "size", "mtime"], name="taken_file_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class PictureFetch(models.Model):

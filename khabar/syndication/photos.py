@@ -171,6 +171,11 @@ class Attachments:
     def __bool__(self) -> bool:
         return bool(self.files or self.paths)
 
+    @property
+    def used_names(self) -> list[str]:
+        """The names of the files read, once each (to move them with their document)."""
+        return list(dict.fromkeys(path.name for path in self.used))
+
     def find(self, names: Iterable[str]) -> tuple[str, bytes] | None:
         """The first of ``names`` supplied, with its bytes (read up to the photo size limit)."""
         from khabar.photos import conf as photo_conf

@@ -1,0 +1,233 @@
+"""Issue 22: a provider's folder on an SFTP server (Debian's OpenSSH server in a throwaway
+folder on loopback). Each file is taken once, through the same path as a local folder; the
+server must show the host key the editor gave, or nothing is read."""
+
+from __future__ import annotations
+
+import getpass
+import os
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from khabar.articles.models import Article
+from khabar.photos.models import StoryPhoto
+from khabar.photos.samples import sample_jpeg
+from khabar.syndication.actions import POLLER, poll_provider
+from khabar.syndication.models import Partner, Provider
+from khabar.test import make_section
+from ops.topology import free_port
+from tests.test_ingest_providers import ninjs
+
+pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("distribution")]
+SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
+
+
+@dataclass
+class Server:
+    port: int
+    inbox: Path
+    client_key: str
+    #: The server's line as known_hosts has it.
+    host_line: str
+    #: A key the server does not have, as a known_hosts line.
+    other_line: str
+
+    @property
+    def address(self) -> str:
+        return f"sftp://{getpass.getuser()}@127.0.0.1:{self.port}{self.inbox}"
+
+
+def keygen(path: Path) -> None:
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
+
+
+@pytest.fixture
+def sshd(tmp_path) -> Iterator[Server]:
+    """OpenSSH on a free loopback port, logging in only with a key made for the test (as in
+    tests/test_distribution_transports.py)."""
+    # A missing server fails the test (make test installs openssh-server), never skips it.
+    assert Path(SSHD).exists(), "Debian's openssh-server is missing: run make system-test-deps"
+    home = tmp_path / "sshd"
+    home.mkdir()
+    for name in ("host", "client", "other"):
+        keygen(home / name)
+    (home / "authorized_keys").write_text((home / "client.pub").read_text())
+    port = free_port()
+    config = home / "sshd_config"
+    config.write_text(
+        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host'}\n"
+        f"PidFile {home / 'sshd.pid'}\nAuthorizedKeysFile {home / 'authorized_keys'}\n"
+        "StrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
+        "UsePAM no\nPermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n"
+        "LogLevel ERROR\n"
+    )
+    Path("/run/sshd").mkdir(exist_ok=True)  # the privilege separation folder sshd wants
+    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            break
+        except OSError:
+            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
+            time.sleep(0.05)
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+
+    def line(name: str) -> str:
+        kind, key = (home / f"{name}.pub").read_text().split()[:2]
+        return f"[127.0.0.1]:{port} {kind} {key}\n"
+
+    try:
+        yield Server(port, inbox, (home / "client").read_text(), line("host"), line("other"))
+    finally:
+        server.terminate()
+        server.wait(5)
+
+
+@pytest.fixture(autouse=True)
+def section(db, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return make_section("ar", "world", "دولي")
+
+
+def sftp_provider(server: Server, **fields) -> Provider:
+    partner = Partner.objects.create(name="وكالة الأنباء", can_ingest=True)
+    values = {"ssh_key": server.client_key, "host_key": server.host_line, **fields}
+    provider = Provider(
+        name="خدمة المجلد البعيد",
+        kind=Provider.Kind.SFTP,
+        address=server.address,
+        partner=partner,
+        **values,
+    )
+    provider.full_clean()
+    provider.save()
+    return provider
+
+
+def test_it_takes_each_file_of_an_sftp_folder_once_and_moves_it_to_done(sshd):
+    (sshd.inbox / "a.json").write_bytes(ninjs("urn:agency:s1", 1, "خبر من المجلد البعيد"))
+    (sshd.inbox / ".b.json.part").write_bytes(b"{still being written")
+    provider = sftp_provider(sshd)
+    polled = poll_provider(provider, actor=POLLER)
+    assert polled.status == Provider.Health.OK, polled.last_error
+    story = Article.objects.get(source_id="urn:agency:s1")
+    assert story.headline == "خبر من المجلد البعيد"
+    assert story.origin == f"partner:{provider.partner_id}"
+    assert (polled.documents_count, polled.stories_count, polled.errors_count) == (1, 1, 0)
+    assert sorted(p.name for p in sshd.inbox.iterdir()) == [".b.json.part", "done"]
+    assert (sshd.inbox / "done" / "a.json").exists()
+    again = poll_provider(provider, actor=POLLER)
+    assert again.documents_count == 1
+    assert Article.objects.filter(source_id="urn:agency:s1").count() == 1
+
+
+def test_it_leaves_files_in_place_when_asked_and_still_takes_each_once(sshd):
+    document = sshd.inbox / "a.json"
+    document.write_bytes(ninjs("urn:agency:s2", 1, "الأولى"))
+    provider = sftp_provider(sshd, after_taking=Provider.AfterTaking.KEEP)
+    poll_provider(provider, actor=POLLER)
+    polled = poll_provider(provider, actor=POLLER)
+    assert document.exists()
+    assert polled.documents_count == 1
+    # The agency replaces the file with a newer version: that is a new file, taken.
+    document.write_bytes(ninjs("urn:agency:s2", 2, "الثانية بعد التحديث"))
+    os.utime(document, (time.time() + 5, time.time() + 5))
+    polled = poll_provider(provider, actor=POLLER)
+    assert polled.documents_count == 2
+    assert Article.objects.get(source_id="urn:agency:s2").headline == "الثانية بعد التحديث"
+
+
+def test_it_records_a_refused_file_and_leaves_it_to_be_fixed(sshd):
+    (sshd.inbox / "bad.json").write_bytes(b"{not json")
+    polled = poll_provider(sftp_provider(sshd), actor=POLLER)
+    assert polled.status == Provider.Health.FAILING
+    assert "bad.json" in polled.last_error and "JSON" in polled.last_error
+    assert (sshd.inbox / "bad.json").exists()
+
+
+def test_it_takes_the_pictures_a_document_names_from_beside_it(sshd):
+    import json
+
+    doc = json.loads(ninjs("urn:agency:s3", 1, "خبر بصورة"))
+    doc["associations"] = [
+        {
+            "name": "featuremedia",
+            "type": "picture",
+            "uri": "urn:agency:s3:photo",
+            "descriptions": [{"role": "caption", "value": "الميناء عند الفجر"}],
+            "renditions": [{"name": "original", "href": "port.jpg"}],
+        }
+    ]
+    (sshd.inbox / "s3.json").write_text(json.dumps(doc))
+    (sshd.inbox / "port.jpg").write_bytes(sample_jpeg(800, 450))
+    polled = poll_provider(sftp_provider(sshd), actor=POLLER)
+    assert polled.status == Provider.Health.OK, polled.last_error
+    shown = StoryPhoto.objects.select_related("photo").get(article__source_id="urn:agency:s3")
+    assert shown.photo.caption == "الميناء عند الفجر"
+    assert sorted(p.name for p in (sshd.inbox / "done").iterdir()) == ["port.jpg", "s3.json"]
+
+
+def test_it_refuses_a_server_that_shows_another_host_key(sshd):
+    (sshd.inbox / "a.json").write_bytes(ninjs("urn:agency:s4", 1, "لا يؤخذ"))
+    polled = poll_provider(sftp_provider(sshd, host_key=sshd.other_line), actor=POLLER)
+    assert polled.status == Provider.Health.FAILING
+    assert "host key" in polled.last_error and "SHA256:" in polled.last_error
+    assert "nothing was read" in polled.last_error
+    assert not Article.objects.filter(source_id="urn:agency:s4").exists()
+    assert sorted(p.name for p in sshd.inbox.iterdir()) == ["a.json"]
+
+
+def test_it_shows_a_failing_providers_last_error_on_the_desk_home(sshd, client, people):
+    provider = sftp_provider(sshd, host_key=sshd.other_line)
+    poll_provider(provider, actor=POLLER)
+    client.force_login(people["editor"])
+    page = client.get("/desk/").content.decode()
+    assert provider.name in page
+    assert "host key" in page and "SHA256:" in page
+    client.force_login(people["reporter"])  # a reporter has no use for the feeds' health
+    assert provider.name not in client.get("/desk/").content.decode()
+
+
+VALID_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("address", "ftp://agency@files.example.org/out", "sftp://user@host"),
+        ("address", "sftp://files.example.org/out", "user"),
+        ("address", "sftp://agency:secret@files.example.org/out", "password"),
+        ("address", "sftp://agency@files.example.org:99999/out", "port"),
+        ("address", "sftp://agency@files.example.org", "full path"),
+        ("host_key", "", "needs"),
+        ("host_key", "files.example.org AAAA", "host key line"),
+        ("host_key", "files.example.org ssh-ed25519 bm90IGEga2V5", "damaged"),
+        ("host_key", f"@cert-authority *.example.org {VALID_KEY}", "certificate"),
+        ("ssh_key", "", "needs"),
+        ("ssh_key", "-----BEGIN OPENSSH PRIVATE KEY-----\nxx\n", "private key"),
+    ],
+)
+def test_it_refuses_an_sftp_provider_it_could_not_use(db, field, value, message):
+    partner = Partner.objects.create(name="وكالة", can_ingest=True)
+    provider = Provider(
+        name="مزود",
+        kind=Provider.Kind.SFTP,
+        address="sftp://agency@files.example.org:2222/out",
+        host_key=f"[files.example.org]:2222 {VALID_KEY}",
+        ssh_key="",
+        partner=partner,
+    )
+    setattr(provider, field, value)
+    with pytest.raises(ValidationError) as refused:
+        provider.full_clean()
+    assert message in " ".join(refused.value.message_dict[field])
