@@ -1,20 +1,23 @@
-"""A live story with many readers (issue 20): app CPU per update, and who got it in time.
+"""A live story with many readers (issue 20): CPU per update, and who got it in time.
 
     python -m bench.live_fanout [--readers 10,100,1000] [--updates 5] [--gap 3]
-    python -m bench.live_fanout --threads 512 --no-poll   (what a stream-capable server costs)
 
 Starts the production profile (``ops.topology``: PostgreSQL, Redis, two granian app
-processes of one worker and one blocking thread each, nginx with its proxy cache and the
-``/live/<pk>/events`` location of deploy/nginx.conf.template) in a temporary folder on free
-ports, rate limits off (all readers come from one address), and makes one demo story live.
+processes of one worker and one blocking thread each, the stream process
+``khabar.live.asgi`` behind nginx's ``/live/<pk>/events`` location, nginx with its proxy
+cache; deploy/nginx.conf.template) in a temporary folder on free ports, rate limits off (all
+readers come from one address), and makes one demo story live.
 
 SSE: for each reader count N, N asyncio readers open ``/live/<pk>/events`` through nginx
-(reconnecting with ``Last-Event-ID`` when a stream ends, as a browser does); after 3 s the
-app processes' CPU (utime + stime of their process trees, /proc) is read over an idle window
+(staggered over ``--ramp`` seconds, reconnecting with ``Last-Event-ID`` 1 s after a stream
+ends, as EventSource does); once all are connected the stream process's CPU (utime + stime
+of its process tree, /proc/<pid>/stat) and the app processes' are read over an idle window
 of ``gap x updates`` seconds, then a separate process posts ``updates`` updates through
 ``khabar.live.actions.post_update`` (``actors.COMMAND_LINE``) ``gap`` seconds apart, and CPU
-is read over that window too. Per update: app CPU (all of it, and above the idle window's),
-and how many readers received its event within 2 s of the post.
+is read over that window too. Per update: the stream process's CPU (all of it, and above the
+idle window's: keep-alives and the readers' reconnects at the end of each hold), the app's,
+how many readers received its event and within 2 s of the post, and the delay from the post
+to each reader's receipt (p50, p95 and the slowest, over every reader and update).
 
 Polling: 1,000 readers each ask ``/live/<pk>/updates.json`` through nginx every 5 s
 (staggered, keep-alive), while updates are posted the same way: requests per second, the
@@ -217,40 +220,62 @@ def post(env: dict[str, str], live_pk: int, count: int, gap: float) -> subproces
 
 
 async def sse_case(
-    topo: Any, app_pids: list[int], story: dict[str, int], n: int, updates: int, gap: float
+    topo: Any,
+    app_pids: list[int],
+    story: dict[str, int],
+    n: int,
+    updates: int,
+    gap: float,
+    ramp: float,
 ) -> dict[str, Any]:
     live_pk = story["live"]
-    path = f"/live/{story['article']}/events"
+    path = f"/live/{story['article']}/events?since={story['seq']}"
     readers = [SSEReader(topo.proxy_port, path) for _ in range(n)]
     stop = asyncio.Event()
-    tasks = [asyncio.create_task(r.run(stop)) for r in readers]
-    await asyncio.sleep(3)
+
+    async def reader(r: SSEReader, delay: float) -> None:
+        await asyncio.sleep(delay)
+        await r.run(stop)
+
+    tasks = [asyncio.create_task(reader(r, ramp * i / n)) for i, r in enumerate(readers)]
+    await asyncio.sleep(ramp + 3)
     window = gap * updates
-    pids = [p for a in app_pids for p in tree(a)]
-    c0 = cpu_seconds(pids)
+    app = [p for a in app_pids for p in tree(a)]
+    stream = tree(topo.pids["stream"])
+    s0, a0 = cpu_seconds(stream), cpu_seconds(app)
     await asyncio.sleep(window)
-    idle = cpu_seconds(pids) - c0
+    idle, app_idle = cpu_seconds(stream) - s0, cpu_seconds(app) - a0
     open_now = sum(r.open for r in readers)
-    c1 = cpu_seconds(pids)
+    s1, a1 = cpu_seconds(stream), cpu_seconds(app)
     poster = post(topo.env(), live_pk, updates, gap)
     out, _ = await asyncio.to_thread(poster.communicate)
     await asyncio.sleep(2.5)
-    busy = cpu_seconds(pids) - c1
+    busy, app_busy = cpu_seconds(stream) - s1, cpu_seconds(app) - a1
     stop.set()
     for t in tasks:
         t.cancel()
     await asyncio.gather(*tasks, return_exceptions=True)
     posted = [json.loads(line) for line in out.splitlines() if line.strip()]
+    # The next case's readers open the page as it is now.
+    story["seq"] = max([story["seq"], *(p["seq"] for p in posted)])
     in_time = [sum(1 for r in readers if r.got.get(p["seq"], 1e18) - p["t"] <= 2.0) for p in posted]
+    lags = sorted(r.got[p["seq"]] - p["t"] for p in posted for r in readers if p["seq"] in r.got)
+    per_update = max(len(posted), 1)
     return {
         "readers": n,
         "open_streams_at_idle": open_now,
-        "idle_cpu_s": round(idle, 3),
         "window_s": window,
-        "cpu_per_update_ms": round(1000 * busy / max(len(posted), 1), 1),
-        "cpu_above_idle_per_update_ms": round(
-            1000 * (busy - idle * (window + 2.5) / window) / max(len(posted), 1), 1
+        "stream_idle_cpu_s": round(idle, 3),
+        "stream_cpu_per_update_ms": round(1000 * busy / per_update, 1),
+        "stream_cpu_above_idle_per_update_ms": round(
+            1000 * (busy - idle * (window + 2.5) / window) / per_update, 1
         ),
+        "app_idle_cpu_s": round(app_idle, 3),
+        "app_cpu_per_update_ms": round(1000 * app_busy / per_update, 1),
+        "delivered": f"{len(lags)} of {n * len(posted)}",
+        "lag_p50_s": round(lags[len(lags) // 2], 3) if lags else None,
+        "lag_p95_s": round(lags[int(len(lags) * 0.95)], 3) if lags else None,
+        "lag_max_s": round(lags[-1], 3) if lags else None,
         "in_time_per_update": in_time,
         "in_time_median": statistics.median(in_time) if in_time else 0,
         "got_at_all": [sum(1 for r in readers if p["seq"] in r.got) for p in posted],
@@ -335,19 +360,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--gap", type=float, default=3.0)
     parser.add_argument("--poll-readers", type=int, default=1000)
     parser.add_argument("--poll-every", type=float, default=5.0)
+    parser.add_argument("--ramp", type=float, default=5.0, help="seconds to connect SSE readers")
     parser.add_argument("--no-sse", action="store_true")
     parser.add_argument("--no-poll", action="store_true")
-    parser.add_argument(
-        "--threads",
-        type=int,
-        default=1,
-        help="blocking threads per app process (production: 1)",
-    )
     options = parser.parse_args(argv)
 
     from ops.topology import Topology
-
-    threads = options.threads
 
     def terminate(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)
@@ -357,14 +375,6 @@ def main(argv: list[str]) -> int:
     class Bench(Topology):
         def env(self) -> dict[str, str]:
             return dict(super().env(), KHABAR_RATELIMIT="0")
-
-        def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
-            if name.startswith("app") and threads > 1:
-                # The comparison: threads enough for every stream to hold one.
-                args = list(args)
-                args[args.index("--blocking-threads") + 1] = str(threads)
-                args[args.index("--backpressure") + 1] = str(max(threads, 32))
-            super()._spawn(name, args, env)
 
     home = Path(tempfile.mkdtemp(prefix="khabar-live-"))
     home.chmod(0o755)  # PostgreSQL runs as its own user and must reach its folder
@@ -388,7 +398,7 @@ def main(argv: list[str]) -> int:
         if not options.no_sse:
             for n in [int(x) for x in options.readers.split(",")]:
                 found = asyncio.run(
-                    sse_case(topo, app_pids, story, n, options.updates, options.gap)
+                    sse_case(topo, app_pids, story, n, options.updates, options.gap, options.ramp)
                 )
                 log(json.dumps(found))
                 results["sse"].append(found)

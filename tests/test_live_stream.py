@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 
 from khabar.articles.actions import withdraw_article
-from khabar.live import actions
+from khabar.live import actions, streams
 from khabar.live.streams import StreamApp, StreamHub
 from khabar.test import make_article
 
@@ -121,6 +121,25 @@ def test_it_resumes_after_the_last_event_id(app, live, people):
 
     from_page = asyncio.run(Reader(path, query=f"since={old.seq - 1}").get(app))
     assert "قديم" in from_page.body and "جديد" in from_page.body
+
+
+@override_settings(KHABAR_LIVE_HOLD=0.3, KHABAR_LIVE_HEARTBEAT=0.1)
+def test_it_reads_once_for_all_the_readers_who_are_far_behind(app, live, people):
+    first = actions.post_update(live, actor=people["editor"], text="البداية")
+    for n in range(streams.BACKLOG + 2):
+        actions.post_update(live, actor=people["editor"], text=f"تحديث رقم {n}")
+    path = f"/live/{live.article_id}/events"
+
+    async def scene() -> list[Reader]:
+        # The feed's first look keeps the last few changes only.
+        await Reader(path, query=f"since={live.seq}").get(app)
+        readers = [Reader(path, {"Last-Event-ID": str(first.seq - 1)}) for _ in range(30)]
+        await asyncio.gather(*(r.get(app) for r in readers))
+        return readers
+
+    readers = asyncio.run(scene())
+    assert all("البداية" in r.body and "تحديث رقم 0" in r.body for r in readers)
+    assert app.hub.reads == 1
 
 
 @override_settings(KHABAR_LIVE_HOLD=30, KHABAR_LIVE_HEARTBEAT=5)

@@ -51,6 +51,10 @@ T = TypeVar("T")
 PATH = re.compile(r"/live/([0-9]{1,18})/events")
 INTERVAL = 0.5
 KEEP = 200  # events kept per story for readers that are a little behind
+#: Changes rendered at a feed's first look, so that readers a few changes behind (a page
+#: cached just before an update, streams resuming after this process restarted) are served
+#: from the feed rather than each by a read of its own.
+BACKLOG = 10
 RETRY_AFTER = 10  # seconds a refused reader is asked to wait (it polls meanwhile)
 #: How long a feed's last good look stays good enough to open a stream on without another.
 FRESH = 3
@@ -59,11 +63,13 @@ FRESH = 3
 @dataclass(frozen=True)
 class Look:
     """What one poll found: the story's live id and change number, and the events of the
-    changes after the number the feed had (``None``: start afresh from this number)."""
+    changes after the number the feed had; ``floor`` set when the feed starts afresh with
+    the events after that number."""
 
     live_pk: int
     seq: int
-    chunks: list[tuple[int, bytes]] | None
+    chunks: list[tuple[int, bytes]]
+    floor: int | None = None
 
 
 def look(article_pk: int, live_pk: int, seq: int) -> Look | None:
@@ -83,7 +89,9 @@ def look(article_pk: int, live_pk: int, seq: int) -> Look | None:
     found_pk, found_seq = row
     if seq < 0 or found_pk != live_pk or found_seq < seq:
         # First look, or an earlier story of this id (a database restored or flushed).
-        return Look(found_pk, found_seq, None)
+        floor = max(found_seq - BACKLOG, 0)
+        now, chunks = events.changes_since(found_pk, floor)
+        return Look(found_pk, now, chunks, floor=floor)
     if found_seq == seq:
         return Look(found_pk, seq, [])
     now, chunks = events.changes_since(found_pk, seq)
@@ -116,6 +124,8 @@ class Feed:
     changed: asyncio.Future[None] | None = None
     polled: asyncio.Future[None] | None = None
     tails: dict[int, bytes] = field(default_factory=dict)
+    #: Reads for readers behind ``floor``, one per number however many readers ask at once.
+    behind: dict[int, asyncio.Future[tuple[int, bytes]]] = field(default_factory=dict)
 
     def tail(self, since: int) -> bytes:
         """The kept events after ``since`` as one chunk (joined once for all readers)."""
@@ -144,6 +154,7 @@ class StreamHub:
         self.open = 0  # streams open now, and requests for one being answered
         self.polls = 0  # database looks (for tests and the bench)
         self.renders = 0  # looks that rendered changes
+        self.reads = 0  # reads for readers further behind than the feed keeps
         # One thread, so one database connection per process however many readers.
         self._db = ThreadPoolExecutor(1, thread_name_prefix="live-db")
         self._closing: asyncio.Future[None] | None = None
@@ -218,14 +229,11 @@ class StreamHub:
             _resolve(feed.changed)  # its streams end
         else:
             feed.visible = True
-            if found.chunks is None:
-                feed.live_pk, feed.seq, feed.floor, feed.events = (
-                    found.live_pk,
-                    found.seq,
-                    found.seq,
-                    [],
-                )
+            if found.floor is not None:
+                feed.live_pk, feed.seq, feed.floor = found.live_pk, found.seq, found.floor
+                feed.events = found.chunks[-KEEP:]
                 feed.tails.clear()
+                _resolve(feed.changed)
             elif found.chunks:
                 self.renders += 1
                 feed.events = (feed.events + found.chunks)[-KEEP:]
@@ -279,9 +287,7 @@ class StreamHub:
                 if seq >= feed.floor:
                     chunk, seq = feed.tail(seq), feed.seq
                 else:
-                    # Further behind than what is kept: read directly, once.
-                    seq, chunks = await self.in_thread(events.changes_since, feed.live_pk, seq)
-                    chunk = b"".join(c for _seq, c in chunks)
+                    seq, chunk = await self._behind(feed, seq)
                 await _body(send, chunk)
                 continue
             left = end - loop.time()
@@ -296,6 +302,20 @@ class StreamHub:
                 raise OSError("the reader left")
             if not done:
                 await _body(send, b": keep-alive\n\n")
+
+    async def _behind(self, feed: Feed, since: int) -> tuple[int, bytes]:
+        """What changed after ``since``, further back than the feed keeps: read directly, by
+        one read for all the readers who ask for the same number at the same time."""
+        pending = feed.behind.get(since)
+        if pending is None:
+            pending = feed.behind[since] = asyncio.ensure_future(self._read(feed.live_pk, since))
+            pending.add_done_callback(lambda _done: feed.behind.pop(since, None))
+        return await asyncio.shield(pending)
+
+    async def _read(self, live_pk: int, since: int) -> tuple[int, bytes]:
+        self.reads += 1
+        seq, chunks = await self.in_thread(events.changes_since, live_pk, since)
+        return seq, b"".join(c for _seq, c in chunks)
 
 
 STREAM_HEADERS = [
