@@ -33,7 +33,6 @@ from django.db import transaction
 from django.db.models import F, Max
 
 from khabar.articles.models import Article, AuditEntry, Section, Status, Tag
-from khabar.comments.actions import render
 from khabar.comments.models import AuditEntry as CommentAuditEntry
 from khabar.comments.models import Comment, Thread
 from khabar.lib.arabic import fingerprint
@@ -42,6 +41,7 @@ from khabar.photos.models import Role, StoryPhoto
 from khabar.site import actors, hooks
 from khabar.wordpress import convert
 from khabar.wordpress.checks import Options, Plan, WxrImportError, check_file
+from khabar.wordpress.content import comment_html
 from khabar.wordpress.wxr import Author, Item, read_wxr
 
 #: A user or a system actor (``actors.WORDPRESS_IMPORT``); never None.
@@ -255,8 +255,11 @@ def _store_batch(batch: list[_Post], *, plan: Plan, actor: Actor, counts: Counte
             for a, post in zip(articles, new, strict=True)
             for slug in dict(post.story.tags)
         )
-        for a, post in zip(articles, new, strict=True):
-            _store_comments(a, post.comments, actor=actor, counts=counts)
+        _store_comments(
+            [(a, post.comments) for a, post in zip(articles, new, strict=True)],
+            actor=actor,
+            counts=counts,
+        )
         _store_images(articles, new, plan=plan, actor=actor, counts=counts)
         if live:
             # In the batch's transaction: stored with their index entries or not at all.
@@ -270,32 +273,42 @@ def _store_batch(batch: list[_Post], *, plan: Plan, actor: Actor, counts: Counte
 
 
 def _store_comments(
-    article: Article,
-    planned: list[convert.PlannedComment],
+    stories: list[tuple[Article, list[convert.PlannedComment]]],
     *,
     actor: Actor,
     counts: Counter[str],
 ) -> None:
-    """A story's thread and its comments, level by level (a reply needs its parent's id)."""
-    if not planned:
+    """The batch's threads and comments: all threads at once, then the comments level by
+    level across the batch (a reply needs its parent's id), then their log entries."""
+    stories = [(a, planned) for a, planned in stories if planned]
+    if not stories:
         return
-    approved = sum(c.status == "approved" for c in planned)
-    thread = Thread.objects.create(
-        key=article.thread_key,
-        article=article,
-        title=article.headline[:300],
-        seq=len(planned),
-        approved_count=approved,
-    )
-    ids: dict[int, Comment] = {}
+    threads = [
+        Thread(
+            key=a.thread_key,
+            article=a,
+            title=a.headline[:300],
+            # The path counter goes on from the last number used, as for a posted comment.
+            seq=len(planned),
+            approved_count=sum(c.status == "approved" for c in planned),
+        )
+        for a, planned in stories
+    ]
+    Thread.objects.bulk_create(threads)
+    stored: dict[tuple[int, int], Comment] = {}  # (thread id, WordPress id) → row
     depth = 0
     while True:
-        level = [c for c in planned if c.depth == depth]
+        level = [
+            (thread, c)
+            for thread, (_a, planned) in zip(threads, stories, strict=True)
+            for c in planned
+            if c.depth == depth
+        ]
         if not level:
             break
         rows = []
-        for c in level:
-            parent = ids[c.parent_wp_id] if c.parent_wp_id else None
+        for thread, c in level:
+            parent = stored[thread.pk, c.parent_wp_id] if c.parent_wp_id else None
             rows.append(
                 Comment(
                     thread=thread,
@@ -307,7 +320,7 @@ def _store_comments(
                     author_name=c.author_name,
                     email=c.email,
                     text=c.text,
-                    html=render(c.text),
+                    html=comment_html(c.text),
                     created_at=c.created_at,
                     reason="" if c.status == "approved" else "wordpress import",
                     ip_hash=c.ip_hash,
@@ -320,22 +333,19 @@ def _store_comments(
             Comment.objects.filter(pk__in=[r.pk for r in rows]).update(root_id=F("pk"))
             for r in rows:
                 r.root_id = r.pk
-        ids.update({c.wp_id: r for c, r in zip(level, rows, strict=True)})
+        stored.update({(t.pk, c.wp_id): r for (t, c), r in zip(level, rows, strict=True)})
         depth += 1
     note = f"{actors.audit_name(actor)}: wordpress import"[:300]
+    user = actors.user_or_none(actor)
     CommentAuditEntry.objects.bulk_create(
         CommentAuditEntry(
-            comment=r,
-            action="import",
-            from_status="",
-            to_status=r.status,
-            user=actors.user_or_none(actor),
-            note=note,
+            comment=r, action="import", from_status="", to_status=r.status, user=user, note=note
         )
-        for r in ids.values()
+        for r in stored.values()
     )
+    approved = sum(t.approved_count for t in threads)
     counts["comments approved"] += approved
-    counts["comments pending"] += len(planned) - approved
+    counts["comments pending"] += len(stored) - approved
 
 
 def _store_images(

@@ -167,7 +167,9 @@ def _check_item(
     if state.startswith("skip:"):
         plan.counts[f"posts skipped: {state[5:]}"] += 1
         return
-    story = convert.story_of(item, state=state, zone=plan.zone, authors=plan.authors, now=plan.now)
+    story = convert.story_of(
+        item, state=state, zone=plan.zone, authors=plan.authors, now=plan.now, full=False
+    )
     if story.source_id in seen:
         plan.counts["posts skipped: twice in the file"] += 1
         return
@@ -201,6 +203,7 @@ def _check_item(
         now=plan.now,
         counts=plan.counts,
         problems=problems,
+        full=False,
     )
     for line, message in problems:
         problem(line, message)

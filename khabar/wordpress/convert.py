@@ -130,8 +130,11 @@ def story_of(
     zone: ZoneInfo,
     authors: dict[str, str],
     now: datetime.datetime,
+    full: bool = True,
 ) -> StoryDraft:
-    body = paragraphs(item.content)
+    """The post as a story; without ``full`` (the checks), the body and summary are only
+    read when an untitled post needs its headline from them."""
+    body = paragraphs(item.content) if full or not item.title else []
     headline = headline_of(item, body)
     published = to_utc(item.date_gmt, item.date_local, zone)
     when = published or now
@@ -143,7 +146,7 @@ def story_of(
         state=state,
         headline=headline,
         slug=slug_of(item.post_name) or slugify(headline, allow_unicode=True)[:100].strip("-"),
-        summary=" ".join(paragraphs(item.excerpt)),
+        summary=" ".join(paragraphs(item.excerpt)) if full else "",
         body="\n\n".join(body),
         byline=(authors.get(item.creator) or item.creator)[:200],
         published_at=published if state == "published" else None,
@@ -184,7 +187,18 @@ def author_name(value: str, lang: str) -> str:
     return name[:MAX_NAME_LENGTH]
 
 
-def _email(value: str) -> str:
+#: An address the comments app's validator accepts, checked in a few microseconds (most
+#: are like this); anything else goes through that validator.
+_PLAIN_EMAIL = re.compile(
+    r"[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}\Z"
+)
+
+
+def email_of(value: str) -> str:
+    """The commenter's address if khabar would take it from a reader, else ""."""
+    value = value.strip()
+    if len(value) <= 254 and _PLAIN_EMAIL.match(value):
+        return value
     try:
         return clean_email(value)
     except CommentError:
@@ -200,6 +214,7 @@ def plan_thread(
     now: datetime.datetime,
     counts: Counter[str],
     problems: list[tuple[int, str]],
+    full: bool = True,
 ) -> list[PlannedComment]:
     """The comments of a post that are imported, parents first, with their paths.
 
@@ -208,6 +223,7 @@ def plan_thread(
     whose parent is left out (spam, trash, a pingback) hangs under the nearest ancestor
     that is imported, and one whose parent is not in the file at all becomes top-level, as
     WordPress itself shows it. Paths are numbered in the order comments were written.
+    Without ``full`` (the checks), names, addresses and address hashes are left blank.
     """
     by_id: dict[int, Comment] = {}
     kept: dict[int, tuple[Comment, str, str]] = {}
@@ -298,7 +314,7 @@ def plan_thread(
             continue
         # The address only as the comments app keeps it (a keyed hash) and only while its
         # retention lasts: an older comment's would be purged on the next run anyway.
-        keep_ip = comment.ip and now - created < retention
+        keep_ip = full and comment.ip and now - created < retention
         planned.append(
             PlannedComment(
                 wp_id=wp_id,
@@ -306,8 +322,8 @@ def plan_thread(
                 path=path,
                 depth=depth,
                 status=state,
-                author_name=author_name(comment.author, lang),
-                email=_email(comment.email),
+                author_name=author_name(comment.author, lang) if full else "",
+                email=email_of(comment.email) if full else "",
                 ip_hash=hash_ip(comment.ip) if keep_ip else "",
                 created_at=created,
                 text=text,

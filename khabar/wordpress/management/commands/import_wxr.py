@@ -11,11 +11,37 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from tqdm import tqdm
 
 from khabar.site import actors
 from khabar.site.editions import default_edition
 from khabar.wordpress.actions import BATCH, Options, WxrImportError, import_wxr
+
+#: The lines of the summary (``khabar.wordpress`` counts under these keys), for translators.
+SUMMARY = (
+    gettext_noop("stories published"),
+    gettext_noop("stories draft"),
+    gettext_noop("stories already there"),
+    gettext_noop("comments approved"),
+    gettext_noop("comments pending"),
+    gettext_noop("comments skipped: spam"),
+    gettext_noop("comments skipped: trash"),
+    gettext_noop("comments skipped: pingback"),
+    gettext_noop("comments skipped: empty"),
+    gettext_noop("replies whose parent is not in the file"),
+    gettext_noop("posts skipped: private"),
+    gettext_noop("posts skipped: trash"),
+    gettext_noop("posts skipped: page"),
+    gettext_noop("posts skipped: other"),
+    gettext_noop("posts skipped: auto-draft"),
+    gettext_noop("posts skipped: revision"),
+    gettext_noop("posts skipped: empty"),
+    gettext_noop("posts skipped: twice in the file"),
+    gettext_noop("featured images"),
+    gettext_noop("featured images left out (no --uploads folder)"),
+    gettext_noop("featured images missing from the uploads folder"),
+)
 
 
 def _pair(value: str) -> tuple[str, str]:
@@ -84,8 +110,10 @@ class Command(BaseCommand):
                 if error.more:
                     lines.append(_("… and %(count)d more problems") % {"count": error.more})
                 raise CommandError("\n".join(lines)) from error
+        if options["verbosity"] == 0:
+            return
         counts = result.summary()
         if result.dry_run:
             self.stdout.write(_("Checked: nothing written (--dry-run)."))
         for key in sorted(counts):
-            self.stdout.write(f"{key}: {counts[key]}")
+            self.stdout.write(f"{_(key)}: {counts[key]}")

@@ -1,0 +1,123 @@
+"""How fast ``khabar import_wxr`` goes: a synthetic WordPress export into a fresh SQLite
+database, search index included (issue 22; the archive target elsewhere is 1,000 stories/s).
+
+    .venv/bin/python -m bench.wxr_import [--posts 5000] [--comments 4] [--batch 500]
+
+Writes a WXR 1.2 file of ``--posts`` published Arabic posts (five paragraphs of block-editor
+markup, one of five categories, two of fifty tags, ``--comments`` comments each: a thread
+two deep and one pending), imports it, and prints posts (stories) per second for the whole
+command (both passes: the check and the write), then for a rerun (every post already there).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+PARAGRAPH = (
+    "<!-- wp:paragraph -->\n<p>قالت وزارة الطاقة إن صادرات النفط ارتفعت في الربع الثالث "
+    "<strong>بنسبة ثلاثة في المئة</strong> مقارنة بالعام الماضي، وإن الطلب الآسيوي "
+    "ما زال المحرك الأول للسوق بحسب محللين.</p>\n<!-- /wp:paragraph -->\n\n"
+)
+HEAD = """<?xml version="1.0" encoding="UTF-8" ?>
+<rss version="2.0" xmlns:excerpt="http://wordpress.org/export/1.2/excerpt/"
+ xmlns:content="http://purl.org/rss/1.0/modules/content/"
+ xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:wp="http://wordpress.org/export/1.2/">
+<channel><title>bench</title><link>https://bench.example</link><language>ar</language>
+<wp:wxr_version>1.2</wp:wxr_version>
+<wp:author><wp:author_login>salma</wp:author_login>
+<wp:author_display_name><![CDATA[سلمى الحسيني]]></wp:author_display_name></wp:author>
+"""
+
+
+def comment(post: int, n: int, parent: int, approved: str) -> str:
+    wp_id = post * 100 + n
+    return f"""<wp:comment><wp:comment_id>{wp_id}</wp:comment_id>
+<wp:comment_author><![CDATA[قارئ {n}]]></wp:comment_author>
+<wp:comment_author_email>reader{wp_id}@mail.example</wp:comment_author_email>
+<wp:comment_author_IP>192.0.2.{n}</wp:comment_author_IP>
+<wp:comment_date_gmt>2023-10-26 1{n % 10}:00:00</wp:comment_date_gmt>
+<wp:comment_content><![CDATA[تعليق رقم {n} على الخبر {post}: الأسعار سترتفع.]]>
+</wp:comment_content>
+<wp:comment_approved>{approved}</wp:comment_approved><wp:comment_type>comment</wp:comment_type>
+<wp:comment_parent>{parent and post * 100 + parent}</wp:comment_parent></wp:comment>
+"""
+
+
+def item(post: int, comments: int) -> str:
+    day = 1 + post % 28
+    thread = "".join(
+        comment(post, n, parent=(n - 1 if n % 3 == 2 else 0), approved="0" if n % 4 == 0 else "1")
+        for n in range(1, comments + 1)
+    )
+    return f"""<item><title>{escape(f"صادرات النفط ترتفع في الربع الثالث {post}")}</title>
+<link>https://bench.example/?p={post}</link><dc:creator>salma</dc:creator>
+<guid isPermaLink="false">https://bench.example/?p={post}</guid>
+<content:encoded><![CDATA[{PARAGRAPH * 5}]]></content:encoded>
+<excerpt:encoded><![CDATA[]]></excerpt:encoded>
+<wp:post_id>{post}</wp:post_id><wp:post_date>2023-10-{day:02d} 12:00:00</wp:post_date>
+<wp:post_date_gmt>2023-10-{day:02d} 08:30:00</wp:post_date_gmt>
+<wp:comment_status>open</wp:comment_status><wp:post_name>oil-{post}</wp:post_name>
+<wp:status>publish</wp:status><wp:post_type>post</wp:post_type>
+<category domain="category" nicename="section-{post % 5}"><![CDATA[قسم {post % 5}]]></category>
+<category domain="post_tag" nicename="tag-{post % 50}"><![CDATA[وسم {post % 50}]]></category>
+<category domain="post_tag" nicename="tag-{post * 7 % 50}"><![CDATA[وسم {post * 7 % 50}]]>
+</category>
+{thread}</item>
+"""
+
+
+def write_wxr(path: Path, posts: int, comments: int) -> None:
+    with path.open("w", encoding="utf-8") as out:
+        out.write(HEAD)
+        for post in range(1, posts + 1):
+            out.write(item(post, comments))
+        out.write("</channel></rss>\n")
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.wxr_import")
+    parser.add_argument("--posts", type=int, default=5000)
+    parser.add_argument("--comments", type=int, default=4)
+    parser.add_argument("--batch", type=int, default=500)
+    options = parser.parse_args(argv)
+    work = Path(tempfile.mkdtemp(prefix="khabar-wxr-"))
+    export = work / "export.wxr"
+    write_wxr(export, options.posts, options.comments)
+    os.environ["SQLITE_PATH"] = str(work / "import.sqlite3")
+    os.environ["KHABAR_PAGECACHE_PATH"] = str(work / "pagecache.sqlite3")
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khabar.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from khabar.articles.models import Article
+    from khabar.comments.models import Comment
+
+    call_command("migrate", verbosity=0, interactive=False)
+    size = export.stat().st_size / 1e6
+    runs = []
+    for _run in range(2):
+        started = time.perf_counter()
+        call_command(
+            "import_wxr", str(export), "--edition", "ar", "--create-sections",
+            "--batch", str(options.batch), "--no-progress", verbosity=0,
+        )  # fmt: skip
+        runs.append(time.perf_counter() - started)
+    stories, comments = Article.objects.count(), Comment.objects.count()
+    print(f"WXR of {options.posts:,} posts ({size:.1f} MB), {comments:,} comments stored")
+    print(f"import_wxr:        {stories / runs[0]:,.0f} stories/s ({runs[0]:.1f} s)")
+    print(f"import_wxr again:  {options.posts / runs[1]:,.0f} posts/s checked and skipped")
+    print(f"(work folder {work}; remove it when done)", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
