@@ -73,11 +73,16 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
+    # CORS for the comment widget on the sites that embed it (CORS_* below).
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     # Counts and times every request that reaches Django (/metrics).
     "khabar.health.MetricsMiddleware",
+    # Before anything that answers (as its docs ask), and outside the page cache: no stored
+    # page ever carries one site's Access-Control-Allow-Origin; each answer gets its own.
+    "corsheaders.middleware.CorsMiddleware",
     "khabar.site.pagecache.PageCacheMiddleware",
     # A database that is down or restarting answers 503 with a message, not a traceback.
     "khabar.security.middleware.DatabaseUnavailableMiddleware",
@@ -429,6 +434,16 @@ KHABAR_COMMENT_RATE_PER_THREAD = env_rate("KHABAR_COMMENT_RATE_PER_THREAD", "60/
 KHABAR_COMMENT_DUPLICATE_SECONDS = env_int("KHABAR_COMMENT_DUPLICATE_SECONDS", 3600)
 # Sites allowed to embed the widget: name=https://origin,…
 KHABAR_COMMENT_SITES = env_origins("KHABAR_COMMENT_SITES")
+# CORS (django-cors-headers) for the widget on those sites, and only there: the endpoints it
+# calls; the origins are KHABAR_COMMENT_SITES, read per request through the
+# check_request_enabled signal (khabar.comments.guard.cors_enabled); the headers it sends
+# (comments.js: its reader id, its edit tokens, the host page's language); no cookies.
+CORS_URLS_REGEX = r"^/api/v1/comments(?:/[0-9]+(?:/(?:replies|like|report))?)?$"
+CORS_ALLOWED_ORIGINS: list[str] = []
+CORS_ALLOW_HEADERS = ("accept-language", "content-type", "x-khabar-reader", "x-khabar-tokens")
+CORS_ALLOW_METHODS = ("DELETE", "GET", "OPTIONS", "PATCH", "POST")
+CORS_ALLOW_CREDENTIALS = False
+CORS_PREFLIGHT_MAX_AGE = 600
 # Dotted path of a spam checker class (khabar.comments.spam.AkismetChecker); empty: off.
 KHABAR_COMMENT_SPAM_CHECKER = env_str("KHABAR_COMMENT_SPAM_CHECKER", "")
 KHABAR_AKISMET_KEY = env_str("KHABAR_AKISMET_KEY", "")

@@ -269,8 +269,14 @@ def test_it_publishes_the_endpoints_in_openapi(client):
 def test_it_answers_configured_sites_with_cors(settings, client):
     settings.KHABAR_COMMENT_SITES = {"blog": "http://blog.example"}
     key = "site:blog:post-1"
-    preflight = client.options(URL, HTTP_ORIGIN="http://blog.example")
+    preflight = client.options(
+        URL,
+        HTTP_ORIGIN="http://blog.example",
+        HTTP_ACCESS_CONTROL_REQUEST_METHOD="POST",
+        HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type",
+    )
     assert preflight["Access-Control-Allow-Origin"] == "http://blog.example"
+    assert "POST" in preflight["Access-Control-Allow-Methods"]
     response = send(
         client,
         {"thread": key, "author": "سارة", "text": "من المدونة"},

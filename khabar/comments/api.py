@@ -1,18 +1,17 @@
 """The comments API under /api/v1/ (django-ninja), used by the widget and the story page.
 
-Errors are 4xx with ``{"code", "message"}``, the message in the reader's language: the
-first of Accept-Language with an edition (the widget sends its host page's), else Arabic.
-Requests from another origin are answered with CORS headers only for the sites in
-KHABAR_COMMENT_SITES (``guard.cross_origin``; every route answers its preflight); a
+A refusal raises ``CommentError``; khabar/api.py answers it in the API's one error shape
+(``{"code", "message"}``), the message in the reader's language: the first of
+Accept-Language with an edition (the widget sends its host page's), else Arabic. Requests
+from another origin are answered with CORS headers (django-cors-headers) only for the sites
+in KHABAR_COMMENT_SITES and only on the widget's endpoints (``guard.cors_enabled``); a
 logged-in session counts only with a valid CSRF token.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -28,7 +27,7 @@ from ninja import Field, Router, Schema
 from ninja import Status as Answer
 
 from khabar.comments import access, actions, conf, counts, guard, spam, tree, widget
-from khabar.comments.errors import NOTICES, CommentError
+from khabar.comments.errors import NOTICES, CommentError, documented_refusals
 from khabar.comments.models import Like, Policy, Status, Thread
 from khabar.comments.threads import (
     article_of,
@@ -41,14 +40,8 @@ from khabar.comments.threads import (
 from khabar.site import pagecache
 
 router = Router(tags=["comments"])
-ERRORS = frozenset({400, 403, 404, 409, 429, 503})
 EDITED = _("Your comment was changed.")
 EDIT_WAITS = _("Thank you: your edit will show once a moderator approves it.")
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class CommentOut(Schema):
@@ -128,46 +121,9 @@ class LikesOut(Schema):
     liked: bool
 
 
-# --- Errors and cross-origin requests ------------------------------------------------------
-
-
-def said_like_ours(run: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Ninja's own validation and parse errors, in our JSON shape."""
-
-    @functools.wraps(run)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        response = run(request, *args, **kwargs)
-        if response.status_code == 422 or (
-            response.status_code == 400 and b'"code"' not in response.content
-        ):
-            error = CommentError("bad-request")
-            detail = response.content.decode(errors="replace")[:2000]
-            response = HttpResponse(
-                orjson.dumps({"code": error.code, "message": error.message, "detail": detail}),
-                status=400,
-                content_type="application/json",
-            )
-        return response
-
-    return wrapper
-
-
-router.add_decorator(lambda view: guard.cross_origin(said_like_ours(view)), mode="view")
-
-
-def _error(error: CommentError) -> Answer:
-    return Answer(error.status, {"code": error.code, "message": error.message})
-
-
-def answers_errors(view: Callable[..., Any]) -> Callable[..., Any]:
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        try:
-            return view(request, *args, **kwargs)
-        except CommentError as error:
-            return _error(error)
-
-    return wrapper
+# Everything, its errors too, in the reader's language; ``REFUSALS`` documents the errors.
+router.add_decorator(guard.in_readers_language, mode="view")
+REFUSALS = documented_refusals()
 
 
 # --- Serialising ----------------------------------------------------------------------------
@@ -237,8 +193,7 @@ def widget_start(request: HttpRequest, thread: str = ""):
     return response
 
 
-@router.get("/comments", response={200: ThreadOut, ERRORS: ErrorOut})
-@answers_errors
+@router.get("/comments", response={200: ThreadOut}, openapi_extra=REFUSALS)
 def list_comments(request: HttpRequest, thread: str, sort: str = "oldest", cursor: str = ""):
     """A page of a thread: approved comments (and the caller's own pending ones), nested."""
     if not key_is_valid(thread):
@@ -314,8 +269,7 @@ def _read_json_page(request: HttpRequest, key: str, sort: str, offset: int) -> J
     )
 
 
-@router.get("/comments/{int:pk}/replies", response={200: CommentOut, ERRORS: ErrorOut})
-@answers_errors
+@router.get("/comments/{int:pk}/replies", response={200: CommentOut}, openapi_extra=REFUSALS)
 def list_replies(request: HttpRequest, pk: int, after: str = ""):
     """More replies under a top-level comment, after the cursor its ``more`` gave."""
     root = access.access_root_for_reader(pk)
@@ -324,8 +278,7 @@ def list_replies(request: HttpRequest, pk: int, after: str = ""):
     return _out(node, _liked(viewer, [node]))
 
 
-@router.post("/comments", response={201: PostedOut, 202: PostedOut, ERRORS: ErrorOut})
-@answers_errors
+@router.post("/comments", response={201: PostedOut, 202: PostedOut}, openapi_extra=REFUSALS)
 def create_comment(request: HttpRequest, payload: CommentIn):
     """Post a comment: 201 when it shows at once, 202 when it waits (or is refused quietly)."""
     ip_hash = guard.check_post(
@@ -357,8 +310,7 @@ def create_comment(request: HttpRequest, payload: CommentIn):
     )
 
 
-@router.patch("/comments/{int:pk}", response={200: EditedOut, ERRORS: ErrorOut})
-@answers_errors
+@router.patch("/comments/{int:pk}", response={200: EditedOut}, openapi_extra=REFUSALS)
 def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     """The author edits within the edit window; the comment is moderated again."""
     guard.check_origin(request)
@@ -373,8 +325,7 @@ def edit_comment(request: HttpRequest, pk: int, payload: EditIn):
     return {**_out(tree.Node(comment, own=True)), "message": str(message)}
 
 
-@router.delete("/comments/{int:pk}", response={204: None, ERRORS: ErrorOut})
-@answers_errors
+@router.delete("/comments/{int:pk}", response={204: None}, openapi_extra=REFUSALS)
 def delete_comment(request: HttpRequest, pk: int):
     """The author deletes within the edit window; replies keep a tombstone."""
     guard.check_origin(request)
@@ -385,8 +336,7 @@ def delete_comment(request: HttpRequest, pk: int):
     return Answer(204, None)
 
 
-@router.post("/comments/{int:pk}/like", response={200: LikesOut, ERRORS: ErrorOut})
-@answers_errors
+@router.post("/comments/{int:pk}/like", response={200: LikesOut}, openapi_extra=REFUSALS)
 def like_comment(request: HttpRequest, pk: int):
     """One like per reader (user, or the X-Khabar-Reader id the widget keeps)."""
     actor = guard.actor_for(request)
@@ -400,8 +350,7 @@ def like_comment(request: HttpRequest, pk: int):
     return {"likes": likes, "liked": True}
 
 
-@router.post("/comments/{int:pk}/report", response={202: None, ERRORS: ErrorOut})
-@answers_errors
+@router.post("/comments/{int:pk}/report", response={202: None}, openapi_extra=REFUSALS)
 def report_comment(request: HttpRequest, pk: int, payload: ReportIn):
     """Report a comment to the moderators."""
     actor = guard.actor_for(request)
@@ -417,8 +366,9 @@ def report_comment(request: HttpRequest, pk: int, payload: ReportIn):
 
 @router.post(
     "/counts",
-    response={200: dict[str, int], ERRORS: ErrorOut},
+    response={200: dict[str, int]},
     openapi_extra={
+        **REFUSALS,
         "requestBody": {
             "content": {
                 "application/json": {
@@ -426,10 +376,9 @@ def report_comment(request: HttpRequest, pk: int, payload: ReportIn):
                 }
             },
             "required": True,
-        }
+        },
     },
 )
-@answers_errors
 def comment_counts(request: HttpRequest):
     """Approved comments per thread key, for a JSON list of up to 200 keys."""
     try:
@@ -441,7 +390,3 @@ def comment_counts(request: HttpRequest):
     if not isinstance(keys, list) or len(keys) > 200 or not all(isinstance(k, str) for k in keys):
         raise CommentError("bad-request")
     return {k: 0 for k in keys} | counts.counts_for_keys([k for k in keys if key_is_valid(k)])
-
-
-# Last, once every route is declared: each answers its preflight.
-guard.answer_preflights(router)

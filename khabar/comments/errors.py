@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.utils.translation import gettext_lazy as _
 
 MESSAGES = {
@@ -51,6 +53,21 @@ class CommentError(Exception):
     @property
     def message(self) -> str:
         return str(self._message)
+
+
+def documented_refusals() -> dict[str, Any]:
+    """The refusals of the comments API for its OpenAPI document (an operation's
+    ``openapi_extra``): each status with the codes it answers; khabar/api.py gives them the
+    API's one error shape."""
+    codes: dict[int, list[str]] = {}
+    for code, (status, _message) in MESSAGES.items():
+        codes.setdefault(status, []).append(code)
+    return {
+        "responses": {
+            str(status): {"description": "code: " + ", ".join(names)}
+            for status, names in sorted(codes.items())
+        }
+    }
 
 
 #: What a reader is told after posting, by the new comment's status.

@@ -5,20 +5,21 @@ the other: the origin check, CSRF for sessions (who the actor is), the honeypot,
 form time-stamp, and the rate limits (per address and per thread for posts; per address
 and per voter for likes and reports).
 
-Cross-origin rules live here too, once for every API route: ``cross_origin`` answers the
-sites of KHABAR_COMMENT_SITES with CORS headers (and in the language they ask for), and
-``answer_preflights`` gives every route of a router its preflight; ``embed_refusal`` is what
-the widget is told at load when its page may not embed a thread.
+Which sites may call the API from their pages is decided here too: django-cors-headers
+answers preflights and adds the CORS headers, and asks ``cors_enabled`` whether a request's
+origin is one of KHABAR_COMMENT_SITES; ``in_readers_language`` answers in the language the
+widget's page asks for; ``embed_refusal`` is what the widget is told at load when its page
+may not embed a thread.
 """
 
 from __future__ import annotations
 
 import functools
-import inspect
 import re
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware
@@ -61,11 +62,26 @@ def check_origin(request: HttpRequest, key: str | None = None) -> None:
         raise CommentError("forbidden-origin")
 
 
-def csrf_ok(request: HttpRequest) -> bool:
-    """Whether the request carries a valid CSRF token (Django's own check)."""
+def csrf_refusal(
+    request: HttpRequest,
+    view: Callable[..., HttpResponse] | None = None,
+    args: tuple[Any, ...] = (),
+    kwargs: dict[str, Any] | None = None,
+) -> HttpResponse | None:
+    """Django's own CSRF check (``CsrfViewMiddleware``) of a request whose view is exempt
+    from the middleware: its refusal (the CSRF failure view's 403), or None."""
     check = CsrfViewMiddleware(lambda r: HttpResponse())
     check.process_request(request)
-    return check.process_view(request, lambda r: None, (), {}) is None
+    return check.process_view(request, view or _no_view, args, kwargs or {})
+
+
+def _no_view(request: HttpRequest) -> HttpResponse:
+    return HttpResponse()
+
+
+def csrf_ok(request: HttpRequest) -> bool:
+    """Whether the request carries a valid CSRF token."""
+    return csrf_refusal(request) is None
 
 
 def actor_for(request: HttpRequest) -> Any:
@@ -87,9 +103,7 @@ def csrf_for_sessions(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if request.user.is_authenticated:
-            check = CsrfViewMiddleware(lambda r: HttpResponse())
-            check.process_request(request)
-            refused = check.process_view(request, view, args, kwargs)
+            refused = csrf_refusal(request, view, args, kwargs)
             if refused is not None:
                 return refused
         return view(request, *args, **kwargs)
@@ -99,9 +113,18 @@ def csrf_for_sessions(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
 
 # --- Cross-origin requests (CORS) and the reader's language --------------------------------
 
-#: What the widget sends: its reader id, its edit tokens, and the host page's language.
-ALLOW_HEADERS = "Accept-Language, Content-Type, X-CSRFToken, X-Khabar-Reader, X-Khabar-Tokens"
-PREFLIGHT_SECONDS = 600
+
+def cors_enabled(sender: Any, *, request: HttpRequest, **kwargs: Any) -> bool:
+    """django-cors-headers asks whether to answer ``request`` with CORS headers (its
+    ``check_request_enabled`` signal, connected in ``CommentsConfig.ready``): yes for a site
+    of KHABAR_COMMENT_SITES calling one of the widget's endpoints (``CORS_URLS_REGEX``).
+
+    The signal also switches CORS on for paths outside the regex, so the path is checked
+    here too: an embedding site may call the comments, not the rest of the API.
+    """
+    if not re.match(settings.CORS_URLS_REGEX, request.path_info):
+        return False
+    return allowed_origin(request.headers.get("Origin", ""))
 
 
 def language_of(request: HttpRequest) -> str:
@@ -117,20 +140,10 @@ def language_of(request: HttpRequest) -> str:
     return translation.get_language()
 
 
-def allow_cross_origin(request: HttpRequest, response: HttpResponse, methods: str) -> None:
-    """CORS headers for a configured site's origin; nothing for any other."""
-    origin = foreign_origin(request)
-    if origin and allowed_origin(origin) and "Access-Control-Allow-Origin" not in response:
-        response["Access-Control-Allow-Origin"] = origin
-        response["Access-Control-Allow-Headers"] = ALLOW_HEADERS
-        response["Access-Control-Allow-Methods"] = methods
-        response["Access-Control-Max-Age"] = str(PREFLIGHT_SECONDS)
-    patch_vary_headers(response, ["Origin", "Accept-Language"])
-
-
-def cross_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Run an API view in the reader's language and answer allowed sites with CORS headers
-    (apply to a whole router: ``router.add_decorator(cross_origin, mode="view")``)."""
+def in_readers_language(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Run an API view, its errors included, in the reader's language (``language_of``) and
+    say which (apply to a whole router before validation:
+    ``router.add_decorator(in_readers_language, mode="view")``)."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -138,44 +151,10 @@ def cross_origin(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespons
         with translation.override(language):
             response = view(request, *args, **kwargs)
         response["Content-Language"] = language
-        allow_cross_origin(request, response, "GET, POST, PATCH, DELETE, OPTIONS")
+        patch_vary_headers(response, ["Accept-Language"])
         return response
 
     return wrapper
-
-
-def answer_preflights(router: Any) -> None:
-    """Give every path of a django-ninja router an OPTIONS answer (the browser's preflight
-    for the widget's headers), naming the methods that path has. Call once all routes are
-    declared: a route added later would answer its preflight 405."""
-    for path, view in list(router.path_operations.items()):
-        methods = {m for operation in view.operations for m in operation.methods}
-        if "OPTIONS" not in methods:
-            allowed = ", ".join(sorted(methods | {"OPTIONS"}))
-            router.add_api_operation(
-                path, ["OPTIONS"], _preflight(path, allowed), include_in_schema=False
-            )
-
-
-def _preflight(path: str, allowed: str) -> Callable[..., HttpResponse]:
-    def preflight(request: HttpRequest, **params: Any) -> HttpResponse:
-        response = HttpResponse(status=204)
-        allow_cross_origin(request, response, allowed)
-        return response
-
-    # django-ninja wants the path's parameters in the view's signature.
-    request = inspect.Parameter("request", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    params = [
-        inspect.Parameter(
-            name, inspect.Parameter.KEYWORD_ONLY, annotation=int if kind == "int" else str
-        )
-        for kind, name in _PATH_PARAM.findall(path)
-    ]
-    preflight.__signature__ = inspect.Signature([request, *params])  # type: ignore[attr-defined]
-    return preflight
-
-
-_PATH_PARAM = re.compile(r"{(?:(\w+):)?(\w+)}")
 
 
 def embed_refusal(request: HttpRequest, thread_key: str) -> CommentError | None:

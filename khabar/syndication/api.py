@@ -3,6 +3,10 @@
 GET /ninjs/{id}, GET /ninjs and GET /newsml/{id} are open to everyone for published stories;
 a partner's token (``Authorization: Bearer khb_…``) also shows embargoed ones, with their
 embargo time. POST /ingest takes a story from a partner allowed to send them.
+
+A refusal raises ``HttpError`` with its reason in English; khabar/api.py answers it in the
+API's one error shape: a code and a translated message for its status, the reason in
+``detail`` (where partners have always read it).
 """
 
 from __future__ import annotations
@@ -41,7 +45,8 @@ router = Router(tags=["syndication"])
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    """OpenAPI entries for the errors an endpoint answers with (``{"detail": …}``)."""
+    """OpenAPI entries for the errors an endpoint answers with; khabar/api.py gives them the
+    API's one error shape (``code``, ``message``, and the reason below in ``detail``)."""
     reasons = {
         400: "invalid parameter",
         401: "unknown or revoked token",
@@ -50,20 +55,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         413: "the request is larger than the ingest limits",
         422: "the document could not be read",
     }
-    schema = {
-        "type": "object",
-        "properties": {"detail": {"type": "string"}},
-        "required": ["detail"],
-    }
-    return {
-        "responses": {
-            str(code): {
-                "description": reasons[code],
-                "content": {"application/json": {"schema": schema}},
-            }
-            for code in codes
-        }
-    }
+    return {"responses": {str(code): {"description": reasons[code]} for code in codes}}
 
 
 class PartnerToken(HttpBearer):
