@@ -1,5 +1,6 @@
 """The widget's embed address is stable and updates within minutes, even without nginx in
-front (whitenoise serves /static/ then): only the files it pulls in may be kept long."""
+front (whitenoise serves /static/ then): only the files it pulls in may be kept long. And a
+thread's JSON page, however cached, answers each embedding site with its own CORS header."""
 
 import io
 from wsgiref.util import setup_testing_defaults
@@ -31,3 +32,80 @@ def test_it_keeps_the_widget_entry_for_minutes_only():
     status, headers = fetch("/static/khabar/site.css")
     assert status == 200
     assert "max-age=300" not in headers.get("Cache-Control", "")
+
+
+# --- One site's answer is never another's -----------------------------------------------------
+
+BLOG = "https://blog.example.org"
+OTHER = "https://other.example.net"
+
+
+def ask(app, path, query, **headers):
+    """A GET through the whole WSGI stack (the page store first), as a server hands it over;
+    the header names in lower case, as a browser compares them."""
+    environ = {"PATH_INFO": path, "QUERY_STRING": query, "REQUEST_METHOD": "GET"}
+    environ |= {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items()}
+    environ["HTTP_HOST"] = "127.0.0.1:8000"
+    setup_testing_defaults(environ)
+    environ["wsgi.input"] = io.BytesIO(b"")
+    seen = {}
+
+    def start_response(status, headers, exc_info=None):
+        seen["status"] = int(status.split()[0])
+        seen["headers"] = {name.lower(): value for name, value in headers}
+
+    body = b"".join(app(environ, start_response))
+    return seen["status"], seen["headers"], body.decode()
+
+
+@pytest.fixture
+def cached(settings, tmp_path):
+    """Every shared cache on, as in production: the page store and the JSON pages."""
+    from django.core.cache import caches
+
+    from khabar.site import pagecache
+
+    settings.KHABAR_PAGECACHE = True
+    settings.KHABAR_FRAGMENT_CACHE = True
+    settings.KHABAR_PAGECACHE_PATH = str(tmp_path / "pages.sqlite3")
+    settings.KHABAR_COMMENT_SITES = {"blog": BLOG, "other": OTHER}
+    pagecache.reset_store()
+    caches["fragments"].clear()
+    from khabar.wsgi import application
+
+    yield application
+    caches["fragments"].clear()
+    pagecache.reset_store()
+
+
+@pytest.mark.django_db
+def test_it_never_answers_one_site_with_the_cors_header_another_warmed(cached, story):
+    from django.contrib.auth.models import AnonymousUser
+
+    from khabar.comments import actions
+    from khabar.comments.models import Comment
+
+    posted = actions.post_comment(
+        story.thread_key, actor=AnonymousUser(), author="سارة", text="تعليق أول"
+    ).comment
+    query = f"thread={story.thread_key}"
+    # The blog's widget warms every cache there is for the thread's page.
+    for _ in range(2):
+        status, headers, body = ask(cached, "/api/v1/comments", query, origin=BLOG)
+        assert status == 200 and "تعليق أول" in body
+        assert headers["access-control-allow-origin"] == BLOG
+        assert "origin" in headers["vary"].lower()
+    # Changed behind the caches' back: an answer still showing the old text came from them.
+    Comment.objects.filter(pk=posted.pk).update(html="<p>نص لم يُنشر بعد</p>")
+    fresh = ask(cached, "/api/v1/comments", query, x_khabar_reader="reader-12345678")[2]
+    assert "نص لم يُنشر بعد" in fresh  # what a reader the caches do not serve sees
+
+    status, headers, body = ask(cached, "/api/v1/comments", query, origin=OTHER)
+    assert status == 200 and "تعليق أول" in body  # the blog's cached page…
+    assert headers["access-control-allow-origin"] == OTHER  # …with its own header
+    assert "origin" in headers["vary"].lower()
+    for stranger in ({"origin": "https://evil.example"}, {}):
+        status, headers, body = ask(cached, "/api/v1/comments", query, **stranger)
+        assert status == 200 and "تعليق أول" in body
+        assert not any(name.startswith("access-control-") for name in headers)
+        assert "x-cache" not in headers  # the page store never keeps an API answer
