@@ -229,3 +229,106 @@ def test_it_reads_an_rss_feed_with_full_text(client):
     assert (copy.dateline_city, copy.dateline_agency) == ("موسكو", "ارنا")
     # A feed carries no year for the dateline: its day and month are kept.
     assert copy.dateline_date.timetuple()[1:3] == original.dateline_date.timetuple()[1:3]
+
+
+# DOCTYPE: named DTDs accepted and never read; declarations of one's own refused -----------
+
+NITF_WITH = """<?xml version="1.0" encoding="UTF-8"?>
+{doctype}
+<nitf version="-//IPTC//DTD NITF 3.3//EN" xml:lang="en">
+  <head><title>Caf&eacute; owners protest new rules</title>
+    <docdata><doc-id id-string="doctype-1"/><date.issue norm="20240130T101500Z"/></docdata>
+  </head>
+  <body><body.head><hedline><hl1>Caf&eacute; owners protest new rules</hl1></hedline>
+    <dateline><location><city>PARIS</city></location></dateline></body.head>
+    <body.content><p>Caf&eacute; owners marched on Tuesday&nbsp;&mdash; against the rules.</p>
+    </body.content></body>
+</nitf>"""
+
+
+@pytest.fixture
+def dtd_server():
+    from tests.test_ingest_providers import Server
+
+    running = Server()
+    running.seen = []
+    handler = running.httpd.RequestHandlerClass
+    original = handler.do_GET
+
+    def record(self):
+        running.seen.append(self.path)
+        original(self)
+
+    handler.do_GET = record
+    yield running
+    running.httpd.shutdown()
+    running.httpd.server_close()
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        '<!DOCTYPE nitf SYSTEM "nitf-3-3.dtd">',
+        '<!DOCTYPE nitf PUBLIC "-//IPTC//DTD NITF 3.3//EN" "nitf-3-3.dtd">',
+        "<!DOCTYPE nitf SYSTEM 'http://www.iptc.org/std/NITF/3.3/nitf-3-3.dtd'>",
+    ],
+)
+def test_it_reads_nitf_that_names_its_dtd_with_html_character_entities(doctype):
+    make_section("en", "world", "World")
+    [result] = ingest_bytes(NITF_WITH.format(doctype=doctype).encode(), actor=COMMAND_LINE)
+    story = Article.objects.get(pk=result.article.pk)
+    assert story.headline == "Café owners protest new rules"
+    assert story.paragraphs == ["Café owners marched on Tuesday — against the rules."]
+
+
+def test_it_never_reads_the_dtd_a_document_names_from_disk_or_network(tmp_path, dtd_server):
+    # Were either DTD read, "é" would come out as the DTD's text and the server see a GET.
+    dtd = tmp_path / "nitf-3-3.dtd"
+    dtd.write_text('<!ENTITY eacute "READ-FROM-DISK"><!ENTITY mdash "READ-FROM-DISK">')
+    dtd_server.routes["/nitf.dtd"] = (200, {}, b'<!ENTITY eacute "READ-FROM-NETWORK">')
+    make_section("en", "world", "World")
+    for system_id in (dtd.as_uri(), str(dtd), dtd_server.url("/nitf.dtd")):
+        doc = NITF_WITH.format(doctype=f'<!DOCTYPE nitf SYSTEM "{system_id}">')
+        [result] = ingest_bytes(doc.encode(), actor=COMMAND_LINE)
+        story = Article.objects.get(pk=result.article.pk)
+        assert story.headline == "Café owners protest new rules"
+        assert "READ-FROM" not in " ".join(story.paragraphs)
+    assert dtd_server.seen == []
+
+
+def test_it_refuses_an_entity_only_a_dtd_could_define():
+    doc = NITF_WITH.format(doctype='<!DOCTYPE nitf SYSTEM "nitf-3-3.dtd">')
+    with pytest.raises(IngestError, match=r"&agency-name; which only its DTD defines"):
+        read_stories(doc.replace("Tuesday", "&agency-name;").encode())
+
+
+def test_it_refuses_declarations_in_a_doctype_and_reads_nothing(tmp_path, dtd_server):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET")
+    dtd_server.routes["/evil.dtd"] = (200, {}, b'<!ENTITY x "READ-FROM-NETWORK">')
+    evil = dtd_server.url("/evil.dtd")
+    attacks = [
+        (BOMB, "entity declarations"),
+        (XXE, "entity declarations"),
+        (
+            f'<!DOCTYPE nitf [<!ENTITY x SYSTEM "{secret.as_uri()}">]><nitf>&x;</nitf>',
+            "entity declarations",
+        ),
+        (  # an out-of-band XXE: a parameter entity fetching a DTD from elsewhere
+            f'<!DOCTYPE nitf [<!ENTITY % ext SYSTEM "{evil}"> %ext;]><nitf>&x;</nitf>',
+            "entity declarations",
+        ),
+        ('<!DOCTYPE nitf SYSTEM "nitf.dtd" [<!ELEMENT nitf ANY>]><nitf/>', "internal subset"),
+        ('<!DOCTYPE nitf SYSTEM "a.dtd"><!DOCTYPE nitf SYSTEM "b.dtd"><nitf/>', "DTD"),
+    ]
+    make_section("en", "world", "World")
+    for data, reason in attacks:
+        data = data.encode() if isinstance(data, str) else data
+        with pytest.raises(IngestError, match=reason) as refused:
+            ingest_bytes(data, actor=COMMAND_LINE)
+        assert "TOP-SECRET" not in str(refused.value)
+        # In UTF-16 the same document is refused just the same.
+        with pytest.raises(IngestError, match=reason):
+            read_stories(data.decode().encode("utf-16"))
+    assert dtd_server.seen == []
+    assert Article.objects.count() == 0
