@@ -4,7 +4,6 @@ images (issue 22, "Archives from elsewhere"). The sample is tests/data/wxr/akhba
 from __future__ import annotations
 
 import datetime
-import shutil
 from pathlib import Path
 
 import pytest
@@ -369,3 +368,26 @@ def test_it_keeps_entities_and_the_network_out(sections, tmp_path):
     with translation.override("en"):
         call_command("import_wxr", str(path), "--section-map", "uncategorized=world")
     assert "TOP SECRET" not in Article.objects.get(source_id__endswith="?p=11").body
+
+
+def test_it_reads_titles_and_names_as_wordpress_keeps_them(sections, tmp_path):
+    # WordPress keeps titles and term names as HTML, and Arabic slugs percent-encoded; a
+    # --section-map may name the category as the desk writes it.
+    path = malformed(
+        tmp_path,
+        "<title><![CDATA[افتتاح معرض الكتاب في الشارقة]]></title>",
+        "<title><![CDATA[معرض &amp; كتاب <em>الشارقة</em>]]></title>",
+    )
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(
+            '<category domain="category" nicename="uncategorized"><![CDATA[غير مصنف]]>',
+            '<category domain="category" nicename="%d8%ab%d9%82%d8%a7%d9%81%d8%a9">'
+            "<![CDATA[ثقافة &amp; فنون]]>",
+        ),
+        encoding="utf-8",
+    )
+    with translation.override("en"):
+        call_command("import_wxr", str(path), "--section-map", "ثقافة=world")
+    fair = story(16)
+    assert fair.headline == "معرض & كتاب الشارقة"
+    assert fair.section == sections["world"]

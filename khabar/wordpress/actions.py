@@ -42,7 +42,7 @@ from khabar.site import actors, hooks
 from khabar.wordpress import convert
 from khabar.wordpress.checks import Options, Plan, WxrImportError, check_file
 from khabar.wordpress.content import comment_html
-from khabar.wordpress.wxr import Author, Item, read_wxr
+from khabar.wordpress.wxr import Author, Item, WxrError, read_wxr
 
 #: A user or a system actor (``actors.WORDPRESS_IMPORT``); never None.
 Actor = Any
@@ -105,18 +105,22 @@ def import_wxr(
         return result
     touched: set[str] = set()
     batch: list[_Post] = []
-    for entry in read_wxr(path):
-        if isinstance(entry, Author):
-            continue
-        post = _post(entry, plan)
-        if post is None:
-            continue
-        batch.append(post)
-        if len(batch) >= batch_size:
-            touched |= _store_batch(batch, plan=plan, actor=actor, counts=result.counts)
-            if progress:
-                progress(len(batch))
-            batch = []
+    try:
+        for entry in read_wxr(path):
+            if isinstance(entry, Author):
+                continue
+            post = _post(entry, plan)
+            if post is None:
+                continue
+            batch.append(post)
+            if len(batch) >= batch_size:
+                touched |= _store_batch(batch, plan=plan, actor=actor, counts=result.counts)
+                if progress:
+                    progress(len(batch))
+                batch = []
+    except WxrError as error:
+        # The file changed under the import: the batches stored stay (a rerun resumes).
+        raise WxrImportError([str(error)]) from error
     if batch:
         touched |= _store_batch(batch, plan=plan, actor=actor, counts=result.counts)
         if progress:
@@ -159,8 +163,8 @@ def _section(plan: Plan, wanted: Section | str) -> Section:
         last = Section.objects.filter(lang=lang).aggregate(Max("position"))["position__max"]
         plan.sections[wanted] = Section.objects.create(
             lang=lang,
-            slug=wanted,
-            name=plan.new_sections.get(wanted, wanted),
+            slug=wanted[:80],
+            name=plan.new_sections.get(wanted, wanted)[:120],
             position=(last or 0) + 1,
         )
     return plan.sections[wanted]

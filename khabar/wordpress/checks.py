@@ -75,13 +75,15 @@ class Plan:
     #: featured images found: attachment post id → where its file is
     images: dict[int, Attachment] = field(default_factory=dict)
     counts: Counter[str] = field(default_factory=Counter)
+    #: ``options.section_map`` with its categories written as the posts' slugs are read
+    section_map: dict[str, str] = field(default_factory=dict)
 
     def section_for(self, categories: list[tuple[str, str]]) -> Section | str | None:
         """The section of a post: its first category mapped (``--section-map``) or named
         like a section; else the slug of a section to create (``--create-sections``);
         else, for a post with no category at all, the edition's first section."""
         for slug, _name in categories:
-            target = self.options.section_map.get(slug, slug)
+            target = self.section_map.get(slug, slug)
             if target in self.sections:
                 return self.sections[target]
         if categories and self.options.create_sections:
@@ -122,6 +124,7 @@ def check_file(path: Path, options: Options) -> Plan:
     plan.sections = {
         s.slug: s for s in Section.objects.filter(lang=options.lang).order_by("position", "pk")
     }
+    plan.section_map = {convert.slug_of(k): v for k, v in options.section_map.items()}
     for category, section in options.section_map.items():
         if section not in plan.sections:
             problem(

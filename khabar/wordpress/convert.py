@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import html
 import re
 from collections import Counter
 from collections.abc import Callable
@@ -93,10 +94,19 @@ def slug_of(value: str) -> str:
     return slugify(unquote(value), allow_unicode=True)[:_SLUG_MAX].strip("-")
 
 
+def text_of(value: str) -> str:
+    """A title or a name as WordPress keeps it (HTML: ``Tom &amp; Jerry``, ``<em>``) as
+    plain text."""
+    if "<" not in value and "&" not in value:
+        return value
+    return " ".join(paragraphs(value))
+
+
 def headline_of(item: Item, body: list[str]) -> str:
     """The post's title; for an untitled post (an aside), the start of its text."""
-    if item.title:
-        return item.title[:300]
+    title = text_of(item.title)
+    if title:
+        return title[:300]
     words = " ".join(body).split()
     if not words:
         return ""
@@ -138,8 +148,12 @@ def story_of(
     headline = headline_of(item, body)
     published = to_utc(item.date_gmt, item.date_local, zone)
     when = published or now
-    categories = [(slug_of(t.slug or t.name), t.name) for t in item.terms if t.domain == "category"]
-    tags = [(slug_of(t.slug or t.name), t.name) for t in item.terms if t.domain == "post_tag"]
+    categories = [
+        (slug_of(t.slug or t.name), text_of(t.name)) for t in item.terms if t.domain == "category"
+    ]
+    tags = [
+        (slug_of(t.slug or t.name), text_of(t.name)) for t in item.terms if t.domain == "post_tag"
+    ]
     thumb = item.meta.get("_thumbnail_id", "").strip()
     return StoryDraft(
         source_id=source_id(item),
@@ -148,7 +162,7 @@ def story_of(
         slug=slug_of(item.post_name) or slugify(headline, allow_unicode=True)[:100].strip("-"),
         summary=" ".join(paragraphs(item.excerpt)) if full else "",
         body="\n\n".join(body),
-        byline=(authors.get(item.creator) or item.creator)[:200],
+        byline=text_of(authors.get(item.creator) or item.creator)[:200],
         published_at=published if state == "published" else None,
         dateline_date=when.astimezone(zone).date(),
         comments_closed=item.comment_status == "closed",
@@ -180,7 +194,8 @@ class PlannedComment:
 def author_name(value: str, lang: str) -> str:
     """The commenter's name as the comments app keeps names (no bidi controls, no markup,
     spaces collapsed, at most its length); "Anonymous" in the edition's language if none."""
-    name = _SPACES.sub(" ", strip_bidi_controls(value).replace("<", "").replace(">", "")).strip()
+    name = html.unescape(strip_bidi_controls(value)).replace("<", "").replace(">", "")
+    name = _SPACES.sub(" ", name).strip()
     if not name:
         with translation.override(lang):
             name = _("Anonymous")
