@@ -4,14 +4,22 @@ redirect to a private address, and stored with their captions and credits."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
 
 import pytest
+from django.utils import timezone
 
 from khabar.photos.models import StoryPhoto
 from khabar.photos.samples import sample_jpeg
-from khabar.syndication.actions import POLLER, fetch_pending_pictures, poll_provider
+from khabar.syndication.actions import (
+    PICTURE_ATTEMPTS,
+    PICTURE_LEASE,
+    POLLER,
+    fetch_pending_pictures,
+    poll_provider,
+)
 from khabar.syndication.models import Partner, PictureFetch, Provider
 from khabar.syndication.ninjs import to_ninjs
 from khabar.test import make_article, make_section
@@ -125,3 +133,65 @@ def test_it_reads_the_loopback_switch_from_the_environment_and_never_in_producti
             SECRET_KEY="x" * 50,
             ALLOWED_HOSTS="news.example.org",
         )
+
+
+def queued(server: Server) -> PictureFetch:
+    """A provider's story polled, its picture queued and not fetched yet."""
+    server.routes["/p.jpg"] = (200, {"Content-Type": "image/jpeg"}, sample_jpeg(800, 450))
+    server.routes["/feed"] = (200, {}, story_with_picture("urn:agency:p2", server.url("/p.jpg")))
+    partner = Partner.objects.create(name="وكالة", can_ingest=True)
+    feed = Provider.objects.create(
+        name="مزود", address=server.url("/feed"), partner=partner, picture_hosts="127.0.0.1"
+    )
+    poll_provider(feed, actor=POLLER)
+    return PictureFetch.objects.get()
+
+
+def left_fetching(job: PictureFetch, *, ago: datetime.timedelta, attempts: int = 1) -> None:
+    """As a worker that claimed the picture ``ago`` and then died leaves it."""
+    PictureFetch.objects.filter(pk=job.pk).update(
+        state=PictureFetch.State.FETCHING, claimed_at=timezone.now() - ago, attempts=attempts
+    )
+
+
+def test_it_takes_again_a_picture_a_dead_worker_left_fetching(server):
+    job = queued(server)
+    left_fetching(job, ago=PICTURE_LEASE + datetime.timedelta(minutes=1))
+    assert fetch_pending_pictures(actor=POLLER) == 1
+    job.refresh_from_db()
+    assert job.state == PictureFetch.State.STORED, job.error
+    assert job.attempts == 2
+    assert StoryPhoto.objects.filter(article=job.article).count() == 1
+
+
+def test_it_leaves_a_picture_another_worker_is_fetching(server):
+    job = queued(server)
+    left_fetching(job, ago=datetime.timedelta(seconds=5))
+    assert fetch_pending_pictures(actor=POLLER) == 0
+    job.refresh_from_db()
+    assert job.state == PictureFetch.State.FETCHING
+    assert not StoryPhoto.objects.exists()
+
+
+def test_it_gives_up_a_picture_whose_worker_died_each_time(server):
+    job = queued(server)
+    expired = PICTURE_LEASE + datetime.timedelta(minutes=1)
+    left_fetching(job, ago=expired, attempts=PICTURE_ATTEMPTS)
+    assert fetch_pending_pictures(actor=POLLER) == 1
+    job.refresh_from_db()
+    assert job.state == PictureFetch.State.REFUSED and "given up" in job.error
+    assert not StoryPhoto.objects.exists()
+    assert fetch_pending_pictures(actor=POLLER) == 0
+
+
+def test_it_ignores_the_result_of_a_worker_that_lost_its_claim(server):
+    from khabar.syndication.actions import _finish_fetch
+
+    job = queued(server)
+    left_fetching(job, ago=PICTURE_LEASE + datetime.timedelta(minutes=1))
+    job.refresh_from_db()
+    stale = job.claimed_at
+    assert fetch_pending_pictures(actor=POLLER) == 1  # another worker takes it over
+    # The first worker comes back late with its refusal: the stored picture stands.
+    late = _finish_fetch(job, stale, state=PictureFetch.State.REFUSED, error="late")
+    assert late.state == PictureFetch.State.STORED and late.error == ""

@@ -539,12 +539,25 @@ def fetch_picture(job: PictureFetch, *, actor: Actor) -> PictureFetch:
     from khabar.syndication.fetch import FetchError, fetch
 
     actors.require(actor, "syndication.change_provider")
-    # Claimed by moving it out of the waiting state: never fetched twice.
-    if not PictureFetch.objects.filter(pk=job.pk, state=PictureFetch.State.WAITING).update(
-        state="fetching"
+    # Claimed by moving it to "fetching" with a lease: never fetched by two workers at once,
+    # and taken again when the worker that claimed it died before it finished.
+    claim = timezone.now()
+    if (
+        not _claimable()
+        .filter(pk=job.pk)
+        .update(state=PictureFetch.State.FETCHING, claimed_at=claim, attempts=F("attempts") + 1)
     ):
         job.refresh_from_db()
         return job
+    job.refresh_from_db()
+    if job.attempts > PICTURE_ATTEMPTS:
+        return _finish_fetch(
+            job,
+            claim,
+            state=PictureFetch.State.REFUSED,
+            error=_("The worker stopped %(n)s times while fetching this picture; given up.")
+            % {"n": PICTURE_ATTEMPTS},
+        )
     provider = job.provider
     state, error, photo_id = PictureFetch.State.REFUSED, "", None
     texts = dict(job.texts)
@@ -574,18 +587,43 @@ def fetch_picture(job: PictureFetch, *, actor: Actor) -> PictureFetch:
         error = " ".join(problem.messages)
     except PermissionDenied as problem:
         error = f"not allowed: {problem}"
-    PictureFetch.objects.filter(pk=job.pk).update(
-        state=state, error=error[:2000], photo_id=photo_id, done_at=timezone.now()
+    return _finish_fetch(job, claim, state=state, error=error, photo_id=photo_id)
+
+
+#: How long a worker's claim on a picture lasts: longer than any fetch (each step of which
+#: has a timeout) and its storing take, so only a dead worker's claim runs out.
+PICTURE_LEASE = datetime.timedelta(minutes=15)
+#: A picture whose worker died this many times (one that kills the worker?) is given up.
+PICTURE_ATTEMPTS = 3
+
+
+def _claimable() -> Any:
+    """Pictures waiting, or left "fetching" by a worker whose lease ran out."""
+    expired = timezone.now() - PICTURE_LEASE
+    return PictureFetch.objects.filter(
+        models.Q(state=PictureFetch.State.WAITING)
+        | models.Q(state=PictureFetch.State.FETCHING, claimed_at__lt=expired)
+        | models.Q(state=PictureFetch.State.FETCHING, claimed_at__isnull=True)
     )
+
+
+def _finish_fetch(
+    job: PictureFetch, claim: datetime.datetime, *, state: str, error: str, photo_id: Any = None
+) -> PictureFetch:
+    # Only under the claim it holds: a worker that outlived its lease changes nothing.
+    PictureFetch.objects.filter(
+        pk=job.pk, state=PictureFetch.State.FETCHING, claimed_at=claim
+    ).update(state=state, error=error[:2000], photo_id=photo_id, done_at=timezone.now())
     job.refresh_from_db()
     return job
 
 
 def fetch_pending_pictures(*, actor: Actor, limit: int = 3) -> int:
-    """Fetch up to ``limit`` waiting pictures; returns how many were tried."""
+    """Fetch up to ``limit`` waiting pictures (or ones a dead worker left); returns how
+    many were tried."""
     actors.require(actor, "syndication.change_provider")
-    waiting = PictureFetch.objects.select_related("provider__partner", "article").filter(
-        state=PictureFetch.State.WAITING
+    waiting = (
+        _claimable().select_related("provider__partner", "article").order_by("created_at", "pk")
     )[:limit]
     tried = 0
     for job in list(waiting):

@@ -452,7 +452,17 @@ class ProviderAdmin(admin.ModelAdmin):
 class PictureFetchAdmin(admin.ModelAdmin):
     list_display = ["url", "article", "provider", "state", "error", "created_at"]
     list_filter = ["state", "provider"]
-    readonly_fields = ["article", "provider", "url", "source_id", "state", "error", "photo_id"]
+    readonly_fields = [
+        "article",
+        "provider",
+        "url",
+        "source_id",
+        "state",
+        "error",
+        "photo_id",
+        "claimed_at",
+        "attempts",
+    ]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -395,6 +395,7 @@ class PictureFetch(models.Model):
 
     class State(models.TextChoices):
         WAITING = "", _("Waiting")
+        FETCHING = "fetching", _("Being fetched")
         STORED = "stored", _("Stored")
         REFUSED = "refused", _("Refused")
 
@@ -412,6 +413,12 @@ class PictureFetch(models.Model):
     )
     error = models.TextField(_("error"), blank=True, editable=False)
     photo_id = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # The lease of the worker fetching it: one that died leaves it "fetching", and another
+    # takes it again once the lease is over (``actions.PICTURE_LEASE``).
+    claimed_at = models.DateTimeField(
+        _("being fetched since"), null=True, blank=True, editable=False
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     done_at = models.DateTimeField(null=True, blank=True, editable=False)
 
