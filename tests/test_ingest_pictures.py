@@ -9,7 +9,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from khabar.photos.models import StoryPhoto
 from khabar.photos.samples import sample_jpeg
@@ -177,9 +177,11 @@ def test_it_gives_up_a_picture_whose_worker_died_each_time(server):
     job = queued(server)
     expired = PICTURE_LEASE + datetime.timedelta(minutes=1)
     left_fetching(job, ago=expired, attempts=PICTURE_ATTEMPTS)
-    assert fetch_pending_pictures(actor=POLLER) == 1
+    with translation.override("en"):
+        assert fetch_pending_pictures(actor=POLLER) == 1
     job.refresh_from_db()
-    assert job.state == PictureFetch.State.REFUSED and "given up" in job.error
+    assert job.state == PictureFetch.State.REFUSED
+    assert job.error == "The worker stopped 3 times while fetching this picture; given up."
     assert not StoryPhoto.objects.exists()
     assert fetch_pending_pictures(actor=POLLER) == 0
 

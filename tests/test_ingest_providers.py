@@ -159,3 +159,24 @@ def test_it_refuses_a_poll_without_the_right():
 
     with pytest.raises(PermissionDenied):
         poll_provider(provider("https://example.org/"), actor=system("nobody", set()))
+
+
+def test_it_never_follows_a_link_dropped_in_a_folder(tmp_path):
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "private.json").write_bytes(ninjs("urn:agency:secret", 1, "ليس للنشر"))
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "link.json").symlink_to(outside / "private.json")
+    polled = poll_provider(provider(str(drop), kind="folder"), actor=POLLER)
+    assert polled.status == Provider.Health.OK and polled.documents_count == 0
+    assert not Article.objects.filter(source_id="urn:agency:secret").exists()
+
+
+def test_it_leaves_a_folders_files_in_place_when_asked_and_takes_each_once(tmp_path):
+    (tmp_path / "a.json").write_bytes(ninjs("urn:agency:6", 1, "يبقى في مكانه"))
+    folder = provider(str(tmp_path), kind="folder", after_taking=Provider.AfterTaking.KEEP)
+    poll_provider(folder, actor=POLLER)
+    again = poll_provider(folder, actor=POLLER)
+    assert (tmp_path / "a.json").exists() and not (tmp_path / "done").exists()
+    assert again.documents_count == 1 and again.status == Provider.Health.OK

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from khabar.articles.models import Article
 from khabar.photos.models import StoryPhoto
@@ -39,6 +40,8 @@ class Server:
     host_line: str
     #: A key the server does not have, as a known_hosts line.
     other_line: str
+    #: The server's key as ``ssh-keygen -l`` shows it: "SHA256:…".
+    host_fingerprint: str
 
     @property
     def address(self) -> str:
@@ -86,8 +89,14 @@ def sshd(tmp_path) -> Iterator[Server]:
         kind, key = (home / f"{name}.pub").read_text().split()[:2]
         return f"[127.0.0.1]:{port} {kind} {key}\n"
 
+    shown = subprocess.run(
+        ["ssh-keygen", "-l", "-f", str(home / "host.pub")], check=True, capture_output=True
+    )
+    fingerprint = shown.stdout.decode().split()[1]
     try:
-        yield Server(port, inbox, (home / "client").read_text(), line("host"), line("other"))
+        yield Server(
+            port, inbox, (home / "client").read_text(), line("host"), line("other"), fingerprint
+        )
     finally:
         server.terminate()
         server.wait(5)
@@ -179,10 +188,12 @@ def test_it_takes_the_pictures_a_document_names_from_beside_it(sshd):
 
 def test_it_refuses_a_server_that_shows_another_host_key(sshd):
     (sshd.inbox / "a.json").write_bytes(ninjs("urn:agency:s4", 1, "لا يؤخذ"))
-    polled = poll_provider(sftp_provider(sshd, host_key=sshd.other_line), actor=POLLER)
+    with translation.override("en"):
+        polled = poll_provider(sftp_provider(sshd, host_key=sshd.other_line), actor=POLLER)
     assert polled.status == Provider.Health.FAILING
-    assert "host key" in polled.last_error and "SHA256:" in polled.last_error
-    assert "nothing was read" in polled.last_error
+    # It names the key the server showed, so an editor can check it with the server's owner.
+    assert f"ssh-ed25519 {sshd.host_fingerprint}" in polled.last_error
+    assert "is not the one given for this provider; nothing was read" in polled.last_error
     assert not Article.objects.filter(source_id="urn:agency:s4").exists()
     assert sorted(p.name for p in sshd.inbox.iterdir()) == ["a.json"]
 
@@ -193,7 +204,7 @@ def test_it_shows_a_failing_providers_last_error_on_the_desk_home(sshd, client, 
     client.force_login(people["editor"])
     page = client.get("/desk/").content.decode()
     assert provider.name in page
-    assert "host key" in page and "SHA256:" in page
+    assert sshd.host_fingerprint in page
     client.force_login(people["reporter"])  # a reporter has no use for the feeds' health
     assert provider.name not in client.get("/desk/").content.decode()
 
@@ -228,6 +239,43 @@ def test_it_refuses_an_sftp_provider_it_could_not_use(db, field, value, message)
         partner=partner,
     )
     setattr(provider, field, value)
-    with pytest.raises(ValidationError) as refused:
+    with translation.override("en"), pytest.raises(ValidationError) as refused:
         provider.full_clean()
     assert message in " ".join(refused.value.message_dict[field])
+
+
+def test_it_lets_the_chief_set_up_an_sftp_provider_and_never_shows_its_key(sshd, client, people):
+    partner = Partner.objects.create(name="وكالة الأنباء", can_ingest=True)
+    client.force_login(people["chief"])
+    form = {
+        "name": "مجلد الوكالة",
+        "kind": "sftp",
+        "address": sshd.address,
+        "ssh_key": sshd.client_key,
+        "host_key": "not a key",
+        "after_taking": "move",
+        "interval": "300",
+        "partner": str(partner.pk),
+        "lang": "ar",
+        "picture_hosts": "",
+        "is_active": "on",
+    }
+    refused = client.post("/desk/syndication/provider/add/", form)
+    assert refused.status_code == 200
+    assert list(refused.context["adminform"].form.errors) == ["host_key"]
+    assert not Provider.objects.exists()
+    created = client.post("/desk/syndication/provider/add/", {**form, "host_key": sshd.host_line})
+    assert created.status_code == 302
+    provider = Provider.objects.get()
+    page = client.get(f"/desk/syndication/provider/{provider.pk}/change/").content.decode()
+    secret_line = sshd.client_key.strip().splitlines()[1]
+    assert secret_line not in page  # the private key is written, never shown again
+    # Saved again without a key, the stored one is kept and still logs in.
+    client.post(
+        f"/desk/syndication/provider/{provider.pk}/change/",
+        {**form, "ssh_key": "", "host_key": sshd.host_line},
+    )
+    provider.refresh_from_db()
+    assert provider.ssh_key == sshd.client_key
+    (sshd.inbox / "a.json").write_bytes(ninjs("urn:agency:s5", 1, "من إعداد رئيس التحرير"))
+    assert poll_provider(provider, actor=POLLER).status == Provider.Health.OK

@@ -83,7 +83,8 @@ class LocalFolder:
     def files(self) -> list[Entry]:
         found = []
         for path in self.path.iterdir():
-            info = path.stat()
+            # Not followed: a link dropped in the folder must not lead to a file elsewhere.
+            info = path.lstat()
             if stat.S_ISREG(info.st_mode):
                 found.append(Entry(path.name, info.st_size, int(info.st_mtime)))
         return found
