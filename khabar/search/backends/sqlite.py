@@ -23,6 +23,9 @@ from khabar.search.ranking import body_only_bound, level_case, score_sql
 FTS_TABLE = "search_fts"
 STEM_COLUMNS = "{headline summary body}"
 EXACT_COLUMNS = "{headline_exact summary_exact body_exact}"
+# Stage one's sets of a word, as bits (``_candidates``).
+_HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
+_POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
 # bm25() with all weight on one column is non-zero exactly when a matched phrase occurs in
@@ -166,75 +169,82 @@ class SqliteBackend(SearchBackend):
     def _candidates(
         self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
     ) -> tuple[int, list[tuple[int, float]], float | None]:
-        # Per word, the stories holding it in the headline or summary (exact form, stem) and
-        # anywhere as typed: plain index reads, no auxiliary function per row.
-        ctes = [
-            f"m AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
-        ]
-        params: list[object] = [
-            " AND ".join(
-                [
-                    *(
-                        f"({word_expression(s, parsed.exact_of(i))})"
-                        for i, s in enumerate(parsed.terms)
-                    ),
-                    *([f"({phrases_expression(parsed)})"] if parsed.phrases else []),
-                ]
-            )
-        ]
-        levels: list[list[str]] = []
-        for i, stems in enumerate(parsed.terms):
-            exact = parsed.exact_of(i)
-            sets = {
-                "he": f"headline_exact : {_any_of([_quoted(t) for t in exact])}",
-                "hs": f"headline : {_any_of([_quoted(t) for t in stems])}",
-                "se": f"summary_exact : {_any_of([_quoted(t) for t in exact])}",
-                "ss": f"summary : {_any_of([_quoted(t) for t in stems])}",
-                "ee": f"{EXACT_COLUMNS} : {_any_of([_quoted(t) for t in exact])}",
-            }
-            for name, expression in sets.items():
-                ctes.append(
-                    f"{name}{i} AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} "
-                    f"WHERE {FTS_TABLE} MATCH %s)"
-                )
-                params.append(expression)
-            levels.append(
-                [
-                    level_case(f"d.id IN he{i}", f"d.id IN hs{i}"),
-                    level_case(f"d.id IN se{i}", f"d.id IN ss{i}"),
-                    level_case(f"d.id IN ee{i}", "1"),
-                ]
-            )
-        pool = " UNION ".join(
-            f"SELECT id FROM {name}{i}"
-            for i in range(len(parsed.terms))
-            for name in ("hs", "ss", "ee")
+        # Per word, five plain index reads (exact form and stem in the headline, in the
+        # summary, exact form anywhere), gathered in one pass: a row per story and set,
+        # summed per story and word into a bit field (the sets of one word are distinct
+        # bits, and a story is in a set once). The bound is read from the bits, with no
+        # lookup per story and set.
+        match = " AND ".join(
+            [
+                *(
+                    f"({word_expression(s, parsed.exact_of(i))})"
+                    for i, s in enumerate(parsed.terms)
+                ),
+                *([f"({phrases_expression(parsed)})"] if parsed.phrases else []),
+            ]
         )
-        ctes.append(f"pool AS MATERIALIZED ({pool})")
+        # A set is read within the query's matches (FTS5 intersects the lists); one word
+        # without phrases holds its sets already.
+        alone = len(parsed.terms) == 1 and not parsed.phrases
+        sets: list[str] = []
+        params: list[object] = []
+        pool: list[str] = []
+        for i, stems in enumerate(parsed.terms):
+            exact = _any_of([_quoted(t) for t in parsed.exact_of(i)])
+            stem = _any_of([_quoted(t) for t in stems])
+            pool += [f"{{headline summary}} : {stem}", f"{EXACT_COLUMNS} : {exact}"]
+            for bit, expression in (
+                (_HEADLINE_EXACT, f"headline_exact : {exact}"),
+                (_HEADLINE_STEM, f"headline : {stem}"),
+                (_SUMMARY_EXACT, f"summary_exact : {exact}"),
+                (_SUMMARY_STEM, f"summary : {stem}"),
+                (_EXACT_ANYWHERE, f"{EXACT_COLUMNS} : {exact}"),
+            ):
+                sets.append(
+                    f"SELECT rowid AS id, {i} AS word, {bit} AS bit FROM {FTS_TABLE} "
+                    f"WHERE {FTS_TABLE} MATCH %s"
+                )
+                params.append(expression if alone else f"({expression}) AND {match}")
+        words = range(len(parsed.terms))
+        bits = ", ".join(f"SUM(CASE word WHEN {i} THEN bit ELSE 0 END) AS b{i}" for i in words)
+        levels = [
+            [
+                level_case(f"f.b{i} & {_HEADLINE_EXACT}", f"f.b{i} & {_HEADLINE_STEM}"),
+                level_case(f"f.b{i} & {_SUMMARY_EXACT}", f"f.b{i} & {_SUMMARY_STEM}"),
+                level_case(f"f.b{i} & {_EXACT_ANYWHERE}", "1"),
+            ]
+            for i in words
+        ]
+        # Considered: a story in some word's headline-stem, summary-stem or exact set.
+        pooled = " OR ".join(f"f.b{i} & {_POOL}" for i in words)
         where, where_params = self._where(parsed, filters)
         bound, bound_params = score_sql(
             levels, ["d.headline_norm", "d.summary_norm", "d.body_norm"], idfs
         )
         conditions = " AND ".join(where) if where else "1"
-        with_ = f"WITH {', '.join(ctes)} "
         sql = (
-            f"{with_}SELECT d.id, {bound} AS bound, COUNT(*) OVER () "
-            f"FROM pool CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = pool.id "
-            f"WHERE pool.id IN m AND {conditions} "
+            f"WITH f AS MATERIALIZED (SELECT id, {bits} FROM "
+            f"({' UNION ALL '.join(sets)}) GROUP BY id) "
+            f"SELECT d.id, {bound} AS bound "
+            f"FROM f CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = f.id "
+            f"WHERE ({pooled}) AND {conditions} "
             "ORDER BY bound DESC, d.published_ts DESC, d.id DESC LIMIT %s"
         )
-        count_sql = (
-            f"{with_}SELECT COUNT(*) FROM m CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = m.id "
-            f"WHERE {conditions}"
+        # How many match, and whether any match outside the pool (an index read that
+        # stops at the first; counting the pool would cost a pass over it).
+        matches = (
+            f"FROM {FTS_TABLE} AS m CROSS JOIN {DOCUMENT_TABLE} AS d "
+            f"ON d.id = m.rowid WHERE {FTS_TABLE} MATCH %s AND {conditions}"
         )
+        count_sql = f"SELECT (SELECT COUNT(*) {matches}), EXISTS (SELECT 1 {matches})"
+        outside = f"({match}) NOT ({' OR '.join(pool)})"
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [*params, *bound_params, *where_params, limit])
             rows = cursor.fetchall()
-            cursor.execute(count_sql, [*params, *where_params])
-            total = int(cursor.fetchone()[0])
-        considered = int(rows[0][2]) if rows else 0
-        rest = body_only_bound(idfs) if total > considered else None
-        return total, [(int(row[0]), float(row[1])) for row in rows], rest
+            cursor.execute(count_sql, [match, *where_params, outside, *where_params])
+            total, left_out = cursor.fetchone()
+        rest = body_only_bound(idfs) if left_out else None
+        return int(total), [(int(row[0]), float(row[1])) for row in rows], rest
 
     def _where(self, parsed: ParsedQuery, filters: Filters) -> tuple[list[str], list[object]]:
         """Exclusions and filters, as conditions on ``d`` (the document table)."""
