@@ -182,6 +182,26 @@ def test_it_says_why_in_the_language_the_widget_asks(client, language, expected)
         assert re.search("[\u0600-\u06ff]", message)
 
 
+def test_it_lets_the_widget_read_why_it_was_refused(client):
+    # Another site's thread: refused, in the one error shape, readable by the calling page.
+    refused = send(
+        client,
+        {"thread": "site:other:p1", "author": "Sara", "text": "hello"},
+        HTTP_ORIGIN=BLOG,
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
+    assert refused.status_code == 403 and refused["Access-Control-Allow-Origin"] == BLOG
+    assert refused.json() == {
+        "code": "forbidden-origin",
+        "message": "This site may not embed the comments.",
+    }
+    invalid = client.post(
+        URL, json.dumps({"thread": 7}), content_type="application/json", HTTP_ORIGIN=BLOG
+    )
+    assert invalid.status_code == 400 and invalid["Access-Control-Allow-Origin"] == BLOG
+    assert invalid.json()["code"] == "bad-request"
+
+
 def test_it_confirms_a_post_in_english_on_an_english_page(client):
     response = send(
         client,
