@@ -15,9 +15,11 @@ of its process tree, /proc/<pid>/stat) and the app processes' are read over an i
 of ``gap x updates`` seconds, then a separate process posts ``updates`` updates through
 ``khabar.live.actions.post_update`` (``actors.COMMAND_LINE``) ``gap`` seconds apart, and CPU
 is read over that window too. Per update: the stream process's CPU (all of it, and above the
-idle window's: keep-alives and the readers' reconnects at the end of each hold), the app's,
-how many readers received its event and within 2 s of the post, and the delay from the post
-to each reader's receipt (p50, p95 and the slowest, over every reader and update).
+idle window's: keep-alives, and the readers' reconnects at the end of each hold, which fall
+in the posting window with the default 25 s hold; ``--hold 300`` leaves the fan-out alone),
+the app's, how many readers received its event and within 2 s of the post, and the delay
+from the post to each reader's receipt (p50, p95 and the slowest, over every reader and
+update).
 
 Polling: 1,000 readers each ask ``/live/<pk>/updates.json`` through nginx every 5 s
 (staggered, keep-alive), while updates are posted the same way: requests per second, the
@@ -361,6 +363,13 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--poll-readers", type=int, default=1000)
     parser.add_argument("--poll-every", type=float, default=5.0)
     parser.add_argument("--ramp", type=float, default=5.0, help="seconds to connect SSE readers")
+    parser.add_argument(
+        "--hold",
+        type=int,
+        default=None,
+        help="KHABAR_LIVE_HOLD for the stream process (default 25 s: readers reconnect "
+        "during the windows; above the run's length: the fan-out alone)",
+    )
     parser.add_argument("--no-sse", action="store_true")
     parser.add_argument("--no-poll", action="store_true")
     options = parser.parse_args(argv)
@@ -374,7 +383,10 @@ def main(argv: list[str]) -> int:
 
     class Bench(Topology):
         def env(self) -> dict[str, str]:
-            return dict(super().env(), KHABAR_RATELIMIT="0")
+            env = dict(super().env(), KHABAR_RATELIMIT="0")
+            if options.hold is not None:
+                env["KHABAR_LIVE_HOLD"] = str(options.hold)
+            return env
 
     home = Path(tempfile.mkdtemp(prefix="khabar-live-"))
     home.chmod(0o755)  # PostgreSQL runs as its own user and must reach its folder

@@ -226,6 +226,10 @@ KHABAR_LIVE_STREAM_PROCESS = env_bool("KHABAR_LIVE_STREAM_PROCESS", False)
 KHABAR_LIVE_STREAM = env_bool("KHABAR_LIVE_STREAM", not PRODUCTION or KHABAR_LIVE_STREAM_PROCESS)
 # Streams one stream process holds; past it a reader is answered 503 and polls.
 KHABAR_LIVE_STREAM_MAX = env_int("KHABAR_LIVE_STREAM_MAX", 2000)
+# Seconds a stream stays open before the browser reconnects from its last event, and between
+# its keep-alive comments (nginx's read timeout for /live/ outlasts them: 60 s).
+KHABAR_LIVE_HOLD = env_int("KHABAR_LIVE_HOLD", 25)
+KHABAR_LIVE_HEARTBEAT = env_int("KHABAR_LIVE_HEARTBEAT", 10)
 
 # Addresses of the reverse proxies whose forwarded header (a META key) names the client;
 # comments, the login throttle and read counts all ask khabar.site.clientip.
