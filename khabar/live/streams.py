@@ -121,8 +121,12 @@ class Feed:
     events: list[tuple[int, bytes]] = field(default_factory=list)
     listeners: int = 0
     task: asyncio.Task[None] | None = None
-    changed: asyncio.Future[None] | None = None
-    polled: asyncio.Future[None] | None = None
+    #: Each waiting reader's own wake-up, resolved by the next change (``waiting``) or the
+    #: next poll (``opening``). One future per reader rather than one shared by all: a
+    #: future's callbacks are a list, and a thousand readers each taking theirs off a shared
+    #: one would cost the process time growing with the square of its readers.
+    waiting: set[asyncio.Future[None]] = field(default_factory=set)
+    opening: set[asyncio.Future[None]] = field(default_factory=set)
     tails: dict[int, bytes] = field(default_factory=dict)
     #: Reads for readers behind ``floor``, one per number however many readers ask at once.
     behind: dict[int, asyncio.Future[tuple[int, bytes]]] = field(default_factory=dict)
@@ -137,6 +141,33 @@ class Feed:
 def _resolve(future: asyncio.Future[None] | None) -> None:
     if future is not None and not future.done():
         future.set_result(None)
+
+
+def _wake(waiters: set[asyncio.Future[None]]) -> None:
+    for future in waiters:
+        _resolve(future)
+    waiters.clear()
+
+
+@dataclass(eq=False)
+class _Reader:
+    """One open request: what wakes it, and whether its reader has left."""
+
+    wake: asyncio.Future[None] | None = None
+    gone: bool = False
+
+    async def sleep(self, waiters: set[asyncio.Future[None]], timeout: float) -> None:
+        """Until one of ``waiters`` is woken, the reader leaves, or ``timeout`` passes."""
+        loop = asyncio.get_running_loop()
+        wake = self.wake = loop.create_future()
+        waiters.add(wake)
+        timer = loop.call_later(timeout, _resolve, wake)
+        try:
+            await wake
+        finally:
+            timer.cancel()
+            waiters.discard(wake)
+            self.wake = None
 
 
 class StreamHub:
@@ -157,7 +188,7 @@ class StreamHub:
         self.reads = 0  # reads for readers further behind than the feed keeps
         # One thread, so one database connection per process however many readers.
         self._db = ThreadPoolExecutor(1, thread_name_prefix="live-db")
-        self._closing: asyncio.Future[None] | None = None
+        self.closed = False
 
     # -- the database thread --------------------------------------------------------------
     async def in_thread(self, work: Callable[..., T], *args: Any) -> T:
@@ -165,14 +196,12 @@ class StreamHub:
         return await loop.run_in_executor(self._db, _with_connection, work, *args)
 
     # -- shutting down --------------------------------------------------------------------
-    def closing(self) -> asyncio.Future[None]:
-        if self._closing is None:
-            self._closing = asyncio.get_running_loop().create_future()
-        return self._closing
-
     def release(self) -> None:
         """End every open stream now (the process is stopping, or a test ends)."""
-        _resolve(self.closing())
+        self.closed = True
+        for feed in self.feeds.values():
+            _wake(feed.waiting)
+            _wake(feed.opening)
 
     def close(self) -> None:
         """Release the streams and stop the database thread (closing its connection)."""
@@ -189,23 +218,13 @@ class StreamHub:
             found.task = asyncio.get_running_loop().create_task(self._follow(found))
         return found
 
-    def next_change(self, feed: Feed) -> asyncio.Future[None]:
-        if feed.changed is None or feed.changed.done():
-            feed.changed = asyncio.get_running_loop().create_future()
-        return feed.changed
-
-    def next_poll(self, feed: Feed) -> asyncio.Future[None]:
-        if feed.polled is None or feed.polled.done():
-            feed.polled = asyncio.get_running_loop().create_future()
-        return feed.polled
-
     def fresh(self, feed: Feed) -> bool:
         return feed.visible is not None and time.monotonic() - feed.checked < FRESH * self.interval
 
     async def _follow(self, feed: Feed) -> None:
         """Poll the story while anyone reads it; a feed nobody may read is then forgotten."""
         try:
-            while feed.listeners > 0 and not self.closing().done():
+            while feed.listeners > 0 and not self.closed:
                 await self._poll(feed)
                 await asyncio.sleep(self.interval)
         finally:
@@ -221,19 +240,19 @@ class StreamHub:
             # The database restarting or busy: streams keep their keep-alives and the next
             # poll tries again; new readers are told to poll meanwhile.
             logger.warning("live feed %s: %s", feed.article_pk, error)
-            _resolve(feed.polled)
+            _wake(feed.opening)
             return
         feed.checked = time.monotonic()
         if found is None:
             feed.visible = False
-            _resolve(feed.changed)  # its streams end
+            _wake(feed.waiting)  # its streams end
         else:
             feed.visible = True
             if found.floor is not None:
                 feed.live_pk, feed.seq, feed.floor = found.live_pk, found.seq, found.floor
                 feed.events = found.chunks[-KEEP:]
                 feed.tails.clear()
-                _resolve(feed.changed)
+                _wake(feed.waiting)
             elif found.chunks:
                 self.renders += 1
                 feed.events = (feed.events + found.chunks)[-KEEP:]
@@ -242,8 +261,8 @@ class StreamHub:
                     feed.floor = max(feed.floor, feed.events[0][0])
                 feed.seq = found.seq
                 feed.tails.clear()
-                _resolve(feed.changed)
-        _resolve(feed.polled)
+                _wake(feed.waiting)
+        _wake(feed.opening)
 
     # -- one reader -----------------------------------------------------------------------
     async def stream(self, article_pk: int, since: int, receive: Receive, send: Send) -> None:
@@ -251,15 +270,12 @@ class StreamHub:
         when it cannot be looked at now, else a stream for ``conf.hold()`` seconds."""
         feed = self.feed(article_pk)
         feed.listeners += 1
-        gone = asyncio.ensure_future(_disconnected(receive))
+        reader = _Reader()
+        gone = asyncio.ensure_future(_disconnected(receive, reader))
         try:
             if not self.fresh(feed):
-                await asyncio.wait(
-                    (self.next_poll(feed), gone, self.closing()),
-                    timeout=FRESH * self.interval,
-                    return_when=asyncio.FIRST_COMPLETED,
-                )
-                if gone.done() or self.closing().done():
+                await reader.sleep(feed.opening, FRESH * self.interval)
+                if reader.gone or self.closed:
                     return
             if not self.fresh(feed):
                 await respond(send, 503, [(b"retry-after", b"%d" % RETRY_AFTER)])
@@ -269,7 +285,7 @@ class StreamHub:
                 return
             await send({"type": "http.response.start", "status": 200, "headers": STREAM_HEADERS})
             await _body(send, b"retry: %d\n\n" % conf.retry_ms())
-            await self._events(feed, since, gone, send)
+            await self._events(feed, since, reader, send)
             await send({"type": "http.response.body", "body": b"", "more_body": False})
         except OSError:
             pass  # the reader went away while we wrote
@@ -277,12 +293,11 @@ class StreamHub:
             feed.listeners -= 1
             gone.cancel()
 
-    async def _events(self, feed: Feed, seq: int, gone: asyncio.Future[None], send: Send) -> None:
+    async def _events(self, feed: Feed, seq: int, reader: _Reader, send: Send) -> None:
         loop = asyncio.get_running_loop()
         end = loop.time() + conf.hold()
         heartbeat = conf.heartbeat()
-        closing = self.closing()
-        while feed.visible and not closing.done():
+        while feed.visible and not self.closed:
             if feed.seq > seq:
                 if seq >= feed.floor:
                     chunk, seq = feed.tail(seq), feed.seq
@@ -293,14 +308,10 @@ class StreamHub:
             left = end - loop.time()
             if left <= 0:
                 return
-            done, _pending = await asyncio.wait(
-                (self.next_change(feed), gone, closing),
-                timeout=min(heartbeat, left),
-                return_when=asyncio.FIRST_COMPLETED,
-            )
-            if gone in done:
+            await reader.sleep(feed.waiting, min(heartbeat, left))
+            if reader.gone:
                 raise OSError("the reader left")
-            if not done:
+            if feed.seq <= seq and feed.visible and not self.closed:
                 await _body(send, b": keep-alive\n\n")
 
     async def _behind(self, feed: Feed, since: int) -> tuple[int, bytes]:
@@ -326,9 +337,11 @@ STREAM_HEADERS = [
 ]
 
 
-async def _disconnected(receive: Receive) -> None:
+async def _disconnected(receive: Receive, reader: _Reader) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
+    reader.gone = True
+    _resolve(reader.wake)
 
 
 async def _body(send: Send, chunk: bytes) -> None:
