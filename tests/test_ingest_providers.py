@@ -180,3 +180,33 @@ def test_it_leaves_a_folders_files_in_place_when_asked_and_takes_each_once(tmp_p
     again = poll_provider(folder, actor=POLLER)
     assert (tmp_path / "a.json").exists() and not (tmp_path / "done").exists()
     assert again.documents_count == 1 and again.status == Provider.Health.OK
+
+
+def test_it_gives_up_on_an_address_that_trickles_its_bytes():
+    import time
+
+    class Trickle(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "100000")
+            self.end_headers()
+            try:
+                for _ in range(100000):  # each byte well within the timeout, never the whole
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(0.02)
+            except OSError:
+                pass
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{httpd.server_address[1]}/feed"
+        with pytest.raises(FetchError, match="took too long"):
+            fetch(url, max_bytes=1_000_000, timeout=0.2)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

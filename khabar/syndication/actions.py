@@ -590,16 +590,26 @@ def fetch_picture(job: PictureFetch, *, actor: Actor) -> PictureFetch:
     return _finish_fetch(job, claim, state=state, error=error, photo_id=photo_id)
 
 
-#: How long a worker's claim on a picture lasts: longer than any fetch (each step of which
-#: has a timeout) and its storing take, so only a dead worker's claim runs out.
+#: How long a worker's claim on a picture lasts at least: longer than a fetch (bounded by
+#: ``fetch.TOTAL_TIMEOUTS`` timeouts, see ``picture_lease``) and its storing take, so only a
+#: dead worker's claim runs out.
 PICTURE_LEASE = datetime.timedelta(minutes=15)
 #: A picture whose worker died this many times (one that kills the worker?) is given up.
 PICTURE_ATTEMPTS = 3
 
 
+def picture_lease() -> datetime.timedelta:
+    """``PICTURE_LEASE``, or twice the longest a fetch may take with a longer timeout."""
+    from khabar.syndication import conf
+    from khabar.syndication.fetch import TOTAL_TIMEOUTS
+
+    longest = datetime.timedelta(seconds=2 * TOTAL_TIMEOUTS * float(conf.INGEST_FETCH_TIMEOUT))
+    return max(PICTURE_LEASE, longest)
+
+
 def _claimable() -> Any:
     """Pictures waiting, or left "fetching" by a worker whose lease ran out."""
-    expired = timezone.now() - PICTURE_LEASE
+    expired = timezone.now() - picture_lease()
     return PictureFetch.objects.filter(
         models.Q(state=PictureFetch.State.WAITING)
         | models.Q(state=PictureFetch.State.FETCHING, claimed_at__lt=expired)

@@ -17,10 +17,15 @@ import http.client
 import ipaddress
 import socket
 import ssl
+import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 MAX_REDIRECTS = 3
+#: Every step waits at most the timeout; the whole fetch, redirects and a slow trickle of
+#: bytes included, at most this many timeouts (so a worker's claim on a picture can end).
+TOTAL_TIMEOUTS = MAX_REDIRECTS + 2
+CHUNK = 64 * 1024
 USER_AGENT = "khabar-ingest/1"
 
 
@@ -115,7 +120,9 @@ def fetch(
     allowed_hosts: list[str] | None = None,
 ) -> Fetched:
     """GET ``url``: at most ``max_bytes``, ``timeout`` seconds per step, each redirect
-    checked as the first address was (and, with ``allowed_hosts``, its host allowed)."""
+    checked as the first address was (and, with ``allowed_hosts``, its host allowed); the
+    whole of it within ``TOTAL_TIMEOUTS`` timeouts."""
+    deadline = time.monotonic() + TOTAL_TIMEOUTS * timeout
     for _hop in range(MAX_REDIRECTS + 1):
         host = (urlsplit(url).hostname or "").lower()
         if allowed_hosts is not None and host not in allowed_hosts:
@@ -141,12 +148,26 @@ def fetch(
             length = int(response.getheader("Content-Length") or 0)
             if length > max_bytes:
                 raise FetchError(f"{url} is larger than {max_bytes} bytes")
-            data = response.read(max_bytes + 1)
-            if len(data) > max_bytes:
-                raise FetchError(f"{url} is larger than {max_bytes} bytes")
+            data = _read(response, url, max_bytes, deadline)
             return Fetched(url, data, response.getheader("Content-Type") or "")
         except (OSError, http.client.HTTPException) as error:
             raise FetchError(f"cannot fetch {url}: {error}") from None
         finally:
             connection.close()
     raise FetchError(f"more than {MAX_REDIRECTS} redirects from {url}")
+
+
+def _read(response: http.client.HTTPResponse, url: str, max_bytes: int, deadline: float) -> bytes:
+    """The body, at most ``max_bytes``, read before ``deadline`` (each read has the timeout)."""
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        if time.monotonic() > deadline:
+            raise FetchError(f"{url} took too long to send")
+        chunk = response.read1(min(CHUNK, max_bytes + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > max_bytes:
+            raise FetchError(f"{url} is larger than {max_bytes} bytes")
