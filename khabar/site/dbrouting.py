@@ -130,6 +130,9 @@ class ReplicaHealth:
         self.lag: float | None = None
         self.reason = "not checked"
         self._fence: int | None = None  # the purge generation the replica has replayed
+        # A newer generation and the primary's WAL position first seen with it: the replica
+        # must replay that far (not the primary's ever newer position of each request).
+        self._pending: tuple[int, int] | None = None
 
     def usable(self) -> bool:
         if time.monotonic() - self.checked_at >= settings.KHABAR_REPLICA_CHECK_SECONDS:
@@ -183,10 +186,15 @@ class ReplicaHealth:
         if generation == self._fence:
             return True
         try:
-            # The purge was sent after its commit: the primary's position now covers it.
-            with connections[DEFAULT].cursor() as cursor:
-                cursor.execute("SELECT pg_current_wal_lsn()::text")
-                wanted = _lsn(cursor.fetchone()[0])
+            pending = self._pending
+            if pending is not None and pending[0] == generation:
+                wanted = pending[1]
+            else:
+                # The purge was sent after its commit: the primary's position now covers it.
+                with connections[DEFAULT].cursor() as cursor:
+                    cursor.execute("SELECT pg_current_wal_lsn()::text")
+                    wanted = _lsn(cursor.fetchone()[0])
+                self._pending = (generation, wanted)
             with connections[REPLICA].cursor() as cursor:
                 cursor.execute("SELECT pg_last_wal_replay_lsn()::text")
                 replayed = _lsn(cursor.fetchone()[0])
