@@ -279,3 +279,12 @@ def test_it_lets_the_chief_set_up_an_sftp_provider_and_never_shows_its_key(sshd,
     assert provider.ssh_key == sshd.client_key
     (sshd.inbox / "a.json").write_bytes(ninjs("urn:agency:s5", 1, "من إعداد رئيس التحرير"))
     assert poll_provider(provider, actor=POLLER).status == Provider.Health.OK
+
+
+def test_it_refuses_a_remote_file_over_the_limit_without_reading_it(sshd, settings):
+    settings.KHABAR_INGEST_MAX_BYTES = 1000
+    (sshd.inbox / "big.json").write_bytes(b" " * 5000)
+    polled = poll_provider(sftp_provider(sshd), actor=POLLER)
+    assert polled.status == Provider.Health.FAILING
+    assert "big.json: too large: 5,000 bytes" in polled.last_error
+    assert (sshd.inbox / "big.json").exists()

@@ -299,7 +299,8 @@ class SftpFolder:
     def read(self, name: str, limit: int) -> bytes:
         with _remote(name):
             with self.sftp.open(self._at(name), "rb") as handle:
-                handle.prefetch()
+                # Read ahead as far as the file goes, never past the limit however large.
+                handle.prefetch(min(int(handle.stat().st_size or 0), limit + 1))
                 return handle.read(limit + 1)
 
     def pictures(self, entries: Iterable[Entry]) -> Attachments:
