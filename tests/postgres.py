@@ -118,10 +118,12 @@ def add_alias(cluster: Cluster, alias: str = PG_ALIAS, name: str = "khabar_searc
     )
     connections.settings[alias] = configured[alias]
     # The latest shape of the index tables (0002 drops and recreates them, so a database
-    # left by another module's session fixture is reset too).
-    migration = importlib.import_module("khabar.search.migrations.0002_exact_forms")
+    # left by another module's session fixture is reset too; the later ones add indexes
+    # and columns idempotently).
     with connections[alias].schema_editor() as editor:
-        migration.forward(None, editor)
+        for name in ("0002_exact_forms", "0005_rank_index", "0006_postgres_stage_one"):
+            migration = importlib.import_module(f"khabar.search.migrations.{name}")
+            migration.forward(None, editor)
     return alias
 
 

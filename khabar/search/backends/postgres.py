@@ -16,13 +16,15 @@ from django.db import transaction
 from khabar.search.backends.base import DOCUMENT_TABLE, Filters, Order, SearchBackend
 from khabar.search.documents import FIELDS, SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
-from khabar.search.ranking import level_case, score_sql
+from khabar.search.ranking import body_only_bound, level_case, score_sql
 
 FIELD_LABELS = ("A", "B", "C")
-_VECTOR = (
-    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') || "
-    "setweight(to_tsvector('simple', %s), 'C')"
-)
+_HEAD = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
+_VECTOR = f"{_HEAD} || setweight(to_tsvector('simple', %s), 'C')"
+# Stage one's sets of a word, as bits (``_candidates``), as in the SQLite backend.
+_HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
+_POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
+_NORMS = ("headline_norm", "summary_norm", "body_norm")
 
 
 def _lexeme(term: str) -> str:
@@ -71,6 +73,10 @@ class PostgresBackend(SearchBackend):
                     *doc.norms(),
                     *(fields[name][0] for name in FIELDS),
                     *(fields[name][1] for name in FIELDS),
+                    fields["headline"][0],
+                    fields["summary"][0],
+                    fields["headline"][1],
+                    fields["summary"][1],
                 )
             )
         if not rows:
@@ -79,14 +85,16 @@ class PostgresBackend(SearchBackend):
             cursor.executemany(
                 f"INSERT INTO {DOCUMENT_TABLE} "
                 "(id, lang, section_id, published_at, headline, summary, body, "
-                "headline_norm, summary_norm, body_norm, vector, exact) "
-                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, {_VECTOR}, {_VECTOR}) "
+                "headline_norm, summary_norm, body_norm, vector, exact, head, head_exact) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+                f"{_VECTOR}, {_VECTOR}, {_HEAD}, {_HEAD}) "
                 "ON CONFLICT (id) DO UPDATE SET lang = EXCLUDED.lang, "
                 "section_id = EXCLUDED.section_id, published_at = EXCLUDED.published_at, "
                 "headline = EXCLUDED.headline, summary = EXCLUDED.summary, "
                 "body = EXCLUDED.body, headline_norm = EXCLUDED.headline_norm, "
                 "summary_norm = EXCLUDED.summary_norm, body_norm = EXCLUDED.body_norm, "
-                "vector = EXCLUDED.vector, exact = EXCLUDED.exact",
+                "vector = EXCLUDED.vector, exact = EXCLUDED.exact, head = EXCLUDED.head, "
+                "head_exact = EXCLUDED.head_exact",
                 rows,
             )
         return len(rows)
@@ -122,29 +130,9 @@ class PostgresBackend(SearchBackend):
             total, *matching = cursor.fetchone()
         return int(total), [int(n) for n in matching]
 
-    def _search(
-        self,
-        parsed: ParsedQuery,
-        filters: Filters,
-        order: Order,
-        limit: int,
-        offset: int,
-        idfs: list[float],
-    ) -> tuple[int, list[tuple[int, float]]]:
-        # Every tsquery is built once in a one-row subquery q, so the score expression has
-        # no parameters of its own beyond the contract's.
-        queries = ["to_tsquery('simple', %s) AS m"]
-        query_params: list[object] = [tsquery_expression(parsed)]
-        levels: list[list[str]] = []
-        for i, stems in enumerate(parsed.terms):
-            word_levels = []
-            for f, label in enumerate(FIELD_LABELS):
-                queries.append(f"to_tsquery('simple', %s) AS e{i}_{f}")
-                queries.append(f"to_tsquery('simple', %s) AS s{i}_{f}")
-                query_params += [in_field(parsed.exact_of(i), label), in_field(stems, label)]
-                word_levels.append(level_case(f"d.exact @@ q.e{i}_{f}", f"d.vector @@ q.s{i}_{f}"))
-            levels.append(word_levels)
-        where = ["d.vector @@ q.m"]
+    def _filters(self, filters: Filters) -> tuple[list[str], list[object]]:
+        """The filters, as conditions on ``d`` (the document table)."""
+        where: list[str] = []
         params: list[object] = []
         if filters.lang:
             where.append("d.lang = %s")
@@ -158,6 +146,123 @@ class PostgresBackend(SearchBackend):
         if filters.date_to is not None:
             where.append("d.published_at < %s")
             params.append(filters.date_to)
+        return where, params
+
+    def _candidates(
+        self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
+    ) -> tuple[int, list[tuple[int, float]], float | None]:
+        # The SQLite backend's stage one: per word, the stories holding its stem or exact
+        # form in the headline or summary (GIN on head, head_exact: small vectors, so the
+        # field of each is read from the row cheaply) and those holding its exact form
+        # anywhere (GIN on exact), summed per story and word into the same bit fields.
+        queries = ["to_tsquery('simple', %s) AS m"]
+        query_params: list[object] = [tsquery_expression(parsed)]
+        # One word without phrases or exclusions: every story in its sets matches it.
+        alone = len(parsed.terms) == 1 and not parsed.phrases and not parsed.excluded
+        within = "" if alone else " AND d.vector @@ q.m"
+        where, where_params = self._filters(filters)
+        conditions = "".join(f" AND {condition}" for condition in where)
+        columns = "d.id, d.published_at, d.headline_norm, d.summary_norm, d.body_norm"
+        sets: list[str] = []
+        for i, stems in enumerate(parsed.terms):
+            exact = parsed.exact_of(i)
+            names = ("s", "x", "hs", "ss", "he", "se")
+            queries += [f"to_tsquery('simple', %s) AS {name}{i}" for name in names]
+            query_params += [
+                _any_of([_lexeme(t) for t in stems]),
+                _any_of([_lexeme(t) for t in exact]),
+                in_field(stems, "A"),
+                in_field(stems, "B"),
+                in_field(exact, "A"),
+                in_field(exact, "B"),
+            ]
+            bits = " + ".join(
+                f"(CASE WHEN d.{column} @@ q.{name}{i} THEN {bit} ELSE 0 END)"
+                for column, name, bit in (
+                    ("head_exact", "he", _HEADLINE_EXACT),
+                    ("head", "hs", _HEADLINE_STEM),
+                    ("head_exact", "se", _SUMMARY_EXACT),
+                    ("head", "ss", _SUMMARY_STEM),
+                )
+            )
+            sets.append(
+                f"SELECT {columns}, {i} AS word, {bits} AS bit FROM {DOCUMENT_TABLE} AS d, q "
+                f"WHERE (d.head @@ q.s{i} OR d.head_exact @@ q.x{i}){within}{conditions}"
+            )
+            sets.append(
+                f"SELECT {columns}, {i} AS word, {_EXACT_ANYWHERE} AS bit "
+                f"FROM {DOCUMENT_TABLE} AS d, q WHERE d.exact @@ q.x{i}{within}{conditions}"
+            )
+        words = range(len(parsed.terms))
+        sums = ", ".join(f"SUM(CASE word WHEN {i} THEN bit ELSE 0 END) AS b{i}" for i in words)
+        levels = [
+            [
+                level_case(
+                    f"(f.b{i} & {_HEADLINE_EXACT}) <> 0", f"(f.b{i} & {_HEADLINE_STEM}) <> 0"
+                ),
+                level_case(f"(f.b{i} & {_SUMMARY_EXACT}) <> 0", f"(f.b{i} & {_SUMMARY_STEM}) <> 0"),
+                level_case(f"(f.b{i} & {_EXACT_ANYWHERE}) <> 0", "TRUE"),
+            ]
+            for i in words
+        ]
+        pooled = " OR ".join(f"(f.b{i} & {_POOL}) <> 0" for i in words)
+        bound, bound_params = score_sql(levels, [f"f.{norm}" for norm in _NORMS], idfs)
+        q = f"q AS (SELECT {', '.join(queries)})"
+        sql = (
+            f"WITH {q}, f AS (SELECT id, published_at, {', '.join(_NORMS)}, {sums} "
+            f"FROM ({' UNION ALL '.join(sets)}) AS s "
+            f"GROUP BY id, published_at, {', '.join(_NORMS)}) "
+            f"SELECT f.id, {bound} AS bound, COUNT(*) OVER () FROM f WHERE {pooled} "
+            "ORDER BY bound DESC, f.published_at DESC, f.id DESC LIMIT %s"
+        )
+        set_params = where_params * len(sets)
+        count_sql = (
+            f"WITH {q} SELECT COUNT(*) FROM {DOCUMENT_TABLE} AS d, q "
+            f"WHERE d.vector @@ q.m{conditions}"
+        )
+        with self.connection.cursor() as cursor:
+            cursor.execute(sql, [*query_params, *set_params, *bound_params, limit])
+            rows = cursor.fetchall()
+            cursor.execute(count_sql, [*query_params, *where_params])
+            total = int(cursor.fetchone()[0])
+        considered = int(rows[0][2]) if rows else 0
+        rest = body_only_bound(idfs) if total > considered else None
+        return total, [(int(row[0]), float(row[1])) for row in rows], rest
+
+    def _search(
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        order: Order,
+        limit: int,
+        offset: int,
+        idfs: list[float],
+        ids: list[int] | None = None,
+    ) -> tuple[int, list[tuple[int, float]]]:
+        # Every tsquery is built once in a one-row subquery q, so the score expression has
+        # no parameters of its own beyond the contract's.
+        queries = ["to_tsquery('simple', %s) AS m"]
+        query_params: list[object] = [tsquery_expression(parsed)]
+        levels: list[list[str]] = []
+        for i, stems in enumerate(parsed.terms):
+            word_levels = []
+            for f, label in enumerate(FIELD_LABELS):
+                queries.append(f"to_tsquery('simple', %s) AS e{i}_{f}")
+                queries.append(f"to_tsquery('simple', %s) AS s{i}_{f}")
+                query_params += [in_field(parsed.exact_of(i), label), in_field(stems, label)]
+                # The headline and summary from their own small vectors (head, head_exact).
+                exact_vector, stem_vector = (
+                    ("exact", "vector") if f == 2 else ("head_exact", "head")
+                )
+                word_levels.append(
+                    level_case(f"d.{exact_vector} @@ q.e{i}_{f}", f"d.{stem_vector} @@ q.s{i}_{f}")
+                )
+            levels.append(word_levels)
+        more, params = self._filters(filters)
+        where = ["d.vector @@ q.m", *more]
+        if ids is not None:  # the second stage of _ranked
+            where.append("d.id = ANY(%s)")
+            params.append(ids)
         score, score_params = score_sql(
             levels, ["d.headline_norm", "d.summary_norm", "d.body_norm"], idfs
         )
