@@ -3,12 +3,16 @@
 With ``DATABASE_REPLICA_URL`` set, settings declare a ``replica`` database beside
 ``default``. ``ReplicaRouter`` sends a read to the replica only inside a request that
 ``ReplicaMiddleware`` let read from it: a safe method (GET, HEAD, OPTIONS) from a client that
-has not written in the last ``KHABAR_REPLICA_PIN_SECONDS``. Everything else reads and writes
-the primary:
+has not written in the last ``KHABAR_REPLICA_PIN_SECONDS`` and is not signed in. Everything
+else reads and writes the primary:
 
-- a request with an unsafe method, and every request of the same client for the pin window
-  after it (a signed ``khabar_primary`` cookie, which also keeps its pages out of shared
-  caches: ``pagecache.is_reader_specific``): read-your-writes;
+- a request with an unsafe method;
+- every request of a client for the pin window after one of its requests wrote (a signed
+  ``khabar_primary`` cookie, which also keeps its pages out of shared caches:
+  ``pagecache.is_reader_specific``): read-your-writes. Only a write pins: the read counter's
+  POST of every story page, which writes nothing to the database, leaves readers' pages
+  cacheable;
+- a signed-in session (the desk: few requests, each about to write on what it read);
 - a request's reads after it wrote, and reads inside a transaction (``atomic``);
 - the worker, management commands and anything else outside a request;
 - any request while the replica lags more than ``KHABAR_REPLICA_MAX_LAG`` seconds or does not
@@ -268,7 +272,8 @@ class ReplicaMiddleware:
         if not replica_configured():
             return self.get_response(request)
         safe = request.method in SAFE_METHODS
-        route = Route(replica_allowed=safe and not pinned(request))
+        signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
+        route = Route(replica_allowed=safe and not signed_in and not pinned(request))
         token = _route.set(route)
         try:
             with connections[DEFAULT].execute_wrapper(_note_writes):
@@ -282,7 +287,7 @@ class ReplicaMiddleware:
             wrote = route.wrote
         finally:
             _route.reset(token)
-        if wrote or not safe:
+        if wrote:
             response.set_signed_cookie(
                 PIN_COOKIE,
                 "1",
