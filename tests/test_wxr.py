@@ -83,6 +83,9 @@ def test_it_imports_a_published_post_field_by_field(sections, capsys):
     ]
     assert "<" not in oil.body and "alert" not in oil.body and "caption" not in oil.body
     assert oil.origin == "" and oil.source_version == 1
+    assert (oil.version, oil.revision, oil.urgency) == (1, 1, 5)
+    # Each story its own translation group: none is taken for another's translation.
+    assert Article.objects.values("translation_group").distinct().count() == 4
     assert oil.created_by is None
     log = AuditEntry.objects.filter(article=oil)
     assert list(log.values_list("action", "to_status", "actor")) == [
