@@ -31,6 +31,7 @@ ROLE_MIGRATIONS = [
     ("khabar.photos.migrations.0002_roles", "grant"),
     ("khabar.syndication.migrations.0002_partner_roles", "grant"),
     ("khabar.syndication.migrations.0003_held_updates", "grant"),
+    ("khabar.syndication.migrations.0006_sftp_providers", "grant"),
     ("khabar.distribution.migrations.0002_roles", "grant"),
 ]
 
