@@ -3,8 +3,9 @@
 ``import_wxr`` reads the file twice, streaming both times. The first pass
 (``checks.check_file``) checks everything and writes nothing: any problem stops the import
 with every ``FILE:LINE: message`` listed. The second pass writes the posts in batches, a
-transaction each, as the wire archive import does (``khabar.articles.wire_import``): bulk
-inserts that keep what makes a story a story and a comment a comment —
+transaction each, as the wire archive import does (``khabar.articles.wire_import``): rows
+inserted many at a time (``_insert_rows``: one statement a table and batch) that keep what
+makes a story a story and a comment a comment —
 
 - stories: origin and source id (``wxr:<GUID>``, so a rerun skips what is stored and
   resumes after an interruption without duplicates), the audit entries ("create", then
@@ -12,7 +13,8 @@ inserts that keep what makes a story a story and a comment a comment —
   (``hooks.stories_stored``); one purge of the pages they show on, at the end;
 - comments: a thread per story with its path counter (``seq``) and ``approved_count`` set
   to what was stored, each comment's materialised path, depth and root, its rendered HTML,
-  its text hash, and a "import" entry in the moderation log naming the actor;
+  its text hash, and an "import" entry in the moderation log naming the actor (a pending
+  one waits in the moderators' queue like any other);
 - featured images: through ``photos.actions.upload_photo`` (the same file twice is one
   photo), renditions left to the worker (``khabar render_photos``), shown as the lead.
 
@@ -81,7 +83,6 @@ class _Post:
     story: convert.StoryDraft
     section: Section | str  # a section, or the slug of one to create
     comments: list[convert.PlannedComment]
-    item_line: int
 
 
 def import_wxr(
@@ -153,7 +154,7 @@ def _post(item: Item, plan: Plan) -> _Post | None:
         counts=Counter(),
         problems=[],
     )
-    return _Post(story, section, comments, item.line)
+    return _Post(story, section, comments)
 
 
 def _section(plan: Plan, wanted: Section | str) -> Section:
@@ -234,8 +235,8 @@ def _store_batch(batch: list[_Post], *, plan: Plan, actor: Actor, counts: Counte
         live = [a for a in articles if a.status == Status.PUBLISHED]
         user_id = user.pk if user is not None else None
         now = timezone.now()
-        log = ("article", "action", "from_status", "to_status", "actor", "note", "user")
-        log += ("created_at",)
+        log: tuple[str, ...] = ("article", "action", "from_status", "to_status", "actor")
+        log += ("note", "user", "created_at")
         _insert_rows(
             AuditEntry,
             log,
@@ -355,7 +356,8 @@ def _store_comments(
         for a, planned in stories
     ]
     Thread.objects.bulk_create(threads)
-    columns = ("thread", "path", "depth", "status", "author_name", "email", "text", "html")
+    columns: tuple[str, ...] = ("thread", "path", "depth", "status", "author_name", "email")
+    columns += ("text", "html")
     columns += ("created_at", "reason", "ip_hash", "text_hash")
     _insert_rows(
         Comment,
