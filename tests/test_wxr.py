@@ -394,3 +394,26 @@ def test_it_reads_titles_and_names_as_wordpress_keeps_them(sections, tmp_path):
     fair = story(16)
     assert fair.headline == "معرض & كتاب الشارقة"
     assert fair.section == sections["world"]
+
+
+def test_it_names_a_missing_file(sections, tmp_path):
+    missing = tmp_path / "nowhere.wxr"
+    with pytest.raises(CommandError, match=rf"{missing}: no such file"):
+        with translation.override("en"):
+            call_command("import_wxr", str(missing))
+
+
+def test_it_takes_section_maps_given_more_than_once(sections, capsys, tmp_path):
+    path = malformed(
+        tmp_path,
+        '<category domain="category" nicename="gulf"><![CDATA[الخليج]]></category>\n'
+        '\t\t<category domain="category" nicename="economy"><![CDATA[اقتصاد]]></category>',
+        '<category domain="category" nicename="gulf"><![CDATA[الخليج]]></category>',
+    )
+    with translation.override("en"):
+        call_command(
+            "import_wxr", str(path), "--section-map", "uncategorized=world",
+            "--section-map", "gulf=world",
+        )  # fmt: skip
+    assert story(10).section == sections["world"]
+    assert story(16).section == sections["world"]

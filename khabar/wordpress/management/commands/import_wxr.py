@@ -60,6 +60,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--section-map",
             nargs="+",
+            action="extend",
             default=[],
             type=_pair,
             metavar="CATEGORY=SECTION",
