@@ -417,3 +417,28 @@ def test_it_takes_section_maps_given_more_than_once(sections, capsys, tmp_path):
         )  # fmt: skip
     assert story(10).section == sections["world"]
     assert story(16).section == sections["world"]
+
+
+def test_it_keeps_a_password_protected_post_from_readers(sections, capsys, tmp_path):
+    head, tail = SAMPLE.read_text(encoding="utf-8").split("[book-fair]]></wp:post_name>")
+    empty = "<wp:post_password><![CDATA[]]></wp:post_password>"
+    path = tmp_path / "password.wxr"
+    path.write_text(
+        head
+        + "[book-fair]]></wp:post_name>"
+        + tail.replace(empty, empty.replace("[]", "[enter]"), 1),
+        encoding="utf-8",
+    )
+    counts = summary(run(capsys, path=path))
+    assert counts["stories published"] == 1 and counts["stories draft"] == 3
+    assert story(16).status == Status.DRAFT and story(16).published_at is None
+
+
+def test_it_heads_an_untitled_post_with_its_first_words(sections, capsys, tmp_path):
+    path = malformed(
+        tmp_path, "<title><![CDATA[افتتاح معرض الكتاب في الشارقة]]></title>", "<title/>"
+    )
+    run(capsys, path=path)
+    assert (
+        story(16).headline == "افتتح معرض الشارقة الدولي للكتاب دورته الجديدة بمشاركة ألفي دار نشر."
+    )

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from khabar.comments.actions import clean_email, render
 from khabar.syndication.formats.body import html_blocks
 from khabar.wordpress.content import autop, comment_html, paragraphs, plain_text
-from khabar.wordpress.convert import _PLAIN_EMAIL, email_of
+from khabar.wordpress.convert import _PLAIN_EMAIL, email_of, text_of
 
 
 @pytest.mark.parametrize(
@@ -96,3 +96,15 @@ def test_it_takes_at_once_only_addresses_the_comments_app_takes(email):
 )
 def test_it_keeps_a_commenters_address_only_if_khabar_would(given_email, kept):
     assert email_of(given_email) == kept
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Markup: Title <em>With</em> <b>Mark<sup>up</sup></b>", "Markup: Title With Markup"),
+        ("Tom &amp; Jerry &#8211; again", "Tom & Jerry – again"),
+        ("عنوان عادي", "عنوان عادي"),
+    ],
+)
+def test_it_reads_a_title_as_plain_text(title, expected):
+    assert text_of(title) == expected

@@ -60,10 +60,16 @@ _SPACES = re.compile(r"\s+")
 
 
 def outcome(item: Item) -> str | None:
-    """``published``, ``draft``, ``skip:<reason>`` for a post; None for an unknown status."""
+    """``published``, ``draft``, ``skip:<reason>`` for a post; None for an unknown status.
+
+    A password-protected post comes in as a draft, never shown to readers unasked."""
     if item.post_type != "post":
         return "skip:page" if item.post_type == "page" else "skip:other"
-    return POST_STATES.get(item.status)
+    state = POST_STATES.get(item.status)
+    if state == "published" and item.password:
+        # Readers needed a password on WordPress; khabar has none to ask: the desk decides.
+        return "draft"
+    return state
 
 
 def source_id(item: Item) -> str:

@@ -88,6 +88,7 @@ class Item:
     date_local: datetime.datetime | None
     comment_status: str
     attachment_url: str
+    password: str
     terms: list[Term] = field(default_factory=list)
     meta: dict[str, str] = field(default_factory=dict)
     comments: list[Comment] = field(default_factory=list)
@@ -252,6 +253,7 @@ def _item(node: etree._Element) -> Item:
         date_local=_date(single.get("wp:post_date"), problems),
         comment_status=text("wp:comment_status").strip(),
         attachment_url=text("wp:attachment_url").strip(),
+        password=text("wp:post_password"),
         terms=terms,
         meta=meta,
         comments=comments,
