@@ -109,11 +109,11 @@ def text_of(value: str) -> str:
 
 
 def headline_of(item: Item, body: list[str]) -> str:
-    """The post's title; for an untitled post (an aside), the start of its text."""
+    """The post's title; for an untitled post (an aside), the start of its first paragraph."""
     title = text_of(item.title)
     if title:
         return title[:300]
-    words = " ".join(body).split()
+    words = body[0].split() if body else []
     if not words:
         return ""
     short = " ".join(words[:12])
