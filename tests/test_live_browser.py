@@ -86,6 +86,20 @@ def test_it_polls_when_the_stream_is_refused(live_server, chromium, people):
         context.close()
 
 
+@override_settings(KHABAR_LIVE_POLL_SECONDS=1, KHABAR_LIVE_STREAM=False)
+def test_it_polls_where_no_stream_is_offered(live_server, chromium, people):
+    story = make_article(headline="انقطاع الكهرباء في المدينة")
+    live = actions.start_live(story, actor=people["editor"])
+    context, page = reader(chromium)
+    try:
+        page.goto(live_server.url + story.get_absolute_url())
+        expect(page.locator(".live__empty")).to_be_visible()
+        actions.post_update(live, actor=people["editor"], text="عودة التيار إلى الأحياء الشرقية.")
+        expect(page.locator(".live-update").first).to_contain_text("عودة التيار", timeout=4000)
+    finally:
+        context.close()
+
+
 def test_it_shows_the_latest_on_reload_without_javascript(live_server, chromium, people):
     story = make_article(headline="فيضانات في الجنوب")
     live = actions.start_live(story, actor=people["editor"])

@@ -148,6 +148,29 @@ def test_it_answers_pages_while_streams_are_open_and_refuses_streams_past_its_li
             stream.close()
 
 
+def test_it_counts_readers_who_leave_out_at_once(site):
+    """granian tells the stream process when nginx closes a reader's stream: the places of
+    readers who left are free long before their hold (60 s) would have ended."""
+    story = start_live(site)
+    for stream in [open_stream(site, story) for _reader in range(LIMIT)]:
+        assert stream.status == 200
+        stream.close()
+    opened: list[http.client.HTTPResponse] = []
+    try:
+        for _round in range(10):
+            batch = [open_stream(site, story) for _reader in range(LIMIT - len(opened))]
+            opened += [s for s in batch if s.status == 200]
+            for refused in (s for s in batch if s.status != 200):
+                refused.close()
+            if len(opened) == LIMIT:
+                break
+            time.sleep(0.5)
+        assert len(opened) == LIMIT
+    finally:
+        for stream in opened:
+            stream.close()
+
+
 def test_it_ends_a_withdrawn_storys_stream_and_opens_it_no_more(site):
     story = start_live(site)
     stream = open_stream(site, story)
