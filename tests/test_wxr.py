@@ -442,3 +442,27 @@ def test_it_heads_an_untitled_post_with_its_first_words(sections, capsys, tmp_pa
     assert (
         story(16).headline == "افتتح معرض الشارقة الدولي للكتاب دورته الجديدة بمشاركة ألفي دار نشر."
     )
+
+
+def test_it_resumes_an_interrupted_import_without_duplicates(sections, capsys, monkeypatch):
+    from khabar.wordpress import actions
+
+    real = actions._store_batch
+    calls = []
+
+    def dies_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the operator's Ctrl-C, or a crash
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(actions, "_store_batch", dies_on_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        run(capsys, "--batch", "2")
+    assert Article.objects.count() == 2  # the first batch was committed, whole
+    assert Comment.objects.count() == 5 and Thread.objects.get().approved_count == 4
+    monkeypatch.setattr(actions, "_store_batch", real)
+    counts = summary(run(capsys, "--batch", "2"))
+    assert counts["stories already there"] == 2
+    assert Article.objects.count() == 4
+    assert Comment.objects.count() == 5
