@@ -466,3 +466,20 @@ def test_it_resumes_an_interrupted_import_without_duplicates(sections, capsys, m
     assert counts["stories already there"] == 2
     assert Article.objects.count() == 4
     assert Comment.objects.count() == 5
+
+
+def test_it_leaves_imported_comments_to_the_moderators_and_to_data_requests(
+    sections, capsys, people
+):
+    from khabar.comments.actions import approve_comment
+    from khabar.comments.privacy import export_comments
+
+    run(capsys)
+    thread = Thread.objects.get(article=story(10))
+    waiting = Comment.objects.get(thread=thread, status="pending")
+    approve_comment(waiting, actor=people["moderator"])
+    thread.refresh_from_db()
+    assert thread.approved_count == 5
+    exported = export_comments("abukhaled@mail.example")["comments"]
+    assert [c["name"] for c in exported] == ["أبو خالد", "أبو خالد"]
+    assert not any(c["address_kept"] for c in exported)
