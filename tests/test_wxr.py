@@ -483,3 +483,14 @@ def test_it_leaves_imported_comments_to_the_moderators_and_to_data_requests(
     exported = export_comments("abukhaled@mail.example")["comments"]
     assert [c["name"] for c in exported] == ["أبو خالد", "أبو خالد"]
     assert not any(c["address_kept"] for c in exported)
+
+
+def test_it_keeps_a_recent_address_only_as_the_comments_app_does(sections, capsys, settings):
+    from khabar.comments.ratelimit import hash_ip
+
+    settings.KHABAR_IP_RETENTION_DAYS = 365 * 100  # every sample comment is "recent"
+    run(capsys)
+    first = Comment.objects.get(text__startswith="هذا متوقع")
+    assert first.ip_hash == hash_ip("203.0.113.7")
+    assert not Comment.objects.filter(ip_hash__contains="203.0.113").exists()
+    assert Comment.objects.get(text__startswith="يبدو").ip_hash == ""  # WordPress had none
