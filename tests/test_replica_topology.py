@@ -276,6 +276,47 @@ def test_it_stops_reading_a_replica_held_behind_beyond_the_allowed_lag(site):
     assert read_fresh(site, path)[0] == 410
 
 
+def test_it_answers_readers_while_the_primary_restarts_and_reads_the_replica_after(site):
+    _pk, path = new_story(site, "خبر أثناء إعادة تشغيل القاعدة")
+    wait_for(lambda: read_fresh(site, path)[0] == 200 and replica_in_use(site), "replicated")
+    seen: list[int] = []
+    wrong: list[str] = []
+    stop = threading.Event()
+
+    def read(reader: int) -> None:
+        for n in range(300):
+            if stop.is_set():
+                return
+            url = f"{site.app_url((reader + n) % 2)}{path}?probe={time.time_ns()}"
+            status, headers, body = fetch(url)
+            seen.append(status)
+            named = {name.lower() for name in headers}
+            if "Traceback" in body or (status == 503 and "retry-after" not in named):
+                wrong.append(f"{status} {body[:200]}")
+
+    readers = [threading.Thread(target=read, args=(r,)) for r in range(3)]
+    for reader in readers:
+        reader.start()
+    try:
+        wait_for(lambda: len(seen) >= 10, "the readers' first pages")
+        site.restart_postgres()
+        restarted = len(seen)
+        wait_for(lambda: len(seen) >= restarted + 20, "pages after the restart")
+    finally:
+        stop.set()
+        for reader in readers:
+            reader.join(60)
+    assert seen and set(seen) <= {200, 503}, sorted(set(seen))
+    assert wrong == []
+    # The replica streams from the restarted primary again, and readers read from it.
+    wait_for(lambda: replica_in_use(site), "the replica in use again")
+    before = story_reads_on_replica(site)
+    wait_for(
+        lambda: read_fresh(site, path)[0] == 200 and story_reads_on_replica(site) > before,
+        "reads on the replica again",
+    )
+
+
 def restart_apps(site: Topology, max_lag: int) -> None:
     site.replica_settings["KHABAR_REPLICA_MAX_LAG"] = str(max_lag)
     site.replica_settings["KHABAR_REPLICA_PIN_SECONDS"] = str(max_lag + 4)
