@@ -194,3 +194,22 @@ def test_it_ends_a_withdrawn_storys_stream_and_opens_it_no_more(site):
     again = open_stream(site, story)
     assert again.status == 404
     again.close()
+
+
+def test_it_keeps_streaming_after_postgresql_restarts(site):
+    """The stream process's database thread drops the connection the restart broke and
+    takes a new one at its next look; open streams carry on."""
+    story = start_live(site)
+    stream = open_stream(site, story)
+    try:
+        assert stream.status == 200
+        assert stream.readline().startswith(b"retry: ")
+        site.restart_postgres()
+        post_update(site, story["live"], "استئناف الرحلات في المطار بعد توقف")
+        seen = read_until(stream, "استئناف الرحلات")
+    finally:
+        stream.close()
+    assert "استئناف الرحلات في المطار بعد توقف" in seen
+    again = open_stream(site, story)
+    assert again.status == 200
+    again.close()
