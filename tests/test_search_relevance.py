@@ -207,16 +207,19 @@ def test_the_contract_score_is_bm25_like():
     assert ranking.idf(1, 1000) > ranking.idf(500, 1000) > 0
 
 
-def test_two_stages_give_the_one_stage_order(backends, monkeypatch):
+@pytest.mark.parametrize("narrow_first", [False, True])
+def test_two_stages_give_the_one_stage_order(backends, monkeypatch, narrow_first):
     from khabar.search.backends import base
     from khabar.search.ranking import idf
 
     documents, _keys, cases = load_set()
     add(backends, documents)
     # A small candidate set, so the set's queries take the two-stage path and its bound
-    # check (and fallback) both run.
+    # check (and fallback) both run; stage one narrow first (headline and summary only)
+    # or not, on both backends.
     monkeypatch.setattr(base, "CANDIDATES", 12)
     for b in backends:
+        monkeypatch.setattr(b, "_narrow_first", lambda parsed: narrow_first)
         for query, _target in cases:
             parsed = b.search(query, lang="ar").query
             total_docs, matching = b.frequencies(parsed)

@@ -91,12 +91,12 @@ def score_sql(
     return expression, params
 
 
-def body_only_bound(idfs: Sequence[float]) -> float:
-    """The highest score of a story holding no word's exact form and every word's stem in
-    its body only (the bound of the stories ``_candidates`` leaves out)."""
+def body_only_bound(idfs: Sequence[float], level: float = STEM_LEVEL) -> float:
+    """The highest score of a story holding every word in its body only, at ``level`` at
+    most (the bound of the stories ``_candidates`` leaves out)."""
     total = 0.0
     for word_idf in idfs:
-        total = total + word_idf * FIELD_WEIGHTS["body"] * MAX_NORM * STEM_LEVEL
+        total = total + word_idf * FIELD_WEIGHTS["body"] * MAX_NORM * level
     return total
 
 

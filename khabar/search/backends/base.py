@@ -158,43 +158,71 @@ class SearchBackend(ABC):
         """One page by relevance, in two stages with the order of one.
 
         Scoring every story that holds a common stem costs most of a query, and the page
-        needs only its best. Stage one orders the matches by an upper bound of their score
-        (``_candidates``: the same formula with a word's level in the body taken as the
-        highest it may be, read from plain index lookups) and keeps the best
+        needs only its best. Stage one orders some of the matches by an upper bound of their
+        score (``_candidates``: the same formula with a word's level in the body taken as
+        the highest it may be, read from plain index lookups) and keeps the best
         ``CANDIDATES``; stage two scores those exactly. Every story left out scores at most
-        the bound of the first one left out, so when the page's last score is above it the
-        page is the one-stage page; otherwise (rare) the one-stage query answers.
+        the bound of the first one left out, or the bound of the stories stage one did not
+        consider, so when the page's last score is above both the page is the one-stage
+        page. Stage one considers the stories holding a word in the headline or summary
+        and those holding a word's exact form anywhere; where the latter are many
+        (``_narrow_first``), it first tries the former alone (small index lists), whose
+        bound for the rest is looser. When stage one fails (rare), the one-stage query
+        answers.
         """
         if not parsed.terms or offset + limit > CANDIDATES or max(matching) <= CANDIDATES:
             return self._search(parsed, filters, "relevance", limit, offset, idfs)
-        stage_one = self._candidates(parsed, filters, idfs, CANDIDATES + 1)
-        if stage_one is None:
-            return self._search(parsed, filters, "relevance", limit, offset, idfs)
-        total, candidates, rest = stage_one
-        ids = [doc_id for doc_id, _bound in candidates[:CANDIDATES]]
-        if len(candidates) <= CANDIDATES and rest is None:  # every match is a candidate
-            return total, self._search(parsed, filters, "relevance", limit, offset, idfs, ids)[1]
-        _count, ranked = self._search(parsed, filters, "relevance", CANDIDATES, 0, idfs, ids)
-        left_out = [candidates[CANDIDATES][1]] if len(candidates) > CANDIDATES else []
-        if rest is not None:
-            left_out.append(rest)
-        page = ranked[offset : offset + limit]
-        if len(page) == limit and page[-1][1] > max(left_out):
-            return total, page
+        for narrow in (True, False) if self._narrow_first(parsed) else (False,):
+            stage_one = self._candidates(parsed, filters, idfs, CANDIDATES + 1, narrow=narrow)
+            if stage_one is None:
+                break
+            total, candidates, rest = stage_one
+            ids = [doc_id for doc_id, _bound in candidates[:CANDIDATES]]
+            if len(candidates) <= CANDIDATES and rest is None:  # every match is a candidate
+                return total, self._search(parsed, filters, "relevance", limit, offset, idfs, ids)[
+                    1
+                ]
+            left_out = [candidates[CANDIDATES][1]] if len(candidates) > CANDIDATES else []
+            if rest is not None:
+                left_out.append(rest)
+            # A score is at most its bound: too few bounds above the left-out ones cannot
+            # make a page, so stage two is not worth running.
+            above = sum(bound > max(left_out) for _doc_id, bound in candidates[:CANDIDATES])
+            if above < offset + limit:
+                continue
+            _count, ranked = self._search(parsed, filters, "relevance", CANDIDATES, 0, idfs, ids)
+            page = ranked[offset : offset + limit]
+            if len(page) == limit and page[-1][1] > max(left_out):
+                return total, page
         return self._search(parsed, filters, "relevance", limit, offset, idfs)
 
+    def _narrow_first(self, parsed: ParsedQuery) -> bool:
+        """Whether stage one should first consider only the stories holding a word in the
+        headline or summary: worth it when many stories hold a word's exact form in the
+        body (a word whose exact form is its stem, such as هيئة). A backend that cannot
+        tell cheaply says no."""
+        return False
+
     def _candidates(
-        self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        idfs: list[float],
+        limit: int,
+        *,
+        narrow: bool = False,
     ) -> tuple[int, list[tuple[int, float]], float | None] | None:
         """Stage one of ``_ranked``: how many stories match; the ``limit`` best by an upper
         bound of their score, with it; and the bound of the matches not considered.
 
-        Considered are the stories holding some word's exact form anywhere or its stem in
-        the headline or summary; their bound is ``ranking.score`` with each word's body
-        level taken as ``EXACT_LEVEL`` where the story holds the word's exact form, else
-        ``STEM_LEVEL``. The others hold every word in the body only, as a stem: they score
-        at most ``ranking.body_only_bound`` (None when there are none). A backend without
-        a stage one returns None and ranks in one stage.
+        Considered are the stories holding some word's stem or exact form in the headline
+        or summary and, unless ``narrow``, those holding some word's exact form anywhere.
+        Their bound is ``ranking.score`` with each word's body level taken as
+        ``EXACT_LEVEL`` where the story may hold the word's exact form (``narrow``: always;
+        else where it holds it anywhere), else ``STEM_LEVEL``. The others hold every word in
+        the body only: they score at most ``ranking.body_only_bound`` (with ``EXACT_LEVEL``
+        when ``narrow``; None when there are none). A backend without a stage one returns
+        None and ranks in one stage.
         """
         return None
 

@@ -16,7 +16,13 @@ from django.db import transaction
 from khabar.search.backends.base import DOCUMENT_TABLE, Filters, Order, SearchBackend
 from khabar.search.documents import FIELDS, SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
-from khabar.search.ranking import body_only_bound, level_case, score_sql
+from khabar.search.ranking import (
+    EXACT_LEVEL,
+    STEM_LEVEL,
+    body_only_bound,
+    level_case,
+    score_sql,
+)
 
 FIELD_LABELS = ("A", "B", "C")
 _HEAD = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
@@ -24,6 +30,7 @@ _VECTOR = f"{_HEAD} || setweight(to_tsvector('simple', %s), 'C')"
 # Stage one's sets of a word, as bits (``_candidates``), as in the SQLite backend.
 _HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
 _POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
+_NARROW_POOL = _HEADLINE_EXACT | _HEADLINE_STEM | _SUMMARY_EXACT | _SUMMARY_STEM
 _NORMS = ("headline_norm", "summary_norm", "body_norm")
 
 
@@ -149,12 +156,19 @@ class PostgresBackend(SearchBackend):
         return where, params
 
     def _candidates(
-        self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        idfs: list[float],
+        limit: int,
+        *,
+        narrow: bool = False,
     ) -> tuple[int, list[tuple[int, float]], float | None]:
         # The SQLite backend's stage one: per word, the stories holding its stem or exact
         # form in the headline or summary (GIN on head, head_exact: small vectors, so the
         # field of each is read from the row cheaply) and those holding its exact form
-        # anywhere (GIN on exact), summed per story and word into the same bit fields.
+        # anywhere (GIN on exact), summed per story and word into the same bit fields;
+        # narrow, the pool is the first sets only.
         queries = ["to_tsquery('simple', %s) AS m"]
         query_params: list[object] = [tsquery_expression(parsed)]
         # One word without phrases or exclusions: every story in its sets matches it.
@@ -189,11 +203,17 @@ class PostgresBackend(SearchBackend):
                 f"SELECT {columns}, {i} AS word, {bits} AS bit FROM {DOCUMENT_TABLE} AS d, q "
                 f"WHERE (d.head @@ q.s{i} OR d.head_exact @@ q.x{i}){within}{conditions}"
             )
+        words = range(len(parsed.terms))
+        # Narrow, a word's exact-anywhere set is read only within the pool, for the bounds'
+        # body levels.
+        in_heads = " OR ".join(f"d.head @@ q.s{i} OR d.head_exact @@ q.x{i}" for i in words)
+        for i in words:
+            heads = f" AND ({in_heads})" if narrow else ""
             sets.append(
                 f"SELECT {columns}, {i} AS word, {_EXACT_ANYWHERE} AS bit "
-                f"FROM {DOCUMENT_TABLE} AS d, q WHERE d.exact @@ q.x{i}{within}{conditions}"
+                f"FROM {DOCUMENT_TABLE} AS d, q "
+                f"WHERE d.exact @@ q.x{i}{heads}{within}{conditions}"
             )
-        words = range(len(parsed.terms))
         sums = ", ".join(f"SUM(CASE word WHEN {i} THEN bit ELSE 0 END) AS b{i}" for i in words)
         levels = [
             [
@@ -205,7 +225,8 @@ class PostgresBackend(SearchBackend):
             ]
             for i in words
         ]
-        pooled = " OR ".join(f"(f.b{i} & {_POOL}) <> 0" for i in words)
+        mask = _NARROW_POOL if narrow else _POOL
+        pooled = " OR ".join(f"(f.b{i} & {mask}) <> 0" for i in words)
         bound, bound_params = score_sql(levels, [f"f.{norm}" for norm in _NORMS], idfs)
         q = f"q AS (SELECT {', '.join(queries)})"
         sql = (
@@ -226,7 +247,8 @@ class PostgresBackend(SearchBackend):
             cursor.execute(count_sql, [*query_params, *where_params])
             total = int(cursor.fetchone()[0])
         considered = int(rows[0][2]) if rows else 0
-        rest = body_only_bound(idfs) if total > considered else None
+        level = EXACT_LEVEL if narrow else STEM_LEVEL
+        rest = body_only_bound(idfs, level) if total > considered else None
         return total, [(int(row[0]), float(row[1])) for row in rows], rest
 
     def _search(

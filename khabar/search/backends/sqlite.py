@@ -15,10 +15,17 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from khabar.search.backends import base
 from khabar.search.backends.base import DOCUMENT_TABLE, Filters, Order, SearchBackend
 from khabar.search.documents import FIELDS, SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
-from khabar.search.ranking import body_only_bound, level_case, score_sql
+from khabar.search.ranking import (
+    EXACT_LEVEL,
+    STEM_LEVEL,
+    body_only_bound,
+    level_case,
+    score_sql,
+)
 
 FTS_TABLE = "search_fts"
 STEM_COLUMNS = "{headline summary body}"
@@ -26,6 +33,7 @@ EXACT_COLUMNS = "{headline_exact summary_exact body_exact}"
 # Stage one's sets of a word, as bits (``_candidates``).
 _HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
 _POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
+_NARROW_POOL = _HEADLINE_EXACT | _HEADLINE_STEM | _SUMMARY_EXACT | _SUMMARY_STEM
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
 _MICROSECOND = datetime.timedelta(microseconds=1)
 # bm25() with all weight on one column is non-zero exactly when a matched phrase occurs in
@@ -166,14 +174,35 @@ class SqliteBackend(SearchBackend):
             total, *matching = cursor.fetchone()
         return int(total), [int(n) for n in matching]
 
+    def _narrow_first(self, parsed: ParsedQuery) -> bool:
+        counts = [
+            f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)" for _ in parsed.terms
+        ]
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT {' + '.join(counts)}",
+                [
+                    f"{EXACT_COLUMNS} : {_any_of([_quoted(t) for t in parsed.exact_of(i)])}"
+                    for i in range(len(parsed.terms))
+                ],
+            )
+            (exact_anywhere,) = cursor.fetchone()
+        return int(exact_anywhere) > base.CANDIDATES
+
     def _candidates(
-        self, parsed: ParsedQuery, filters: Filters, idfs: list[float], limit: int
+        self,
+        parsed: ParsedQuery,
+        filters: Filters,
+        idfs: list[float],
+        limit: int,
+        *,
+        narrow: bool = False,
     ) -> tuple[int, list[tuple[int, float]], float | None]:
         # Per word, five plain index reads (exact form and stem in the headline, in the
-        # summary, exact form anywhere), gathered in one pass: a row per story and set,
-        # summed per story and word into a bit field (the sets of one word are distinct
-        # bits, and a story is in a set once). The bound is read from the bits, with no
-        # lookup per story and set.
+        # summary; exact form anywhere unless narrow), gathered in one pass: a row per
+        # story and set, summed per story and word into a bit field (the sets of one word
+        # are distinct bits, and a story is in a set once). The bound is read from the
+        # bits, with no lookup per story and set.
         match = " AND ".join(
             [
                 *(
@@ -186,19 +215,31 @@ class SqliteBackend(SearchBackend):
         # A set is read within the query's matches (FTS5 intersects the lists); one word
         # without phrases holds its sets already.
         alone = len(parsed.terms) == 1 and not parsed.phrases
+        # The pool: stories holding some word in the headline or summary, and unless narrow
+        # those holding some word's exact form anywhere. Narrow, a word's exact-anywhere
+        # set is read only within the pool (FTS5 intersects), for the bounds' body levels.
+        heads = [
+            f"{{headline summary}} : {_any_of([_quoted(t) for t in stems])} OR "
+            f"{{headline_exact summary_exact}} : "
+            f"{_any_of([_quoted(t) for t in parsed.exact_of(i)])}"
+            for i, stems in enumerate(parsed.terms)
+        ]
+        in_heads = " OR ".join(heads)
+        pool = list(heads)
         sets: list[str] = []
         params: list[object] = []
-        pool: list[str] = []
         for i, stems in enumerate(parsed.terms):
             exact = _any_of([_quoted(t) for t in parsed.exact_of(i)])
             stem = _any_of([_quoted(t) for t in stems])
-            pool += [f"{{headline summary}} : {stem}", f"{EXACT_COLUMNS} : {exact}"]
+            anywhere = f"{EXACT_COLUMNS} : {exact}"
+            if not narrow:
+                pool.append(anywhere)
             for bit, expression in (
                 (_HEADLINE_EXACT, f"headline_exact : {exact}"),
                 (_HEADLINE_STEM, f"headline : {stem}"),
                 (_SUMMARY_EXACT, f"summary_exact : {exact}"),
                 (_SUMMARY_STEM, f"summary : {stem}"),
-                (_EXACT_ANYWHERE, f"{EXACT_COLUMNS} : {exact}"),
+                (_EXACT_ANYWHERE, f"({anywhere}) AND ({in_heads})" if narrow else anywhere),
             ):
                 sets.append(
                     f"SELECT rowid AS id, {i} AS word, {bit} AS bit FROM {FTS_TABLE} "
@@ -216,7 +257,7 @@ class SqliteBackend(SearchBackend):
             for i in words
         ]
         # Considered: a story in some word's headline-stem, summary-stem or exact set.
-        pooled = " OR ".join(f"f.b{i} & {_POOL}" for i in words)
+        pooled = " OR ".join(f"f.b{i} & {_NARROW_POOL if narrow else _POOL}" for i in words)
         where, where_params = self._where(parsed, filters)
         bound, bound_params = score_sql(
             levels, ["d.headline_norm", "d.summary_norm", "d.body_norm"], idfs
@@ -243,7 +284,8 @@ class SqliteBackend(SearchBackend):
             rows = cursor.fetchall()
             cursor.execute(count_sql, [match, *where_params, outside, *where_params])
             total, left_out = cursor.fetchone()
-        rest = body_only_bound(idfs) if left_out else None
+        level = EXACT_LEVEL if narrow else STEM_LEVEL
+        rest = body_only_bound(idfs, level) if left_out else None
         return int(total), [(int(row[0]), float(row[1])) for row in rows], rest
 
     def _where(self, parsed: ParsedQuery, filters: Filters) -> tuple[list[str], list[object]]:
