@@ -27,6 +27,7 @@ A request whose replica connection fails half-way is answered again from the pri
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -114,6 +115,11 @@ class ReplicaRouter:
 # --- the replica's health, per process ---------------------------------------------------------
 
 
+def _kind(reason: str) -> str:
+    """A reason without its figures: "lags 7.2s" and "lags 9.8s" are the same news."""
+    return re.sub(r"[0-9.]+", "", reason)
+
+
 def _lsn(text: str) -> int:
     high, _, low = text.partition("/")
     return (int(high, 16) << 32) + int(low, 16)
@@ -148,12 +154,16 @@ class ReplicaHealth:
         if not self._lock.acquire(blocking=False):
             return
         try:
+            was_ok, was_reason = self.ok, self.reason
             self.ok, self.lag, self.reason = self._measure()
             self.checked_at = time.monotonic()
         finally:
             self._lock.release()
-        if not self.ok:
+        # Said when it changes, not at every check of a replica that stays down.
+        if not self.ok and (was_ok or _kind(self.reason) != _kind(was_reason)):
             log.warning("reads go to the primary: the replica %s", self.reason)
+        elif self.ok and not was_ok:
+            log.info("reads go to the replica again (lag %.1fs)", self.lag or 0.0)
 
     def _measure(self) -> tuple[bool, float | None, str]:
         try:
