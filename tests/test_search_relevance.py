@@ -219,7 +219,7 @@ def test_two_stages_give_the_one_stage_order(backends, monkeypatch, narrow_first
     # or not, on both backends.
     monkeypatch.setattr(base, "CANDIDATES", 12)
     for b in backends:
-        monkeypatch.setattr(b, "_narrow_first", lambda parsed: narrow_first)
+        monkeypatch.setattr(b, "_narrow_first", lambda parsed, needed: narrow_first)
         for query, _target in cases:
             parsed = b.search(query, lang="ar").query
             total_docs, matching = b.frequencies(parsed)

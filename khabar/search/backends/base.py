@@ -172,7 +172,7 @@ class SearchBackend(ABC):
         """
         if not parsed.terms or offset + limit > CANDIDATES or max(matching) <= CANDIDATES:
             return self._search(parsed, filters, "relevance", limit, offset, idfs)
-        for narrow in (True, False) if self._narrow_first(parsed) else (False,):
+        for narrow in (True, False) if self._narrow_first(parsed, offset + limit) else (False,):
             stage_one = self._candidates(parsed, filters, idfs, CANDIDATES + 1, narrow=narrow)
             if stage_one is None:
                 break
@@ -196,11 +196,12 @@ class SearchBackend(ABC):
                 return total, page
         return self._search(parsed, filters, "relevance", limit, offset, idfs)
 
-    def _narrow_first(self, parsed: ParsedQuery) -> bool:
+    def _narrow_first(self, parsed: ParsedQuery, needed: int) -> bool:
         """Whether stage one should first consider only the stories holding a word in the
         headline or summary: worth it when many stories hold a word's exact form in the
-        body (a word whose exact form is its stem, such as هيئة). A backend that cannot
-        tell cheaply says no."""
+        body (a word whose exact form is its stem, such as هيئة) and at least ``needed``
+        (the page's end) hold it in the headline or summary, which likely outrank them
+        all. A backend that cannot tell cheaply says no."""
         return False
 
     def _candidates(

@@ -174,20 +174,21 @@ class SqliteBackend(SearchBackend):
             total, *matching = cursor.fetchone()
         return int(total), [int(n) for n in matching]
 
-    def _narrow_first(self, parsed: ParsedQuery) -> bool:
-        counts = [
-            f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)" for _ in parsed.terms
-        ]
+    def _narrow_first(self, parsed: ParsedQuery, needed: int) -> bool:
+        count = f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+        anywhere, heads = [], []
+        for i in range(len(parsed.terms)):
+            exact = _any_of([_quoted(t) for t in parsed.exact_of(i)])
+            anywhere.append(f"{EXACT_COLUMNS} : {exact}")
+            heads.append(f"{{headline_exact summary_exact}} : {exact}")
+        n = len(parsed.terms)
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {' + '.join(counts)}",
-                [
-                    f"{EXACT_COLUMNS} : {_any_of([_quoted(t) for t in parsed.exact_of(i)])}"
-                    for i in range(len(parsed.terms))
-                ],
+                f"SELECT {' + '.join([count] * n)}, {' + '.join([count] * n)}",
+                [*anywhere, *heads],
             )
-            (exact_anywhere,) = cursor.fetchone()
-        return int(exact_anywhere) > base.CANDIDATES
+            in_anywhere, in_heads = cursor.fetchone()
+        return int(in_anywhere) > base.CANDIDATES and int(in_heads) >= needed
 
     def _candidates(
         self,
