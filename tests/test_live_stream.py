@@ -206,3 +206,17 @@ def test_it_lets_a_reader_leave_before_the_hold_ends(app, live):
     # The stream stopped when its reader left: no keep-alive, no end of the response.
     assert not reader.finished and ": keep-alive" not in reader.body
     assert app.hub.open == 0 and app.hub.feeds[live.article_id].listeners == 0
+
+
+@override_settings(KHABAR_LIVE_HOLD=0.2, KHABAR_LIVE_HEARTBEAT=0.1)
+def test_it_forgets_a_story_nobody_reads_any_more(app, live, people, monkeypatch):
+    other = actions.start_live(make_article(headline="انتخابات بلدية"), actor=people["editor"])
+    monkeypatch.setattr(streams, "LINGER", 0)
+
+    async def scene() -> None:
+        await Reader(f"/live/{live.article_id}/events", query=f"since={live.seq}").get(app)
+        await asyncio.sleep(0.3)  # its poller notices nobody reads it and stops
+        await Reader(f"/live/{other.article_id}/events", query=f"since={other.seq}").get(app)
+
+    asyncio.run(scene())
+    assert list(app.hub.feeds) == [other.article_id]

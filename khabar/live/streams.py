@@ -56,8 +56,10 @@ KEEP = 200  # events kept per story for readers that are a little behind
 #: from the feed rather than each by a read of its own.
 BACKLOG = 10
 RETRY_AFTER = 10  # seconds a refused reader is asked to wait (it polls meanwhile)
-#: How long a feed's last good look stays good enough to open a stream on without another.
+#: For how many intervals a feed's last good look is good enough to open a stream on.
 FRESH = 3
+#: Seconds a feed nobody reads is kept (its events ready for readers coming back).
+LINGER = 300
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,7 @@ class Feed:
     events: list[tuple[int, bytes]] = field(default_factory=list)
     listeners: int = 0
     task: asyncio.Task[None] | None = None
+    idle_since: float = math.inf  # when its last reader left (monotonic)
     #: Each waiting reader's own wake-up, resolved by the next change (``waiting``) or the
     #: next poll (``opening``). One future per reader rather than one shared by all: a
     #: future's callbacks are a list, and a thousand readers each taking theirs off a shared
@@ -213,10 +216,19 @@ class StreamHub:
     def feed(self, article_pk: int) -> Feed:
         found = self.feeds.get(article_pk)
         if found is None:
+            self._forget_idle()
             found = self.feeds[article_pk] = Feed(article_pk)
         if found.task is None:
             found.task = asyncio.get_running_loop().create_task(self._follow(found))
         return found
+
+    def _forget_idle(self) -> None:
+        """Drop the feeds nobody has read for ``LINGER`` seconds (a process runs for days
+        and follows many stories)."""
+        now = time.monotonic()
+        for pk, feed in list(self.feeds.items()):
+            if feed.task is None and feed.listeners == 0 and now - feed.idle_since > LINGER:
+                del self.feeds[pk]
 
     def fresh(self, feed: Feed) -> bool:
         return feed.visible is not None and time.monotonic() - feed.checked < FRESH * self.interval
@@ -229,6 +241,7 @@ class StreamHub:
                 await asyncio.sleep(self.interval)
         finally:
             feed.task = None
+            feed.idle_since = time.monotonic()
             if not feed.visible and self.feeds.get(feed.article_pk) is feed:
                 del self.feeds[feed.article_pk]
 
