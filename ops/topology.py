@@ -289,7 +289,8 @@ class Topology:
         """The stream process: one asyncio worker holds every reader's stream (it waits on the
         database in one thread of its own, never on a page worker). granian's backpressure is
         set above the stream limit so that the app itself answers the reader past it (503,
-        and the page polls) instead of leaving the connection waiting."""
+        and the page polls) instead of leaving the connection waiting. It reads the primary
+        alone (``env()``, not ``app_env()``): a replica's lag would delay every update."""
         self._spawn(
             "stream",
             [
