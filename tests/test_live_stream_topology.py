@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -44,6 +45,7 @@ def site() -> Iterator[Topology]:
         yield topology
     finally:
         topology.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 def start_live(site: Topology) -> dict[str, int]:
