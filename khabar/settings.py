@@ -472,6 +472,10 @@ KHABAR_MOST_READ_EXTRA_BOTS = env_str("KHABAR_MOST_READ_EXTRA_BOTS", "")
 # login its address; Retry-After when the database is down; two-factor for all staff; failed
 # sign-ins from one address across all user names before the address is paused too.
 KHABAR_IP_RETENTION_DAYS = env_int("KHABAR_IP_RETENTION_DAYS", 30)
+# Stories' revision history (deploy/README.md, "Retention"): every revision younger than
+# this many days stays, and so do each story's first revision and its newest few.
+KHABAR_REVISION_KEEP_DAYS = env_int("KHABAR_REVISION_KEEP_DAYS", 90)
+KHABAR_REVISION_KEEP_LAST = env_int("KHABAR_REVISION_KEEP_LAST", 10)
 KHABAR_RETRY_AFTER_SECONDS = env_int("KHABAR_RETRY_AFTER_SECONDS", 5)
 KHABAR_REQUIRE_TWO_FACTOR = env_bool("KHABAR_REQUIRE_TWO_FACTOR", False)
 KHABAR_LOGIN_ADDRESS_FAILURES = env_int("KHABAR_LOGIN_ADDRESS_FAILURES", 20)
@@ -512,7 +516,3 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
 }
-# Stories' revision history (deploy/README.md, "Retention"): every revision younger than
-# this many days stays, and so do each story's first revision and its newest few.
-KHABAR_REVISION_KEEP_DAYS = env_int("KHABAR_REVISION_KEEP_DAYS", 90)
-KHABAR_REVISION_KEEP_LAST = env_int("KHABAR_REVISION_KEEP_LAST", 10)
