@@ -213,7 +213,7 @@ def parse_xml(data: bytes) -> etree._Element:
         if not _EXTERNAL_DOCTYPE.match(text, at):
             raise IngestError(_INTERNAL_SUBSET)
     try:
-        root = etree.fromstring(data, safe_parser())
+        root = etree.fromstring(relabel_utf8(data) if not skip else data, safe_parser())
     except etree.XMLSyntaxError as error:
         raise IngestError(f"not well-formed XML: {error}") from None
     if root is None:
@@ -227,6 +227,32 @@ def parse_xml(data: bytes) -> etree._Element:
     if declared:
         _character_entities(root, text)
     return root
+
+
+#: An XML declaration naming a one-byte Latin encoding.
+_SINGLE_BYTE_DECLARATION = re.compile(
+    rb"""^(\s*<\?xml[^>]*?\bencoding\s*=\s*["'])"""
+    rb"""((?:iso[-_]?8859[-_]?\d{1,2}|latin[-_]?1|l1|(?:windows|cp)[-_]?125\d|us-ascii|ascii))"""
+    rb"""(["'])""",
+    re.I,
+)
+
+
+def relabel_utf8(data: bytes) -> bytes:
+    """``data`` with its XML declaration saying UTF-8 when it names a one-byte encoding
+    but the bytes are UTF-8 (AFP's afp20.xml says iso-8859-1 and is UTF-8: read as
+    declared, "Décès" becomes "DÃ©cÃ¨s"). Text really in Latin-1 with any letter beyond
+    ASCII is almost never valid UTF-8 (an "é" is one byte there, a lone lead byte here),
+    so a document that decodes as UTF-8 and has bytes beyond ASCII is UTF-8; one with
+    ASCII only reads the same either way and is left alone."""
+    found = _SINGLE_BYTE_DECLARATION.match(data)
+    if found is None or data.isascii():
+        return data
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data
+    return data[: found.start(2)] + b"utf-8" + data[found.end(2) :]
 
 
 def _character_entities(root: etree._Element, text: str) -> None:
