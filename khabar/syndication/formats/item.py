@@ -81,6 +81,19 @@ def _byline(text: str) -> str:
     return found.group("name").strip(" ,") if found else text
 
 
+def _dateline_parts(dateline: str) -> tuple[str, str]:
+    """The city and the agency of a dateline no edition's grammar reads, in any language:
+    "Strasbourg, 10 juil 2024 (AFP)" is Strasbourg and AFP; "KANSAS CITY, Mo." stays whole
+    (what follows the comma has no digit, so it is not a date)."""
+    place, _paren, agency = dateline.partition("(")
+    place = place.strip(" ,-–—")
+    head, comma, tail = place.rpartition(",")
+    if comma and any(ch.isdigit() for ch in tail):
+        place = head.strip(" ,")
+    agency = agency.partition(")")[0].strip()
+    return place, agency if 1 < len(agency) <= 12 else ""
+
+
 def build(raw: Raw) -> IncomingStory:
     """The ``IncomingStory`` of one item, or ``ItemError`` naming what is missing."""
     if not raw.source_id.strip():
@@ -99,13 +112,14 @@ def build(raw: Raw) -> IncomingStory:
     city, agency = _one_line(raw.city), _one_line(raw.agency)
     date = (when or datetime.datetime.now(datetime.UTC)).date()
     dateline = _one_line(raw.dateline)
-    if dateline and not foreign:
-        found = split_dateline(lang, f"{dateline} .", now=when)
+    if dateline:
+        found = None if foreign else split_dateline(lang, f"{dateline} .", now=when)
         if found is not None:
             city, agency = found[0].city, found[0].agency or agency
             date = datetime.date(found[0].year, found[0].month, found[0].day)
         elif len(dateline) <= 80:
-            city = dateline.split("(")[0].strip(" ,-–—") or city
+            city, named = _dateline_parts(dateline)
+            city, agency = city or _one_line(raw.city), agency or named
     lead = tidy_lead(
         paragraphs, genre=raw.genre, city=city, headline=headline, agency=agency or raw.provider
     )
