@@ -12,6 +12,8 @@ with its own ``hl2`` subheads, lists, tables and blocks.
 
 from __future__ import annotations
 
+import hashlib
+
 from lxml import etree
 
 from khabar.syndication.formats.body import element_blocks
@@ -56,6 +58,42 @@ def _nitf_time(value: str) -> object:
     return parse_time(value)
 
 
+def _dateline_text(dateline: etree._Element | None) -> str:
+    """A dateline's words without its <story.date> (EFE's efe_nitf.xml has nothing else in
+    it, and the date was read as the city)."""
+    if dateline is None:
+        return ""
+    words = [dateline.text or ""]
+    for child in dateline:
+        if _local(child) != "story.date":
+            words.append("".join(child.itertext()))
+        words.append(child.tail or "")
+    return " ".join(" ".join(words).split())
+
+
+def _subheadline(hl1: etree._Element | None, hl2: etree._Element | None) -> str:
+    """The <hl2>, unless it only repeats the headline (AP's "originalHeadline")."""
+    sub = _text(hl2)
+    return "" if sub.casefold() == _text(hl1).casefold() else sub
+
+
+def _derived_id(root: etree._Element, regsrc: str, docdata: etree._Element | None) -> str:
+    """An id for a document whose <doc-id> names only its source (AP's ap-nitf.xml:
+    ``<doc-id regsrc="AP"/>``): the source, the issue date and the headline, hashed, so
+    the same document sent again is the same story."""
+    issued = docdata.find("date.issue") if docdata is not None else None
+    headline = (
+        " ".join("".join(root.find(".//hl1").itertext()).split())
+        if root.find(".//hl1") is not None
+        else ""
+    )
+    if not headline:
+        return ""
+    norm = issued.get("norm", "") if issued is not None else ""
+    digest = hashlib.sha256(f"{regsrc}\n{norm}\n{headline}".encode()).hexdigest()[:20]
+    return f"nitf:{regsrc or 'unknown'}:{digest}"
+
+
 def parse_nitf(root: etree._Element) -> IncomingStory:
     """Read an ``<nitf>`` document as an ``IncomingStory`` (``ItemError`` if unusable)."""
     root = _strip_ns(root)
@@ -70,6 +108,8 @@ def parse_nitf(root: etree._Element) -> IncomingStory:
     source_id = (
         source_id or root.get("uno", "") or (docdata.get("uno", "") if docdata is not None else "")
     )
+    if not source_id and doc_id is not None:
+        source_id = _derived_id(root, doc_id.get("regsrc", ""), docdata)
     urgency = docdata.find("urgency") if docdata is not None else None
     try:
         ed_urg = int(urgency.get("ed-urg", "")) if urgency is not None else None
@@ -91,13 +131,27 @@ def parse_nitf(root: etree._Element) -> IncomingStory:
     issued = docdata.find("date.issue") if docdata is not None else None
     dateline = find("dateline")
     city = dateline.find(".//city") if dateline is not None else None
+    if city is None and dateline is not None:
+        # AP names the place in <location> with no <city> inside.
+        city = dateline.find("location")
+    evloc = docdata.find("evloc") if docdata is not None else None
     byline = find("byline")
     if byline is not None:
         # <byttl> is the writer's title ("AP Science Writer"): kept after a comma.
         person = byline.find("person")
         title = byline.find("byttl")
-        by = _text(person) if person is not None else _text(byline)
-        if person is not None and title is not None:
+        if person is not None:
+            by = _text(person)
+        else:
+            # AP's ap-nitf.xml: "By BERNARD CONDON<byttl>AP Business Writer</byttl>" read
+            # as one string gave "BERNARD CONDONAP Business Writer".
+            words = [byline.text or ""]
+            for child in byline:
+                if child is not title:
+                    words.append("".join(child.itertext()))
+                words.append(child.tail or "")
+            by = " ".join(" ".join(words).split())
+        if title is not None and _text(title):
             by = f"{by}, {_text(title)}"
         by = by.removeprefix("By ").removeprefix("BY ")
     else:
@@ -128,13 +182,13 @@ def parse_nitf(root: etree._Element) -> IncomingStory:
         version=version,
         lang_tag=lang,
         when=_nitf_time(issued.get("norm", "")) if issued is not None else None,
-        dateline=_text(dateline) if city is None else "",
-        city=_text(city),
+        dateline=_dateline_text(dateline) if city is None else "",
+        city=_text(city) or (evloc.get("city", "") if evloc is not None else ""),
         provider=(copyright.get("holder", "") if copyright is not None else "")
         or _text(find("distributor")),
         byline=by,
         summary=_text(find("abstract")),
-        subheadline=_text(find("hedline/hl2")),
+        subheadline=_subheadline(find("hedline/hl1"), find("hedline/hl2")),
         genre=genre.get("tobject.type", "")
         if genre is not None and genre.get("tobject.type") != "news"
         else "",
