@@ -2,7 +2,8 @@
 
 - AP Media API: a content item is ``{"api_version": ..., "data": {"item": {...}}}``, a feed
   or search page ``{"data": {"items": [{"item": {...}}, ...]}}``;
-- other APIs: ``{"item": {...}}``, ``{"items": [...]}``, ``{"data": [...]}``,
+- other APIs: ``{"item": {...}}``, ``{"item": [...]}`` (a BBC-style search page with
+  ``total``, ``limit`` and ``offset``), ``{"items": [...]}``, ``{"data": [...]}``,
   ``{"results": [...]}``, ``{"_items": [...]}`` (Superdesk), each entry a ninjs item or an
   ``{"item": ...}`` of one.
 
@@ -35,7 +36,9 @@ def unwrap(doc: Any, depth: int = 0) -> list[Any]:
         return [doc]
     if depth >= 4:
         return [doc]
-    if "item" in doc and isinstance(doc["item"], dict):
+    if "item" in doc and isinstance(doc["item"], dict | list):
+        # A list under "item" is a search page (BBC's bbc-ninjs-text-test.json:
+        # {"total": 1, "limit": 20, "offset": 0, "item": [{...}]}).
         return unwrap(doc["item"], depth + 1)
     for key in LIST_KEYS:
         inner = doc.get(key)
