@@ -69,6 +69,9 @@ class SearchBackend(ABC):
     """Stores search documents in one database alias and finds them again."""
 
     vendor: str = ""
+    #: Whether ``_candidates`` gives the considered stories' exact scores (then stage two
+    #: has nothing left to do) rather than upper bounds.
+    exact_stage_one: bool = False
 
     def __init__(self, using: str = "default") -> None:
         self.using = using
@@ -167,8 +170,9 @@ class SearchBackend(ABC):
         page. Stage one considers the stories holding a word in the headline or summary
         and those holding a word's exact form anywhere; where the latter are many
         (``_narrow_first``), it first tries the former alone (small index lists), whose
-        bound for the rest is looser. When stage one fails (rare), the one-stage query
-        answers.
+        bound for the rest is looser. A backend whose stage one reads every field's level
+        (``exact_stage_one``) gives exact scores there and needs no stage two. When stage
+        one fails (rare), the one-stage query answers.
         """
         if not parsed.terms or offset + limit > CANDIDATES or max(matching) <= CANDIDATES:
             return self._search(parsed, filters, "relevance", limit, offset, idfs)
@@ -177,11 +181,17 @@ class SearchBackend(ABC):
             if stage_one is None:
                 break
             total, candidates, rest = stage_one
+            if self.exact_stage_one:
+                # The candidates' scores are exact and in the page's order: only the
+                # stories not considered may belong above the page's last.
+                page = candidates[offset : offset + limit]
+                if rest is None or (len(page) == limit and page[-1][1] > rest):
+                    return total, page
+                continue
             ids = [doc_id for doc_id, _bound in candidates[:CANDIDATES]]
             if len(candidates) <= CANDIDATES and rest is None:  # every match is a candidate
-                return total, self._search(parsed, filters, "relevance", limit, offset, idfs, ids)[
-                    1
-                ]
+                ranked = self._search(parsed, filters, "relevance", limit, offset, idfs, ids)
+                return total, ranked[1]
             left_out = [candidates[CANDIDATES][1]] if len(candidates) > CANDIDATES else []
             if rest is not None:
                 left_out.append(rest)

@@ -32,6 +32,7 @@ STEM_COLUMNS = "{headline summary body}"
 EXACT_COLUMNS = "{headline_exact summary_exact body_exact}"
 # Stage one's sets of a word, as bits (``_candidates``).
 _HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
+_BODY_EXACT, _BODY_STEM = 32, 64
 _POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
 _NARROW_POOL = _HEADLINE_EXACT | _HEADLINE_STEM | _SUMMARY_EXACT | _SUMMARY_STEM
 _EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.UTC)
@@ -92,6 +93,7 @@ def phrases_expression(parsed: ParsedQuery) -> str:
 
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
+    exact_stage_one = True
 
     def add_bulk(self, docs: Iterable[SearchDocument]) -> int:
         documents, indexed = [], []
@@ -199,11 +201,11 @@ class SqliteBackend(SearchBackend):
         *,
         narrow: bool = False,
     ) -> tuple[int, list[tuple[int, float]], float | None]:
-        # Per word, five plain index reads (exact form and stem in the headline, in the
-        # summary; exact form anywhere unless narrow), gathered in one pass: a row per
-        # story and set, summed per story and word into a bit field (the sets of one word
-        # are distinct bits, and a story is in a set once). The bound is read from the
-        # bits, with no lookup per story and set.
+        # Per word, plain index reads (the exact form and the stem in each field; the exact
+        # form anywhere, unless narrow, for the pool), gathered in one pass: a row per story
+        # and set, summed per story and word into a bit field (the sets of one word are
+        # distinct bits, and a story is in a set once). The score is read from the bits,
+        # with no lookup per story and set: it is the exact score, not only a bound.
         match = " AND ".join(
             [
                 *(
@@ -217,30 +219,33 @@ class SqliteBackend(SearchBackend):
         # without phrases holds its sets already.
         alone = len(parsed.terms) == 1 and not parsed.phrases
         # The pool: stories holding some word in the headline or summary, and unless narrow
-        # those holding some word's exact form anywhere. Narrow, a word's exact-anywhere
-        # set is read only within the pool (FTS5 intersects), for the bounds' body levels.
-        heads = [
+        # those holding some word's exact form anywhere. The body sets, large for a common
+        # stem, are read only within the pool.
+        pool = [
             f"{{headline summary}} : {_any_of([_quoted(t) for t in stems])} OR "
             f"{{headline_exact summary_exact}} : "
             f"{_any_of([_quoted(t) for t in parsed.exact_of(i)])}"
             for i, stems in enumerate(parsed.terms)
         ]
-        in_heads = " OR ".join(heads)
-        pool = list(heads)
+        if not narrow:
+            pool += [
+                f"{EXACT_COLUMNS} : {_any_of([_quoted(t) for t in parsed.exact_of(i)])}"
+                for i in range(len(parsed.terms))
+            ]
+        in_pool = " OR ".join(pool)
         sets: list[str] = []
         params: list[object] = []
         for i, stems in enumerate(parsed.terms):
             exact = _any_of([_quoted(t) for t in parsed.exact_of(i)])
             stem = _any_of([_quoted(t) for t in stems])
-            anywhere = f"{EXACT_COLUMNS} : {exact}"
-            if not narrow:
-                pool.append(anywhere)
             for bit, expression in (
                 (_HEADLINE_EXACT, f"headline_exact : {exact}"),
                 (_HEADLINE_STEM, f"headline : {stem}"),
                 (_SUMMARY_EXACT, f"summary_exact : {exact}"),
                 (_SUMMARY_STEM, f"summary : {stem}"),
-                (_EXACT_ANYWHERE, f"({anywhere}) AND ({in_heads})" if narrow else anywhere),
+                *([] if narrow else [(_EXACT_ANYWHERE, f"{EXACT_COLUMNS} : {exact}")]),
+                (_BODY_EXACT, f"(body_exact : {exact}) AND ({in_pool})"),
+                (_BODY_STEM, f"(body : {stem}) AND ({in_pool})"),
             ):
                 sets.append(
                     f"SELECT rowid AS id, {i} AS word, {bit} AS bit FROM {FTS_TABLE} "
@@ -253,7 +258,7 @@ class SqliteBackend(SearchBackend):
             [
                 level_case(f"f.b{i} & {_HEADLINE_EXACT}", f"f.b{i} & {_HEADLINE_STEM}"),
                 level_case(f"f.b{i} & {_SUMMARY_EXACT}", f"f.b{i} & {_SUMMARY_STEM}"),
-                level_case(f"f.b{i} & {_EXACT_ANYWHERE}", "1"),
+                level_case(f"f.b{i} & {_BODY_EXACT}", f"f.b{i} & {_BODY_STEM}"),
             ]
             for i in words
         ]
