@@ -83,6 +83,13 @@ def _walk(node: lxml.etree._Element, out: list[str]) -> None:
     if local in SKIP:
         return
     if local in BLOCKS and not any(_local(c.tag) in BLOCKS for c in node.iter() if c is not node):
+        raw = _raw_text(node)
+        if local in ("p", "block", "pre") and _preformatted(raw):
+            # A whole plain-text story in one block, its paragraphs marked by indented
+            # lines and its other line breaks only wrapping (Reuters' <p> in
+            # tag:reuters.com,0000:newsml_L4N1FL0N0, ANSA's "<p>" in text/plain).
+            out.extend(reflow(raw.replace(_BR, "\n\n")))
+            return
         out.append(_inline_text(node, local))
         return
     text = " ".join((node.text or "").split())
@@ -93,6 +100,25 @@ def _walk(node: lxml.etree._Element, out: list[str]) -> None:
         tail = " ".join((child.tail or "").split())
         if tail:
             out.append(tail)
+
+
+def _preformatted(raw: str) -> bool:
+    """True when a block's lines are indented unevenly: some lines (paragraph starts) sit
+    deeper than the others (wrapped lines). Lines all indented alike are only the XML's
+    pretty-printing, and the block is one paragraph."""
+    lines = [line for line in raw.expandtabs(4).split("\n")[1:] if line.strip()]
+    indents = [len(line) - len(line.lstrip(" ")) for line in lines]
+    if len(set(indents)) < 2:
+        return False
+    return sum(1 for indent in indents if indent > min(indents)) >= 2
+
+
+def _raw_text(node: lxml.etree._Element) -> str:
+    parts = [node.text or ""]
+    for child in node:
+        parts += _texts(child)
+        parts.append(child.tail or "")
+    return "".join(parts)
 
 
 def _inline_text(node: lxml.etree._Element, local: str) -> str:
@@ -164,11 +190,25 @@ _DATELINE = re.compile(
     r"(?:,\s*(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2}|\d{1,2}\s+[A-Za-z]{3,10}\.?))?\s*"
     r"\((?P<agency>" + _AGENCY + r")\)\.?\s*[-–—]+\s*"
 )
-#: The agency first, as ANSA writes it: "(ANSA) - ROMA, 30 GEN - ".
+#: The agency first, as ANSA writes it: "(ANSA) - ROMA, 30 GEN - ", in English copy
+#: "(ANSA) - Rome, October 11 - ".
 _AGENCY_FIRST = re.compile(
     r"^\((?P<agency>[A-Za-z]{2,8})\)\s*[-–—]+\s*(?P<city>[A-ZÀ-Ý][\w'’. -]{1,40}?),"
-    r"\s*(?P<date>\d{1,2}\s+[A-Za-z]{3,10}\.?)\s*[-–—]+\s*"
+    r"\s*(?P<date>\d{1,2}\s+[A-Za-z]{3,10}\.?|[A-Z][a-z]{2,8}\.?\s+\d{1,2})\s*[-–—]+\s*"
 )
+#: A dateline with no city, as Reuters sends a story from everywhere: "Jan 30 (Reuters) - ".
+_DATE_ONLY = re.compile(
+    r"^(?P<city>)(?P<date>[A-Z][a-z]{2,8}\.?\s+\d{1,2})\s*"
+    r"\((?P<agency>" + _AGENCY + r")\)\.?\s*[-–—]+\s*"
+)
+#: Reuters' note to editors above the copy of an update: "(Adds comments, detail)".
+_ADVISORY = re.compile(
+    r"^\((?:adds|updates|corrects|recasts|changes|repeats|refiles|fixes|removes|inserts|"
+    r"writes through|rewrites|advisory|eds?:)\b[^()]*\)$",
+    re.I,
+)
+#: A bullet above the copy: "* Spot gold may edge up" (kept, as a bullet).
+_BULLET = re.compile(r"^[*•]\s+")
 #: The agency's own marks at the end of a story ("END", "nnnn", "###", "(ende)", "xxx").
 _END_MARK = re.compile(
     r"^[(\[]?\s*(?:end|ends|ende|fin|fine|loppu|slut|nnnn|xxx|###|-+\s*end\s*-+|=+)\s*[)\]]?[.\s]*$"
@@ -190,6 +230,8 @@ class Lead:
     agency: str = ""
     month_day: tuple[int, int] | None = None
     removed: list[str] = field(default_factory=list)
+    #: Notes to editors found above the copy: desk-only.
+    notes: list[str] = field(default_factory=list)
 
 
 def _is_genre(paragraph: str, genre: str) -> bool:
@@ -231,6 +273,9 @@ def tidy_lead(
             # A label between the repeated headline and the copy (TT's "vignette").
             lead.genre = ps.pop(0)
             continue
+        if _ADVISORY.match(first.strip()):
+            lead.notes.append(ps.pop(0).strip())
+            continue
         if not lead.genre and _is_genre(first, genre):
             lead.genre = ps.pop(0).strip().strip(":").strip()
             continue
@@ -244,8 +289,19 @@ def tidy_lead(
             ps.pop(0)
             continue
         break
-    if ps:
-        found = _DATELINE.match(ps[0]) or _AGENCY_FIRST.match(ps[0])
+    # Bullets may stand between the top and the byline and dateline (Reuters): they stay,
+    # as bullets, and the byline and dateline are looked for below them.
+    at = 0
+    while at < len(ps) and at < 6 and _BULLET.match(ps[at]):
+        ps[at] = _BULLET.sub("• ", ps[at], count=1)
+        at += 1
+    if at and at < len(ps) and not lead.byline:
+        found = _BYLINE.match(ps[at])
+        if found and len(ps[at].split()) <= 12:
+            lead.byline = found.group("name").strip(" ,")
+            ps.pop(at)
+    if at < len(ps):
+        found = _date_only(ps[at]) or _DATELINE.match(ps[at]) or _AGENCY_FIRST.match(ps[at])
         if found and len(found.group("city").split()) <= 5:
             lead.city = found.group("city").strip()
             lead.agency = found.group("agency")
@@ -258,9 +314,16 @@ def tidy_lead(
                 number = _MONTHS.get(month[:3].lower())
                 if number:
                     lead.month_day = (number, int(day))
-            rest = ps[0][found.end() :].strip()
+            rest = ps[at][found.end() :].strip()
             if rest:
-                ps[0] = rest
+                ps[at] = rest
             else:
-                ps.pop(0)
+                ps.pop(at)
     return lead
+
+
+def _date_only(paragraph: str) -> re.Match[str] | None:
+    found = _DATE_ONLY.match(paragraph)
+    if found and found.group("date")[:3].lower() in _MONTHS:
+        return found
+    return None

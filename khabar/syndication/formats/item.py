@@ -94,6 +94,16 @@ def _dateline_parts(dateline: str) -> tuple[str, str]:
     return place, agency if 1 < len(agency) <= 12 else ""
 
 
+def _best_byline(raw: Raw, in_copy: str, agency: str) -> str:
+    """The byline the metadata gives, unless it only names the agency and the copy names
+    the writer (Reuters: ``<creator literal="Reuters"/>`` and "By Arpan Varghese")."""
+    given = _byline(raw.byline)
+    names = {n.casefold() for n in (agency, raw.agency, raw.provider) if n}
+    if in_copy and (not given or given.casefold() in names):
+        return in_copy
+    return given or in_copy
+
+
 def build(raw: Raw) -> IncomingStory:
     """The ``IncomingStory`` of one item, or ``ItemError`` naming what is missing."""
     if not raw.source_id.strip():
@@ -131,7 +141,7 @@ def build(raw: Raw) -> IncomingStory:
             city, agency = line.city, line.agency or agency
             date = datetime.date(line.year, line.month, line.day)
             paragraphs = [rest, *paragraphs[1:]] if rest else paragraphs[1:]
-    if lead.city:
+    if lead.city or lead.agency:
         city = city or lead.city
         agency = lead.agency or agency
         if lead.month_day is not None:
@@ -153,7 +163,7 @@ def build(raw: Raw) -> IncomingStory:
         dateline_agency=(agency or raw.provider)[:40],
         signoff=raw.signoff,
         urgency=raw.urgency,
-        byline=(_byline(raw.byline) or lead.byline)[:200],
+        byline=_best_byline(raw, lead.byline, agency)[:200],
         summary=raw.summary.strip(),
         section_slug=raw.section_slug,
         tag_names=raw.tag_names,
@@ -161,7 +171,7 @@ def build(raw: Raw) -> IncomingStory:
         correction_note=raw.correction_note.strip(),
         photos=raw.photos,
         pub_status=raw.pub_status,
-        desk_notes=raw.desk_notes,
+        desk_notes=[*raw.desk_notes, *lead.notes],
         subheadline=_one_line(raw.subheadline),
         genre=genre[:60],
         priority=raw.priority,
