@@ -45,42 +45,90 @@ _END_LINE = re.compile(
 )
 
 
+#: A head line: "^Deng has 30 points, short-handed Heat beat Hawks 115-111<", a byline
+#: line ends with "=" instead.
+_HEAD_LINE = re.compile(r"^\^[^\n]*[<=][ \t]*\r?$", re.M)
+
+
 def looks_like_anpa(text: str) -> bool:
-    """True for a message framed as ANPA-1312: SOH before the header and STX before the text."""
+    """True for a message framed as ANPA-1312 (SOH before the header and STX before the
+    text), or one whose framing was taken off on the way (as a file on disk or the text of
+    a mail often has it): short header lines, then a ``^...<`` head line."""
     head = text.lstrip(SYN)[:400]
-    return head.startswith(SOH) and STX in text
+    if head.startswith(SOH) and STX in text:
+        return True
+    lines = text.lstrip("\ufeff \r\n")[:2000].splitlines()[:8]
+    first_head = next((i for i, line in enumerate(lines) if _HEAD_LINE.match(line)), None)
+    return (
+        first_head is not None
+        and 1 <= first_head <= 4
+        and not lines[0].lstrip().startswith(("<", "{", "["))
+        and all(len(line) <= 80 for line in lines[:first_head])
+    )
 
 
 def parse_anpa(data: bytes) -> IncomingStory:
     """Read one ANPA-1312 message as an ``IncomingStory`` (``ItemError`` if unusable)."""
     text = data.decode("utf-8", errors="replace") if _utf8(data) else data.decode("latin-1")
-    text = text.lstrip(SYN).lstrip(SOH)
-    header, _stx, rest = text.partition(STX)
+    text = text.lstrip("\ufeff").lstrip(SYN).lstrip(SOH)
+    if STX in text:
+        header, _stx, rest = text.partition(STX)
+    else:
+        # Framing taken off: the header is what stands above the first head line.
+        found = _HEAD_LINE.search(text)
+        at = found.start() if found else 0
+        header, rest = text[:at], text[at:]
     body = rest.split(ETX)[0].split(EOT)[0]
     service, _us, fields = header.replace(RS, " ").partition(US)
     parts = fields.split() if fields else header.split()[1:]
-    sequence = service.strip()
+    sequence = service.split()[0] if service.split() else ""
     priority = PRIORITY.get(parts[0].lower()[:1]) if parts else None
     category = CATEGORY.get(parts[1].lower()[:1], "") if len(parts) > 1 else ""
-    slug = parts[2] if len(parts) > 2 else ""
-    month_day = parts[3] if len(parts) > 3 and re.fullmatch(r"\d\d-\d\d", parts[3]) else ""
+    # The slug runs to the date: "BC-BKN--Heat-Hawks 1stLd-Writethru   02-20 0500" (AP).
+    slug_words: list[str] = []
+    month_day = ""
+    for word in parts[2:]:
+        if re.fullmatch(r"\d\d-\d\d", word):
+            month_day = word
+            break
+        slug_words.append(word)
+    slug = " ".join(slug_words)
     lines = body.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     heads: list[str] = []
+    by_lines: list[str] = []
+    stamp: re.Match[str] | None = None
     copy: list[str] = []
     for line in lines:
         stripped = line.strip()
-        if stripped.startswith("^") and (stripped.endswith("<") or not copy):
+        if stripped.startswith("^") and stripped.endswith("=") and not copy:
+            # Byline lines end with "=": "^By CHARLES ODUM=", "^AP Sports Writer=".
+            by_lines.append(stripped.strip("^=").strip())
+        elif stripped.startswith("^") and (stripped.endswith("<") or not copy):
             heads.append(stripped.strip("^<").strip())
-        elif _END_LINE.match(line):
+        elif _END_LINE.match(line.rstrip().rstrip("<")):
+            stamp = _STAMP.search(line) or stamp
             continue
         else:
-            copy.append(line.rstrip("<"))
+            copy.append(line.rstrip().rstrip("<"))
     if heads and heads[0].upper().startswith(("BC-", "AM-", "PM-")):
         slug = slug or heads[0]
         heads.pop(0)
     headline = heads[0] if heads else ""
+    # Heads below the headline: notes to editors ("Eds: ...", "AP Photo ..."), the summary.
+    notes = [h for h in heads[1:] if _NOTE_HEAD.match(h)]
+    # The summary is a sentence: a short head is the writer's title ("AAP Sports Writer").
+    summary = next(
+        (
+            h
+            for h in heads[1:]
+            if h not in notes and not h.lower().startswith("by ") and len(h.split()) >= 8
+        ),
+        "",
+    )
     byline = next((h[3:].strip() for h in heads[1:] if h.lower().startswith("by ")), "")
-    paragraphs = [p.replace(" _ ", " — ") for p in reflow("\n".join(copy))]
+    if by_lines:
+        byline = ", ".join([_strip_by(by_lines[0]), *by_lines[1:]])
+    paragraphs = [_typeset(p) for p in reflow("\n".join(copy))]
     killed = bool(_KILL.search(slug)) or bool(paragraphs and _KILL.match(paragraphs[0]))
     version = 1
     found = _VERSION.search(slug)
@@ -88,10 +136,10 @@ def parse_anpa(data: bytes) -> IncomingStory:
         version = int(found.group(1)) + 1
     elif found:
         version = 2
-    base_slug = _VERSION.sub("", slug).strip("-")
+    base_slug = _VERSION.sub("", slug).strip(" -")
     now = datetime.datetime.now(datetime.UTC)
-    when = None
-    if month_day:
+    when = _stamp_time(stamp)
+    if month_day and when is None:
         try:
             when = now.replace(month=int(month_day[:2]), day=int(month_day[3:]))
         except ValueError:
@@ -107,10 +155,39 @@ def parse_anpa(data: bytes) -> IncomingStory:
         priority=priority,
         urgency=5 if priority is None else (1 if priority <= 2 else 3 if priority <= 4 else 5),
         categories=[category, base_slug],
-        desk_notes=[" ".join(paragraphs[:2])] if killed else [],
+        summary=_typeset(summary),
+        desk_notes=[" ".join(paragraphs[:2])] if killed else notes,
         pub_status="canceled" if killed else "usable",
     )
     return build(raw)
+
+
+#: The agency's time stamp at the end: "AP-WF-02-20-16 0337GMT" (month, day, year, time).
+_STAMP = re.compile(r"\b[A-Z]{2,4}-[A-Z]{2,4}-(\d\d)-(\d\d)-(\d\d)\s+(\d\d)(\d\d)\s*(GMT|UTC|Z)?\b")
+
+
+def _stamp_time(stamp: re.Match[str] | None) -> datetime.datetime | None:
+    """The moment of the end stamp, when it says GMT (a local time's zone is unknown)."""
+    if stamp is None or not stamp.group(6):
+        return None
+    month, day, year, hour, minute = (int(stamp.group(i)) for i in range(1, 6))
+    try:
+        return datetime.datetime(2000 + year, month, day, hour, minute, tzinfo=datetime.UTC)
+    except ValueError:
+        return None
+
+
+_NOTE_HEAD = re.compile(r"^(?:eds?\b|editors?\b|ap photos?\b|with ap photos?\b)", re.I)
+
+
+def _typeset(text: str) -> str:
+    """The teleprinter's stand-ins as the characters they stand for: " _ " the dash,
+    `` and '' the opening and closing quotes."""
+    return text.replace(" _ ", " — ").replace("``", "“").replace("''", "”")
+
+
+def _strip_by(line: str) -> str:
+    return re.sub(r"^(?:by|von|par|por)\s+", "", line, flags=re.I)
 
 
 def _utf8(data: bytes) -> bool:

@@ -44,6 +44,11 @@ def reflow(text: str) -> list[str]:
     if looks_like_html(text):
         return html_blocks(text)
     raw = text.replace("\r\n", "\n").replace("\r", "\n").expandtabs(4).split("\n")
+    # Blank lines above or below the copy mark no paragraph (AP's ANPA ends with some).
+    while raw and not raw[-1].strip():
+        raw.pop()
+    while raw and not raw[0].strip():
+        raw.pop(0)
     indents = {len(line) - len(line.lstrip(" ")) for line in raw if line.strip()}
     blank_lines = any(not line.strip() for line in raw[1:-1])
     if len(indents) == 1 and min(indents) > 0 and not blank_lines:
