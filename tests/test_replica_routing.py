@@ -207,3 +207,38 @@ def test_it_reads_from_the_primary_outside_a_request(healthy):
     assert router.db_for_read(Article) == "default"
     assert router.db_for_write(Article) == "default"
     assert router.allow_migrate("replica", "articles") is False
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        # comments.js reloads the thread right after a post, with the new comment's edit
+        # token; it fetches with credentials "omit", so the pin cookie never comes back.
+        {"HTTP_X_KHABAR_READER": "reader-1234", "HTTP_X_KHABAR_TOKENS": "1.secret"},
+        # A partner's program that just sent a story keeps no cookie either.
+        {"HTTP_AUTHORIZATION": "Bearer not-a-real-token"},
+    ],
+)
+def test_it_reads_from_the_primary_for_a_writer_that_keeps_no_cookie(client, healthy, headers):
+    story = make_article()
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections[dbrouting.REPLICA]) as replica,
+    ):
+        client.get("/api/v1/comments", {"thread": f"article:{story.pk}"}, **headers)
+    assert selects(primary) and selects(replica) == []
+
+
+def test_it_reads_the_widget_of_a_reader_who_never_wrote_from_the_replica(client, healthy):
+    story = make_article()
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections[dbrouting.REPLICA]) as replica,
+    ):
+        response = client.get(
+            "/api/v1/comments",
+            {"thread": f"article:{story.pk}"},
+            HTTP_X_KHABAR_READER="reader-1234",
+        )
+    assert response.status_code == 200
+    assert selects(replica) and selects(primary) == []

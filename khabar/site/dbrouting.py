@@ -13,6 +13,10 @@ else reads and writes the primary:
   POST of every story page, which writes nothing to the database, leaves readers' pages
   cacheable;
 - a signed-in session (the desk: few requests, each about to write on what it read);
+- a request carrying a reader's edit tokens (``X-Khabar-Tokens``) or credentials
+  (``Authorization``): the comment widget fetches with credentials "omit" and a partner's
+  program keeps no cookies, so neither ever sends the pin back, and the widget reloads the
+  thread right after a post (with the new comment's token) to show it;
 - a request's reads after it wrote, and reads inside a transaction (``atomic``);
 - the worker, management commands and anything else outside a request;
 - any request while the replica lags more than ``KHABAR_REPLICA_MAX_LAG`` seconds or does not
@@ -46,6 +50,8 @@ REPLICA = "replica"
 PIN_COOKIE = "khabar_primary"
 _PIN_SALT = "khabar.site.dbrouting.pin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Request headers of a client that writes but never sends the pin cookie back.
+WRITER_HEADERS = ("HTTP_X_KHABAR_TOKENS", "HTTP_AUTHORIZATION")
 
 
 def replica_configured() -> bool:
@@ -283,7 +289,8 @@ class ReplicaMiddleware:
             return self.get_response(request)
         safe = request.method in SAFE_METHODS
         signed_in = settings.SESSION_COOKIE_NAME in request.COOKIES
-        route = Route(replica_allowed=safe and not signed_in and not pinned(request))
+        writer = any(request.META.get(name) for name in WRITER_HEADERS)
+        route = Route(replica_allowed=safe and not signed_in and not writer and not pinned(request))
         token = _route.set(route)
         try:
             with connections[DEFAULT].execute_wrapper(_note_writes):
