@@ -494,3 +494,20 @@ def test_it_keeps_a_recent_address_only_as_the_comments_app_does(sections, capsy
     assert first.ip_hash == hash_ip("203.0.113.7")
     assert not Comment.objects.filter(ip_hash__contains="203.0.113").exists()
     assert Comment.objects.get(text__startswith="يبدو").ip_hash == ""  # WordPress had none
+
+
+def test_it_reads_featured_images_only_inside_the_uploads_folder(sections, capsys, tmp_path, media):
+    # An export is data: its _wp_attached_file must not lead the import to a picture
+    # elsewhere on the server (the copy of another site's originals, with their GPS tags).
+    uploads = tmp_path / "uploads"
+    uploads.mkdir()
+    outside = tmp_path / "elsewhere.jpg"
+    outside.write_bytes((DATA / "uploads" / "2023" / "10" / "port.jpg").read_bytes())
+    path = malformed(tmp_path, "[2023/10/port.jpg]", "[../elsewhere.jpg]")
+    with pytest.raises(CommandError) as refused:
+        run(capsys, "--uploads", str(uploads), path=path)
+    assert "../elsewhere.jpg is not in the uploads folder" in str(refused.value)
+    assert not Article.objects.exists()
+    counts = summary(run(capsys, "--uploads", str(uploads), "--allow-missing-images", path=path))
+    assert counts["featured images missing from the uploads folder"] == 1
+    assert not Photo.objects.exists()

@@ -43,7 +43,7 @@ from khabar.photos.actions import upload_photo
 from khabar.photos.models import Role, StoryPhoto
 from khabar.site import actors, hooks
 from khabar.wordpress import convert
-from khabar.wordpress.checks import Options, Plan, WxrImportError, check_file
+from khabar.wordpress.checks import Options, Plan, WxrImportError, check_file, in_uploads
 from khabar.wordpress.content import comment_html
 from khabar.wordpress.wxr import Author, Item, WxrError, read_wxr
 
@@ -422,8 +422,10 @@ def _store_images(
         attachment = plan.images.get(post.story.thumbnail_id)
         if uploads is None or attachment is None:
             continue
+        file = in_uploads(uploads, attachment.relative_path)
+        assert file is not None, "checked in the first pass"
         photo = upload_photo(
-            (uploads / attachment.relative_path).read_bytes(),
+            file.read_bytes(),
             actor=actor,
             lang=article.lang,
             caption=attachment.caption,

@@ -213,6 +213,17 @@ def _check_item(
     plan.counts[f"stories {state}"] += 1
 
 
+def in_uploads(uploads: Path, relative: str) -> Path | None:
+    """The file ``relative`` names under ``uploads``; None when there is no name or it leads
+    out of the folder (``..``, a link): an export is data, and its paths must not make the
+    import read pictures elsewhere on the server."""
+    if not relative:
+        return None
+    root = uploads.resolve()
+    file = (root / relative).resolve()
+    return file if file.is_relative_to(root) else None
+
+
 def _check_image(
     plan: Plan,
     attachment: Attachment | None,
@@ -232,8 +243,8 @@ def _check_image(
         return
     if attachment_id in plan.images:
         return
-    file = uploads / attachment.relative_path
-    if not attachment.relative_path or not file.is_file():
+    file = in_uploads(uploads, attachment.relative_path)
+    if file is None or not file.is_file():
         if plan.options.allow_missing_images:
             plan.counts["featured images missing from the uploads folder"] += 1
             return
