@@ -375,3 +375,328 @@ def test_it_refuses_what_cannot_be_used_saying_what_is_missing():
     )
     with pytest.raises(IngestError, match="packageItem only lists other items"):
         ingest_bytes(package, actor=COMMAND_LINE)
+
+
+# Real documents (tests/data/agencies/real: superdesk-core's fixtures, see the README) -----
+
+REAL = CORPUS / "real"
+
+
+def _real(name: str) -> bytes:
+    return (REAL / name).read_bytes()
+
+
+REAL_STORIES = {
+    "superdesk-reuters-g2-L4N1FL0N0.xml": {
+        "format": ("newsml", "NewsML-G2 2.10"),
+        "source": ("tag:reuters.com,0000:newsml_L4N1FL0N0", 1132689232),
+        "headline": "PRECIOUS-Gold rises as Trump policy fuels safe haven demand",
+        "summary": "",
+        # <creator literal="Reuters"/> names only the agency: the writer is in the copy.
+        "byline": "Arpan Varghese",
+        # "Jan 30 (Reuters) -" names no city; "—" is the stored stand-in for none.
+        "dateline": ("—", "Reuters", datetime.date(2017, 1, 30)),
+        "urgency": 3,
+        "priority": 3,
+        "section": "business",
+        "tags": set(),
+        "genre": "Market Reports",
+        "schema_valid": True,
+        "paragraphs": 16,
+        "first": "• Spot gold may edge up to $1,205 per ounce- technicals",
+        "lead": "Gold rose on Tuesday on increased safe haven demand as U.S. President Donald "
+        "Trump's tough stance on immigration rattled global markets, with prices finding "
+        "further support from a weaker dollar.",
+        "last": "(Reporting by Arpan Varghese in Bengaluru; Editing by Joseph Radford and "
+        "Richard Pullin)",
+        "desk_note": "(Adds comments, detail)",
+    },
+    "superdesk-ap-nitf.xml": {
+        "format": ("nitf", "NITF 3.4"),
+        # <doc-id regsrc="AP"/> has no id-string: the id is derived, the same every time.
+        "source": ("nitf:AP:786042ce9596a58c1644", 1),
+        "headline": "Can trading pollution like stocks help fight climate change?",
+        "summary": "",
+        "byline": "BERNARD CONDON, AP Business Writer",
+        "dateline": ("NEW YORK", "AP", datetime.date(2015, 12, 10)),
+        "urgency": 5,
+        "priority": None,
+        "section": "world",
+        "tags": set(),
+        "genre": "",
+        "schema_valid": None,
+        "paragraphs": 28,
+        "first": "The gas produced by hog manure at farms across the U.S. punches holes in the "
+        "ozone layer, overheats the planet, and angers neighbors with its peculiar odor, a mix "
+        "of rotten egg and ammonia.",
+        "last": "Bernard Condon can be reached at http://twitter.com/BernardFCondon . His work "
+        "can be found at http://www.bigstory.ap.org/content/bernard-condon .",
+        "desk_note": "For global distribution",
+    },
+    "superdesk-efe-nitf.xml": {
+        "format": ("nitf", "NITF 3.2"),
+        "source": ("22751909", 1),
+        "headline": "Honduran president announces Cabinet changes",
+        "summary": "Test Abstract",
+        "subheadline": "HONDURAS GOVERNMENT",
+        "byline": "gr/bp",
+        "dateline": ("Tegucigalpa", "EFE", datetime.date(2017, 1, 2)),
+        "urgency": 5,
+        "priority": 5,
+        "section": "world",
+        "tags": {"Government", "HONDURAS GOVERNMENT"},
+        "genre": "News",
+        "schema_valid": None,
+        "paragraphs": 1,
+        "first": "Test body.",
+        "last": "Test body.",
+        "desk_note": "",
+    },
+    "superdesk-ap-anpa-1.tst": {
+        "format": ("anpa", "ANPA-1312"),
+        # The slug without its version; "1stLd-Writethru" is the second version.
+        "source": ("anpa:BC-BKN--Heat-Hawks", 2),
+        "headline": "Deng has 30 points, short-handed Heat beat Hawks 115-111",
+        "summary": "Luol Deng scored 30 points and Josh McRoberts had 19 — season highs for "
+        "each player — and the Miami Heat, playing without All-Stars Dwyane Wade and Chris "
+        "Bosh, beat the Atlanta Hawks 115-111 on Friday night. Wade was ruled out about an hour "
+        "before the game due to soreness in the back of his left knee.",
+        "byline": "CHARLES ODUM, AP Sports Writer",
+        # The date of the end stamp "AP-WF-02-20-16 0337GMT".
+        "dateline": ("ATLANTA", "AP", datetime.date(2016, 2, 20)),
+        "urgency": 5,
+        "priority": 5,
+        "section": "world",
+        "tags": set(),
+        "genre": "",
+        "schema_valid": None,
+        "paragraphs": 19,
+        "first": "Luol Deng scored 30 points and Josh McRoberts had 19 — season highs for each "
+        "player — and the Miami Heat, playing without All-Stars Dwyane Wade and Chris Bosh, beat "
+        "the Atlanta Hawks 115-111 on Friday night.",
+        "contains": [
+            "“I gave it a couple days to see if it would go away,” Wade said. “It didn't, so I "
+            "just want to go back and get another, second opinion. But it's nothing I'm overly "
+            "concerned about. It's just some soreness I haven't felt in a while so I just want "
+            "to make sure everything's good.”",
+            "TIP-INS",
+        ],
+        "last": "Hawks: Host Milwaukee on Saturday night.",
+        "desk_note": "AP Photo GATK105, GATK106, GATK103, GATK107, GATK104, GATK102\n\n"
+        "Eds: Heat 115, Hawks 111. Updates. With AP Photos.",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_STORIES))
+def test_it_ingests_every_real_text_item_in_an_editions_language_field_by_field(name):
+    _sections()
+    want = REAL_STORIES[name]
+    data = _real(name)
+    assert detect_format(data) == want["format"][0]
+    [result] = ingest_bytes(data, actor=COMMAND_LINE, publish=True)
+    assert result.outcome == "created"
+    story = Article.objects.get(pk=result.article.pk)
+    assert (story.lang, story.status) == ("en", Status.PUBLISHED)
+    assert (story.source_id, story.source_version) == want["source"]
+    assert story.headline == want["headline"]
+    assert story.summary == want["summary"]
+    assert story.byline == want["byline"]
+    city, agency, date = want["dateline"]
+    assert (story.dateline_city, story.dateline_agency, story.dateline_date) == (
+        city,
+        agency,
+        date,
+    )
+    assert story.urgency == want["urgency"]
+    assert story.section.slug == want["section"]
+    assert {t.name for t in story.tags.all()} == want["tags"]
+    paragraphs = story.paragraphs
+    assert len(paragraphs) == want["paragraphs"], paragraphs
+    assert paragraphs[0] == want["first"]
+    assert paragraphs[-1] == want["last"]
+    if "lead" in want:
+        assert paragraphs[3] == want["lead"]
+    for text in want.get("contains", []):
+        assert text in paragraphs
+    for paragraph in paragraphs:
+        # No markup, no <br> soup, no dateline or byline left in the copy, no end stamp.
+        assert "<" not in paragraph and "&lt;" not in paragraph and "\n" not in paragraph
+        assert not paragraph.startswith(("By ", f"{city} (", f"{city},", "Jan 30 (Reuters)"))
+        assert f"({agency}) " not in paragraph[:60]
+        assert " _ " not in paragraph and "``" not in paragraph and "AP-WF-" not in paragraph
+    record = IngestRecord.objects.get(article=story)
+    assert (record.source_id, record.source_version) == want["source"]
+    assert record.format == want["format"][1]
+    assert record.schema_valid is want["schema_valid"]
+    assert record.subheadline == want.get("subheadline", "")
+    assert record.genre == want["genre"]
+    assert record.priority == want["priority"]
+    assert record.pub_status == "usable"
+    assert record.desk_note == want["desk_note"]
+    assert not story.corrections.exists()
+    # Sent again: the same story, nothing changes.
+    [again] = ingest_bytes(data, actor=COMMAND_LINE, publish=True)
+    assert (again.outcome, again.article.pk) == ("unchanged", story.pk)
+
+
+REAL_FOREIGN = {
+    "superdesk-ansa-g2-text.xml": {
+        "lang": "it",
+        "headline": "Catalan independence declaration unacceptable - Alfano",
+        "summary": "Foreign minister expresses faith in Spanish government",
+        "byline": "VRG",
+        "city": "Rome",
+        "date": datetime.date(2017, 10, 11),
+        "paragraphs": 4,
+        # "(ANSA) - Rome, October 11 - " is taken off; the wrapped lines are joined.
+        "first": "Italian Foreign Minister Angelino Alfano has said that the Catalan "
+        "independence declaration is unacceptable.",
+        "desk_note": "",
+        "format": "NewsML-G2 2.4",
+    },
+    "superdesk-stt-g2-note.xml": {
+        "lang": "fi",
+        "headline": "Jussi Niinistö: Ylen tiedoissa voi olla kyse informaatio-operaatiosta",
+        "summary": "",
+        "byline": "ANTTI AUTIO, HETA HASSINEN",
+        "city": "",
+        "date": datetime.date(2017, 1, 31),
+        "paragraphs": 20,
+        "first": "Ministerin mukaan Puolustusvoimat ei rajoita kaksoiskansalaisten ottamista "
+        "töihin",
+        "desk_note": "2. väliotsikon jälkeen 2. kpl. puolustusministeriössä po. "
+        "Puolustusvoimissa\n\nKorjattu aiempaa uutista: Ylen juttu perustuu Puolustusvoimissa "
+        "merkittävässä asemassa olevaan lähteeseen, ei puolustusministeriössä kuten aiemmin "
+        "kerroimme.",
+        "format": "NewsML-G2 2.12",
+        "tags": [
+            "Politiikka",
+            "Työelämä",
+            "Työntekijät",
+            "Puolustus",
+            "Puolustusvoimat",
+            "Julkinen hallinto",
+            "Kansalaisten turvallisuus",
+        ],
+    },
+    "superdesk-afp-newsml12.xml": {
+        "lang": "fr",
+        # Declared iso-8859-1, sent as UTF-8: read as what it is, not as "DÃ©cÃ¨s".
+        "headline": "Décès de Naomi Musenga: l'opératrice du Samu définitivement condamnée",
+        "summary": "",
+        "byline": "",
+        "city": "Strasbourg",
+        "date": datetime.date(2024, 7, 10),
+        "paragraphs": 11,
+        "first": "L'opératrice du Samu condamnée pour non-assistance à personne en danger "
+        "après avoir raillé au téléphone Naomi Musenga, jeune femme de 22 ans décédée peu après "
+        "à l'hôpital, a décidé de ne pas faire appel, s'est félicité mercredi l'avocat de la "
+        "famille Musenga.",
+        "desk_note": "",
+        "format": "NewsML 1.2",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_FOREIGN))
+def test_it_sends_a_real_item_in_a_language_with_no_edition_to_the_desk_field_by_field(name):
+    _sections()
+    want = REAL_FOREIGN[name]
+    [result] = ingest_bytes(_real(name), actor=COMMAND_LINE, publish=True)
+    assert result.outcome == "incoming"
+    assert not Article.objects.exists()
+    item = ForeignItem.objects.get()
+    assert (item.lang, item.direction, item.format) == (want["lang"], "ltr", want["format"])
+    assert item.headline == want["headline"]
+    assert item.summary == want["summary"]
+    assert item.byline == want["byline"]
+    assert (item.dateline_city, item.dateline_date) == (want["city"], want["date"])
+    assert item.desk_note == want["desk_note"]
+    assert item.tag_names[: len(want.get("tags", []))] == want.get("tags", [])
+    assert len(item.paragraphs) == want["paragraphs"], item.paragraphs
+    assert item.paragraphs[0] == want["first"]
+    for paragraph in item.paragraphs:
+        assert "<" not in paragraph and "Ã" not in paragraph and "\n" not in paragraph
+    ingest_bytes(_real(name), actor=COMMAND_LINE)
+    assert ForeignItem.objects.count() == 1
+
+
+REAL_NOTES = {
+    "superdesk-reuters-g2-L4N1FL0N0.xml": "(Adds comments, detail)",
+    "superdesk-ap-nitf.xml": "For global distribution",
+    "superdesk-ap-anpa-1.tst": "Eds: Heat 115, Hawks 111",
+}
+
+
+def _outputs(client, story: Article) -> list:
+    from khabar.site.actors import system
+    from khabar.syndication.actions import create_partner_token
+
+    reader = Partner.objects.create(name=f"reader partner {story.pk}")
+    _token, raw = create_partner_token(reader, actor=system("test"))
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+    prefix = f"/{story.lang}"
+    return [
+        client.get(story.get_absolute_url()),
+        client.get(f"{prefix}/feed/rss.xml"),
+        client.get(f"{prefix}/feed/atom.xml"),
+        client.get(f"/api/v1/ninjs/{story.pk}", **auth),
+        client.get(f"/api/v1/ninjs/{story.pk}?ninjs=1.6", **auth),
+        client.get(f"/api/v1/newsml/{story.pk}", **auth),
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(REAL_NOTES))
+def test_it_never_lets_a_real_note_to_editors_reach_readers_feeds_or_partners(client, name):
+    _sections()
+    [result] = ingest_bytes(_real(name), actor=COMMAND_LINE, publish=True)
+    story = result.article
+    secret = REAL_NOTES[name]
+    assert secret in IngestRecord.objects.get(article=story).desk_note
+    pages = _outputs(client, story)
+    for page in pages:
+        assert page.status_code == 200, page
+        assert secret not in page.content.decode()
+    assert story.headline in pages[0].content.decode()
+    assert story.headline in pages[3].content.decode()
+
+
+def test_it_keeps_stts_private_notes_off_a_published_translation(client, people):
+    from khabar.articles.actions import publish_article
+    from khabar.syndication.actions import start_foreign_translation
+
+    _sections()
+    ingest_bytes(_real("superdesk-stt-g2-note.xml"), actor=COMMAND_LINE)
+    item = ForeignItem.objects.get()
+    assert "puolustusministeriössä po. Puolustusvoimissa" in item.desk_note
+    draft = start_foreign_translation(item, lang="ar", actor=people["editor"])
+    story = publish_article(draft, actor=people["editor"])
+    story = Article.objects.get(pk=draft.pk)
+    assert story.status == Status.PUBLISHED
+    assert not story.corrections.exists()
+    for page in _outputs(client, story):
+        assert page.status_code == 200, page
+        body = page.content.decode()
+        # Neither STT's private note nor its "public" one (a correction note readers see
+        # is written by an editor here).
+        assert "2. väliotsikon jälkeen" not in body
+        assert "Korjattu aiempaa uutista" not in body
+
+
+def test_it_refuses_a_bbc_advisory_saying_it_is_not_a_story():
+    # The envelope ({total, limit, offset, item: [...]}) is taken off; what is inside is an
+    # advisory to editors, not a story for readers.
+    _sections()
+    with pytest.raises(IngestError, match="advisory item is not a story"):
+        ingest_bytes(_real("superdesk-bbc-ninjs-text.json"), actor=COMMAND_LINE)
+    assert not Article.objects.exists() and not ForeignItem.objects.exists()
+
+
+def test_it_refuses_ritzaus_own_xml_naming_its_root():
+    # Ritzau's RBNews is a format of its own, not yet read: refused, nothing stored, and its
+    # note to editors (TilRedaktionen, with a desk e-mail and phone) is nowhere.
+    _sections()
+    with pytest.raises(IngestError, match="unknown XML document <RBNews>"):
+        ingest_bytes(_real("superdesk-ritzau-ednote.xml"), actor=COMMAND_LINE)
+    assert not Article.objects.exists() and not ForeignItem.objects.exists()
