@@ -288,3 +288,24 @@ def test_it_refuses_a_remote_file_over_the_limit_without_reading_it(sshd, settin
     assert polled.status == Provider.Health.FAILING
     assert "big.json: too large: 5,000 bytes" in polled.last_error
     assert (sshd.inbox / "big.json").exists()
+
+
+def test_it_never_shows_an_sftp_providers_key_to_an_editor_who_may_only_view_it(client, people):
+    # Editors may view providers (their health on the desk home); the admin shows a
+    # view-only form's fields as text, and the private key must not be one of them.
+    secret = "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA-secret\n"
+    partner = Partner.objects.create(name="وكالة الأنباء", can_ingest=True)
+    provider = Provider.objects.create(
+        name="مجلد الوكالة",
+        kind=Provider.Kind.SFTP,
+        address="sftp://agency@sftp.example/outbox",
+        ssh_key=secret,
+        host_key="sftp.example ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAA",
+        partner=partner,
+    )
+    client.force_login(people["editor"])
+    response = client.get(f"/desk/syndication/provider/{provider.pk}/change/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "مجلد الوكالة" in page
+    assert "b3BlbnNzaC1rZXktdjEAAAAA-secret" not in page

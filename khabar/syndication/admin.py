@@ -431,6 +431,14 @@ class ProviderAdmin(admin.ModelAdmin):
     ]
     actions = ["poll_now"]
 
+    def get_fields(self, request: HttpRequest, obj: Provider | None = None) -> Any:
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            # A view-only form shows every field's value as text (editors may view
+            # providers): the private key is written, never shown, so it is left out.
+            fields = [name for name in fields if name != "ssh_key"]
+        return fields
+
     @admin.action(description=gettext_lazy("Poll now"), permissions=["change"])
     def poll_now(self, request: HttpRequest, queryset: QuerySet[Provider]) -> None:
         for provider in queryset.select_related("partner", "section"):
