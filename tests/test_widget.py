@@ -301,3 +301,16 @@ def test_it_caches_the_embed_address_for_minutes_and_versioned_files_for_good():
     seconds = int(re.search(r"max-age=(\d+)", rule[1])[1])
     assert seconds <= 600 and "immutable" not in rule[1]
     assert "immutable" in re.search(r"location /static/ \{(.*?)\}", template, re.S)[1]
+
+
+def test_it_lets_no_shared_cache_give_one_sites_welcome_to_another(client):
+    # The answer at load says whether the asking page's origin may embed the thread and is
+    # public for minutes: a cache that kept it must key it by Origin (and language), or an
+    # allowed site would be told it may not embed its own comments, or the reverse.
+    refused = start(client, "site:blog:p1", origin=OTHER)
+    welcomed = start(client, "site:blog:p1", origin=BLOG)
+    assert refused.json()["allowed"] is False and welcomed.json()["allowed"] is True
+    for response in (refused, welcomed):
+        assert "public" in response["Cache-Control"]
+        vary = {v.strip().lower() for v in response["Vary"].split(",")}
+        assert {"origin", "accept-language"} <= vary

@@ -22,6 +22,7 @@ from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext_lazy as _
 from ninja import Field, Router, Schema
 from ninja import Status as Answer
@@ -190,6 +191,9 @@ def widget_start(request: HttpRequest, thread: str = ""):
     # Nothing in it is one reader's: any page may read it, browsers may keep it a while.
     response["Access-Control-Allow-Origin"] = "*"
     response["Cache-Control"] = "public, max-age=300"
+    # Whether the page may embed the thread depends on its origin: a shared cache keeps
+    # one answer per origin (CORS_URLS_REGEX leaves this path out, so nothing else says it).
+    patch_vary_headers(response, ["Origin"])
     return response
 
 
