@@ -220,3 +220,15 @@ def test_it_forgets_a_story_nobody_reads_any_more(app, live, people, monkeypatch
 
     asyncio.run(scene())
     assert list(app.hub.feeds) == [other.article_id]
+
+
+def test_it_keeps_few_joined_tails_whatever_numbers_readers_resume_from():
+    # A tail joined for one resuming reader is kept for the next one at the same number. A
+    # client resuming from every number the feed keeps would otherwise leave KEEP copies of
+    # up to KEEP events in the process (quadratic in KEEP) until the story next changes.
+    feed = streams.Feed(1)
+    feed.events = [(n, b"x" * 1000) for n in range(1, streams.KEEP + 1)]
+    feed.floor, feed.seq = 0, streams.KEEP
+    for since in range(streams.KEEP):
+        assert feed.tail(since) == b"x" * 1000 * (streams.KEEP - since)
+    assert sum(len(chunk) for chunk in feed.tails.values()) <= 16 * 1000 * streams.KEEP

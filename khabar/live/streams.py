@@ -60,6 +60,9 @@ RETRY_AFTER = 10  # seconds a refused reader is asked to wait (it polls meanwhil
 FRESH = 3
 #: Seconds a feed nobody reads is kept (its events ready for readers coming back).
 LINGER = 300
+#: Joined tails a feed keeps between changes: readers resume from a few numbers (the last
+#: change, the cached page's); one tail per number would be KEEP copies of up to KEEP events.
+TAILS = 8
 
 
 @dataclass(frozen=True)
@@ -135,9 +138,12 @@ class Feed:
     behind: dict[int, asyncio.Future[tuple[int, bytes]]] = field(default_factory=dict)
 
     def tail(self, since: int) -> bytes:
-        """The kept events after ``since`` as one chunk (joined once for all readers)."""
+        """The kept events after ``since`` as one chunk (joined once for all the readers at
+        that number, for the first ``TAILS`` numbers asked)."""
         if (chunk := self.tails.get(since)) is None:
-            chunk = self.tails[since] = b"".join(c for seq, c in self.events if seq > since)
+            chunk = b"".join(c for seq, c in self.events if seq > since)
+            if len(self.tails) < TAILS:
+                self.tails[since] = chunk
         return chunk
 
 
