@@ -14,6 +14,7 @@ from http import HTTPStatus
 from typing import Any
 
 import orjson
+from django.core.exceptions import PermissionDenied
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
@@ -142,6 +143,14 @@ def _code_of(status: int) -> str:
         return HTTPStatus(status).phrase.lower().replace(" ", "-")
     except ValueError:
         return "error"
+
+
+@api.exception_handler(PermissionDenied)
+def not_allowed(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    # An action's refusal (``actors.require``, ``check_can_change``): 403, not a fault; its
+    # text names the permission, which is not said either.
+    code, message = BY_STATUS[403]
+    return error_response(request, 403, code, message)
 
 
 @api.exception_handler(Http404)

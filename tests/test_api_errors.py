@@ -133,6 +133,18 @@ def test_it_answers_a_fault_with_500_and_nothing_of_it(monkeypatch, story):
     assert "secret" not in response.content.decode() and "detail" not in body
 
 
+def test_it_answers_an_action_that_refuses_the_caller_with_403_not_a_fault(monkeypatch, story):
+    from django.core.exceptions import PermissionDenied
+
+    def refused(*args, **kwargs):
+        raise PermissionDenied("articles.change_article")
+
+    monkeypatch.setattr("khabar.syndication.api.to_ninjs", refused)
+    response = Client(raise_request_exception=False).get(f"/api/v1/ninjs/{story.pk}")
+    body = error_of(response, 403, "forbidden")
+    assert "change_article" not in response.content.decode() and "detail" not in body
+
+
 def test_it_answers_a_database_that_went_away_with_503_in_the_shape(monkeypatch, story):
     def gone(*args, **kwargs):
         raise OperationalError("server closed the connection unexpectedly")
