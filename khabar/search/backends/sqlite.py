@@ -149,9 +149,11 @@ class SqliteBackend(SearchBackend):
             cursor.execute(f"DELETE FROM {DOCUMENT_TABLE}")
 
     def optimize(self) -> None:
-        """Merge the FTS5 segments into one (after a rebuild), for faster queries."""
+        """Merge the FTS5 segments into one and refresh the planner's statistics of the
+        document table (after a rebuild), for faster queries."""
         with self.connection.cursor() as cursor:
             cursor.execute(f"INSERT INTO {FTS_TABLE}({FTS_TABLE}) VALUES ('optimize')")
+            cursor.execute(f"ANALYZE {DOCUMENT_TABLE}")
 
     def size_bytes(self) -> int | None:
         with self.connection.cursor() as cursor:
