@@ -210,3 +210,30 @@ def test_it_gives_up_on_an_address_that_trickles_its_bytes():
     finally:
         httpd.shutdown()
         httpd.server_close()
+
+
+def test_it_never_follows_a_link_put_in_place_of_a_listed_file(tmp_path, monkeypatch):
+    # Whoever may drop files in the folder may swap one for a link between the listing and
+    # the read: the read itself refuses the link, and the other files are still taken.
+    from khabar.syndication import sources
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "private.json").write_bytes(ninjs("urn:agency:secret", 1, "ليس للنشر"))
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    (drop / "a.json").write_bytes(ninjs("urn:agency:swapped", 1, "يستبدل"))
+    (drop / "b.json").write_bytes(ninjs("urn:agency:kept", 1, "يؤخذ"))
+    listed = sources.LocalFolder.files
+
+    def files_then_swap(self):
+        found = listed(self)
+        (drop / "a.json").unlink()
+        (drop / "a.json").symlink_to(outside / "private.json")
+        return found
+
+    monkeypatch.setattr(sources.LocalFolder, "files", files_then_swap)
+    polled = poll_provider(provider(str(drop), kind="folder"), actor=POLLER)
+    assert not Article.objects.filter(source_id="urn:agency:secret").exists()
+    assert Article.objects.filter(source_id="urn:agency:kept").exists()
+    assert polled.status == Provider.Health.FAILING and "a.json" in polled.last_error

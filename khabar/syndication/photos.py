@@ -186,11 +186,15 @@ class Attachments:
                 return name, self.files[key]
             path = self.paths.get(key)
             if path is not None and path.is_file():
-                with path.open("rb") as handle:
-                    data = handle.read(photo_conf.max_bytes() + 1)
+                data = self.read_path(path, photo_conf.max_bytes() + 1)
                 self.used.append(path)
                 return name, data
         return None
+
+    def read_path(self, path: Path, size: int) -> bytes:
+        """At most ``size`` bytes of a supplied file."""
+        with path.open("rb") as handle:
+            return handle.read(size)
 
 
 def is_image_name(name: str) -> bool:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import os
 import socket
 import stat
 from collections.abc import Iterable, Iterator
@@ -90,11 +91,10 @@ class LocalFolder:
         return found
 
     def read(self, name: str, limit: int) -> bytes:
-        with (self.path / name).open("rb") as handle:
-            return handle.read(limit + 1)
+        return read_unlinked(self.path / name, limit + 1)
 
     def pictures(self, entries: Iterable[Entry]) -> Attachments:
-        return Attachments(paths=[self.path / e.name for e in entries if is_image_name(e.name)])
+        return FolderPictures(paths=[self.path / e.name for e in entries if is_image_name(e.name)])
 
     def move_done(self, name: str) -> None:
         done = self.path / DONE
@@ -106,6 +106,25 @@ class LocalFolder:
 
     def close(self) -> None:
         pass
+
+
+def read_unlinked(path: Path, size: int) -> bytes:
+    """At most ``size`` bytes of the file at ``path``, refused (SourceError) when it is a
+    link: one listed as a file may have been swapped for a link before it is read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as error:
+        raise SourceError(f"{path.name}: {error.strerror or error}") from None
+    with os.fdopen(fd, "rb") as handle:
+        return handle.read(size)
+
+
+class FolderPictures(Attachments):
+    """The pictures beside the documents in a folder on this server, never read through a
+    link."""
+
+    def read_path(self, path: Path, size: int) -> bytes:
+        return read_unlinked(path, size)
 
 
 def _stamped(name: str) -> str:
