@@ -485,6 +485,33 @@ REAL_STORIES = {
         "desk_note": "AP Photo GATK105, GATK106, GATK103, GATK107, GATK104, GATK102\n\n"
         "Eds: Heat 115, Hawks 111. Updates. With AP Photos.",
     },
+    "superdesk-pa-nitf.xml": {
+        "format": ("nitf", "NITF 3.1"),
+        "source": ("af1f7ad5-5619-49de-84cc-2e608538c77fSSS-3-1", 1),
+        "headline": "PA SPORT TRIVIA (OCTOBER 14)",
+        "summary": "ON THIS DAY IN SPORT",
+        "byline": "",
+        # No dateline in the document: no city ("—" stands for none), the issue date.
+        "dateline": ("—", "PA Sport", datetime.date(2015, 10, 14)),
+        "urgency": 3,
+        "priority": 4,
+        # One economy code, then lifestyle and two sport codes: the topic named most wins.
+        "section": "sport",
+        "tags": {"Trivia (Oct 14)"},
+        "genre": "",
+        "schema_valid": None,
+        "paragraphs": 42,
+        "first": "ON THIS DAY IN SPORT",
+        # <person>, <org> and <location> inside the copy leave their text, nothing else.
+        "lead": "2000: Jim McLean resigned as chairman and managing director of Dundee United "
+        "following the fall-out from a violent altercation with a television reporter during a "
+        "live interview.",
+        "contains": ["BIRTHDAYS", "PA SPORT QUIZ"],
+        # PA's end mark "ends" is taken off.
+        "last": "Answers: 1. Al-Saadi Gaddafi; 2. 2003; 3. South Africa 96 Wales 13; 4. Oslo; "
+        "5. Barry Manilow.",
+        "desk_note": "",
+    },
 }
 
 
