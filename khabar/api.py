@@ -10,11 +10,12 @@ gives every error response of every operation that schema.
 
 from __future__ import annotations
 
+import logging
 from http import HTTPStatus
 from typing import Any
 
 import orjson
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.core.signals import got_request_exception
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import translation
@@ -151,6 +152,16 @@ def not_allowed(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
     # text names the permission, which is not said either.
     code, message = BY_STATUS[403]
     return error_response(request, 403, code, message)
+
+
+@api.exception_handler(SuspiciousOperation)
+def refused_request(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Django's refusal of what the caller sent (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too
+    # many fields…): the caller's doing, logged as Django logs it, not a fault of ours.
+    logging.getLogger(f"django.security.{type(exc).__name__}").warning("%s: %s", request.path, exc)
+    status = 413 if isinstance(exc, RequestDataTooBig) else 400
+    code, message = BY_STATUS[status]
+    return error_response(request, status, code, message)
 
 
 @api.exception_handler(Http404)

@@ -182,3 +182,15 @@ def test_it_documents_the_one_shape_for_every_error_of_every_operation(client):
                 assert 400 in statuses, (method, path)
     assert errors > 40
     assert "ErrorOut" not in document["components"]["schemas"]
+
+
+def test_it_answers_a_body_over_the_size_limit_with_413_not_a_fault(settings, story, caplog):
+    # Django refuses the body (RequestDataTooBig, a SuspiciousOperation): the caller's doing,
+    # answered as such, never a 500 logged as our fault with its traceback.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"thread": f"article:{story.pk}", "author": "سارة", "text": "ن" * 2000})
+    response = Client(raise_request_exception=False).post(
+        "/api/v1/comments", body, "application/json"
+    )
+    error_of(response, 413, "too-large")
+    assert not [r for r in caplog.records if r.name == "django.request" and r.levelname == "ERROR"]
