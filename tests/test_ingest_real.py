@@ -689,14 +689,21 @@ def test_it_never_lets_a_real_note_to_editors_reach_readers_feeds_or_partners(cl
     assert story.headline in pages[3].content.decode()
 
 
-def test_it_keeps_stts_private_notes_off_a_published_translation(client, people):
+FOREIGN_NOTES = {
+    "superdesk-stt-g2-note.xml": ["2. väliotsikon jälkeen", "Korjattu aiempaa uutista"],
+    "superdesk-ritzau-ednote.xml": ["Corendon-Circus", "udland@ritzau.dk"],
+}
+
+
+@pytest.mark.parametrize("name", sorted(FOREIGN_NOTES))
+def test_it_keeps_a_foreign_items_notes_off_a_published_translation(client, people, name):
     from khabar.articles.actions import publish_article
     from khabar.syndication.actions import start_foreign_translation
 
     _sections()
-    ingest_bytes(_real("superdesk-stt-g2-note.xml"), actor=COMMAND_LINE)
+    ingest_bytes(_real(name), actor=COMMAND_LINE)
     item = ForeignItem.objects.get()
-    assert "puolustusministeriössä po. Puolustusvoimissa" in item.desk_note
+    assert FOREIGN_NOTES[name][0] in item.desk_note
     draft = start_foreign_translation(item, lang="ar", actor=people["editor"])
     story = publish_article(draft, actor=people["editor"])
     story = Article.objects.get(pk=draft.pk)
@@ -706,9 +713,9 @@ def test_it_keeps_stts_private_notes_off_a_published_translation(client, people)
         assert page.status_code == 200, page
         body = page.content.decode()
         # Neither STT's private note nor its "public" one (a correction note readers see
-        # is written by an editor here).
-        assert "2. väliotsikon jälkeen" not in body
-        assert "Korjattu aiempaa uutista" not in body
+        # is written by an editor here); neither Ritzau's note nor its writer's e-mail.
+        for secret in FOREIGN_NOTES[name]:
+            assert secret not in body
 
 
 def test_it_refuses_a_bbc_advisory_saying_it_is_not_a_story():
@@ -720,10 +727,34 @@ def test_it_refuses_a_bbc_advisory_saying_it_is_not_a_story():
     assert not Article.objects.exists() and not ForeignItem.objects.exists()
 
 
-def test_it_refuses_ritzaus_own_xml_naming_its_root():
-    # Ritzau's RBNews is a format of its own, not yet read: refused, nothing stored, and its
-    # note to editors (TilRedaktionen, with a desk e-mail and phone) is nowhere.
+def test_it_reads_ritzaus_own_xml_into_the_desk_queue_with_its_note_kept_private():
     _sections()
-    with pytest.raises(IngestError, match="unknown XML document <RBNews>"):
-        ingest_bytes(_real("superdesk-ritzau-ednote.xml"), actor=COMMAND_LINE)
-    assert not Article.objects.exists() and not ForeignItem.objects.exists()
+    data = _real("superdesk-ritzau-ednote.xml")
+    assert detect_format(data) == "ritzau"
+    [result] = ingest_bytes(data, actor=COMMAND_LINE, publish=True)
+    assert result.outcome == "incoming"
+    assert not Article.objects.exists()
+    item = ForeignItem.objects.get()
+    assert (item.lang, item.direction, item.format) == ("da", "ltr", "Ritzau RBNews")
+    assert item.source_id == "ritzau:9a6955fc-11da-46b6-9903-439ebb288f2d"
+    # A flash with no headline (<headline i:nil="true"/>): its first sentence, cut short.
+    assert item.headline == (
+        'Hollandske forskere har "i årevis" lavet forsøg på både mennesker og dyr, hvor de har '
+        "testet effekten af at indånde…"
+    )
+    assert item.byline == "Peder Top Poulsen"
+    assert (item.dateline_city, item.dateline_date) == ("Haag", datetime.date(2018, 1, 30))
+    assert item.provider == "Ritzau"
+    assert item.tag_names == ["Udland"]
+    assert item.paragraphs == [
+        'Hollandske forskere har "i årevis" lavet forsøg på både mennesker og dyr, hvor de har '
+        "testet effekten af at indånde udstødningsgas fra dieselbiler.",
+        "Det fortæller forskerne selv til nyhedsbureauet AFP.",
+        "Historien kommer frem på et tidspunkt, hvor tyske bilfabrikanter er udsat for massiv "
+        "kritik, fordi de har finansieret lignende forsøg.",
+    ]
+    # TilRedaktionen is the desk's; the writer's e-mail and phone are kept nowhere.
+    assert "Lasse Norman Hansen skifter til Corendon-Circus." in item.desk_note
+    assert "Corendon" not in item.body
+    stored = " ".join(str(v) for v in ForeignItem.objects.values().get().values())
+    assert "udland@ritzau.dk" not in stored and "33300412" not in stored
