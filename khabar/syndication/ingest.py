@@ -47,6 +47,7 @@ from khabar.syndication.formats.envelopes import unwrap
 from khabar.syndication.formats.item import ItemError
 from khabar.syndication.formats.newsml1 import parse_newsml1
 from khabar.syndication.formats.nitf import parse_nitf
+from khabar.syndication.formats.ritzau import parse_ritzau
 from khabar.syndication.newsml import (
     NAR,
     PICTURE_CLASSES,
@@ -67,7 +68,7 @@ from khabar.syndication.story import (
 )
 from khabar.wire import WireError, parse_wire
 
-FORMATS = ("ninjs", "newsml", "nitf", "newsml1", "anpa", "feed", "wire")
+FORMATS = ("ninjs", "newsml", "nitf", "newsml1", "anpa", "ritzau", "feed", "wire")
 _HTML = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S)
 #: Byte order marks, the longer first (a UTF-32-LE mark starts like a UTF-16-LE one).
 _BOMS = (
@@ -167,6 +168,8 @@ def detect_format(data: bytes) -> str:
         return "nitf"
     if local == "newsml" and not etree.QName(root).namespace:
         return "newsml1"
+    if local == "rbnews" and not etree.QName(root).namespace:
+        return "ritzau"
     if local in ("rss", "feed", "rdf"):
         return "feed"
     if local == "html":
@@ -293,6 +296,8 @@ def read_stories(data: bytes, *, lang: str | None = None) -> list[IncomingStory]
             return parse_newsml1(parse_xml(data))
         if kind == "anpa":
             return [parse_anpa(data)]
+        if kind == "ritzau":
+            return [parse_ritzau(parse_xml(data))]
         if kind == "feed":
             return _feed(data)
         return [_wire(data, lang)]
