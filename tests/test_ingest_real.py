@@ -758,3 +758,21 @@ def test_it_reads_ritzaus_own_xml_into_the_desk_queue_with_its_note_kept_private
     assert "Corendon" not in item.body
     stored = " ".join(str(v) for v in ForeignItem.objects.values().get().values())
     assert "udland@ritzau.dk" not in stored and "33300412" not in stored
+
+
+@pytest.mark.parametrize(
+    ("encoding", "declared"),
+    [("latin-1", "iso-8859-1"), ("utf-8", "iso-8859-1"), ("cp1252", "windows-1252")],
+)
+def test_it_reads_a_document_in_the_encoding_its_bytes_are_in(encoding, declared):
+    # AFP's afp20.xml declares iso-8859-1 and is UTF-8; a document really in Latin-1 must
+    # still be read as Latin-1.
+    text = (
+        f'<?xml version="1.0" encoding="{declared}"?>'
+        '<nitf><head><docdata><doc-id id-string="x1"/></docdata></head><body><body.head>'
+        "<hedline><hl1>Décès à Strasbourg</hl1></hedline></body.head><body.content>"
+        "<p>L'opératrice a été condamnée.</p></body.content></body></nitf>"
+    )
+    [story] = read_stories(text.encode(encoding))
+    assert story.headline == "Décès à Strasbourg"
+    assert story.body == ["L'opératrice a été condamnée."]
