@@ -237,3 +237,28 @@ def test_it_never_follows_a_link_put_in_place_of_a_listed_file(tmp_path, monkeyp
     assert not Article.objects.filter(source_id="urn:agency:secret").exists()
     assert Article.objects.filter(source_id="urn:agency:kept").exists()
     assert polled.status == Provider.Health.FAILING and "a.json" in polled.last_error
+
+
+def test_it_keeps_polling_a_kept_folder_however_many_files_it_holds(tmp_path):
+    # A folder whose files stay (after_taking=keep) grows for years; PostgreSQL takes at most
+    # 65,535 parameters in a statement, so no statement of a poll may carry one per file.
+    from django.db import connection
+
+    for n in range(1500):
+        (tmp_path / f"{n:05d}.jpg").write_bytes(b"")
+    (tmp_path / "a.json").write_bytes(ninjs("urn:agency:many", 1, "مجلد كبير"))
+    folder = provider(str(tmp_path), kind="folder", after_taking=Provider.AfterTaking.KEEP)
+    sizes: list[int] = []
+
+    def count(execute, sql, params, many, context):
+        sizes.append(0 if many or params is None else len(params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        polled = poll_provider(folder, actor=POLLER)
+    assert polled.status == Provider.Health.OK and polled.documents_count == 1
+    assert max(sizes) < 1000
+    # A file that left the folder is forgotten: one of that name coming back is new.
+    (tmp_path / "a.json").unlink()
+    poll_provider(folder, actor=POLLER)
+    assert not folder.taken_files.exists()

@@ -23,6 +23,7 @@ from khabar.articles import actions as article_actions
 from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry, Section, Status
 from khabar.site import actors
 from khabar.site.actors import PartnerActor
+from khabar.wire.render import NO_CITY
 from khabar.syndication.models import (
     TOKEN_PREFIX,
     ForeignItem,
@@ -329,7 +330,7 @@ def start_foreign_translation(item: ForeignItem, *, lang: str, actor: Actor) -> 
         section=section,
         lang=lang,
         headline=item.headline,
-        dateline_city=item.dateline_city or "—",
+        dateline_city=item.dateline_city or NO_CITY,
         dateline_date=item.dateline_date or timezone.localdate(),
         body=item.body or item.summary or item.headline,
         summary=item.summary,
@@ -438,10 +439,19 @@ def _poll_folder(provider: Provider, tally: _Tally) -> None:
     with open_folder(provider, timeout=float(conf.INGEST_FETCH_TIMEOUT)) as folder:
         listing = folder.files()
         names = {e.name for e in listing}
-        taken = provider.taken_files.all()
-        # What left the folder cannot come back as the same file: forgotten.
-        taken.exclude(name__in=names).delete()
-        done = set(taken.values_list("name", "size", "mtime"))
+        # What left the folder cannot come back as the same file: forgotten. Compared here,
+        # not in SQL: a kept folder grows past the parameters one statement may carry.
+        done: set[tuple[str, int, int]] = set()
+        gone: list[int] = []
+        for pk, name, size, mtime in provider.taken_files.values_list(
+            "pk", "name", "size", "mtime"
+        ):
+            if name in names:
+                done.add((name, size, mtime))
+            else:
+                gone.append(pk)
+        for start in range(0, len(gone), 500):
+            TakenFile.objects.filter(pk__in=gone[start : start + 500]).delete()
         moved: set[str] = set()
         for entry in waiting(listing):
             if entry.key in done:
