@@ -23,7 +23,6 @@ from khabar.articles import actions as article_actions
 from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry, Section, Status
 from khabar.site import actors
 from khabar.site.actors import PartnerActor
-from khabar.wire.render import NO_CITY
 from khabar.syndication.models import (
     TOKEN_PREFIX,
     ForeignItem,
@@ -330,7 +329,7 @@ def start_foreign_translation(item: ForeignItem, *, lang: str, actor: Actor) -> 
         section=section,
         lang=lang,
         headline=item.headline,
-        dateline_city=item.dateline_city or NO_CITY,
+        dateline_city=item.dateline_city or "—",
         dateline_date=item.dateline_date or timezone.localdate(),
         body=item.body or item.summary or item.headline,
         summary=item.summary,
