@@ -776,3 +776,15 @@ def test_it_reads_a_document_in_the_encoding_its_bytes_are_in(encoding, declared
     [story] = read_stories(text.encode(encoding))
     assert story.headline == "Décès à Strasbourg"
     assert story.body == ["L'opératrice a été condamnée."]
+
+
+def test_it_opens_a_story_whose_source_named_no_place_with_the_date_alone(client):
+    """Reuters' "Jan 30 (Reuters) -" names no city: the reader sees the date and the agency,
+    never a dash standing in for the city."""
+    _sections()
+    [result] = ingest_bytes(
+        _real("superdesk-reuters-g2-L4N1FL0N0.xml"), actor=COMMAND_LINE, publish=True
+    )
+    page = client.get(result.article.get_absolute_url()).content.decode()
+    assert "Jan. 30 (Reuters) -" in page
+    assert "—, Jan. 30" not in page

@@ -37,6 +37,17 @@ def comparable(story: WireStory) -> tuple[object, ...]:
         ),
         (Dateline("KABUL", 1, 6, 2023, "IRNA", ""), "en", "both", None, "KABUL, June 1 (IRNA) -"),
         (TEHRAN_FA, "fa", "both", None, "تهران- ایرنا-"),
+        # A source that named no place (Reuters' "Jan 30 (Reuters) -"): the date alone, never
+        # a dash standing for the city.
+        (Dateline("—", 30, 1, 2017, "Reuters", ""), "en", "both", None, "Jan. 30 (Reuters) -"),
+        (
+            Dateline("—", 26, 10, 2023, "ارنا", ""),
+            "ar",
+            "both",
+            None,
+            "26 تشرين الأول /أكتوبر/ارنا-",
+        ),
+        (Dateline("—", 26, 10, 2023, "ایرنا", ""), "fa", "both", None, "ایرنا-"),
     ],
 )
 def test_it_renders_datelines(dateline, lang, month_style, digits, expected):

@@ -34,6 +34,7 @@ from khabar.syndication.models import (
     TakenFile,
     token_digest,
 )
+from khabar.wire.render import NO_CITY
 
 #: A user, a ``PartnerActor`` or a ``SystemActor`` (see ``khabar.site.actors``); never None.
 Actor = Any
@@ -329,7 +330,7 @@ def start_foreign_translation(item: ForeignItem, *, lang: str, actor: Actor) -> 
         section=section,
         lang=lang,
         headline=item.headline,
-        dateline_city=item.dateline_city or "—",
+        dateline_city=item.dateline_city or NO_CITY,
         dateline_date=item.dateline_date or timezone.localdate(),
         body=item.body or item.summary or item.headline,
         summary=item.summary,

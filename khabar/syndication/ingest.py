@@ -67,6 +67,7 @@ from khabar.syndication.story import (
     text_paragraphs,
 )
 from khabar.wire import WireError, parse_wire
+from khabar.wire.render import NO_CITY
 
 FORMATS = ("ninjs", "newsml", "nitf", "newsml1", "anpa", "ritzau", "feed", "wire")
 _HTML = re.compile(r"\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html)", re.I | re.S)
@@ -381,7 +382,7 @@ def _entry(entry: feedparser.FeedParserDict, feed_lang: str) -> IncomingStory:
     when = (
         datetime.datetime.fromtimestamp(calendar.timegm(stamp), tz=datetime.UTC) if stamp else None
     )
-    city, agency, date = "—", "", (when or datetime.datetime.now(datetime.UTC)).date()
+    city, agency, date = NO_CITY, "", (when or datetime.datetime.now(datetime.UTC)).date()
     found = split_dateline(lang, paragraphs[0], now=when)
     if found is not None:
         dateline, rest = found
@@ -531,7 +532,7 @@ def _keep_foreign(story: IncomingStory, actor: Actor) -> Any:
         "summary": story.summary or story.subheadline,
         "body": "\n\n".join(story.body),
         "byline": story.byline[:200],
-        "dateline_city": "" if story.dateline_city == "—" else story.dateline_city,
+        "dateline_city": "" if story.dateline_city == NO_CITY else story.dateline_city,
         "dateline_date": story.dateline_date,
         "provider": (story.provider or story.dateline_agency)[:100],
         "tag_names": story.tag_names,

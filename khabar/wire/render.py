@@ -8,6 +8,9 @@ from khabar.lib import dates
 from khabar.lib.digits import localize_digits
 from khabar.wire.parse import END_MARKERS, LANGUAGES, Dateline, WireStory
 
+#: The city of a story whose source named none (a stored dateline needs one).
+NO_CITY = "—"
+
 
 def render_dateline(
     dateline: Dateline,
@@ -25,8 +28,10 @@ def render_dateline(
     """
     if lang not in LANGUAGES:
         raise ValueError(f"unknown language {lang!r}; expected one of {', '.join(LANGUAGES)}")
+    # A story whose source named no place (ingest stores NO_CITY) opens with the date alone.
+    city = "" if dateline.city.strip() in ("", NO_CITY) else dateline.city
     if lang == "fa":
-        return f"{dateline.city}- {dateline.agency}-"
+        return f"{city}- {dateline.agency}-" if city else f"{dateline.agency}-"
     when = dates.format_dateline_date(
         datetime.date(dateline.year, dateline.month, dateline.day),
         lang=lang,
@@ -34,8 +39,8 @@ def render_dateline(
         digits=digits,
     )
     if lang == "en":
-        return f"{dateline.city}, {when} ({dateline.agency}) -"
-    return f"{dateline.city} / {when}/{dateline.agency}-"
+        return f"{city}, {when} ({dateline.agency}) -" if city else f"{when} ({dateline.agency}) -"
+    return f"{city} / {when}/{dateline.agency}-" if city else f"{when}/{dateline.agency}-"
 
 
 def render_wire(story: WireStory, *, month_style: str = "both", digits: str | None = None) -> str:

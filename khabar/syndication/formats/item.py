@@ -15,6 +15,7 @@ from typing import Any
 
 from khabar.syndication.formats.body import _BYLINE, tidy_lead
 from khabar.syndication.story import IncomingStory, item_lang, split_dateline
+from khabar.wire.render import NO_CITY
 
 STATUS_WORDS = {
     "usable": "usable",
@@ -158,7 +159,7 @@ def build(raw: Raw) -> IncomingStory:
         lang=lang,
         headline=headline or raw.source_id,
         body=paragraphs,
-        dateline_city=(city or "—")[:80],
+        dateline_city=(city or NO_CITY)[:80],
         dateline_date=date,
         dateline_agency=(agency or raw.provider)[:40],
         signoff=raw.signoff,
