@@ -190,8 +190,10 @@ class SearchBackend(ABC):
                 continue
             ids = [doc_id for doc_id, _bound in candidates[:CANDIDATES]]
             if len(candidates) <= CANDIDATES and rest is None:  # every match is a candidate
-                ranked = self._search(parsed, filters, "relevance", limit, offset, idfs, ids)
-                return total, ranked[1]
+                _count, all_of_them = self._search(
+                    parsed, filters, "relevance", limit, offset, idfs, ids
+                )
+                return total, all_of_them
             left_out = [candidates[CANDIDATES][1]] if len(candidates) > CANDIDATES else []
             if rest is not None:
                 left_out.append(rest)
