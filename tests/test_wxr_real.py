@@ -7,7 +7,7 @@ import datetime
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.utils import translation
 
 from khabar.articles.models import Article, Status
@@ -89,3 +89,39 @@ def test_it_imports_a_real_export_twice_without_duplicates(sections, capsys):
     counts = run(capsys, "superdesk-wordpress_wxr.xml", "--section-map", "business=business")
     assert counts == {"stories already there": 1}
     assert Article.objects.count() == 1
+
+
+def test_it_imports_a_german_posts_only_export_whose_featured_image_it_does_not_hold(
+    sections, capsys, tmp_path
+):
+    """FunkyGames.de's export holds the post but not its featured image's attachment (an
+    export of posts only): without --uploads the picture is simply left out and counted;
+    with --uploads the import stops and says how to go on, unless told to leave it out."""
+    with pytest.raises(CommandError) as refused:
+        run(
+            capsys,
+            "superdesk-wordpress_wxr_funke.xml",
+            "--section-map",
+            "spiele-apps=world",
+            "--uploads",
+            str(tmp_path),
+        )
+    said = str(refused.value) + capsys.readouterr().err
+    assert "attachment 6284" in said and "--allow-missing-images" in said
+    assert not Article.objects.exists()
+
+    counts = run(capsys, "superdesk-wordpress_wxr_funke.xml", "--section-map", "spiele-apps=world")
+    assert counts["stories published"] == 1
+    assert counts["featured images left out (not in the export)"] == 1
+    [story] = Article.objects.all()
+    assert story.headline == "Löst einen Mord in Mysterium Secrets & Lies"
+    assert story.byline == "Marion"
+    assert story.section == sections["world"]
+    assert story.published_at == datetime.datetime(2017, 12, 2, 15, 43, 50, tzinfo=UTC)
+    assert sorted(t.name for t in story.tags.all()) == [
+        "Asmodee Digital",
+        "Mysterium",
+        "Mysterium Secrets & Lies",
+        "Spiele Apps",
+        "sub_feature",
+    ]

@@ -231,13 +231,22 @@ def _check_image(
     line: int,
     problem: convert.Problem,
 ) -> None:
+    uploads = plan.options.uploads
     if attachment is None:
+        # An export of posts only (WordPress's "Posts" choice) names featured images it does
+        # not hold. Without --uploads no picture is read anyway.
+        if uploads is None or plan.options.allow_missing_images:
+            plan.counts["featured images left out (not in the export)"] += 1
+            return
         problem(
             line,
-            _("the featured image (attachment %(id)s) is not in the file") % {"id": attachment_id},
+            _(
+                "the featured image (attachment %(id)s) is not in the file; export "
+                "everything, or pass --allow-missing-images to leave it out"
+            )
+            % {"id": attachment_id},
         )
         return
-    uploads = plan.options.uploads
     if uploads is None:
         plan.counts["featured images left out (no --uploads folder)"] += 1
         return

@@ -78,7 +78,10 @@ class Command(BaseCommand):
         parser.add_argument(
             "--allow-missing-images",
             action="store_true",
-            help="leave out featured images missing from --uploads instead of stopping",
+            help=(
+                "leave out featured images missing from --uploads or from the export "
+                "instead of stopping"
+            ),
         )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument("--batch", type=int, default=BATCH, help="posts a transaction")
