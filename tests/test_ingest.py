@@ -147,14 +147,14 @@ def test_it_ingests_iptc_examples(path):
 @pytest.mark.parametrize(
     "path,reason",
     [
-        ("ninjs/doc-examples/3.1/006_photo_only.json", "picture item is not a story"),
-        ("ninjs/doc-examples/3.1/008_event.json", "event item is not a story"),
+        ("ninjs/doc-examples/3.1/006_photo_only.json", "an item of type picture is not a story"),
+        ("ninjs/doc-examples/3.1/008_event.json", "an item of type event is not a story"),
         # Its vendor extension would be accepted; it has no headline, which is not.
         ("ninjs/doc-examples/not-valid/008_extension.json", "no headline"),
         ("newsml-g2/examples/LISTING_1_A_NewsML-G2_News_Item.xml", "no body text"),
         (
             "newsml-g2/examples/LISTING_26_Embedded_photo_metadata_fields_mapped_to_NewsML-G2.xml",
-            "ninat:picture item is not a story",
+            "an item of type ninat:picture is not a story",
         ),
     ],
 )

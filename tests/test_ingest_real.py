@@ -722,7 +722,7 @@ def test_it_refuses_a_bbc_advisory_saying_it_is_not_a_story():
     # The envelope ({total, limit, offset, item: [...]}) is taken off; what is inside is an
     # advisory to editors, not a story for readers.
     _sections()
-    with pytest.raises(IngestError, match="advisory item is not a story"):
+    with pytest.raises(IngestError, match="an item of type advisory is not a story"):
         ingest_bytes(_real("superdesk-bbc-ninjs-text.json"), actor=COMMAND_LINE)
     assert not Article.objects.exists() and not ForeignItem.objects.exists()
 

@@ -380,7 +380,9 @@ def parse_newsml(
     item_class_node = _find(meta, "n:itemClass")
     item_class = item_class_node.get("qcode", "") if item_class_node is not None else ""
     if item_class not in TEXT_CLASSES:
-        raise NewsMLError(f"a {item_class} item is not a story: only text items are accepted")
+        raise NewsMLError(
+            f"an item of type {item_class} is not a story: only text items are accepted"
+        )
     status_node = _find(meta, "n:pubStatus")
     status = pub_status(status_node.get("qcode", "") if status_node is not None else "")
     headlines = _all(content, "n:headline")

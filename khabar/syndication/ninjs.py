@@ -655,7 +655,7 @@ def parse_ninjs(doc: Any) -> IncomingStory:
         raise NinjsError("missing required field 'uri' (or 'guid'): the item has no identifier")
     kind = doc.get("type", "text")
     if kind not in ("text", "composite", "article"):
-        raise NinjsError(f"a {kind} item is not a story: only text items are accepted")
+        raise NinjsError(f"an item of type {kind} is not a story: only text items are accepted")
     headline, subheadline = _headlines(doc)
     summary, lead_text = _summary(doc)
     paragraphs = _body(doc) or text_paragraphs(lead_text)
