@@ -368,9 +368,10 @@ def test_it_keeps_entities_and_the_network_out(sections, tmp_path):
     )
     path = tmp_path / "entity.wxr"
     path.write_text(text, encoding="utf-8")
-    with translation.override("en"):
+    with translation.override("en"), pytest.raises(CommandError) as refused:
         call_command("import_wxr", str(path), "--section-map", "uncategorized=world")
-    assert "TOP SECRET" not in Article.objects.get(source_id__endswith="?p=11").body
+    assert "declares entities" in str(refused.value) and "TOP SECRET" not in str(refused.value)
+    assert nothing_written()
 
 
 def test_it_reads_titles_and_names_as_wordpress_keeps_them(sections, tmp_path):
@@ -511,3 +512,18 @@ def test_it_reads_featured_images_only_inside_the_uploads_folder(sections, capsy
     counts = summary(run(capsys, "--uploads", str(uploads), "--allow-missing-images", path=path))
     assert counts["featured images missing from the uploads folder"] == 1
     assert not Photo.objects.exists()
+
+
+def test_it_refuses_entity_declarations_rather_than_drop_the_text_after_one(sections, tmp_path):
+    # Entities are never expanded; a reference to a declared one would silently end the
+    # title or body it stands in (the text after it lost). WordPress declares none.
+    text = SAMPLE.read_text(encoding="utf-8").replace(
+        '<?xml version="1.0" encoding="UTF-8" ?>',
+        '<?xml version="1.0" encoding="UTF-8" ?>\n<!DOCTYPE rss [<!ENTITY gov "الحكومة">]>',
+    )
+    path = tmp_path / "entity.wxr"
+    path.write_text(text.replace("]]>", "]]>&gov;", 1), encoding="utf-8")
+    with translation.override("en"), pytest.raises(CommandError) as refused:
+        call_command("import_wxr", str(path), "--section-map", "uncategorized=world")
+    assert f"{path}: " in str(refused.value) and "declares entities" in str(refused.value)
+    assert nothing_written()

@@ -1,8 +1,9 @@
 """WordPress eXtended RSS (WXR 1.0–1.2) read as a stream: authors, then one item at a time.
 
 ``read_wxr`` walks the file with lxml's ``iterparse`` and frees each item once read, so a
-file of any size is read in flat memory. Entities are not resolved and nothing is fetched
-(no DTD, no network): an export is data, never instructions to the parser. Every value
+file of any size is read in flat memory. Entities are not resolved (a file declaring any is
+refused) and nothing is fetched (no DTD, no network): an export is data, never instructions
+to the parser. Every value
 keeps the line it came from (``sourceline``), so a problem found later can name it.
 
 This module knows nothing of khabar's models; ``khabar.wordpress.checks`` decides what an
@@ -292,12 +293,24 @@ def read_wxr(path: Path) -> Iterator[Author | Item]:
         remove_pis=True,
     )
     wxr = False
+    declared: bool | None = None
     try:
         for event, value in parser:
             if event == "start-ns":
                 wxr = wxr or str(value[1]).startswith(_WP_ROOTS)
                 continue
             node = value
+            if declared is None:
+                # Entities are never expanded: a reference to a declared one would end the
+                # text it stands in, the rest lost without a word. WordPress declares none.
+                dtd = node.getroottree().docinfo.internalDTD
+                declared = dtd is not None and any(True for _entity in dtd.iterentities())
+                if declared:
+                    raise WxrError(
+                        name,
+                        None,
+                        _("the file declares entities (<!ENTITY …>); a WordPress export has none"),
+                    )
             parent = node.getparent()
             if parent is None or parent.tag != "channel":
                 continue  # an <author> inside an item, or an item outside the channel
