@@ -3,8 +3,8 @@
 ``read_wxr`` walks the file with lxml's ``iterparse`` and frees each item once read, so a
 file of any size is read in flat memory. Entities are not resolved (a file declaring any is
 refused) and nothing is fetched (no DTD, no network): an export is data, never instructions
-to the parser. Every value
-keeps the line it came from (``sourceline``), so a problem found later can name it.
+to the parser. Every value keeps the line it came from (``sourceline``), so a problem
+found later can name it.
 
 This module knows nothing of khabar's models; ``khabar.wordpress.checks`` decides what an
 item becomes.
