@@ -11,6 +11,7 @@ gives every error response of every operation that schema.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
 
@@ -186,6 +187,26 @@ def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
         "Internal Server Error: %s", request.path, response=response, request=request, exception=exc
     )
     return response
+
+
+class MethodNotAllowedShape:
+    """django-ninja answers a method a path does not take (405) itself, as plain text,
+    before any exception handler runs: under /api/v1/ that answer is given the one shape
+    too, its ``Allow`` header kept."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if response.status_code == 405 and request.path.startswith("/api/v1/"):
+            shaped = error_response(
+                request, 405, "method-not-allowed", _("This address does not take that method.")
+            )
+            if "Allow" in response:
+                shaped["Allow"] = response["Allow"]
+            return shaped
+        return response
 
 
 api.add_router("", "khabar.comments.api.router")

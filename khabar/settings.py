@@ -102,6 +102,8 @@ MIDDLEWARE = [
     "khabar.security.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "khabar.site.middleware.SecurityHeadersMiddleware",
+    # The API's 405s, which django-ninja writes itself, in its one error shape.
+    "khabar.api.MethodNotAllowedShape",
     # Last, as django-axes asks: it turns a locked-out login into its answer.
     "axes.middleware.AxesMiddleware",
 ]

@@ -155,6 +155,13 @@ def test_it_answers_a_database_that_went_away_with_503_in_the_shape(monkeypatch,
     assert response["Retry-After"]
 
 
+def test_it_answers_a_method_an_address_does_not_take_in_the_shape(client, story):
+    response = client.delete(f"/api/v1/ninjs/{story.pk}", HTTP_ACCEPT_LANGUAGE="ar")
+    body = error_of(response, 405, "method-not-allowed")
+    assert ARABIC.search(body["message"])
+    assert "GET" in response["Allow"]
+
+
 def test_it_answers_an_address_no_operation_has_in_the_shape(client):
     error_of(client.get("/api/v1/no-such-thing"), 404, "not-found")
 
