@@ -89,7 +89,7 @@ class StoryPhotos:
 
 def photos_for(article: Any) -> StoryPhotos:
     """The ready photos of a story: its lead and its gallery, in order."""
-    cached = getattr(article, _CACHE_ATTR, None)
+    cached: StoryPhotos | None = getattr(article, _CACHE_ATTR, None)
     if cached is not None:
         return cached
     links = (

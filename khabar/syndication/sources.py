@@ -320,7 +320,8 @@ class SftpFolder:
             with self.sftp.open(self._at(name), "rb") as handle:
                 # Read ahead as far as the file goes, never past the limit however large.
                 handle.prefetch(min(int(handle.stat().st_size or 0), limit + 1))
-                return handle.read(limit + 1)
+                data: bytes = handle.read(limit + 1)
+                return data
 
     def pictures(self, entries: Iterable[Entry]) -> Attachments:
         return RemotePictures(self, [e.name for e in entries if is_image_name(e.name)])

@@ -149,7 +149,9 @@ def other_versions(article: Article) -> list[Article]:
     """The story's live translations in the other editions (partners' view: embargo included)."""
     if not hasattr(article, "other_versions"):
         attach_versions([article], Article.objects.for_partners())
-    return list(article.other_versions)
+    # attach_versions sets it on the instance; the model does not declare it.
+    versions: list[Article] = article.other_versions  # type: ignore[attr-defined]
+    return list(versions)
 
 
 def translation_source(article: Article) -> Article | None:
