@@ -553,3 +553,34 @@ def _tcp_open(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
         return sock.connect_ex((host, port)) == 0
+
+
+def main() -> None:
+    """``python -m ops.multinode``: the hosts in the foreground until Ctrl-C or SIGTERM."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--home", default=os.environ.get("KHABAR_PROD_HOME", "/tmp/khabar-multi"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--nodes", type=int, default=2)
+    parser.add_argument("--no-replica", action="store_true")
+    options = parser.parse_args()
+    home = Path(options.home)
+    home.mkdir(parents=True, exist_ok=True)
+    topology = MultiNode(
+        home, nodes=options.nodes, replica=not options.no_replica, lb_port=options.port
+    )
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        topology.up()
+        nodes = ", ".join(topology.node_url(n) for n in topology.node_names)
+        print(f"khabar on {topology.url}/ar/ (nodes: {nodes}); Ctrl-C stops it", flush=True)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        topology.down()
+
+
+if __name__ == "__main__":
+    main()
