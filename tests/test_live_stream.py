@@ -6,6 +6,7 @@ disconnect."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,6 +17,14 @@ from khabar.articles.actions import withdraw_article
 from khabar.live import actions, streams
 from khabar.live.streams import StreamApp, StreamHub
 from khabar.test import make_article
+
+
+def run(coroutine: Any) -> Any:
+    """``asyncio.run`` in a thread of its own: a browser test earlier in this worker leaves
+    Playwright's event loop running in the test thread, where ``asyncio.run`` refuses."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -94,7 +103,7 @@ def test_it_polls_once_per_interval_however_many_readers_wait(app, live, people)
         await asyncio.gather(*tasks)
         return readers
 
-    readers = asyncio.run(scene())
+    readers = run(scene())
     assert all(r.status == 200 and "تحديث للجميع" in r.body for r in readers)
     assert all(r.finished for r in readers)
     # About one look per 0.05 s interval for the 1.5 s held (the first reader's look and
@@ -109,7 +118,7 @@ def test_it_resumes_after_the_last_event_id(app, live, people):
     new = actions.post_update(live, actor=people["editor"], text="جديد")
     path = f"/live/{live.article_id}/events"
 
-    resumed = asyncio.run(Reader(path, {"Last-Event-ID": str(old.seq)}).get(app))
+    resumed = run(Reader(path, {"Last-Event-ID": str(old.seq)}).get(app))
     assert resumed.status == 200
     assert resumed.headers["content-type"] == "text/event-stream"
     assert resumed.headers["cache-control"] == "no-cache, no-store"
@@ -119,7 +128,7 @@ def test_it_resumes_after_the_last_event_id(app, live, people):
     assert f"id: {new.seq}\nevent: update" in resumed.body
     assert ": keep-alive" in resumed.body
 
-    from_page = asyncio.run(Reader(path, query=f"since={old.seq - 1}").get(app))
+    from_page = run(Reader(path, query=f"since={old.seq - 1}").get(app))
     assert "قديم" in from_page.body and "جديد" in from_page.body
 
 
@@ -137,7 +146,7 @@ def test_it_reads_once_for_all_the_readers_who_are_far_behind(app, live, people)
         await asyncio.gather(*(r.get(app) for r in readers))
         return readers
 
-    readers = asyncio.run(scene())
+    readers = run(scene())
     assert all("البداية" in r.body and "تحديث رقم 0" in r.body for r in readers)
     assert app.hub.reads == 1
 
@@ -158,7 +167,7 @@ def test_it_ends_the_streams_of_a_withdrawn_story_and_refuses_new_ones(app, live
         await task
         return reader, await Reader(path).get(app)
 
-    reader, later = asyncio.run(scene())
+    reader, later = run(scene())
     # Ended by the withdrawal (at the next look), long before its first keep-alive was due.
     assert reader.finished and ": keep-alive" not in reader.body
     assert later.status == 404
@@ -166,8 +175,8 @@ def test_it_ends_the_streams_of_a_withdrawn_story_and_refuses_new_ones(app, live
 
 def test_it_answers_404_for_a_story_that_is_not_live(app):
     story = make_article()
-    assert asyncio.run(Reader(f"/live/{story.pk}/events").get(app)).status == 404
-    assert asyncio.run(Reader("/ar/").get(app)).status == 404
+    assert run(Reader(f"/live/{story.pk}/events").get(app)).status == 404
+    assert run(Reader("/ar/").get(app)).status == 404
 
 
 @override_settings(KHABAR_LIVE_HOLD=1, KHABAR_LIVE_HEARTBEAT=0.5, KHABAR_LIVE_STREAM_MAX=3)
@@ -184,7 +193,7 @@ def test_it_tells_readers_past_the_limit_to_poll(app, live):
         await asyncio.gather(*tasks)
         return held, refused
 
-    held, refused = asyncio.run(scene())
+    held, refused = run(scene())
     assert [r.status for r in held] == [200, 200, 200]
     assert refused.status == 503
     assert refused.headers["retry-after"].isdigit()
@@ -202,7 +211,7 @@ def test_it_lets_a_reader_leave_before_the_hold_ends(app, live):
         await task
         return reader
 
-    reader = asyncio.run(scene())
+    reader = run(scene())
     # The stream stopped when its reader left: no keep-alive, no end of the response.
     assert not reader.finished and ": keep-alive" not in reader.body
     assert app.hub.open == 0 and app.hub.feeds[live.article_id].listeners == 0
@@ -218,7 +227,7 @@ def test_it_forgets_a_story_nobody_reads_any_more(app, live, people, monkeypatch
         await asyncio.sleep(0.3)  # its poller notices nobody reads it and stops
         await Reader(f"/live/{other.article_id}/events", query=f"since={other.seq}").get(app)
 
-    asyncio.run(scene())
+    run(scene())
     assert list(app.hub.feeds) == [other.article_id]
 
 
