@@ -1,0 +1,586 @@
+"""The production profile as several hosts: each one a network namespace of its own
+(``ops.netns``) with its own address, so "another machine" is real at the network level.
+
+======== ============================================================================
+host     what runs there
+======== ============================================================================
+db       the PostgreSQL primary, listening on its address; trust only from the subnet
+replica  its streaming replica (physical, over TCP), which the apps read from
+cache    Redis (page store, rate limits, counters, the purge retry list)
+work     the background worker
+node1…n  one granian app on the host's own 127.0.0.1 and an nginx with its own proxy
+         cache on the host's address (deploy/nginx.conf.template)
+(root)   a load balancer nginx on 127.0.0.1: both nodes' nginx as upstream
+======== ============================================================================
+
+Purges reach every node: the apps and the worker have every node's nginx in
+``KHABAR_PROXY_PURGE_URLS`` and ask each (``khabar.site.proxy``). One that cannot be reached
+is not forgotten, in two ways, because a node can miss a purge in two ways:
+
+- A node that is down (or restarting) has nothing to purge until it comes back, and what it
+  held from before may be stale by then. So a node's cache is emptied every time its nginx
+  starts (``start_node``): it never serves a page cached before a purge it missed. Emptying is
+  cheap (the app's own shared page cache in Redis refills it), and it is the only way that
+  does not depend on the node having been told.
+- A node that is up but did not answer (a dropped connection, a timeout) keeps its stale copy.
+  Those purges go to a Redis list, and the worker retries them every second until each node
+  took it or the page's TTL (``pagecache.TTL``) has passed, after which no copy is left
+  anyway (``proxy.retry_failed_purges``).
+
+The load balancer passes a request to the other node when one cannot be reached or answers
+502/504 (``proxy_next_upstream``), but not on 503: the app answers 503 (with Retry-After) when
+the database is away, for every node alike, so the reader gets that honest answer instead
+of both nodes being marked failed and a 502 "no live upstreams".
+
+Needs root (namespaces) and Debian's packages (``ops.topology.ensure_packages``).
+"""
+
+from __future__ import annotations
+
+import os
+import pwd
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ops import netns, postgres
+from ops.topology import (
+    PURGE_MODULE,
+    ROOT,
+    _http_ok,
+    ensure_packages,
+    free_port,
+    nginx_user,
+    wait_for,
+)
+
+PG_PORT = 5432
+REDIS_PORT = 6379
+APP_PORT = 8000
+NODE_PORT = 80
+
+LB_TEMPLATE = """\
+user @user@;
+worker_processes 1;
+pid @home@/lb.pid;
+error_log @home@/logs/lb-error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_max_body_size 20m;
+    client_body_temp_path @home@/lb-tmp/body;
+    proxy_temp_path @home@/lb-tmp/proxy;
+    fastcgi_temp_path @home@/lb-tmp/fastcgi;
+    uwsgi_temp_path @home@/lb-tmp/uwsgi;
+    scgi_temp_path @home@/lb-tmp/scgi;
+    upstream khabar_nodes {
+        @nodes@
+        keepalive 32;
+    }
+    server {
+        listen 127.0.0.1:@port@;
+        # The reader's address as the client on this machine gave it (tests stand in for
+        # many readers); the nodes trust this balancer's address on the bridge for it.
+        set_real_ip_from 127.0.0.1;
+        real_ip_header X-Forwarded-For;
+        location / {
+            proxy_pass http://khabar_nodes;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_set_header Host $http_host;
+            proxy_set_header X-Forwarded-For $remote_addr;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_next_upstream error timeout http_502 http_504;
+            proxy_connect_timeout 1s;
+            proxy_read_timeout 30s;
+        }
+    }
+}
+"""
+
+
+@dataclass
+class MultiNode:
+    """The hosts of the profile (see the module's docstring), in ``home``."""
+
+    home: Path
+    nodes: int = 2
+    replica: bool = True
+    lb_port: int = 0
+    network: netns.Network = field(default_factory=netns.Network)
+    pids: dict[str, int] = field(default_factory=dict)
+
+    # -- addresses -----------------------------------------------------------------------
+    @property
+    def url(self) -> str:
+        """The load balancer: what readers use."""
+        return f"http://127.0.0.1:{self.lb_port}"
+
+    @property
+    def node_names(self) -> list[str]:
+        return [f"node{n}" for n in range(1, self.nodes + 1)]
+
+    def node_url(self, node: str) -> str:
+        """A node's nginx, straight (bypassing the balancer)."""
+        return f"http://{self.network.address(node)}:{NODE_PORT}"
+
+    def env(self) -> dict[str, str]:
+        """The environment of the worker and of management commands (the primary alone)."""
+        secret_file = self.home / "secret"
+        if not secret_file.exists():
+            secret_file.write_text(secrets.token_urlsafe(50))
+        hosts = ["127.0.0.1", "localhost", *(self.network.address(n) for n in self.node_names)]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
+        env.update(
+            KHABAR_ENV="production",
+            SECRET_KEY=secret_file.read_text(),
+            ALLOWED_HOSTS=",".join(hosts),
+            SITE_URL=self.url,
+            SECURE_SSL_REDIRECT="0",
+            DATABASE_URL=f"postgres://postgres@{self.network.address('db')}:{PG_PORT}/khabar",
+            REDIS_URL=f"redis://{self.network.address('cache')}:{REDIS_PORT}/0",
+            KHABAR_VAR_DIR=str(self.home / "var"),
+            KHABAR_PROXY_PURGE_URLS=",".join(self.node_url(n) for n in self.node_names),
+            # Each app hears only its own node's nginx, on the node's loopback.
+            KHABAR_TRUSTED_PROXIES="127.0.0.1",
+            DJANGO_SETTINGS_MODULE="khabar.settings",
+        )
+        return env
+
+    def app_env(self) -> dict[str, str]:
+        env = self.env()
+        if self.replica:
+            address = self.network.address("replica")
+            env["DATABASE_REPLICA_URL"] = f"postgres://postgres@{address}:{PG_PORT}/khabar"
+        return env
+
+    # -- processes -----------------------------------------------------------------------
+    def _spawn(
+        self, host: str, name: str, args: list[str], env: dict[str, str] | None = None
+    ) -> None:
+        with open(self.home / "logs" / f"{name}.log", "ab") as log:
+            process = subprocess.Popen(
+                self.network.wrap(host, args),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
+            )
+        self.pids[name] = process.pid
+
+    def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
+        """Run a ``khabar`` management command against these hosts (from the root namespace)."""
+        return subprocess.run(
+            [sys.executable, "-m", "khabar.manage", *args],
+            env=self.env(),
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+
+    def _pg_ctl(self, host: str, data: Path, *args: str) -> None:
+        done = subprocess.run(
+            self.network.wrap(
+                host, postgres.as_postgres(str(postgres.PG_BIN / "pg_ctl"), "-D", str(data), *args)
+            ),
+            check=False,
+            capture_output=True,
+            text=True,
+        )
+        if done.returncode:
+            log = (self.home / host / "server.log").read_text()[-2000:]
+            raise RuntimeError(f"pg_ctl {args[-1]} on {host}: {done.stderr}\n{log}")
+
+    def _pg_options(self, host: str) -> list[str]:
+        folder = self.home / host
+        options = (
+            f"-c listen_addresses={self.network.address(host)} -p {PG_PORT}"
+            f" -c unix_socket_directories='{folder}'"
+            " -c shared_buffers=64MB -c max_connections=100"
+        )
+        if host == "replica":
+            options += " -c hot_standby=on -c hot_standby_feedback=on"
+        return ["-o", options, "-l", str(folder / "server.log")]
+
+    def start_postgres(self) -> None:
+        folder = self.home / "db"
+        folder.mkdir(exist_ok=True)
+        data = folder / "data"
+        if os.geteuid() == 0:
+            shutil.chown(folder, postgres.PG_USER, postgres.PG_USER)
+        if not data.exists():
+            subprocess.run(
+                postgres.as_postgres(
+                    str(postgres.PG_BIN / "initdb"),
+                    "-D",
+                    str(data),
+                    "-U",
+                    postgres.PG_USER,
+                    "--auth=trust",
+                    "--encoding=UTF8",
+                    "--locale=C.UTF-8",
+                    "--no-sync",
+                ),
+                check=True,
+                capture_output=True,
+            )
+            # Trust, but only from the private subnet: no other machine reaches it.
+            cidr = self.network.cidr
+            lines = f"host all all {cidr} trust\\nhost replication all {cidr} trust\\n"
+            subprocess.run(
+                postgres.as_postgres("sh", "-c", f"printf '{lines}' >> '{data}/pg_hba.conf'"),
+                check=True,
+                capture_output=True,
+            )
+        self._pg_ctl("db", data, *self._pg_options("db"), "-w", "start")
+        created = subprocess.run(
+            [
+                str(postgres.PG_BIN / "createdb"),
+                "-h",
+                self.network.address("db"),
+                "-p",
+                str(PG_PORT),
+                "-U",
+                postgres.PG_USER,
+                "khabar",
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if created.returncode != 0 and "already exists" not in created.stderr:
+            raise RuntimeError(created.stderr)
+
+    def restart_postgres(self) -> None:
+        """Restart the primary (fast shutdown) inside its host, and wait until it answers."""
+        data = self.home / "db" / "data"
+        self._pg_ctl("db", data, "-m", "fast", *self._pg_options("db"), "-w", "restart")
+
+    def start_replica(self) -> None:
+        """The replica, copied over TCP from the primary the first time, then streaming."""
+        folder = self.home / "replica"
+        folder.mkdir(exist_ok=True)
+        data = folder / "data"
+        if os.geteuid() == 0:
+            shutil.chown(folder, postgres.PG_USER, postgres.PG_USER)
+        if not data.exists():
+            subprocess.run(
+                self.network.wrap(
+                    "replica",
+                    postgres.as_postgres(
+                        str(postgres.PG_BIN / "pg_basebackup"),
+                        "-h",
+                        self.network.address("db"),
+                        "-p",
+                        str(PG_PORT),
+                        "-U",
+                        postgres.PG_USER,
+                        "-D",
+                        str(data),
+                        "-R",
+                        "-X",
+                        "stream",
+                        "-c",
+                        "fast",
+                        "--no-sync",
+                    ),
+                ),
+                check=True,
+                capture_output=True,
+            )
+        self._pg_ctl("replica", data, *self._pg_options("replica"), "-w", "start")
+
+    def stop_postgres(self, host: str) -> None:
+        data = self.home / host / "data"
+        if data.exists():
+            subprocess.run(
+                postgres.as_postgres(
+                    str(postgres.PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"
+                ),
+                check=False,
+                capture_output=True,
+            )
+
+    def start_redis(self) -> None:
+        address = self.network.address("cache")
+        self._spawn(
+            "cache",
+            "redis",
+            [
+                "redis-server",
+                "--port",
+                str(REDIS_PORT),
+                "--bind",
+                address,
+                "--protected-mode",
+                "no",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.home),
+            ],
+        )
+        wait_for(lambda: _tcp_open(address, REDIS_PORT), "redis")
+
+    def start_worker(self) -> None:
+        self._spawn(
+            "work", "worker", [sys.executable, "-m", "khabar.manage", "run_worker"], self.env()
+        )
+
+    def start_node(self, node: str) -> None:
+        """The node's app and its nginx, whose cache starts empty (see the docstring)."""
+        folder = self.home / node
+        cache = folder / "nginx-cache"
+        shutil.rmtree(cache, ignore_errors=True)
+        for sub in ("logs", "nginx-cache", *(f"nginx-tmp/{t}" for t in TEMP_FOLDERS)):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
+        user = nginx_user()
+        _chown_to(user, [folder / "nginx-cache", folder / "nginx-tmp"])
+        self._spawn(
+            node,
+            f"{node}-app",
+            [
+                sys.executable,
+                "-m",
+                "granian",
+                "--interface",
+                "wsgi",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(APP_PORT),
+                "--workers",
+                "1",
+                "--blocking-threads",
+                "1",
+                "--backpressure",
+                "32",
+                "khabar.wsgi:application",
+            ],
+            self.app_env(),
+        )
+        conf = self._node_conf(node, user)
+        conf_path = folder / "nginx.conf"
+        conf_path.write_text(conf)
+        address = self.network.address(node)
+        wait_for(lambda: self._in(node, f"http://127.0.0.1:{APP_PORT}/ar/"), f"{node}'s app")
+        self._spawn(node, f"{node}-nginx", ["nginx", "-c", str(conf_path), "-g", "daemon off;"])
+        wait_for(lambda: _http_ok(f"http://{address}:{NODE_PORT}/ar/"), f"{node}'s nginx")
+
+    def _in(self, host: str, url: str) -> bool:
+        """Whether ``url`` answers 200 from inside ``host`` (its own loopback)."""
+        probe = (
+            "import sys,urllib.request as u; sys.exit(u.urlopen(sys.argv[1],timeout=2).status!=200)"
+        )
+        return (
+            subprocess.run(
+                self.network.wrap(host, [sys.executable, "-c", probe, url]),
+                capture_output=True,
+                check=False,
+            ).returncode
+            == 0
+        )
+
+    def _node_conf(self, node: str, user: str) -> str:
+        cidr = self.network.cidr
+        values = {
+            "purge_module": PURGE_MODULE,
+            "user": user,
+            "home": str(self.home / node),
+            "upstreams": f"server 127.0.0.1:{APP_PORT} max_fails=1 fail_timeout=2s;",
+            # No stream process on a node: live stories' pages poll (KHABAR_LIVE_STREAM off).
+            "streams": f"server 127.0.0.1:{APP_PORT};",
+            "listen": f"{self.network.address(node)}:{NODE_PORT}",
+            "static_root": str(self.home / "var" / "static"),
+            "media_root": str(self.home / "var" / "media"),
+        }
+        conf = (ROOT / "deploy" / "nginx.conf.template").read_text()
+        for name, value in values.items():
+            conf = conf.replace(f"@{name}@", value)
+        # Every app and the worker purge this node over the subnet; readers come through
+        # the balancer, whose X-Forwarded-For is the reader's address.
+        for old, new in (
+            ("allow 127.0.0.1;", f"allow 127.0.0.1;\n            allow {cidr};"),
+            (
+                "server_name _;",
+                f"server_name _;\n        set_real_ip_from {cidr};\n"
+                "        real_ip_header X-Forwarded-For;",
+            ),
+        ):
+            if old not in conf:
+                raise RuntimeError(f"deploy/nginx.conf.template has no {old!r} any more")
+            conf = conf.replace(old, new, 1)
+        return conf
+
+    def start_lb(self) -> None:
+        for sub in TEMP_FOLDERS:
+            (self.home / "lb-tmp" / sub).mkdir(parents=True, exist_ok=True)
+        user = nginx_user()
+        _chown_to(user, [self.home / "lb-tmp"])
+        nodes = "\n        ".join(
+            f"server {self.network.address(n)}:{NODE_PORT} max_fails=1 fail_timeout=2s;"
+            for n in self.node_names
+        )
+        conf = LB_TEMPLATE
+        for name, value in {
+            "user": user,
+            "home": str(self.home),
+            "nodes": nodes,
+            "port": str(self.lb_port),
+        }.items():
+            conf = conf.replace(f"@{name}@", value)
+        conf_path = self.home / "lb.conf"
+        conf_path.write_text(conf)
+        with open(self.home / "logs" / "lb.log", "ab") as log:
+            process = subprocess.Popen(
+                ["nginx", "-c", str(conf_path), "-g", "daemon off;"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        self.pids["lb"] = process.pid
+        wait_for(lambda: _http_ok(self.url + "/ar/"), "the load balancer")
+
+    def kill_node(self, node: str) -> None:
+        """Every process of ``node`` killed at once, as when the machine loses power."""
+        self.network.kill(node)
+
+    def stop_nginx(self, node: str) -> None:
+        """Stop only the node's nginx (its app keeps running)."""
+        pid = self.pids.pop(f"{node}-nginx")
+        _stop_group(pid)
+        wait_for(lambda: not _tcp_open(self.network.address(node), NODE_PORT), f"{node} down")
+
+    def start_nginx(self, node: str) -> None:
+        """Start the node's nginx again: its cache is emptied first (see the docstring)."""
+        folder = self.home / node
+        shutil.rmtree(folder / "nginx-cache", ignore_errors=True)
+        (folder / "nginx-cache").mkdir()
+        _chown_to(nginx_user(), [folder / "nginx-cache"])
+        conf_path = folder / "nginx.conf"
+        self._spawn(node, f"{node}-nginx", ["nginx", "-c", str(conf_path), "-g", "daemon off;"])
+        address = self.network.address(node)
+        wait_for(lambda: _http_ok(f"http://{address}:{NODE_PORT}/ar/"), f"{node}'s nginx")
+
+    # -- the whole thing -----------------------------------------------------------------
+    def up(self, *, demo: bool = True) -> MultiNode:
+        """Create the hosts, start everything, migrate, load the demo, wait for the balancer."""
+        ensure_packages()
+        for sub in ("logs", "var"):
+            (self.home / sub).mkdir(parents=True, exist_ok=True)
+        os.chmod(self.home, 0o755)  # the postgres user reaches its folders inside
+        if not self.lb_port:
+            self.lb_port = free_port()
+        netns.remove_leftovers()
+        self.network.create()
+        hosts = ["db", "cache", "work", *self.node_names]
+        if self.replica:
+            hosts.insert(1, "replica")
+        for host in hosts:
+            self.network.add(host)
+        self.start_postgres()
+        if self.replica:
+            self.start_replica()
+        self.start_redis()
+        self.manage("migrate", "--noinput")
+        if demo:
+            self.manage("load_demo", "--allow-production")
+        self.manage("collectstatic", "--noinput")
+        for node in self.node_names:
+            self.start_node(node)
+        self.start_worker()
+        self.start_lb()
+        return self
+
+    def down(self) -> None:
+        """Stop everything and remove the hosts (their namespaces, links and bridge)."""
+        lb = self.pids.pop("lb", None)
+        if lb is not None:
+            _stop_group(lb)
+        for host in ("replica", "db"):
+            self.stop_postgres(host)
+        self.network.destroy()
+        for pid in list(self.pids.values()):
+            try:
+                os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                pass
+        self.pids.clear()
+
+
+TEMP_FOLDERS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
+
+
+def _chown_to(user: str, folders: list[Path]) -> None:
+    """Give nginx's workers the folders they write (the master runs as root)."""
+    if os.geteuid() != 0:
+        return
+    account = pwd.getpwnam(user)
+    for top in folders:
+        for folder in [top, *top.rglob("*")]:
+            os.chown(folder, account.pw_uid, account.pw_gid)
+
+
+def _stop_group(pid: int) -> None:
+    """SIGTERM the process group led by ``pid`` (our child), and reap it within 10 s."""
+    try:
+        os.killpg(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if os.waitpid(pid, os.WNOHANG)[0]:
+                return
+        except ChildProcessError:
+            return
+        time.sleep(0.05)
+    os.killpg(pid, signal.SIGKILL)
+
+
+def _tcp_open(host: str, port: int) -> bool:
+    import socket
+
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def main() -> None:
+    """``python -m ops.multinode``: the hosts in the foreground until Ctrl-C or SIGTERM."""
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--home", default=os.environ.get("KHABAR_PROD_HOME", "/tmp/khabar-multi"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
+    parser.add_argument("--nodes", type=int, default=2)
+    parser.add_argument("--no-replica", action="store_true")
+    options = parser.parse_args()
+    home = Path(options.home)
+    home.mkdir(parents=True, exist_ok=True)
+    topology = MultiNode(
+        home, nodes=options.nodes, replica=not options.no_replica, lb_port=options.port
+    )
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
+    try:
+        topology.up()
+        nodes = ", ".join(topology.node_url(n) for n in topology.node_names)
+        print(f"khabar on {topology.url}/ar/ (nodes: {nodes}); Ctrl-C stops it", flush=True)
+        signal.pause()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        topology.down()
+
+
+if __name__ == "__main__":
+    main()
