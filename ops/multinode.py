@@ -45,8 +45,10 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ops import netns, postgres
 from ops.topology import (
@@ -112,8 +114,11 @@ class MultiNode:
     nodes: int = 2
     replica: bool = True
     lb_port: int = 0
+    #: The home is this run's own (a test's temporary folder): removed with the hosts, also
+    #: by the next run when this one was killed before it could (``ops.netns``).
+    remove_home: bool = False
     network: netns.Network = field(default_factory=netns.Network)
-    pids: dict[str, int] = field(default_factory=dict)
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     # -- addresses -----------------------------------------------------------------------
     @property
@@ -164,7 +169,7 @@ class MultiNode:
         self, host: str, name: str, args: list[str], env: dict[str, str] | None = None
     ) -> None:
         with open(self.home / "logs" / f"{name}.log", "ab") as log:
-            process = subprocess.Popen(
+            self.processes[name] = subprocess.Popen(
                 self.network.wrap(host, args),
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -172,31 +177,32 @@ class MultiNode:
                 cwd=ROOT,
                 start_new_session=True,
             )
-        self.pids[name] = process.pid
+
+    def _wait(self, check: Callable[[], bool], what: str, name: str, timeout: float = 60) -> None:
+        """Wait until ``check()`` holds; fail at once, with its log, if process ``name``
+        exits first, or after ``timeout`` seconds."""
+        process = self.processes.get(name)
+        deadline = time.monotonic() + timeout
+        while not check():
+            if process is not None and process.poll() is not None:
+                raise RuntimeError(
+                    f"{what}: {name} exited ({process.returncode})\n"
+                    + _tail(self.home / "logs" / f"{name}.log")
+                )
+            if time.monotonic() > deadline:
+                raise RuntimeError(
+                    f"{what} within {timeout:.0f}s: no\n"
+                    + _tail(self.home / "logs" / f"{name}.log")
+                )
+            time.sleep(0.1)
 
     def manage(self, *args: str) -> subprocess.CompletedProcess[str]:
         """Run a ``khabar`` management command against these hosts (from the root namespace)."""
-        return subprocess.run(
-            [sys.executable, "-m", "khabar.manage", *args],
-            env=self.env(),
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            text=True,
-        )
+        return _run([sys.executable, "-m", "khabar.manage", *args], env=self.env(), cwd=ROOT)
 
     def _pg_ctl(self, host: str, data: Path, *args: str) -> None:
-        done = subprocess.run(
-            self.network.wrap(
-                host, postgres.as_postgres(str(postgres.PG_BIN / "pg_ctl"), "-D", str(data), *args)
-            ),
-            check=False,
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode:
-            log = (self.home / host / "server.log").read_text()[-2000:]
-            raise RuntimeError(f"pg_ctl {args[-1]} on {host}: {done.stderr}\n{log}")
+        pg_ctl = postgres.as_postgres(str(postgres.PG_BIN / "pg_ctl"), "-D", str(data), *args)
+        _run(self.network.wrap(host, pg_ctl), log=self.home / host / "server.log")
 
     def _pg_options(self, host: str) -> list[str]:
         folder = self.home / host
@@ -206,7 +212,11 @@ class MultiNode:
             " -c shared_buffers=64MB -c max_connections=100"
         )
         if host == "replica":
-            options += " -c hot_standby=on -c hot_standby_feedback=on"
+            # The primary as it is now: a home used before may have had another subnet.
+            primary = f"host={self.network.address('db')} port={PG_PORT} user={postgres.PG_USER}"
+            options += (
+                f" -c hot_standby=on -c hot_standby_feedback=on -c primary_conninfo='{primary}'"
+            )
         return ["-o", options, "-l", str(folder / "server.log")]
 
     def start_postgres(self) -> None:
@@ -216,7 +226,7 @@ class MultiNode:
         if os.geteuid() == 0:
             shutil.chown(folder, postgres.PG_USER, postgres.PG_USER)
         if not data.exists():
-            subprocess.run(
+            _run(
                 postgres.as_postgres(
                     str(postgres.PG_BIN / "initdb"),
                     "-D",
@@ -227,18 +237,12 @@ class MultiNode:
                     "--encoding=UTF8",
                     "--locale=C.UTF-8",
                     "--no-sync",
-                ),
-                check=True,
-                capture_output=True,
+                )
             )
-            # Trust, but only from the private subnet: no other machine reaches it.
-            cidr = self.network.cidr
-            lines = f"host all all {cidr} trust\\nhost replication all {cidr} trust\\n"
-            subprocess.run(
-                postgres.as_postgres("sh", "-c", f"printf '{lines}' >> '{data}/pg_hba.conf'"),
-                check=True,
-                capture_output=True,
-            )
+            # Trust, but only from the host's own subnet (the bridge, whichever it is this
+            # time): no other machine reaches it.
+            lines = "host all all samenet trust\\nhost replication all samenet trust\\n"
+            _run(postgres.as_postgres("sh", "-c", f"printf '{lines}' >> '{data}/pg_hba.conf'"))
         self._pg_ctl("db", data, *self._pg_options("db"), "-w", "start")
         created = subprocess.run(
             [
@@ -256,7 +260,7 @@ class MultiNode:
             check=False,
         )
         if created.returncode != 0 and "already exists" not in created.stderr:
-            raise RuntimeError(created.stderr)
+            raise RuntimeError(f"createdb: {created.stderr.strip()}")
 
     def restart_postgres(self) -> None:
         """Restart the primary (fast shutdown) inside its host, and wait until it answers."""
@@ -271,7 +275,7 @@ class MultiNode:
         if os.geteuid() == 0:
             shutil.chown(folder, postgres.PG_USER, postgres.PG_USER)
         if not data.exists():
-            subprocess.run(
+            _run(
                 self.network.wrap(
                     "replica",
                     postgres.as_postgres(
@@ -292,8 +296,6 @@ class MultiNode:
                         "--no-sync",
                     ),
                 ),
-                check=True,
-                capture_output=True,
             )
         self._pg_ctl("replica", data, *self._pg_options("replica"), "-w", "start")
 
@@ -302,7 +304,14 @@ class MultiNode:
         if data.exists():
             subprocess.run(
                 postgres.as_postgres(
-                    str(postgres.PG_BIN / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"
+                    str(postgres.PG_BIN / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-m",
+                    "fast",
+                    "-t",
+                    "20",
+                    "stop",
                 ),
                 check=False,
                 capture_output=True,
@@ -329,7 +338,7 @@ class MultiNode:
                 str(self.home),
             ],
         )
-        wait_for(lambda: _tcp_open(address, REDIS_PORT), "redis")
+        self._wait(lambda: _tcp_open(address, REDIS_PORT), "redis listening", "redis")
 
     def start_worker(self) -> None:
         self._spawn(
@@ -338,13 +347,18 @@ class MultiNode:
 
     def start_node(self, node: str) -> None:
         """The node's app and its nginx, whose cache starts empty (see the docstring)."""
+        self.start_app(node)
+        self.wait_for_app(node)
+        self.start_nginx(node)
+
+    def start_app(self, node: str) -> None:
+        """The node's app (granian) on the node's own loopback; ``wait_for_app`` waits."""
         folder = self.home / node
-        cache = folder / "nginx-cache"
-        shutil.rmtree(cache, ignore_errors=True)
-        for sub in ("logs", "nginx-cache", *(f"nginx-tmp/{t}" for t in TEMP_FOLDERS)):
+        for sub in ("logs", *(f"nginx-tmp/{t}" for t in TEMP_FOLDERS)):
             (folder / sub).mkdir(parents=True, exist_ok=True)
         user = nginx_user()
-        _chown_to(user, [folder / "nginx-cache", folder / "nginx-tmp"])
+        _chown_to(user, [folder / "nginx-tmp"])
+        (folder / "nginx.conf").write_text(self._node_conf(node, user))
         self._spawn(
             node,
             f"{node}-app",
@@ -368,13 +382,10 @@ class MultiNode:
             ],
             self.app_env(),
         )
-        conf = self._node_conf(node, user)
-        conf_path = folder / "nginx.conf"
-        conf_path.write_text(conf)
-        address = self.network.address(node)
-        wait_for(lambda: self._in(node, f"http://127.0.0.1:{APP_PORT}/ar/"), f"{node}'s app")
-        self._spawn(node, f"{node}-nginx", ["nginx", "-c", str(conf_path), "-g", "daemon off;"])
-        wait_for(lambda: _http_ok(f"http://{address}:{NODE_PORT}/ar/"), f"{node}'s nginx")
+
+    def wait_for_app(self, node: str) -> None:
+        url = f"http://127.0.0.1:{APP_PORT}/ar/"
+        self._wait(lambda: self._in(node, url), f"{node}'s app answering", f"{node}-app")
 
     def _in(self, host: str, url: str) -> bool:
         """Whether ``url`` answers 200 from inside ``host`` (its own loopback)."""
@@ -441,14 +452,15 @@ class MultiNode:
         conf_path = self.home / "lb.conf"
         conf_path.write_text(conf)
         with open(self.home / "logs" / "lb.log", "ab") as log:
-            process = subprocess.Popen(
+            self.processes["lb"] = subprocess.Popen(
                 ["nginx", "-c", str(conf_path), "-g", "daemon off;"],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 start_new_session=True,
             )
-        self.pids["lb"] = process.pid
-        wait_for(lambda: _http_ok(self.url + "/ar/"), "the load balancer")
+        # On the machine itself, not in a host: removed with the hosts, or as their leftover.
+        self.network.track(self.processes["lb"].pid)
+        self._wait(lambda: _http_ok(self.url + "/ar/"), "the load balancer answering", "lb")
 
     def kill_node(self, node: str) -> None:
         """Every process of ``node`` killed at once, as when the machine loses power."""
@@ -456,32 +468,35 @@ class MultiNode:
 
     def stop_nginx(self, node: str) -> None:
         """Stop only the node's nginx (its app keeps running)."""
-        pid = self.pids.pop(f"{node}-nginx")
-        _stop_group(pid)
+        _stop_group(self.processes.pop(f"{node}-nginx").pid)
         wait_for(lambda: not _tcp_open(self.network.address(node), NODE_PORT), f"{node} down")
 
     def start_nginx(self, node: str) -> None:
-        """Start the node's nginx again: its cache is emptied first (see the docstring)."""
+        """Start the node's nginx, its cache emptied first (see the docstring)."""
         folder = self.home / node
         shutil.rmtree(folder / "nginx-cache", ignore_errors=True)
         (folder / "nginx-cache").mkdir()
         _chown_to(nginx_user(), [folder / "nginx-cache"])
         conf_path = folder / "nginx.conf"
         self._spawn(node, f"{node}-nginx", ["nginx", "-c", str(conf_path), "-g", "daemon off;"])
-        address = self.network.address(node)
-        wait_for(lambda: _http_ok(f"http://{address}:{NODE_PORT}/ar/"), f"{node}'s nginx")
+        url = f"http://{self.network.address(node)}:{NODE_PORT}/ar/"
+        self._wait(lambda: _http_ok(url), f"{node}'s nginx answering", f"{node}-nginx")
 
     # -- the whole thing -----------------------------------------------------------------
     def up(self, *, demo: bool = True) -> MultiNode:
-        """Create the hosts, start everything, migrate, load the demo, wait for the balancer."""
+        """Create the hosts, start everything, migrate, load the demo, wait for the balancer.
+
+        A network left by a run that was killed is removed first (``ops.netns``); one that
+        another live run holds is not touched.
+        """
         ensure_packages()
         for sub in ("logs", "var"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
-        os.chmod(self.home, 0o755)  # the postgres user reaches its folders inside
+        os.chmod(self.home, 0o755)  # the postgres and nginx users reach their folders inside
+        _check_reachable(self.home)
         if not self.lb_port:
             self.lb_port = free_port()
-        netns.remove_leftovers()
-        self.network.create()
+        self.network.create(folders=(self.home,) if self.remove_home else ())
         hosts = ["db", "cache", "work", *self.node_names]
         if self.replica:
             hosts.insert(1, "replica")
@@ -502,19 +517,18 @@ class MultiNode:
         return self
 
     def down(self) -> None:
-        """Stop everything and remove the hosts (their namespaces, links and bridge)."""
-        lb = self.pids.pop("lb", None)
-        if lb is not None:
-            _stop_group(lb)
-        for host in ("replica", "db"):
-            self.stop_postgres(host)
-        self.network.destroy()
-        for pid in list(self.pids.values()):
-            try:
-                os.waitpid(pid, os.WNOHANG)
-            except ChildProcessError:
-                pass
-        self.pids.clear()
+        """Stop everything and remove the hosts (their namespaces, links and bridge), and
+        the home if it is the run's own; what failed to start is removed as well."""
+        try:
+            for host in ("replica", "db"):
+                self.stop_postgres(host)
+        finally:
+            self.network.destroy()  # every process in the hosts, and the balancer
+            for process in self.processes.values():
+                process.poll()  # reaped
+            self.processes.clear()
+            if self.remove_home:
+                shutil.rmtree(self.home, ignore_errors=True)
 
 
 TEMP_FOLDERS = ("body", "proxy", "fastcgi", "uwsgi", "scgi")
@@ -545,6 +559,41 @@ def _stop_group(pid: int) -> None:
             return
         time.sleep(0.05)
     os.killpg(pid, signal.SIGKILL)
+
+
+def _run(
+    args: list[str], *, log: Path | None = None, **kwargs: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run a command that must succeed; when it does not, the error says what it printed
+    (and the end of ``log``, a server's)."""
+    done = subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
+    if done.returncode:
+        command = " ".join(args)
+        message = f"{command} exited {done.returncode}\n{done.stdout}{done.stderr}".rstrip()
+        raise RuntimeError(message + (f"\n{_tail(log)}" if log else ""))
+    return done
+
+
+def _check_reachable(home: Path) -> None:
+    """As root, the postgres and nginx users must get through every folder above ``home``
+    (a temporary folder under one of mode 0700 would make PostgreSQL fail to start)."""
+    if os.geteuid() != 0:
+        return
+    for folder in home.resolve().parents:
+        mode = folder.stat().st_mode
+        if not mode & 0o001:
+            raise RuntimeError(
+                f"{home}: the postgres and nginx users cannot get through {folder} "
+                f"(mode {mode & 0o777:o}); put the profile's home where every user can"
+            )
+
+
+def _tail(log: Path, size: int = 3000) -> str:
+    """The end of a server's log for an error message, or why there is none."""
+    try:
+        return f"{log}:\n{log.read_text(errors='replace')[-size:]}"
+    except OSError as error:
+        return f"{log}: {error}"
 
 
 def _tcp_open(host: str, port: int) -> bool:

@@ -28,6 +28,7 @@ READERS = {
     "ops/postgres.py": "the tools that start processes (make run, the tests' servers)",
     "ops/supervise.py": "the tools that start processes",
     "ops/topology.py": "the tools that start processes",
+    "ops/multinode.py": "the tools that start processes (python -m ops.multinode)",
 }
 #: Variables that a process, not an operator, sets.
 PROCESS = {"DJANGO_SETTINGS_MODULE"}
