@@ -68,22 +68,24 @@ def pids(namespace: str) -> list[int]:
     return [int(word) for word in out.split()]
 
 
-def kill_all(namespace: str, *, grace: float = 5.0) -> None:
-    """SIGTERM every process in ``namespace``, then SIGKILL what is left after ``grace``;
-    returns once every one of them is gone (reaped, not only dead: a server's lock file
-    names its PID, and a new server refuses to start while that PID exists)."""
+def kill_all(*names: str, grace: float = 5.0) -> None:
+    """SIGTERM every process in the namespaces ``names``, then SIGKILL what is left after
+    ``grace`` (at once when it is 0); returns once every one of them is gone (reaped, not
+    only dead: a server's lock file names its PID, and a new server refuses to start while
+    that PID exists)."""
     killed: set[int] = set()
-    for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-        for pid in pids(namespace):
+    rounds = [(signal.SIGTERM, grace)] if grace else []
+    for sig, wait in [*rounds, (signal.SIGKILL, 5.0)]:
+        for pid in [pid for name in names for pid in pids(name)]:
             killed.add(pid)
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, sig)
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline and _alive(killed):
             time.sleep(0.05)
-        if not _alive(killed) and not pids(namespace):
+        if not _alive(killed) and not any(pids(name) for name in names):
             return
-    raise RuntimeError(f"processes left in {namespace}: {sorted(_alive(killed))}")
+    raise RuntimeError(f"processes left in {', '.join(names)}: {sorted(_alive(killed))}")
 
 
 def _alive(candidates: set[int]) -> set[int]:
@@ -182,10 +184,10 @@ def _remove(
     """Everything of network ``tag``, with its processes (PID, start) and folders outside."""
     for pid, started in processes:
         _stop_process(pid, started, grace=grace)
-    for name in namespaces():
-        if _tag_of(name) == tag:
-            kill_all(name, grace=grace)
-            ip("netns", "delete", name, check=False)
+    mine = [name for name in namespaces() if _tag_of(name) == tag]
+    kill_all(*mine, grace=grace)
+    for name in mine:
+        ip("netns", "delete", name, check=False)
     # A namespace outlives its name while the kernel still holds it (sockets closing), and
     # its veth with it: the root end is removed here, which removes both ends.
     for link in links():
