@@ -114,6 +114,8 @@ class MultiNode:
     nodes: int = 2
     replica: bool = True
     lb_port: int = 0
+    #: KHABAR_* settings for the apps and the worker, on top of the profile's own.
+    settings: dict[str, str] = field(default_factory=dict)
     #: The home is this run's own (a test's temporary folder): removed with the hosts, also
     #: by the next run when this one was killed before it could (``ops.netns``).
     remove_home: bool = False
@@ -155,6 +157,7 @@ class MultiNode:
             KHABAR_TRUSTED_PROXIES="127.0.0.1",
             DJANGO_SETTINGS_MODULE="khabar.settings",
         )
+        env.update(self.settings)
         return env
 
     def app_env(self) -> dict[str, str]:
@@ -506,13 +509,27 @@ class MultiNode:
         if self.replica:
             self.start_replica()
         self.start_redis()
+        # The static files need no database: collected while the migrations run.
+        collect = subprocess.Popen(
+            [sys.executable, "-m", "khabar.manage", "collectstatic", "--noinput", "-v", "0"],
+            env=self.env(),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         self.manage("migrate", "--noinput")
         if demo:
             self.manage("load_demo", "--allow-production")
-        self.manage("collectstatic", "--noinput")
+        # Both apps start side by side (most of it is importing Django), then their nginx.
         for node in self.node_names:
-            self.start_node(node)
+            self.start_app(node)
         self.start_worker()
+        collected = collect.communicate()[0].decode(errors="replace")
+        if collect.returncode:
+            raise RuntimeError(f"collectstatic exited {collect.returncode}:\n{collected}")
+        for node in self.node_names:
+            self.wait_for_app(node)
+            self.start_nginx(node)
         self.start_lb()
         return self
 
