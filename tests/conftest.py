@@ -4,6 +4,7 @@ profile, and where browser tests keep their screenshots."""
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -62,15 +63,16 @@ def media(settings, tmp_path) -> Path:
 def site():
     """The production profile (PostgreSQL, Redis, two app processes, nginx) on free loopback
     ports in a temporary folder, one per test module."""
-    from ops.topology import Topology
+    from ops.topology import Topology, template_for
 
     home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
-    topology = Topology.on_free_ports(home)
+    topology = Topology.on_free_ports(home, durable=False)
     try:
-        topology.up()
+        topology.up(template=template_for(demo=True))
         yield topology
     finally:
         topology.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture
