@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import copy_database
 
 from ops.topology import free_port
 
@@ -125,19 +126,10 @@ def wait_for(check: Callable[[], object], what: str, seconds: float) -> float:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """A migrated database file, copied for each test (migrating takes seconds)."""
-    template = Site(tmp_path_factory.mktemp("worker-template"))
-    template.manage("migrate", "--noinput", "-v", "0")
-    return template.db
-
-
 @pytest.fixture
-def site(tmp_path, migrated) -> Iterator[Site]:
+def site(tmp_path, migrated_sqlite) -> Iterator[Site]:
     site = Site(tmp_path)
-    with sqlite3.connect(migrated) as source, sqlite3.connect(site.db) as copy:
-        source.backup(copy)
+    copy_database(migrated_sqlite, site.db)
     try:
         yield site
     finally:
