@@ -1,17 +1,28 @@
-"""How fast ``khabar import_wire --archive`` and ``khabar reindex`` go (issue 19's target:
-1,000 stories/s into SQLite, search index included).
+"""How fast ``khabar import_wire --archive`` and ``khabar reindex`` go (issue 19's targets:
+1,000 stories/s into SQLite and 500/s into PostgreSQL, search index included).
 
     .venv/bin/python -m bench.import_rate [--files 10000] [--batch 1000]
+        [--db sqlite,postgres] [--profile FOLDER] [--keep]
 
-Writes ``--files`` wire files (the demo story, each with its own headline) into a
-temporary folder, imports them as published stories into a fresh SQLite database, then
-rebuilds the search index, and prints stories per second for each.
+Writes ``--files`` wire files (the demo story, each with its own headline and a few words
+of its own) into a temporary folder, then for each database: migrates a fresh one
+(SQLite in the work folder; PostgreSQL: a throwaway cluster of Debian's binaries started
+as the ``postgres`` user by ``ops.postgres``, with its default durability settings),
+imports the archive as published stories, imports it again (the resumed run: every story
+already there), and rebuilds the search index. Each step runs in a process of its own, so
+its peak resident memory (``wait4``'s ``ru_maxrss``) is its own; the rate is timed inside
+the process around the command alone (Django's start-up and the migration are not
+counted). After the import the step checks that every story is stored and indexed once.
+``--profile FOLDER`` writes a cProfile of each step there (slower while it runs).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -19,45 +30,175 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "khabar" / "data" / "demo" / "wire-ar-moscow-2342.txt"
+WORDS = "مطار ميناء قمة اتفاق انتخابات برلمان زلزال فيضان جامعة مستشفى".split()
+
+
+def write_archive(folder: Path, count: int) -> None:
+    headline, rest = SAMPLE.read_text(encoding="utf-8").split("\n", 1)
+    for n in range(count):
+        sub = folder / f"{n // 1000:04d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        extra = f"{WORDS[n % len(WORDS)]} {WORDS[(n // 10) % len(WORDS)]}"
+        (sub / f"{n:07d}.txt").write_text(f"{headline} {extra} {n}\n{rest}", encoding="utf-8")
+
+
+# --- one step, in its own process ------------------------------------------------------------
+
+
+def step(name: str, work: Path, files: int, batch: int, profile: str) -> dict[str, object]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from khabar.articles.models import Article, Section
+    from khabar.search.backends import get_backend
+
+    if name == "migrate":
+        call_command("migrate", verbosity=0, interactive=False)
+        Section.objects.get_or_create(lang="ar", slug="world", defaults={"name": "دولي"})
+        return {}
+    if name == "import":
+        args = ["import_wire", "--archive", str(work / "archive"), "--year", "2023"]
+        args += ["--publish", "--batch", str(batch), "--no-progress"]
+    else:
+        args = ["reindex", "--no-progress"]
+    profiler = None
+    if profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
+    started, cpu = time.perf_counter(), time.process_time()
+    call_command(*args, stdout=open(os.devnull, "w"))
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    if profiler is not None:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    stored = Article.objects.count()
+    distinct = Article.objects.values("source_id").distinct().count()
+    indexed = get_backend().count()
+    found = get_backend().search("موسكو", lang="ar", per_page=1).total
+    return {
+        "seconds": seconds,
+        "rate": files / seconds,
+        "cpu_ms_per_story": cpu * 1000 / files,
+        "stored": stored,
+        "distinct": distinct,
+        "indexed": indexed,
+        "found": found,
+    }
+
+
+def run_step(name: str, env: dict[str, str], args: list[str]) -> dict[str, object]:
+    """Run a step in a child process; its figures, with its peak RSS in MiB."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "bench.import_rate", "--step", name, *args],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+    )
+    assert child.stdout is not None
+    out = child.stdout.read()
+    _pid, status, usage = os.wait4(child.pid, 0)
+    child.returncode = os.waitstatus_to_exitcode(status)
+    if child.returncode:
+        raise SystemExit(f"step {name} failed ({child.returncode})")
+    figures: dict[str, object] = json.loads(out.decode().strip().splitlines()[-1])
+    figures["rss_mib"] = usage.ru_maxrss / 1024  # KiB on Linux
+    return figures
+
+
+def measure(db: str, work: Path, options: argparse.Namespace) -> list[tuple[str, dict]]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
+    env.pop("DATABASE_URL", None)
+    env.update(
+        DJANGO_SETTINGS_MODULE="khabar.settings",
+        KHABAR_VAR_DIR=str(work / f"var-{db}"),
+        KHABAR_PAGECACHE_PATH=str(work / f"pagecache-{db}.sqlite3"),
+        SQLITE_PATH=str(work / "import.sqlite3"),
+    )
+    cluster = None
+    if db == "postgres":
+        from ops import postgres as pg
+
+        if not pg.available():
+            raise SystemExit(f"PostgreSQL server binaries missing in {pg.PG_BIN}")
+        cluster = work / "pg"
+        cluster.mkdir(mode=0o700)
+        port = 25432 + os.getpid() % 1000
+        pg.start(
+            cluster / "data",
+            socket_dir=cluster,
+            port=port,
+            log=cluster / "server.log",
+            settings={"shared_buffers": "128MB"},
+        )
+        subprocess.run(
+            pg.as_postgres(
+                str(pg.PG_BIN / "createdb"), "-h", str(cluster), "-p", str(port), "khabar"
+            ),
+            check=True,
+        )
+        env["DATABASE_URL"] = f"postgres://postgres@localhost:{port}/khabar?host={cluster}"
+    rows = []
+    try:
+        common = ["--work", str(work), "--files", str(options.files), "--batch", str(options.batch)]
+        run_step("migrate", env, common)
+        for name, step_name in (("import", "import"), ("rerun", "import"), ("reindex", "reindex")):
+            extra = []
+            if options.profile:
+                extra = ["--profile", str(Path(options.profile) / f"{db}-{name}.prof")]
+            figures = run_step(step_name, env, common + extra)
+            rows.append((name, figures))
+            print(f"{db:8} {name:8} {json.dumps(figures)}", file=sys.stderr)
+    finally:
+        if cluster is not None:
+            from ops import postgres as pg
+
+            pg.stop(cluster / "data")
+    return rows
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_rate")
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument("--profile", default="", help="a folder for each step's cProfile")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--work", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
+    if options.step:
+        figures = step(
+            options.step, Path(options.work), options.files, options.batch, options.profile
+        )
+        print(json.dumps(figures))
+        return 0
     work = Path(tempfile.mkdtemp(prefix="khabar-import-"))
-    headline, rest = SAMPLE.read_text(encoding="utf-8").split("\n", 1)
-    files = work / "archive"
-    for n in range(options.files):
-        folder = files / f"{n // 1000:04d}"
-        folder.mkdir(parents=True, exist_ok=True)
-        (folder / f"{n:07d}.txt").write_text(f"{headline} {n}\n{rest}", encoding="utf-8")
-    os.environ["SQLITE_PATH"] = str(work / "import.sqlite3")
-    os.environ["KHABAR_PAGECACHE_PATH"] = str(work / "pagecache.sqlite3")
-    os.environ.pop("DATABASE_URL", None)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "khabar.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    from khabar.articles.models import Section
-
-    call_command("migrate", verbosity=0, interactive=False)
-    Section.objects.get_or_create(lang="ar", slug="world", defaults={"name": "دولي"})
-    started = time.perf_counter()
-    call_command(
-        "import_wire", "--archive", str(files), "--year", "2023", "--publish",
-        "--batch", str(options.batch), "--no-progress",
-    )  # fmt: skip
-    imported = time.perf_counter() - started
-    started = time.perf_counter()
-    call_command("reindex", "--no-progress")
-    reindexed = time.perf_counter() - started
-    print(f"import_wire --archive: {options.files / imported:,.0f} stories/s ({imported:.1f} s)")
-    print(f"reindex:               {options.files / reindexed:,.0f} stories/s ({reindexed:.1f} s)")
-    print(f"(work folder {work}; remove it when done)", file=sys.stderr)
+    os.chmod(work, 0o755)
+    if options.profile:
+        Path(options.profile).mkdir(parents=True, exist_ok=True)
+    try:
+        write_archive(work / "archive", options.files)
+        results = {db: measure(db, work, options) for db in options.db.split(",")}
+    finally:
+        if not options.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print(f"{options.files:,} files, batch {options.batch}")
+    print(
+        "| database | step | stories/s | seconds | CPU ms a story (this process) "
+        "| peak RSS (MiB) | stored | indexed |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    for db, rows in results.items():
+        for name, f in rows:
+            print(
+                f"| {db} | {name} | {f['rate']:,.0f} | {f['seconds']:.1f} | "
+                f"{f['cpu_ms_per_story']:.2f} | {f['rss_mib']:.0f} | {f['stored']:,} | "
+                f"{f['indexed']:,} |"
+            )
     return 0
 
 

@@ -77,6 +77,12 @@ def supervise(commands: dict[str, list[str]], *, grace: float = GRACE) -> int:
             print(f"{name} did not stop within {grace:.0f}s: killed", file=sys.stderr)
             child.kill()
             child.wait()
+        # What it started and left behind (granian's workers when its main process was
+        # killed, or exited first) would go on answering on the port: gone with its group.
+        try:
+            os.killpg(child.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
     return code
 
 

@@ -9,10 +9,13 @@ unix socket) and every process is stopped by the PID recorded when it started.
 from __future__ import annotations
 
 import argparse
+import fcntl
 import functools
+import hashlib
 import os
 import pwd
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -42,6 +45,28 @@ def ensure_packages() -> None:
     missing = [name for name, path in DEBIAN_PACKAGES.items() if not path.exists()]
     if missing:
         raise RuntimeError(f"missing {' '.join(missing)}: run make system-test-deps")
+
+
+#: Where the tests keep a profile's prepared state (its database migrated and the demo
+#: loaded, the demo's photos, the collected static files) to start the next profile from: one
+#: preparation a run, not one a test module. Named after everything that could change it.
+TEMPLATES = ROOT / "var" / "test-cache"
+
+
+def template_for(*, demo: bool) -> Path:
+    """The template folder for this tree's code, demo content and PostgreSQL."""
+    digest = hashlib.sha256(f"demo={demo} {postgres.PG_BIN}".encode())
+    for root in ("khabar", "ops"):
+        for path in sorted((ROOT / root).rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".mo":
+                digest.update(str(path.relative_to(ROOT)).encode())
+                digest.update(path.read_bytes())
+    return TEMPLATES / f"topology-{digest.hexdigest()[:16]}"
+
+
+def _copy(source: Path, target: Path) -> None:
+    """A folder copied with its owners and modes (PostgreSQL's data belongs to postgres)."""
+    subprocess.run(["cp", "-a", str(source), str(target)], check=True)
 
 
 #: nginx's workers run as this user when the master starts as root (Debian's nginx user).
@@ -86,9 +111,12 @@ class Topology:
     replica: bool = True
     pg_replica_port: int = 5440
     replica_settings: dict[str, str] = field(default_factory=dict)
+    #: PostgreSQL syncs to disk (production). The tests turn it off: their clusters are thrown
+    #: away, and a stopped or killed server loses nothing the kernel already holds.
+    durable: bool = True
 
     @classmethod
-    def on_free_ports(cls, home: Path, *, replica: bool = False) -> Topology:
+    def on_free_ports(cls, home: Path, *, replica: bool = False, durable: bool = True) -> Topology:
         """A topology in ``home`` on ports nothing else listens on (tests, the soak).
 
         Without a replica unless asked: the tests written for one database keep it.
@@ -102,6 +130,7 @@ class Topology:
             pg_port=free_port(),
             replica=replica,
             pg_replica_port=free_port(),
+            durable=durable,
         )
 
     # -- addresses -----------------------------------------------------------------------
@@ -184,6 +213,12 @@ class Topology:
             text=True,
         )
 
+    def _pg_settings(self) -> dict[str, str]:
+        settings = {"shared_buffers": "128MB", "max_connections": "100"}
+        if not self.durable:
+            settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
+        return settings
+
     def start_postgres(self) -> None:
         self.pg_socket.mkdir(parents=True, exist_ok=True)
         postgres.start(
@@ -191,7 +226,7 @@ class Topology:
             socket_dir=self.pg_socket,
             port=self.pg_port,
             log=self.pg_socket / "server.log",
-            settings={"shared_buffers": "128MB", "max_connections": "100"},
+            settings=self._pg_settings(),
         )
         created = subprocess.run(
             postgres.as_postgres(
@@ -228,7 +263,7 @@ class Topology:
             socket_dir=self.pg_replica_socket,
             port=self.pg_replica_port,
             log=self.pg_replica_socket / "server.log",
-            settings={"shared_buffers": "128MB", "max_connections": "100"},
+            settings=self._pg_settings(),
         )
 
     def stop_replica(self) -> None:
@@ -390,22 +425,30 @@ class Topology:
         pid_file.unlink(missing_ok=True)
 
     # -- the whole thing -----------------------------------------------------------------
-    def up(self, *, demo: bool = True) -> Topology:
-        """Start everything, migrate, load the demo content, wait until nginx answers."""
+    def up(self, *, demo: bool = True, template: Path | None = None) -> Topology:
+        """Start everything, migrate, load the demo content, wait until nginx answers.
+
+        With ``template`` (``template_for(demo=...)``), the database, photos and static files
+        are copied from it when it exists, and it is made from this profile when not.
+        """
         for sub in ("logs", "run", "var"):
             (self.home / sub).mkdir(parents=True, exist_ok=True)
         # The postgres user must reach its socket folder inside.
         os.chmod(self.home, 0o755)
         ensure_packages()
-        self.start_postgres()
+        if template is None:
+            self._prepare(demo=demo)
+        else:
+            TEMPLATES.mkdir(parents=True, exist_ok=True)
+            with open(TEMPLATES / "lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # one preparation at a time, the others copy
+                if template.is_dir():
+                    self._restore(template)
+                else:
+                    self._prepare(demo=demo)
+                    self._save(template)
         if self.replica:
             self.start_replica()
-        self.start_redis()
-        wait_for(lambda: _tcp_open(self.redis_port), "redis")
-        self.manage("migrate", "--noinput")
-        if demo:
-            self.manage("load_demo", "--allow-production")  # a profile, not a site
-        self.manage("collectstatic", "--noinput")
         for index in range(len(self.app_ports)):
             self.start_app(index)
         self.start_stream()
@@ -417,6 +460,42 @@ class Topology:
         self.start_nginx()
         wait_for(lambda: _http_ok(self.url + "/ar/"), "nginx")
         return self
+
+    def _prepare(self, *, demo: bool) -> None:
+        """The primary and Redis started, the database migrated, the demo and static files."""
+        self.start_postgres()
+        self.start_redis()
+        wait_for(lambda: _tcp_open(self.redis_port), "redis")
+        self.manage("migrate", "--noinput")
+        if demo:
+            self.manage("load_demo", "--allow-production")  # a profile, not a site
+        self.manage("collectstatic", "--noinput")
+
+    def _save(self, template: Path) -> None:
+        """Keep what ``_prepare`` made (the database copied while its server is stopped)."""
+        self.stop_postgres()
+        partial = template.with_name(f"{template.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        _copy(self.pg_socket / "data", partial / "pg")
+        for name in ("media", "static"):
+            if (self.home / "var" / name).is_dir():
+                _copy(self.home / "var" / name, partial / name)
+        partial.rename(template)  # whole or not at all
+        for old in TEMPLATES.glob("topology-*"):
+            if old != template:
+                shutil.rmtree(old, ignore_errors=True)
+        self.start_postgres()
+
+    def _restore(self, template: Path) -> None:
+        self.pg_socket.mkdir(parents=True, exist_ok=True)
+        _copy(template / "pg", self.pg_socket / "data")
+        for name in ("media", "static"):
+            if (template / name).is_dir():
+                _copy(template / name, self.home / "var" / name)
+        self.start_postgres()
+        self.start_redis()
+        wait_for(lambda: _tcp_open(self.redis_port), "redis")
 
     def down(self) -> None:
         """Stop every process this topology started (by recorded PID) and PostgreSQL."""

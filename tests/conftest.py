@@ -1,12 +1,20 @@
-"""Shared fixtures: personas, fresh caches, a story, a media folder, the production
-profile, and where browser tests keep their screenshots."""
+"""Shared fixtures: personas, fresh caches, a story, a media folder, a migrated database
+file for tests that run khabar's own processes, the production profile, and where browser
+tests keep their screenshots."""
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
+import shutil
+import sqlite3
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
+import django
 import pytest
 from django.core.cache import caches
 
@@ -69,19 +77,75 @@ def media(settings, tmp_path) -> Path:
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite() -> Path:
+    """A migrated SQLite database file to copy (``sqlite3``'s backup) for a test that runs
+    khabar's own processes: migrated once and kept in var/test-cache under a name taken from
+    the migrations, not once a module (a migration in a fresh process takes 10 to 30 s)."""
+    from ops.topology import ROOT, TEMPLATES
+
+    digest = hashlib.sha256(django.__version__.encode())
+    for path in sorted(ROOT.glob("khabar/**/migrations/*.py")):
+        digest.update(str(path.relative_to(ROOT)).encode())
+        digest.update(path.read_bytes())
+    template = TEMPLATES / f"sqlite-{digest.hexdigest()[:16]}.sqlite3"
+    TEMPLATES.mkdir(parents=True, exist_ok=True)
+    with open(TEMPLATES / "sqlite.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not template.exists():
+            work = Path(tempfile.mkdtemp(prefix="khabar-migrate-"))
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
+            env.pop("DATABASE_URL", None)
+            env.pop("REDIS_URL", None)
+            env.update(
+                KHABAR_ENV="development",
+                DJANGO_SETTINGS_MODULE="khabar.settings",
+                SECRET_KEY="migrate-" + "s" * 50,
+                KHABAR_VAR_DIR=str(work),
+                SQLITE_PATH=str(work / "khabar.sqlite3"),
+                MEDIA_ROOT=str(work / "media"),
+            )
+            result = subprocess.run(
+                [sys.executable, "-m", "khabar.manage", "migrate", "--noinput", "-v", "0"],
+                env=env,
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert result.returncode == 0, result.stderr[-2000:]
+            partial = template.with_name(f"{template.name}.partial-{os.getpid()}")
+            copy_database(work / "khabar.sqlite3", partial)
+            partial.rename(template)
+            shutil.rmtree(work, ignore_errors=True)
+            for old in TEMPLATES.glob("sqlite-*.sqlite3"):
+                if old != template:
+                    old.unlink(missing_ok=True)
+    return template
+
+
+def copy_database(source: Path, target: Path) -> None:
+    """``source`` copied page by page to ``target`` (a new file)."""
+    with sqlite3.connect(source) as origin, sqlite3.connect(target) as copy:
+        origin.backup(copy)
+    origin.close()
+    copy.close()
+
+
 @pytest.fixture(scope="module")
 def site():
     """The production profile (PostgreSQL, Redis, two app processes, nginx) on free loopback
     ports in a temporary folder, one per test module."""
-    from ops.topology import Topology
+    from ops.topology import Topology, template_for
 
     home = Path(tempfile.mkdtemp(prefix="khabar-topology-"))
-    topology = Topology.on_free_ports(home)
+    topology = Topology.on_free_ports(home, durable=False)
     try:
-        topology.up()
+        topology.up(template=template_for(demo=True))
         yield topology
     finally:
         topology.down()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from conftest import copy_database
 
 from ops import postgres as pg
 
@@ -108,8 +109,9 @@ def check(result: dict) -> None:
         assert result["final"][field] == value, field
 
 
-def test_it_loses_no_accepted_edit_on_sqlite():
+def test_it_loses_no_accepted_edit_on_sqlite(migrated_sqlite):
     with tempfile.TemporaryDirectory() as folder:
+        copy_database(migrated_sqlite, Path(folder) / "race.sqlite3")  # migrate finds it done
         check(
             run(
                 {

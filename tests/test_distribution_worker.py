@@ -14,6 +14,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from conftest import copy_database
 
 from khabar.distribution.testing import Receiver
 
@@ -99,23 +100,13 @@ def wait_for(check, what: str, seconds: float) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """A migrated database file (migrating takes seconds), copied for the test."""
-    home = tmp_path_factory.mktemp("distribution-template")
-    manage(home, "migrate", "--noinput", "-v", "0")
-    return home / "khabar.sqlite3"
-
-
-def test_it_loses_nothing_and_duplicates_only_what_was_in_flight_when_killed(tmp_path, migrated):
+def test_it_loses_nothing_and_duplicates_only_what_was_in_flight_when_killed(
+    tmp_path, migrated_sqlite
+):
     receiver = Receiver(delay=0.25).start()
     worker = None
     try:
-        with (
-            sqlite3.connect(migrated) as source,
-            sqlite3.connect(tmp_path / "khabar.sqlite3") as copy,
-        ):
-            source.backup(copy)
+        copy_database(migrated_sqlite, tmp_path / "khabar.sqlite3")
         setup = SETUP.format(url=receiver.url, stories=STORIES)
         manage(tmp_path, "shell", "-c", setup)
         worker = start_worker(tmp_path)

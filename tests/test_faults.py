@@ -20,6 +20,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from conftest import copy_database
 
 from khabar.comments.spam import make_stamp
 from ops.topology import free_port
@@ -114,10 +115,10 @@ class Site:
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory):
+def site(tmp_path_factory, migrated_sqlite):
     home = tmp_path_factory.mktemp("sqlite-faults")
     site = Site(home)
-    site.manage("migrate", "--noinput", "-v", "0")
+    copy_database(migrated_sqlite, site.db)
     out = site.manage(
         "shell",
         "-c",

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from test_scaleout import fetch, shell
 
-from ops.topology import Topology
+from ops.topology import Topology, template_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
@@ -38,10 +38,10 @@ class StreamSite(Topology):
 def site() -> Iterator[Topology]:
     """The production profile with its stream process limited to ``LIMIT`` streams."""
     home = Path(tempfile.mkdtemp(prefix="khabar-live-topology-"))
-    topology = StreamSite.on_free_ports(home)
+    topology = StreamSite.on_free_ports(home, durable=False)
     topology.stream_max = LIMIT
     try:
-        topology.up()
+        topology.up(template=template_for(demo=True))
         yield topology
     finally:
         topology.down()

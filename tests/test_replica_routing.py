@@ -242,3 +242,27 @@ def test_it_reads_the_widget_of_a_reader_who_never_wrote_from_the_replica(client
         )
     assert response.status_code == 200
     assert selects(replica) and selects(primary) == []
+
+
+def test_a_quiet_replica_is_not_taken_for_a_lagging_one(monkeypatch):
+    # The lag is how long the replica has held WAL it did not replay, not the age of the
+    # last transaction it replayed: after a quiet hour, the first write it is replaying
+    # when the router looks must not turn readers away for an hour's "lag".
+    clock = [1000.0]
+    monkeypatch.setattr(dbrouting.time, "monotonic", lambda: clock[0])
+    health = dbrouting.ReplicaHealth()
+    assert health._replay_lag(received=500, replayed=500) == 0.0
+    clock[0] += 3600  # an hour without a write; then one arrives, not replayed yet
+    assert health._replay_lag(received=900, replayed=500) == 0.0
+    clock[0] += 1  # replayed by the next look, while the next write streams in
+    assert health._replay_lag(received=1200, replayed=950) == 0.0
+    clock[0] += 1
+    assert health._replay_lag(received=1200, replayed=1200) == 0.0
+    # Replay held back (paused, or a long query on the replica): the lag grows with the clock.
+    assert health._replay_lag(received=1500, replayed=1200) == 0.0
+    clock[0] += 4
+    assert health._replay_lag(received=1700, replayed=1300) == 4.0
+    clock[0] += 3
+    assert health._replay_lag(received=1900, replayed=1400) == 7.0
+    clock[0] += 1  # caught up with what it held 8 s ago: the clock restarts at the newer WAL
+    assert health._replay_lag(received=2000, replayed=1500) == 0.0

@@ -24,7 +24,7 @@ import psycopg
 import pytest
 from test_scaleout import fetch, shell
 
-from ops.topology import Topology, _http_ok, wait_for
+from ops.topology import Topology, _http_ok, template_for, wait_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
@@ -36,14 +36,14 @@ def site():
     """The production profile with its replica, which the app processes give up on after
     ``MAX_LAG`` seconds of lag (checked every second)."""
     home = Path(tempfile.mkdtemp(prefix="khabar-replica-"))
-    topology = Topology.on_free_ports(home, replica=True)
+    topology = Topology.on_free_ports(home, replica=True, durable=False)
     topology.replica_settings = {
         "KHABAR_REPLICA_MAX_LAG": str(MAX_LAG),
         "KHABAR_REPLICA_CHECK_SECONDS": "1",
         "KHABAR_REPLICA_PIN_SECONDS": "5",
     }
     try:
-        topology.up()
+        topology.up(template=template_for(demo=True))
         yield topology
     finally:
         topology.down()

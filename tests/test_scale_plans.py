@@ -10,7 +10,7 @@ import datetime
 import random
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -29,10 +29,18 @@ pytestmark = pytest.mark.django_db
 STORIES = 20_000
 
 
-@pytest.fixture
-def archive():
+@pytest.fixture(scope="module")
+def archive(django_db_setup, django_db_blocker):
     """STORIES stories over ten years in 3 editions, 8 sections each, two tags a story;
-    built with bulk inserts (a few seconds), then analysed."""
+    built with bulk inserts, then analysed. Once for the module, in a transaction rolled back
+    after its last test (statistics included); each test's own changes are undone at its end,
+    as always."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        yield _seed()
+        transaction.set_rollback(True)
+
+
+def _seed() -> dict:
     rng = random.Random(19)
     now = timezone.now()
     sections, tags = {}, {}

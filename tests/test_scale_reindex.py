@@ -1,13 +1,15 @@
-"""`khabar reindex` never empties the index: searches during a rebuild find every story, and
-stories no longer live leave it at the end (issue 19)."""
+"""`khabar reindex` builds a new index and swaps it in: searches during a rebuild answer
+from the whole old index, the stories changed meanwhile are taken in, and stories no longer
+live leave it (issue 19). tests/test_search_rebuild.py runs the swap on both backends."""
 
 import pytest
 from django.core.management import call_command
 
+from khabar.articles import actions
 from khabar.articles.models import Article
 from khabar.search import indexing
 from khabar.search.backends import get_backend
-from khabar.test import make_article
+from khabar.test import SYSTEM, make_article
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +39,48 @@ def test_it_drops_the_entries_of_stories_no_longer_live(django_capture_on_commit
     assert set(get_backend().search("خبر", lang="ar", per_page=20).ids) == {kept.pk, gone.pk}
     call_command("reindex", "--no-progress")
     assert get_backend().search("خبر", lang="ar", per_page=20).ids == [kept.pk]
+
+
+def test_it_answers_from_the_whole_old_index_until_the_new_one_is_complete(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        stories = [make_article(headline="زلزال قوي") for _ in range(5)]
+    # The first story's copy changed behind the index's back (a restored database, say):
+    # the old index still holds its old headline, the new one will hold the new.
+    Article.objects.filter(pk=stories[0].pk).update(headline="فيضان قوي")
+    monkeypatch.setattr(indexing, "REINDEX_BATCH", 2)
+    during = []
+
+    def look(_count):
+        backend = get_backend()
+        during.append((backend.search("زلزال", per_page=20).total, backend.search("فيضان").total))
+
+    indexing.rebuild_index(progress=look)
+    # After every batch, the first one (with the changed story) included: the old index.
+    assert during == [(5, 0), (5, 0), (5, 0)]
+    assert get_backend().search("زلزال", per_page=20).total == 4
+    assert get_backend().search("فيضان").ids == [stories[0].pk]
+
+
+def test_it_takes_in_the_stories_changed_while_it_ran(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        stories = [make_article(headline="زلزال قوي") for _ in range(4)]
+    monkeypatch.setattr(indexing, "REINDEX_BATCH", 2)
+    added = []
+
+    def meanwhile(_count):
+        if added:
+            return
+        # After the first batch: the desk publishes a story and withdraws one the new
+        # index already holds, and a story is deleted; each reaches the live index only.
+        with django_capture_on_commit_callbacks(execute=True):
+            added.append(make_article(headline="زلزال قوي جديد"))
+            actions.withdraw_article(stories[0], actor=SYSTEM, reason="خطأ")
+        Article.objects.filter(pk=stories[3].pk).delete()
+
+    indexing.rebuild_index(progress=meanwhile)
+    found = get_backend().search("زلزال", per_page=20).ids
+    assert sorted(found) == sorted([stories[1].pk, stories[2].pk, added[0].pk])

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from conftest import copy_database
 
 from ops.topology import free_port
 
@@ -125,19 +126,10 @@ def wait_for(check: Callable[[], object], what: str, seconds: float) -> float:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture(scope="module")
-def migrated(tmp_path_factory) -> Path:
-    """A migrated database file, copied for each test (migrating takes seconds)."""
-    template = Site(tmp_path_factory.mktemp("worker-template"))
-    template.manage("migrate", "--noinput", "-v", "0")
-    return template.db
-
-
 @pytest.fixture
-def site(tmp_path, migrated) -> Iterator[Site]:
+def site(tmp_path, migrated_sqlite) -> Iterator[Site]:
     site = Site(tmp_path)
-    with sqlite3.connect(migrated) as source, sqlite3.connect(site.db) as copy:
-        source.backup(copy)
+    copy_database(migrated_sqlite, site.db)
     try:
         yield site
     finally:
@@ -210,3 +202,40 @@ def test_make_run_serves_and_works_and_stops_both_on_ctrl_c(site):
     assert supervisor.wait(timeout=15) == 0
     assert not serving()
     assert "stopped" in site.log.read_text()
+
+
+def test_the_supervisor_leaves_nothing_of_a_child_behind(tmp_path):
+    # A child that exits and leaves a process of its own running, one that ignores SIGTERM
+    # (as granian's workers outlive a main process killed at the end of the grace period):
+    # after the supervisor, nothing of it may still hold the port.
+    pidfile = tmp_path / "left"
+    child = (
+        "import subprocess, sys, time;"
+        "left = subprocess.Popen([sys.executable, '-c',"
+        " 'import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); time.sleep(300)']);"
+        f"open({str(pidfile)!r}, 'w').write(str(left.pid)); time.sleep(1)"
+    )
+    supervisor = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys; from ops.supervise import supervise;"
+            f"sys.exit(supervise({{'app': [sys.executable, '-c', {child!r}]}}, grace=2))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert supervisor.returncode == 0, supervisor.stderr
+    assert "app exited (0): stopping the rest" in supervisor.stderr
+    left = int(pidfile.read_text())
+    wait_for(lambda: not _running(left), "the left-behind process gone", 10)
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (FileNotFoundError, ProcessLookupError):
+        return False
+    return state != "Z"  # killed, not reaped yet by whoever adopted it

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING
 
@@ -29,6 +29,12 @@ class SearchDocument:
     headline: str
     summary: str = ""
     body: str = ""
+    #: Fields already analysed by the caller: the analyzer's language and, per field name,
+    #: ``khabar.lib.arabic.forms_text`` of its text (exact forms, stems). Used only when
+    #: the language is this document's.
+    analysed: tuple[str, dict[str, tuple[str, str]]] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     @property
     def text(self) -> str:
@@ -39,9 +45,10 @@ class SearchDocument:
     def fields(self) -> dict[str, tuple[str, str]]:
         """Per field (headline, summary, body): ``(stems, exact forms)``, space-separated."""
         lang = analysis_lang(self.lang)
+        known = self.analysed[1] if self.analysed and self.analysed[0] == lang else {}
         found = {}
         for name in FIELDS:
-            exact, stems = forms_text(getattr(self, name), lang=lang)
+            exact, stems = known.get(name) or forms_text(getattr(self, name), lang=lang)
             found[name] = (stems, exact)
         return found
 
@@ -65,7 +72,11 @@ class SearchDocument:
 
 
 def document_for(article: Article) -> SearchDocument:
-    """The search document of a published story."""
+    """The search document of a published story.
+
+    A story that carries its fields' analysis (``text_forms``, set by the archive import,
+    which analyses headline and body for the fingerprint) is not analysed again.
+    """
     assert article.published_at is not None, "only published stories are indexed"
     return SearchDocument(
         id=article.pk,
@@ -75,6 +86,7 @@ def document_for(article: Article) -> SearchDocument:
         headline=article.headline,
         summary=article.summary,
         body=article.body,
+        analysed=getattr(article, "text_forms", None),
     )
 
 

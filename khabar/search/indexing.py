@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import datetime
 import logging
 from collections.abc import Callable, Sequence
 
 from django.db import DatabaseError
+from django.db.models import Q
+from django.utils import timezone
 
 from khabar.articles.models import Article
 from khabar.search.backends import get_backend
-from khabar.search.backends.base import DOCUMENT_TABLE
-from khabar.search.documents import INDEXED_FIELDS, documents_for
+from khabar.search.documents import INDEXED_FIELDS, SearchDocument, documents_for
 
 logger = logging.getLogger(__name__)
 
-REINDEX_BATCH = 500
+REINDEX_BATCH = 1000
 
 
 def index_article(article_id: int) -> None:
@@ -48,51 +50,76 @@ def unindex_article(article_id: int) -> None:
 
 
 def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
-    """Rebuild the index without ever emptying it; returns how many stories were written.
+    """Build a new index beside the live one and swap it in once complete; returns how
+    many stories were written.
 
-    Every story readers may see is written again in batches (each replaces its old entry in
-    one transaction), then the entries of stories no longer live are dropped, and the index
-    is merged. Searches during the rebuild find every story (its old entry until the new one
-    is in), never a half-built index. ``progress`` is called with the number of stories
-    written after each batch.
+    Searches read the whole old index until the swap, then the whole new one: never a
+    half-built or half-emptied index. Every story readers may see is written into the new
+    tables in batches (by id, each batch a short read and a short write, so neither holds
+    the database for the whole rebuild); then, in the swap's one transaction, the stories
+    changed while it ran (saved, withdrawn, out of embargo or deleted) are written again or
+    dropped, and the new tables take the live ones' place. ``progress`` is called with the
+    number of stories written after each batch. If the rebuild fails, the new tables are
+    dropped and the live index is as it was.
     """
     backend = get_backend()
-    live = Article.objects.published().only(*INDEXED_FIELDS).order_by("pk")
-    done = 0
-    batch = []
-    for article in live.iterator(chunk_size=REINDEX_BATCH):
-        batch.append(article)
-        if len(batch) == REINDEX_BATCH:
-            done += backend.add_bulk(documents_for(batch))
-            batch = []
+    # Changes committed from here on are caught up at the swap; the margin covers a
+    # change whose clock was read before this one but which committed after.
+    since = timezone.now() - CATCH_UP_MARGIN
+    backend.start_rebuild()
+    done, after = 0, 0
+    try:
+        while True:
+            batch = list(
+                Article.objects.published()
+                .only(*INDEXED_FIELDS)
+                .filter(pk__gt=after)
+                .order_by("pk")[:REINDEX_BATCH]
+            )
+            if not batch:
+                break
+            after = batch[-1].pk
+            done += backend.add_new(documents_for(batch))
             if progress:
-                progress(REINDEX_BATCH)
-    if batch:
-        done += backend.add_bulk(documents_for(batch))
-        if progress:
-            progress(len(batch))
-    prune_index()
-    backend.optimize()
+                progress(len(batch))
+        backend.swap(lambda table: _changed_since(since, table))
+    except BaseException:
+        backend.abort_rebuild()
+        raise
     return done
 
 
-def prune_index() -> int:
-    """Drop the entries of stories readers may no longer see; returns how many."""
+#: How far back before a rebuild starts the stories changed are written again at the swap.
+CATCH_UP_MARGIN = datetime.timedelta(minutes=10)
+
+
+def _changed_since(since: datetime.datetime, table: str) -> tuple[list[SearchDocument], list[int]]:
+    """What the new index must take in at the swap: the documents of stories changed since
+    ``since`` that readers may see now and that the new index (``table``, its documents
+    table) holds otherwise or not at all; and the ids of the changed stories readers may
+    no longer see, and of the stories it holds that no longer exist."""
+    now = timezone.now()
+    ids = set(
+        Article.objects.filter(
+            Q(updated_at__gte=since)
+            | Q(embargo_until__gte=since, embargo_until__lte=now)
+            | Q(published_at__gte=since, published_at__lte=now)
+        ).values_list("pk", flat=True)
+    )
     backend = get_backend()
-    dropped, after = 0, 0
-    while True:
-        # A chunk of indexed ids at a time (by id, from where the last one ended).
-        with backend.connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT id FROM {DOCUMENT_TABLE} WHERE id > %s ORDER BY id LIMIT %s",
-                [after, REINDEX_BATCH],
-            )
-            chunk = [row[0] for row in cursor.fetchall()]
-        if not chunk:
-            return dropped
-        after = chunk[-1]
-        live = set(Article.objects.published().filter(pk__in=chunk).values_list("pk", flat=True))
-        for doc_id in chunk:
-            if doc_id not in live:
-                backend.delete(doc_id)
-                dropped += 1
+    live = list(
+        documents_for(
+            Article.objects.published(now).only(*INDEXED_FIELDS).filter(pk__in=ids).order_by("pk")
+        )
+    )
+    # Only what differs is analysed and written again: most stories changed in the margin
+    # were read after their change.
+    stored = backend.stored_keys([doc.id for doc in live], table)
+    changed = [doc for doc in live if stored.get(doc.id) != backend.document_key(doc)]
+    gone = ids - {doc.id for doc in live}
+    with backend.connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id FROM {table} WHERE id NOT IN (SELECT id FROM {Article._meta.db_table})"
+        )
+        gone.update(row[0] for row in cursor.fetchall())
+    return changed, sorted(gone)

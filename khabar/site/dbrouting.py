@@ -149,6 +149,8 @@ class ReplicaHealth:
         # A newer generation and the primary's WAL position first seen with it: the replica
         # must replay that far (not the primary's ever newer position of each request).
         self._pending: tuple[int, int] | None = None
+        # WAL the replica had received and not replayed, and when a check first saw it.
+        self._behind: tuple[int, float] | None = None
 
     def usable(self) -> bool:
         if time.monotonic() - self.checked_at >= settings.KHABAR_REPLICA_CHECK_SECONDS:
@@ -174,28 +176,41 @@ class ReplicaHealth:
     def _measure(self) -> tuple[bool, float | None, str]:
         try:
             with connections[REPLICA].cursor() as cursor:
-                # Replay lag: none while everything received is replayed, else the age of
-                # the last transaction replayed (it grows while replay waits or is paused).
                 cursor.execute(
                     "SELECT pg_is_in_recovery(), EXISTS (SELECT 1 FROM pg_stat_wal_receiver),"
-                    " CASE WHEN pg_last_wal_receive_lsn() IS NULL THEN NULL"
-                    " WHEN pg_last_wal_receive_lsn() = pg_last_wal_replay_lsn() THEN 0"
-                    " ELSE EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()) END"
+                    " pg_last_wal_receive_lsn()::text, pg_last_wal_replay_lsn()::text"
                 )
-                recovering, streaming, lag = cursor.fetchone()
+                recovering, streaming, received, replayed = cursor.fetchone()
         except DatabaseError as error:
             close_replica()
             return False, None, f"does not answer ({type(error).__name__})"
-        lag = None if lag is None else float(lag)
         if not recovering:
             return False, None, "is not in recovery (promoted?): not a copy of the primary"
+        if received is None or replayed is None:
+            return False, None, "has not received anything yet"
+        lag = self._replay_lag(_lsn(received), _lsn(replayed))
         if not streaming:
             return False, lag, "is not streaming from the primary"
-        if lag is None:
-            return False, None, "has not received anything yet"
         if lag > settings.KHABAR_REPLICA_MAX_LAG:
             return False, lag, f"lags {lag:.1f}s (more than {settings.KHABAR_REPLICA_MAX_LAG}s)"
         return True, lag, "ok"
+
+    def _replay_lag(self, received: int, replayed: int) -> float:
+        """How long the replica has held WAL it received and has not replayed yet.
+
+        Not ``now() - pg_last_xact_replay_timestamp()``: that is the age of the last
+        transaction replayed, so after a quiet minute the first new write makes a healthy
+        replica look a minute behind while it replays it. Here the clock starts when a
+        check first sees the replica hold unreplayed WAL, and stops when it has replayed as
+        far as that check saw it receive (to within one check's interval).
+        """
+        now = time.monotonic()
+        if replayed >= received:
+            self._behind = None
+            return 0.0
+        if self._behind is None or replayed >= self._behind[0]:
+            self._behind = (received, now)
+        return now - self._behind[1]
 
     def _replayed_every_purge(self) -> bool:
         from khabar.site import pagecache

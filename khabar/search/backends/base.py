@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -31,6 +31,12 @@ CANDIDATES = 400
 
 #: The table of originals and filter fields that both backends keep next to their index.
 DOCUMENT_TABLE = "search_document"
+#: What a new index's tables are named after the live ones' names while it is built.
+NEXT = "_next"
+
+#: ``catch_up(documents_table)`` → the documents to write again into the new index and the
+#: ids to drop from it, read in the swap's transaction (``SearchBackend.swap``).
+CatchUp = Callable[[str], tuple[Iterable[SearchDocument], Iterable[int]]]
 
 
 @dataclass(frozen=True)
@@ -97,6 +103,50 @@ class SearchBackend(ABC):
     @abstractmethod
     def reset(self) -> None:
         """Remove every document."""
+
+    # --- rebuilding: a new index beside the live one, then swapped in ----------------------
+
+    @abstractmethod
+    def start_rebuild(self) -> str:
+        """Create the empty tables of a new index beside the live one (dropping those of
+        an interrupted rebuild); returns the name of its documents table. Searches keep
+        reading the live index until ``swap``."""
+
+    @abstractmethod
+    def add_new(self, docs: Iterable[SearchDocument]) -> int:
+        """Write documents into the new index (each id once); returns how many."""
+
+    @abstractmethod
+    def swap(self, catch_up: CatchUp) -> None:
+        """Put the new index in the live one's place, in one transaction that keeps index
+        writes out while it runs: ``catch_up`` names what changed since the rebuild
+        started (written again, or dropped), then the new tables take the live ones' names
+        and indexes. A search sees the whole old index or the whole new one."""
+
+    @abstractmethod
+    def abort_rebuild(self) -> None:
+        """Drop the new index's tables, if any; the live index is untouched."""
+
+    def document_key(self, doc: SearchDocument) -> tuple[object, ...]:
+        """What a stored document holds of ``doc`` (``stored_keys`` gives the same)."""
+        return (doc.lang, doc.section_id, doc.published_at, doc.headline, doc.summary, doc.body)
+
+    def stored_keys(self, ids: Sequence[int], table: str) -> dict[int, tuple[object, ...]]:
+        """``document_key`` of the documents of these ids in a documents table."""
+        found: dict[int, tuple[object, ...]] = {}
+        with self.connection.cursor() as cursor:
+            for start in range(0, len(ids), 500):
+                chunk = list(ids[start : start + 500])
+                cursor.execute(
+                    f"SELECT id, lang, section_id, {self.published_column}, headline, summary, "
+                    f"body FROM {table} WHERE id IN ({', '.join(['%s'] * len(chunk))})",
+                    chunk,
+                )
+                found.update((int(row[0]), tuple(row[1:])) for row in cursor.fetchall())
+        return found
+
+    #: The column of the publishing time in the documents table.
+    published_column = "published_at"
 
     def count(self) -> int:
         """How many documents the index holds."""

@@ -9,12 +9,20 @@ score is ``ranking.score_sql``, as in the SQLite backend, not ``ts_rank``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
 
-from khabar.search.backends.base import DOCUMENT_TABLE, Filters, Order, SearchBackend
-from khabar.search.documents import FIELDS, SearchDocument
+from khabar.search.backends.base import (
+    DOCUMENT_TABLE,
+    NEXT,
+    CatchUp,
+    Filters,
+    Order,
+    SearchBackend,
+)
+from khabar.search.documents import SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
 from khabar.search.ranking import (
     EXACT_LEVEL,
@@ -25,13 +33,58 @@ from khabar.search.ranking import (
 )
 
 FIELD_LABELS = ("A", "B", "C")
-_HEAD = "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B')"
-_VECTOR = f"{_HEAD} || setweight(to_tsvector('simple', %s), 'C')"
+_COLUMNS = (
+    "id",
+    "lang",
+    "section_id",
+    "published_at",
+    "headline",
+    "summary",
+    "body",
+    "headline_norm",
+    "summary_norm",
+    "body_norm",
+    "vector",
+    "exact",
+    "head",
+    "head_exact",
+)
+# The stems' and exact forms' vectors of the headline (weight A) and summary (B) are built
+# once and make both the small head vectors and the start of the whole ones (the body, C,
+# appended): what ``vector`` and ``exact`` would be built field by field.
+_INSERT = (
+    f"INSERT INTO {{table}} ({', '.join(_COLUMNS)}) "
+    "SELECT v.id, v.lang, v.section_id, v.published_at, v.headline, v.summary, v.body, "
+    "v.headline_norm, v.summary_norm, v.body_norm, "
+    "v.head || setweight(to_tsvector('simple', v.body_stems), 'C'), "
+    "v.head_exact || setweight(to_tsvector('simple', v.body_exact), 'C'), "
+    "v.head, v.head_exact FROM (SELECT %s::bigint AS id, %s::varchar AS lang, "
+    "%s::bigint AS section_id, %s::timestamptz AS published_at, %s::text AS headline, "
+    "%s::text AS summary, %s::text AS body, %s::float8 AS headline_norm, "
+    "%s::float8 AS summary_norm, %s::float8 AS body_norm, "
+    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') "
+    "AS head, "
+    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') "
+    "AS head_exact, %s::text AS body_stems, %s::text AS body_exact) AS v"
+)
 # Stage one's sets of a word, as bits (``_candidates``), as in the SQLite backend.
 _HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
 _POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
 _NARROW_POOL = _HEADLINE_EXACT | _HEADLINE_STEM | _SUMMARY_EXACT | _SUMMARY_STEM
 _NORMS = ("headline_norm", "summary_norm", "body_norm")
+
+
+def _index_on(definition: str, name: str, table: str) -> str:
+    """An index's CREATE statement (from pg_indexes) for the same index on ``table``, named
+    ``name`` + NEXT."""
+    renamed, count = re.subn(
+        rf"^CREATE (UNIQUE )?INDEX {re.escape(name)} ON (ONLY )?(\S+\.)?{DOCUMENT_TABLE} ",
+        lambda m: f"CREATE {m[1] or ''}INDEX {name}{NEXT} ON {m[3] or ''}{table} ",
+        definition,
+    )
+    if count != 1:
+        raise ValueError(f"unexpected index definition: {definition}")
+    return renamed
 
 
 def _lexeme(term: str) -> str:
@@ -65,6 +118,11 @@ class PostgresBackend(SearchBackend):
     vendor = "postgresql"
 
     def add_bulk(self, docs: Iterable[SearchDocument]) -> int:
+        return self._write(docs, DOCUMENT_TABLE, upsert=True)
+
+    def _write(self, docs: Iterable[SearchDocument], table: str, *, upsert: bool) -> int:
+        """Write documents into the live table or a new one being built; ``upsert``: a
+        document already there is replaced (else none may be)."""
         rows = []
         for doc in docs:
             fields = doc.fields
@@ -78,33 +136,86 @@ class PostgresBackend(SearchBackend):
                     doc.summary,
                     doc.body,
                     *doc.norms(),
-                    *(fields[name][0] for name in FIELDS),
-                    *(fields[name][1] for name in FIELDS),
                     fields["headline"][0],
                     fields["summary"][0],
                     fields["headline"][1],
                     fields["summary"][1],
+                    fields["body"][0],
+                    fields["body"][1],
                 )
             )
         if not rows:
             return 0
+        conflict = (
+            " ON CONFLICT (id) DO UPDATE SET "
+            + ", ".join(f"{column} = EXCLUDED.{column}" for column in _COLUMNS[1:])
+            if upsert
+            else ""
+        )
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            cursor.executemany(
-                f"INSERT INTO {DOCUMENT_TABLE} "
-                "(id, lang, section_id, published_at, headline, summary, body, "
-                "headline_norm, summary_norm, body_norm, vector, exact, head, head_exact) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-                f"{_VECTOR}, {_VECTOR}, {_HEAD}, {_HEAD}) "
-                "ON CONFLICT (id) DO UPDATE SET lang = EXCLUDED.lang, "
-                "section_id = EXCLUDED.section_id, published_at = EXCLUDED.published_at, "
-                "headline = EXCLUDED.headline, summary = EXCLUDED.summary, "
-                "body = EXCLUDED.body, headline_norm = EXCLUDED.headline_norm, "
-                "summary_norm = EXCLUDED.summary_norm, body_norm = EXCLUDED.body_norm, "
-                "vector = EXCLUDED.vector, exact = EXCLUDED.exact, head = EXCLUDED.head, "
-                "head_exact = EXCLUDED.head_exact",
-                rows,
-            )
+            cursor.executemany(_INSERT.format(table=table) + conflict, rows)
         return len(rows)
+
+    # --- a new index built beside the live one ------------------------------------------
+
+    def start_rebuild(self) -> str:
+        # No index while it fills (each is built once, at the end, far faster than kept up
+        # row by row); the columns, defaults and storage of the live table.
+        new = DOCUMENT_TABLE + NEXT
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {new}")
+            cursor.execute(
+                f"CREATE TABLE {new} (LIKE {DOCUMENT_TABLE} INCLUDING DEFAULTS "
+                "INCLUDING STORAGE INCLUDING COMPRESSION)"
+            )
+        return new
+
+    def add_new(self, docs: Iterable[SearchDocument]) -> int:
+        return self._write(docs, DOCUMENT_TABLE + NEXT, upsert=False)
+
+    def abort_rebuild(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}{NEXT}")
+
+    def swap(self, catch_up: CatchUp) -> None:
+        new = DOCUMENT_TABLE + NEXT
+        with self.connection.cursor() as cursor:
+            # The live table's indexes, built on the new one under names of their own
+            # before the swap (outside its transaction), with room to sort in memory.
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes "
+                "WHERE schemaname = current_schema() AND tablename = %s",
+                [DOCUMENT_TABLE],
+            )
+            indexes = [
+                (name, definition)
+                for name, definition in cursor.fetchall()
+                if name != f"{DOCUMENT_TABLE}_pkey"
+            ]
+            cursor.execute("SET maintenance_work_mem = '256MB'")
+            try:
+                cursor.execute(f"ALTER TABLE {new} ADD PRIMARY KEY (id)")
+                for name, definition in indexes:
+                    cursor.execute(_index_on(definition, name, new))
+            finally:
+                cursor.execute("RESET maintenance_work_mem")
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            # Index writes wait (readers do not) until the swap commits.
+            cursor.execute(f"LOCK TABLE {DOCUMENT_TABLE} IN SHARE ROW EXCLUSIVE MODE")
+            changed, gone = catch_up(new)
+            self._write(changed, new, upsert=True)
+            gone = list(gone)
+            if gone:
+                cursor.execute(f"DELETE FROM {new} WHERE id = ANY(%s)", [gone])
+            cursor.execute(f"DROP TABLE {DOCUMENT_TABLE}")
+            cursor.execute(f"ALTER TABLE {new} RENAME TO {DOCUMENT_TABLE}")
+            cursor.execute(
+                f"ALTER TABLE {DOCUMENT_TABLE} RENAME CONSTRAINT {new}_pkey "
+                f"TO {DOCUMENT_TABLE}_pkey"
+            )
+            for name, _definition in indexes:
+                cursor.execute(f"ALTER INDEX {name}{NEXT} RENAME TO {name}")
+        self.optimize()
 
     def delete(self, doc_id: int) -> None:
         with self.connection.cursor() as cursor:

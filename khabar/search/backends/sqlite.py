@@ -11,6 +11,7 @@ contract (``ranking.py``) live in ``search_document``, keyed by the same rowid.
 from __future__ import annotations
 
 import datetime
+import re
 from collections.abc import Iterable
 
 from django.db import transaction
@@ -43,6 +44,18 @@ _PRESENCE = ", ".join(
     f"bm25({FTS_TABLE}, {', '.join('1' if i == column else '0' for i in range(6))}) AS c{column}"
     for column in range(6)
 )
+
+
+def _renamed(sql: str, table: str, new: str) -> str:
+    """A table's CREATE statement (from sqlite_master) for a table of another name."""
+    renamed, count = re.subn(
+        rf"^(CREATE (?:VIRTUAL )?TABLE )[\"`\[]?{re.escape(table)}[\"`\]]?(?=[\s(])",
+        rf"\g<1>{new}",
+        sql,
+    )
+    if count != 1:
+        raise ValueError(f"unexpected statement for {table}: {sql[:80]}")
+    return renamed
 
 
 def timestamp(value: datetime.datetime) -> int:
@@ -94,8 +107,26 @@ def phrases_expression(parsed: ParsedQuery) -> str:
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
     exact_stage_one = True
+    published_column = "published_ts"
+
+    def document_key(self, doc: SearchDocument) -> tuple[object, ...]:
+        return (
+            doc.lang,
+            doc.section_id,
+            timestamp(doc.published_at),
+            doc.headline,
+            doc.summary,
+            doc.body,
+        )
 
     def add_bulk(self, docs: Iterable[SearchDocument]) -> int:
+        return self._write(docs, DOCUMENT_TABLE, FTS_TABLE, replace=True)
+
+    def _write(
+        self, docs: Iterable[SearchDocument], documents_table: str, fts_table: str, *, replace: bool
+    ) -> int:
+        """Write documents into a pair of tables (the live index, or a new one being
+        built); ``replace``: a document already there is replaced (else none may be)."""
         documents, indexed = [], []
         for doc in docs:
             fields = doc.fields
@@ -121,22 +152,75 @@ class SqliteBackend(SearchBackend):
         if not documents:
             return 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            if replace:
+                cursor.executemany(
+                    f"DELETE FROM {fts_table} WHERE rowid = %s", [(row[0],) for row in documents]
+                )
             cursor.executemany(
-                f"DELETE FROM {FTS_TABLE} WHERE rowid = %s", [(row[0],) for row in documents]
-            )
-            cursor.executemany(
-                f"INSERT OR REPLACE INTO {DOCUMENT_TABLE} "
+                f"INSERT {'OR REPLACE ' if replace else ''}INTO {documents_table} "
                 "(id, lang, section_id, published_ts, headline, summary, body, "
                 "headline_norm, summary_norm, body_norm) "
                 "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                 documents,
             )
             cursor.executemany(
-                f"INSERT INTO {FTS_TABLE} (rowid, headline, summary, body, headline_exact, "
+                f"INSERT INTO {fts_table} (rowid, headline, summary, body, headline_exact, "
                 "summary_exact, body_exact) VALUES (%s, %s, %s, %s, %s, %s, %s)",
                 indexed,
             )
         return len(documents)
+
+    # --- a new index built beside the live one ------------------------------------------
+
+    def start_rebuild(self) -> str:
+        # The live tables' own statements, under the new names: the new index has the
+        # shape the migrations gave the live one.
+        self.abort_rebuild()
+        with self.connection.cursor() as cursor:
+            for table in (DOCUMENT_TABLE, FTS_TABLE):
+                cursor.execute(
+                    "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = %s", [table]
+                )
+                cursor.execute(_renamed(cursor.fetchone()[0], table, table + base.NEXT))
+        return DOCUMENT_TABLE + base.NEXT
+
+    def add_new(self, docs: Iterable[SearchDocument]) -> int:
+        return self._write(docs, DOCUMENT_TABLE + base.NEXT, FTS_TABLE + base.NEXT, replace=False)
+
+    def abort_rebuild(self) -> None:
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}{base.NEXT}")
+            cursor.execute(f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}{base.NEXT}")
+
+    def swap(self, catch_up: base.CatchUp) -> None:
+        documents, fts = DOCUMENT_TABLE + base.NEXT, FTS_TABLE + base.NEXT
+        with self.connection.cursor() as cursor:
+            # Merged into one segment before the swap, outside its transaction.
+            cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
+        # One write transaction (SQLite's lock): no story's index entry is written meanwhile,
+        # and readers see the old index until it commits, then the new one.
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            changed, gone = catch_up(documents)
+            self._write(changed, documents, fts, replace=True)
+            for doc_id in gone:
+                cursor.execute(f"DELETE FROM {fts} WHERE rowid = %s", [doc_id])
+                cursor.execute(f"DELETE FROM {documents} WHERE id = %s", [doc_id])
+            cursor.execute(
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
+                "AND sql IS NOT NULL",
+                [DOCUMENT_TABLE],
+            )
+            indexes = [row[0] for row in cursor.fetchall()]
+            cursor.execute(f"DROP TABLE {FTS_TABLE}")
+            cursor.execute(f"DROP TABLE {DOCUMENT_TABLE}")
+            cursor.execute(f"ALTER TABLE {fts} RENAME TO {FTS_TABLE}")
+            cursor.execute(f"ALTER TABLE {documents} RENAME TO {DOCUMENT_TABLE}")
+            # SQLite cannot rename an index: the old ones went with their table and are
+            # built again under their names.
+            for sql in indexes:
+                cursor.execute(sql)
+        with self.connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {DOCUMENT_TABLE}")
 
     def delete(self, doc_id: int) -> None:
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:

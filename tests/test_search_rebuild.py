@@ -1,0 +1,78 @@
+"""A rebuild builds a new index beside the live one and swaps it in (issue 19): searches
+answer from the whole old index until the swap, then from the whole new one, on both
+backends; what changed meanwhile is caught up in the swap; the swapped-in tables keep the
+live ones' indexes."""
+
+from __future__ import annotations
+
+import pytest
+from postgres import pg_alias  # noqa: F401 (a fixture)
+from test_search_contract import doc
+
+from khabar.search.backends import PostgresBackend, SearchBackend, SqliteBackend
+from khabar.search.backends.base import DOCUMENT_TABLE
+
+pytestmark = [
+    pytest.mark.django_db(databases="__all__"),
+    pytest.mark.xdist_group("postgres"),
+]
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, pg_alias) -> SearchBackend:  # noqa: F811
+    if request.param == "sqlite":
+        return SqliteBackend("default")
+    return PostgresBackend(pg_alias)
+
+
+def index_names(backend: SearchBackend) -> list[str]:
+    with backend.connection.cursor() as cursor:
+        if backend.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s", [DOCUMENT_TABLE]
+            )
+        else:
+            cursor.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = %s",
+                [DOCUMENT_TABLE],
+            )
+        return sorted(row[0] for row in cursor.fetchall())
+
+
+def test_it_answers_from_the_old_index_until_the_new_one_is_swapped_in(backend):
+    backend.add_bulk([doc(1, "قمة في موسكو"), doc(2, "قمة في الرياض"), doc(3, "زلزال")])
+    indexes = index_names(backend)
+    backend.start_rebuild()
+    # The new index says other things about the same stories.
+    backend.add_new([doc(1, "اتفاق في موسكو"), doc(2, "قمة في الرياض")])
+    assert sorted(backend.search("قمة").ids) == [1, 2]  # the old index, whole
+    assert backend.search("اتفاق").ids == []
+    assert backend.search("زلزال").ids == [3]
+
+    def catch_up(table):
+        assert table.startswith(DOCUMENT_TABLE) and table != DOCUMENT_TABLE
+        # Story 4 was published and story 2 withdrawn while the rebuild ran.
+        return [doc(4, "فيضان في الرياض")], [2]
+
+    backend.swap(catch_up)
+    assert backend.search("قمة").ids == []
+    assert backend.search("اتفاق").ids == [1]
+    assert backend.search("الرياض").ids == [4]
+    assert backend.search("زلزال").ids == []  # not in the new index: no longer live
+    assert backend.count() == 2
+    assert index_names(backend) == indexes
+    # The live index takes writes as before.
+    backend.add(doc(5, "قمة جديدة"))
+    assert backend.search("قمة").ids == [5]
+
+
+def test_it_leaves_the_live_index_as_it_was_when_a_rebuild_is_abandoned(backend):
+    backend.add_bulk([doc(1, "قمة في موسكو")])
+    backend.start_rebuild()
+    backend.add_new([doc(1, "اتفاق")])
+    backend.abort_rebuild()
+    assert backend.search("قمة").ids == [1]
+    backend.start_rebuild()  # and a new rebuild starts from nothing
+    backend.add_new([doc(1, "اتفاق")])
+    backend.swap(lambda table: ([], []))
+    assert backend.search("اتفاق").ids == [1]
