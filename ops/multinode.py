@@ -37,6 +37,7 @@ Needs root (namespaces) and Debian's packages (``ops.topology.ensure_packages``)
 
 from __future__ import annotations
 
+import fcntl
 import os
 import pwd
 import secrets
@@ -54,6 +55,8 @@ from ops import netns, postgres
 from ops.topology import (
     PURGE_MODULE,
     ROOT,
+    TEMPLATES,
+    _copy,
     _http_ok,
     ensure_packages,
     free_port,
@@ -242,10 +245,13 @@ class MultiNode:
                     "--no-sync",
                 )
             )
-            # Trust, but only from the host's own subnet (the bridge, whichever it is this
-            # time): no other machine reaches it.
-            lines = "host all all samenet trust\\nhost replication all samenet trust\\n"
-            _run(postgres.as_postgres("sh", "-c", f"printf '{lines}' >> '{data}/pg_hba.conf'"))
+        # Trust, but only from the host's own subnet (the bridge, whichever it is this time):
+        # no other machine reaches it. A cluster copied from a template has not the lines yet.
+        hba = data / "pg_hba.conf"
+        lines = ["host all all samenet trust", "host replication all samenet trust"]
+        if lines[0] not in hba.read_text().splitlines():
+            text = "".join(f"{line}\\n" for line in lines)
+            _run(postgres.as_postgres("sh", "-c", f"printf '{text}' >> '{hba}'"))
         self._pg_ctl("db", data, *self._pg_options("db"), "-w", "start")
         created = subprocess.run(
             [
@@ -486,11 +492,14 @@ class MultiNode:
         self._wait(lambda: _http_ok(url), f"{node}'s nginx answering", f"{node}-nginx")
 
     # -- the whole thing -----------------------------------------------------------------
-    def up(self, *, demo: bool = True) -> MultiNode:
+    def up(self, *, demo: bool = True, template: Path | None = None) -> MultiNode:
         """Create the hosts, start everything, migrate, load the demo, wait for the balancer.
 
-        A network left by a run that was killed is removed first (``ops.netns``); one that
-        another live run holds is not touched.
+        With ``template`` (``ops.topology.template_for``, the one the tests' other profiles
+        start from), the database, photos and static files are copied from it when it
+        exists, and it is made from this profile when not. A network left by a run that was
+        killed is removed first (``ops.netns``); one that another live run holds is not
+        touched.
         """
         ensure_packages()
         for sub in ("logs", "var"):
@@ -505,10 +514,33 @@ class MultiNode:
             hosts.insert(1, "replica")
         for host in hosts:
             self.network.add(host)
-        self.start_postgres()
+        self.start_redis()
+        if template is None:
+            self._prepare(demo=demo)
+        else:
+            TEMPLATES.mkdir(parents=True, exist_ok=True)
+            with open(TEMPLATES / "lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)  # one preparation at a time, the others copy
+                if template.is_dir():
+                    self._restore(template)
+                else:
+                    self._prepare(demo=demo)
+                    self._save(template)
         if self.replica:
             self.start_replica()
-        self.start_redis()
+        # Both apps start side by side (most of it is importing Django), then their nginx.
+        for node in self.node_names:
+            self.start_app(node)
+        self.start_worker()
+        for node in self.node_names:
+            self.wait_for_app(node)
+            self.start_nginx(node)
+        self.start_lb()
+        return self
+
+    def _prepare(self, *, demo: bool) -> None:
+        """The primary started, the database migrated, the demo and the static files."""
+        self.start_postgres()
         # The static files need no database: collected while the migrations run.
         collect = subprocess.Popen(
             [sys.executable, "-m", "khabar.manage", "collectstatic", "--noinput", "-v", "0"],
@@ -519,19 +551,37 @@ class MultiNode:
         )
         self.manage("migrate", "--noinput")
         if demo:
-            self.manage("load_demo", "--allow-production")
-        # Both apps start side by side (most of it is importing Django), then their nginx.
-        for node in self.node_names:
-            self.start_app(node)
-        self.start_worker()
+            self.manage("load_demo", "--allow-production")  # a profile, not a site
         collected = collect.communicate()[0].decode(errors="replace")
         if collect.returncode:
             raise RuntimeError(f"collectstatic exited {collect.returncode}:\n{collected}")
-        for node in self.node_names:
-            self.wait_for_app(node)
-            self.start_nginx(node)
-        self.start_lb()
-        return self
+
+    def _save(self, template: Path) -> None:
+        """Keep what ``_prepare`` made as ``ops.topology`` does (the database copied while
+        its server is stopped), for the next profile of either kind."""
+        self.stop_postgres("db")
+        partial = template.with_name(f"{template.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        _copy(self.home / "db" / "data", partial / "pg")
+        for name in ("media", "static"):
+            if (self.home / "var" / name).is_dir():
+                _copy(self.home / "var" / name, partial / name)
+        partial.rename(template)  # whole or not at all
+        for old in TEMPLATES.glob("topology-*"):
+            if old != template:
+                shutil.rmtree(old, ignore_errors=True)
+        self.start_postgres()
+
+    def _restore(self, template: Path) -> None:
+        (self.home / "db").mkdir(exist_ok=True)
+        shutil.rmtree(self.home / "db" / "data", ignore_errors=True)
+        _copy(template / "pg", self.home / "db" / "data")
+        for name in ("media", "static"):
+            if (template / name).is_dir():
+                shutil.rmtree(self.home / "var" / name, ignore_errors=True)
+                _copy(template / name, self.home / "var" / name)
+        self.start_postgres()
 
     def down(self) -> None:
         """Stop everything and remove the hosts (their namespaces, links and bridge), and

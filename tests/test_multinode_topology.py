@@ -25,7 +25,7 @@ import pytest
 from khabar.comments.spam import make_stamp
 from ops import netns
 from ops.multinode import MultiNode
-from ops.topology import wait_for
+from ops.topology import template_for, wait_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
@@ -46,7 +46,8 @@ def cluster():
         settings={"KHABAR_COMMENT_RATE_PER_THREAD": "100000/60"},
     )
     try:
-        topology.up(demo=False)  # each test makes the stories it reads
+        # From the template the other topology modules start from: prepared once a run.
+        topology.up(template=template_for(demo=True))
         yield topology
     finally:
         topology.down()
