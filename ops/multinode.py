@@ -197,7 +197,7 @@ class MultiNode:
                 )
             if time.monotonic() > deadline:
                 raise RuntimeError(
-                    f"{what} within {timeout:.0f}s: no\n"
+                    f"{what}: not within {timeout:.0f}s\n"
                     + _tail(self.home / "logs" / f"{name}.log")
                 )
             time.sleep(0.1)
