@@ -232,3 +232,27 @@ def test_it_keeps_its_memory_flat_whatever_the_archive_size(tmp_path, settings):
     # Four times the files in batches of the same size: the peak is a batch's, not the
     # archive's.
     assert large < small * 1.5, (small, large)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_tunes_sqlite_only_for_the_length_of_the_import(tmp_path):
+    make_section("ar", "world", "دولي")
+    paths = write_archive(tmp_path / "archive", 3)
+
+    def synchronous():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA synchronous")
+            return cursor.fetchone()[0]
+
+    before, during = synchronous(), []
+    wire_import.import_archive(
+        paths,
+        section=None,
+        publish=True,
+        actor=actors.COMMAND_LINE,
+        year=2023,
+        progress=lambda _n: during.append(synchronous()),
+    )
+    assert during == [0]  # OFF while the batches are written
+    assert synchronous() == before
+    assert Article.objects.count() == 3

@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Callable, Sequence
+import multiprocessing
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import DatabaseError
 from django.db.models import Q
 from django.utils import timezone
 
 from khabar.articles.models import Article
+from khabar.articles.wire_import import bulk_writes
+from khabar.lib.arabic import forms_text
 from khabar.search.backends import get_backend
-from khabar.search.documents import INDEXED_FIELDS, SearchDocument, documents_for
+from khabar.search.documents import FIELDS, INDEXED_FIELDS, documents_for
+from khabar.search.query import analysis_lang
 
 logger = logging.getLogger(__name__)
 
@@ -56,70 +64,137 @@ def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
     Searches read the whole old index until the swap, then the whole new one: never a
     half-built or half-emptied index. Every story readers may see is written into the new
     tables in batches (by id, each batch a short read and a short write, so neither holds
-    the database for the whole rebuild); then, in the swap's one transaction, the stories
-    changed while it ran (saved, withdrawn, out of embargo or deleted) are written again or
-    dropped, and the new tables take the live ones' place. ``progress`` is called with the
-    number of stories written after each batch. If the rebuild fails, the new tables are
-    dropped and the live index is as it was.
+    the database for the whole rebuild). Then the stories changed while it ran (saved,
+    withdrawn, out of embargo or deleted) are written again or dropped: most of them
+    before the swap, the rest in the swap's one transaction, where the new tables take the
+    live ones' place. ``progress`` is called with the number of stories written after each
+    batch. If the rebuild fails, the new tables are dropped and the live index is as it
+    was.
     """
     backend = get_backend()
-    # Changes committed from here on are caught up at the swap; the margin covers a
-    # change whose clock was read before this one but which committed after.
+    # A change is caught up when its clock was read after ``since``: the margin covers a
+    # change whose clock was read before the rebuild started but which committed after.
     since = timezone.now() - CATCH_UP_MARGIN
-    backend.start_rebuild()
+    table = backend.start_rebuild()
     done, after = 0, 0
     try:
-        while True:
-            batch = list(
-                Article.objects.published()
-                .only(*INDEXED_FIELDS)
-                .filter(pk__gt=after)
-                .order_by("pk")[:REINDEX_BATCH]
-            )
-            if not batch:
-                break
-            after = batch[-1].pk
-            done += backend.add_new(documents_for(batch))
-            if progress:
-                progress(len(batch))
-        backend.swap(lambda table: _changed_since(since, table))
+        with bulk_writes(backend.using), _analysing() as submit:
+            # While one batch is written, the next is analysed in a second process.
+            pending: tuple[list[Article], Future[list[Analysed]]] | None = None
+            while True:
+                batch = list(
+                    Article.objects.published()
+                    .only(*INDEXED_FIELDS)
+                    .filter(pk__gt=after)
+                    .order_by("pk")[:REINDEX_BATCH]
+                )
+                future = submit(analyse, [_texts(article) for article in batch])
+                if pending is not None:
+                    articles, analysed = pending[0], pending[1].result()
+                    for article, forms in zip(articles, analysed, strict=True):
+                        article.text_forms = forms  # type: ignore[attr-defined]
+                    done += backend.add_new(documents_for(articles))
+                    if progress:
+                        progress(len(articles))
+                if not batch:
+                    break
+                after = batch[-1].pk
+                pending = (batch, future)
+        caught_up = timezone.now() - CATCH_UP_MARGIN
+        catch_up(since, table)
+        backend.swap(lambda table: catch_up(caught_up, table))
     except BaseException:
         backend.abort_rebuild()
         raise
     return done
 
 
-#: How far back before a rebuild starts the stories changed are written again at the swap.
-CATCH_UP_MARGIN = datetime.timedelta(minutes=10)
+#: A story's fields as ``SearchDocument.analysed`` takes them.
+Analysed = tuple[str, dict[str, tuple[str, str]]]
 
 
-def _changed_since(since: datetime.datetime, table: str) -> tuple[list[SearchDocument], list[int]]:
-    """What the new index must take in at the swap: the documents of stories changed since
-    ``since`` that readers may see now and that the new index (``table``, its documents
-    table) holds otherwise or not at all; and the ids of the changed stories readers may
-    no longer see, and of the stories it holds that no longer exist."""
-    now = timezone.now()
-    ids = set(
-        Article.objects.filter(
-            Q(updated_at__gte=since)
-            | Q(embargo_until__gte=since, embargo_until__lte=now)
-            | Q(published_at__gte=since, published_at__lte=now)
-        ).values_list("pk", flat=True)
-    )
+def _texts(article: Article) -> tuple[str, str, str, str]:
+    return (article.lang, article.headline, article.summary, article.body)
+
+
+def analyse(texts: list[tuple[str, str, str, str]]) -> list[Analysed]:
+    """Each story's fields analysed (``forms_text``) in its edition's analyzer language,
+    from (edition, headline, summary, body); pure, so it runs in another process."""
+    analysed = []
+    for lang, *values in texts:
+        language = analysis_lang(lang)
+        forms = {
+            name: forms_text(value, lang=language)
+            for name, value in zip(FIELDS, values, strict=True)
+        }
+        analysed.append((language, forms))
+    return analysed
+
+
+@contextmanager
+def _analysing() -> Iterator[Callable[..., Future[list[Analysed]]]]:
+    """``submit(fn, *args)`` in a second process (forked: it has this one's code loaded and
+    uses no connection) where the machine has more than one CPU, else here at once."""
+    if (os.cpu_count() or 1) < 2:
+
+        def here(fn: Callable[..., list[Analysed]], *args: Any) -> Future[list[Analysed]]:
+            future: Future[list[Analysed]] = Future()
+            future.set_result(fn(*args))
+            return future
+
+        yield here
+        return
+    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
+    try:
+        yield pool.submit
+    finally:
+        pool.shutdown(cancel_futures=True)
+
+
+#: How long before a rebuild (or its catch-up) starts a change must have read its clock to
+#: be left out of the catch-up: longer than any write takes from its clock to its commit.
+CATCH_UP_MARGIN = datetime.timedelta(minutes=1)
+
+
+def catch_up(since: datetime.datetime, table: str) -> None:
+    """Bring the new index (``table``, its documents table) up to date with the stories
+    changed since ``since``: those readers may see now are written again where it holds
+    them otherwise or not at all, the others dropped, and so are the stories it holds that
+    no longer exist. A batch at a time (memory stays flat), comparing before analysing:
+    most stories changed in the margin were read after their change."""
     backend = get_backend()
-    live = list(
-        documents_for(
-            Article.objects.published(now).only(*INDEXED_FIELDS).filter(pk__in=ids).order_by("pk")
-        )
+    now = timezone.now()
+    changed = Article.objects.filter(
+        Q(updated_at__gte=since)
+        | Q(embargo_until__gte=since, embargo_until__lte=now)
+        | Q(published_at__gte=since, published_at__lte=now)
     )
-    # Only what differs is analysed and written again: most stories changed in the margin
-    # were read after their change.
-    stored = backend.stored_keys([doc.id for doc in live], table)
-    changed = [doc for doc in live if stored.get(doc.id) != backend.document_key(doc)]
-    gone = ids - {doc.id for doc in live}
-    with backend.connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id FROM {table} WHERE id NOT IN (SELECT id FROM {Article._meta.db_table})"
+    after = 0
+    while True:
+        ids = list(
+            changed.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:REINDEX_BATCH]
         )
-        gone.update(row[0] for row in cursor.fetchall())
-    return changed, sorted(gone)
+        if not ids:
+            break
+        after = ids[-1]
+        live = list(
+            documents_for(Article.objects.published(now).only(*INDEXED_FIELDS).filter(pk__in=ids))
+        )
+        stored = backend.stored_keys([doc.id for doc in live], table)
+        backend.update_new(
+            [doc for doc in live if stored.get(doc.id) != backend.document_key(doc)],
+            sorted(set(ids) - {doc.id for doc in live}),
+        )
+    after = 0
+    while True:
+        with backend.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id FROM {table} WHERE id > %s AND id NOT IN "
+                f"(SELECT id FROM {Article._meta.db_table}) ORDER BY id LIMIT %s",
+                [after, REINDEX_BATCH],
+            )
+            gone = [row[0] for row in cursor.fetchall()]
+        if not gone:
+            break
+        after = gone[-1]
+        backend.update_new([], gone)

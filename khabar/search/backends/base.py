@@ -34,9 +34,9 @@ DOCUMENT_TABLE = "search_document"
 #: What a new index's tables are named after the live ones' names while it is built.
 NEXT = "_next"
 
-#: ``catch_up(documents_table)`` → the documents to write again into the new index and the
-#: ids to drop from it, read in the swap's transaction (``SearchBackend.swap``).
-CatchUp = Callable[[str], tuple[Iterable[SearchDocument], Iterable[int]]]
+#: ``catch_up(documents_table)``: brings the new index up to date (``update_new``) in the
+#: swap's transaction (``SearchBackend.swap``).
+CatchUp = Callable[[str], object]
 
 
 @dataclass(frozen=True)
@@ -117,11 +117,16 @@ class SearchBackend(ABC):
         """Write documents into the new index (each id once); returns how many."""
 
     @abstractmethod
+    def update_new(self, docs: Iterable[SearchDocument], drop: Iterable[int]) -> None:
+        """Write documents into the new index, replacing those of the same ids, and drop
+        the documents of ``drop`` from it."""
+
+    @abstractmethod
     def swap(self, catch_up: CatchUp) -> None:
         """Put the new index in the live one's place, in one transaction that keeps index
-        writes out while it runs: ``catch_up`` names what changed since the rebuild
-        started (written again, or dropped), then the new tables take the live ones' names
-        and indexes. A search sees the whole old index or the whole new one."""
+        writes out while it runs: ``catch_up`` takes in what changed meanwhile, then the
+        new tables take the live ones' names and indexes. A search sees the whole old
+        index or the whole new one."""
 
     @abstractmethod
     def abort_rebuild(self) -> None:

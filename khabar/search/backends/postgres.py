@@ -9,6 +9,7 @@ score is ``ranking.score_sql``, as in the SQLite backend, not ``ts_rank``.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 
@@ -22,7 +23,7 @@ from khabar.search.backends.base import (
     Order,
     SearchBackend,
 )
-from khabar.search.documents import SearchDocument
+from khabar.search.documents import FIELDS, SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
 from khabar.search.ranking import (
     EXACT_LEVEL,
@@ -49,24 +50,93 @@ _COLUMNS = (
     "head",
     "head_exact",
 )
-# The stems' and exact forms' vectors of the headline (weight A) and summary (B) are built
-# once and make both the small head vectors and the start of the whole ones (the body, C,
-# appended): what ``vector`` and ``exact`` would be built field by field.
+# A row's vectors: the headline (weight A), summary (B) and body (C), as
+# ``setweight(to_tsvector('simple', text), weight)`` joined with ``||`` (``head`` and
+# ``head_exact`` stop before the body). Built in Python as tsvector text (``_literals``),
+# which costs the database far less than its parser; where that cannot be sure to give the
+# same vector, the literal is NULL and the database builds it from the text (the subquery
+# is kept apart, OFFSET 0, so the headline's vectors are built once and reused).
 _INSERT = (
     f"INSERT INTO {{table}} ({', '.join(_COLUMNS)}) "
     "SELECT v.id, v.lang, v.section_id, v.published_at, v.headline, v.summary, v.body, "
     "v.headline_norm, v.summary_norm, v.body_norm, "
-    "v.head || setweight(to_tsvector('simple', v.body_stems), 'C'), "
-    "v.head_exact || setweight(to_tsvector('simple', v.body_exact), 'C'), "
+    "COALESCE(v.vector, v.head || setweight(to_tsvector('simple', v.body_stems), 'C')), "
+    "COALESCE(v.exact, v.head_exact || setweight(to_tsvector('simple', v.body_exact), 'C')), "
     "v.head, v.head_exact FROM (SELECT %s::bigint AS id, %s::varchar AS lang, "
     "%s::bigint AS section_id, %s::timestamptz AS published_at, %s::text AS headline, "
     "%s::text AS summary, %s::text AS body, %s::float8 AS headline_norm, "
     "%s::float8 AS summary_norm, %s::float8 AS body_norm, "
-    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') "
-    "AS head, "
-    "setweight(to_tsvector('simple', %s), 'A') || setweight(to_tsvector('simple', %s), 'B') "
-    "AS head_exact, %s::text AS body_stems, %s::text AS body_exact) AS v"
+    "COALESCE(%s::tsvector, setweight(to_tsvector('simple', %s), 'A') "
+    "|| setweight(to_tsvector('simple', %s), 'B')) AS head, "
+    "COALESCE(%s::tsvector, setweight(to_tsvector('simple', %s), 'A') "
+    "|| setweight(to_tsvector('simple', %s), 'B')) AS head_exact, "
+    "%s::text AS body_stems, %s::text AS body_exact, "
+    "%s::tsvector AS vector, %s::tsvector AS exact OFFSET 0) AS v"
 )
+#: What a tsvector keeps: positions up to this, and so many positions of one lexeme.
+_MAX_POSITION, _MAX_POSITIONS = 16383, 255
+
+
+def vector_params(fields: dict[str, tuple[str, str]]) -> tuple[str | None, ...]:
+    """``_INSERT``'s vector parameters for a document's analysed fields (stems, exact
+    forms): the literals, or the texts for the database to build them from."""
+    stems = _literals(*(fields[name][0] for name in FIELDS))
+    exact = _literals(*(fields[name][1] for name in FIELDS))
+    if stems is None or exact is None:
+        (hs, he), (ss, se), (bs, be) = (fields[name] for name in FIELDS)
+        return (None, hs, ss, None, he, se, bs, be, None, None)
+    return (stems[0], None, None, exact[0], None, None, None, None, stems[1], exact[1])
+
+
+def _literals(headline: str, summary: str, body: str) -> tuple[str, str] | None:
+    """The head (headline and summary) and whole tsvectors of three analysed texts, as
+    tsvector text: what ``to_tsvector('simple', …)`` with weights A, B, C joined by ``||``
+    gives (each term one position, the next text's positions after the last one's); None
+    where a term might be read otherwise by the database's parser, or a limit is reached."""
+    positions: dict[str, list[str]] = {}
+    offset, head = 0, ""
+    for text, weight in ((headline, "A"), (summary, "B"), (body, "C")):
+        if weight == "C":
+            head = _literal(positions)
+        if not text:
+            continue
+        terms = text.split(" ")
+        end = offset + len(terms)
+        if end > _MAX_POSITION:
+            return None
+        for term, label in zip(terms, _LABELS[weight][offset + 1 : end + 1], strict=True):
+            found = positions.get(term)
+            if found is None:
+                if not _plain(term):
+                    return None
+                positions[term] = [label]
+            else:
+                found.append(label)
+        offset = end
+    if max(map(len, positions.values()), default=0) > _MAX_POSITIONS:
+        return None
+    return head, _literal(positions)
+
+
+#: "1A", "2A", … for every position and weight, made once.
+_LABELS = {w: [f"{n}{w}" for n in range(_MAX_POSITION + 1)] for w in "ABC"}
+
+
+def _literal(positions: dict[str, list[str]]) -> str:
+    return " ".join(["'" + term + "':" + ",".join(found) for term, found in positions.items()])
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _plain(term: str) -> bool:
+    """Whether the parser of ``to_tsvector('simple', …)`` reads the term as one lexeme, as
+    written: ASCII digits and lower-case letters, and letters of scripts without case
+    (Arabic), nothing else; not long."""
+    return 0 < len(term) <= 100 and all(
+        (c.isdigit() or c.islower()) if c.isascii() else (c.isalpha() and c.upper() == c.lower())
+        for c in term
+    )
+
+
 # Stage one's sets of a word, as bits (``_candidates``), as in the SQLite backend.
 _HEADLINE_EXACT, _HEADLINE_STEM, _SUMMARY_EXACT, _SUMMARY_STEM, _EXACT_ANYWHERE = 1, 2, 4, 8, 16
 _POOL = _HEADLINE_STEM | _SUMMARY_STEM | _EXACT_ANYWHERE
@@ -136,12 +206,7 @@ class PostgresBackend(SearchBackend):
                     doc.summary,
                     doc.body,
                     *doc.norms(),
-                    fields["headline"][0],
-                    fields["summary"][0],
-                    fields["headline"][1],
-                    fields["summary"][1],
-                    fields["body"][0],
-                    fields["body"][1],
+                    *vector_params(fields),
                 )
             )
         if not rows:
@@ -177,6 +242,14 @@ class PostgresBackend(SearchBackend):
         with self.connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}{NEXT}")
 
+    def update_new(self, docs: Iterable[SearchDocument], drop: Iterable[int]) -> None:
+        new = DOCUMENT_TABLE + NEXT
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            self._write(docs, new, upsert=True)
+            drop = list(drop)
+            if drop:
+                cursor.execute(f"DELETE FROM {new} WHERE id = ANY(%s)", [drop])
+
     def swap(self, catch_up: CatchUp) -> None:
         new = DOCUMENT_TABLE + NEXT
         with self.connection.cursor() as cursor:
@@ -202,11 +275,7 @@ class PostgresBackend(SearchBackend):
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             # Index writes wait (readers do not) until the swap commits.
             cursor.execute(f"LOCK TABLE {DOCUMENT_TABLE} IN SHARE ROW EXCLUSIVE MODE")
-            changed, gone = catch_up(new)
-            self._write(changed, new, upsert=True)
-            gone = list(gone)
-            if gone:
-                cursor.execute(f"DELETE FROM {new} WHERE id = ANY(%s)", [gone])
+            catch_up(new)
             cursor.execute(f"DROP TABLE {DOCUMENT_TABLE}")
             cursor.execute(f"ALTER TABLE {new} RENAME TO {DOCUMENT_TABLE}")
             cursor.execute(

@@ -192,6 +192,14 @@ class SqliteBackend(SearchBackend):
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}{base.NEXT}")
             cursor.execute(f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}{base.NEXT}")
 
+    def update_new(self, docs: Iterable[SearchDocument], drop: Iterable[int]) -> None:
+        documents, fts = DOCUMENT_TABLE + base.NEXT, FTS_TABLE + base.NEXT
+        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+            self._write(docs, documents, fts, replace=True)
+            for doc_id in drop:
+                cursor.execute(f"DELETE FROM {fts} WHERE rowid = %s", [doc_id])
+                cursor.execute(f"DELETE FROM {documents} WHERE id = %s", [doc_id])
+
     def swap(self, catch_up: base.CatchUp) -> None:
         documents, fts = DOCUMENT_TABLE + base.NEXT, FTS_TABLE + base.NEXT
         with self.connection.cursor() as cursor:
@@ -200,11 +208,7 @@ class SqliteBackend(SearchBackend):
         # One write transaction (SQLite's lock): no story's index entry is written meanwhile,
         # and readers see the old index until it commits, then the new one.
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            changed, gone = catch_up(documents)
-            self._write(changed, documents, fts, replace=True)
-            for doc_id in gone:
-                cursor.execute(f"DELETE FROM {fts} WHERE rowid = %s", [doc_id])
-                cursor.execute(f"DELETE FROM {documents} WHERE id = %s", [doc_id])
+            catch_up(documents)
             cursor.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
                 "AND sql IS NOT NULL",
