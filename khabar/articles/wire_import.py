@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
-from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
+from django.utils.encoding import is_protected_type
 
 from khabar.articles import actions
-from khabar.articles.models import Article, AuditEntry, Section, Status, Tag
+from khabar.articles.models import Article, AuditEntry, Section, Status
 from khabar.lib.arabic import fingerprint, forms_text
 from khabar.site import actors, hooks, pagecache
 from khabar.wire.parse import WireError, WireStory, parse_wire
@@ -228,22 +228,37 @@ def import_archive(
         if progress:
             progress(len(read))
 
+    # The reader parses a batch, this process leaves out the stories already stored (a
+    # resumed run then costs little more than the parsing), the reader analyses the rest;
+    # it parses and analyses the next batches while this one is stored. At most three
+    # batches in memory: one parsed, one analysed, one being stored.
+    chunks = _chunks(files, batch_size)
     with bulk_writes(), _reading(reader) as submit:
-        pending: Future[list[ReadFile]] | None = None
-        for paths in _chunks(files, batch_size):
-            # At most two batches in memory: the one being read and the one being stored.
-            future = submit(read_files, paths, year, lang)
+
+        def parse_next() -> Future[list[ReadFile]] | None:
+            paths = next(chunks, None)
+            return None if paths is None else submit(parse_files, paths, year, lang)
+
+        parsing = parse_next()
+        pending: tuple[list[ReadFile], Future[list[ReadFile]]] | None = None
+        while parsing is not None or pending is not None:
+            analysing = None
+            if parsing is not None:
+                read = parsing.result()
+                stored = _stored_keys(writer.origin, {i.key for i in read if not i.problem})
+                fresh = [item for item in read if not item.problem and item.key not in stored]
+                rest = [item for item in read if item.problem or item.key in stored]
+                analysing = (rest, submit(analyse_files, fresh))
+                parsing = parse_next()
             if pending is not None:
-                store(pending.result())
-            pending = future
-        if pending is not None:
-            store(pending.result())
+                store(pending[0] + pending[1].result())
+            pending = analysing
     return result
 
 
-def read_files(paths: list[Path], year: int | None, lang: str | None) -> list[ReadFile]:
-    """Read, parse and analyse a batch of files (in the reader process: nothing here touches
-    the database)."""
+def parse_files(paths: list[Path], year: int | None, lang: str | None) -> list[ReadFile]:
+    """Read and parse a batch of files, each story with its source id (in the reader
+    process: nothing here touches the database)."""
     read = []
     for path in paths:
         try:
@@ -251,9 +266,16 @@ def read_files(paths: list[Path], year: int | None, lang: str | None) -> list[Re
         except WireImportError as error:
             read.append(ReadFile(path, problem=str(error)))
             continue
-        body = "\n\n".join(story.body).replace("\r\n", "\n")
-        forms = {"headline": forms_text(story.headline), "body": forms_text(body)}
-        read.append(ReadFile(path, story, source_id_for(story), forms))
+        read.append(ReadFile(path, story, source_id_for(story)))
+    return read
+
+
+def analyse_files(read: list[ReadFile]) -> list[ReadFile]:
+    """Give each parsed story the forms of its headline and body (in the reader process)."""
+    for item in read:
+        assert item.story is not None
+        body = "\n\n".join(item.story.body).replace("\r\n", "\n")
+        item.forms = {"headline": forms_text(item.story.headline), "body": forms_text(body)}
     return read
 
 
@@ -346,6 +368,23 @@ class _BatchWriter:
         self.content_type = ContentType.objects.get_for_model(Article)
         self.db = router.db_for_write(Article)
         self.version_options = _get_options(Article)
+        # The fields the serializer writes (base.Serializer.serialize): a foreign key by
+        # its name without "_id"; natural keys, which stories do not use, are not written.
+        if self.version_options.use_natural_foreign_keys:
+            raise NotImplementedError("stories' versions with natural keys")
+        kept = self.version_options.fields
+        meta = Article._meta  # a concrete model: its own fields are all its fields
+        self.dumped_fields = [
+            f
+            for f in meta.local_fields
+            if getattr(f, "serialize", False)
+            and (kept is None or (f.attname if f.remote_field is None else f.attname[:-3]) in kept)
+        ]
+        self.dumped_many = [
+            f
+            for f in meta.local_many_to_many
+            if getattr(f, "serialize", False) and (kept is None or f.attname in kept)
+        ]
 
     def section_for(self, lang: str) -> Section:
         if self.section is not None:
@@ -390,6 +429,19 @@ class _BatchWriter:
             article.publisher_signoff = self.signoff
         return article
 
+    def dump(self, article: Article) -> dict[str, Any]:
+        """What Django's python serializer gives for a new story with django-reversion's
+        options for stories (the fields it keeps; a new story has no tags)."""
+        fields: dict[str, Any] = {}
+        for model_field in self.dumped_fields:
+            value = getattr(article, model_field.attname)
+            fields[model_field.name] = (
+                value if is_protected_type(value) else model_field.value_to_string(article)
+            )
+        for model_field in self.dumped_many:
+            fields[model_field.name] = []
+        return {"model": str(Article._meta), "pk": article.pk, "fields": fields}
+
     def revisions(self, articles: Sequence[Article], now: datetime.datetime) -> list[Any]:
         """Each story's two revisions (as created, as published or submitted), as
         ``create_article`` and the workflow step record them one at a time; each holds its
@@ -397,20 +449,11 @@ class _BatchWriter:
         from reversion.models import Revision
 
         options = self.version_options
-        none = Tag.objects.none()
-        for article in articles:
-            article._prefetched_objects_cache = {"tags": none}  # type: ignore[attr-defined]
         # What django-reversion stores is the JSON serializer's text of a one-story list:
-        # here from the python serializer's data of the whole batch (one pass, same fields).
-        dumped = serializers.serialize(
-            "python",
-            articles,
-            fields=options.fields,
-            use_natural_foreign_keys=options.use_natural_foreign_keys,
-        )
+        # the python serializer's data, here read field by field as it reads them.
+        dumped = [self.dump(article) for article in articles]
         revisions = []
         for article, data in zip(articles, dumped, strict=True):
-            del article._prefetched_objects_cache  # type: ignore[attr-defined]
             for comment, fields in (
                 ("created", {**data["fields"], **_AS_CREATED, "updated_at": article.created_at}),
                 (self.action, data["fields"]),
@@ -419,7 +462,7 @@ class _BatchWriter:
                 text = json.dumps(
                     {**data, "fields": fields}, cls=DjangoJSONEncoder, ensure_ascii=False
                 )
-                revision.version_row = (  # type: ignore[attr-defined]
+                revision.version_row = (
                     self.content_type.pk,
                     str(article.pk),
                     self.db,
