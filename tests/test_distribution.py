@@ -4,6 +4,7 @@ and the commands. Webhooks go to a real HTTP server on a free loopback port."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import datetime
 import json
 import time
@@ -400,6 +401,11 @@ def test_the_demo_receiver_verifies_and_records_what_it_gets(client, sender, liv
         url=live_server.url + f"/distribution/receiver/{destination.pk}/"
     )
     publish()
+    # The live server answers on this test's own SQLite connection: nothing may query it from
+    # here while the receiver writes (a commit then fails with statements in progress), so
+    # the delivery is sent and its answer awaited before the sender looks at the outbox again.
+    sender.dispatch()
+    concurrent.futures.wait(list(sender.flights))
     sender.drain()
     receipt = Receipt.objects.get()
     assert receipt.verified and not receipt.duplicate and receipt.event == "published"
