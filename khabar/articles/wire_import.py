@@ -442,36 +442,45 @@ class _BatchWriter:
             fields[model_field.name] = []
         return {"model": str(Article._meta), "pk": article.pk, "fields": fields}
 
-    def revisions(self, articles: Sequence[Article], now: datetime.datetime) -> list[Any]:
+    def revisions(
+        self, articles: Sequence[Article], stamp: Any
+    ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
         """Each story's two revisions (as created, as published or submitted), as
-        ``create_article`` and the workflow step record them one at a time; each holds its
-        one version's row in ``version_row`` (written by ``_store_batch``)."""
+        ``create_article`` and the workflow step record them one at a time, as rows
+        (``REVISION_COLUMNS``, ``stamp`` their time ready for the database) with their
+        ids, and their versions' rows (``VERSION_COLUMNS``)."""
         from reversion.models import Revision
 
         options = self.version_options
-        # What django-reversion stores is the JSON serializer's text of a one-story list:
-        # the python serializer's data, here read field by field as it reads them.
-        dumped = [self.dump(article) for article in articles]
-        revisions = []
-        for article, data in zip(articles, dumped, strict=True):
+        connection = connections[router.db_for_write(Revision)]
+        ids = iter(_next_ids(connection, Revision._meta.db_table, 2 * len(articles)))
+        user = self.user.pk if self.user is not None else None
+        revisions, versions = [], []
+        for article in articles:
+            # What django-reversion stores is the JSON serializer's text of a one-story
+            # list: the python serializer's data, here read field by field as it reads them.
+            data = self.dump(article)
             for comment, fields in (
                 ("created", {**data["fields"], **_AS_CREATED, "updated_at": article.created_at}),
                 (self.action, data["fields"]),
             ):
-                revision = Revision(date_created=now, user=self.user, comment=comment)
+                revision = next(ids)
+                revisions.append((revision, stamp, user, comment))
                 text = json.dumps(
                     {**data, "fields": fields}, cls=DjangoJSONEncoder, ensure_ascii=False
                 )
-                revision.version_row = (
-                    self.content_type.pk,
-                    str(article.pk),
-                    self.db,
-                    options.format,
-                    f"[{text}]",
-                    str(article),
+                versions.append(
+                    (
+                        revision,
+                        self.content_type.pk,
+                        str(article.pk),
+                        self.db,
+                        options.format,
+                        f"[{text}]",
+                        str(article),
+                    )
                 )
-                revisions.append(revision)
-        return revisions
+        return revisions, versions
 
     def audit_rows(self, articles: Sequence[Article], now: Any) -> list[tuple[Any, ...]]:
         """Each story's two audit entries, as ``create_article`` and the workflow step
@@ -506,6 +515,7 @@ AUDIT_COLUMNS = (
     "note",
     "created_at",
 )
+REVISION_COLUMNS = ("id", "date_created", "user", "comment")
 VERSION_COLUMNS = (
     "revision",
     "content_type",
@@ -646,15 +656,11 @@ def _store_batch(read: Sequence[ReadFile], writer: _BatchWriter, result: Archive
         result.skipped += len(read) - invalid - len(articles)
         if articles:
             _insert_objects(Article, articles)
-            revisions = writer.revisions(articles, now)
-            _insert_objects(Revision, revisions)
-            _insert(
-                Version,
-                VERSION_COLUMNS,
-                [(r.pk, *r.version_row) for r in revisions],
-            )
             connection = connections[router.db_for_write(AuditEntry)]
             stamp = AuditEntry._meta.get_field("created_at").get_db_prep_save(now, connection)
+            revisions, versions = writer.revisions(articles, stamp)
+            _insert(Revision, REVISION_COLUMNS, revisions)
+            _insert(Version, VERSION_COLUMNS, versions)
             _insert(AuditEntry, AUDIT_COLUMNS, writer.audit_rows(articles, stamp))
             if writer.publish:
                 hooks.stories_stored(articles)
