@@ -47,10 +47,21 @@ def status_writes(tree: ast.AST) -> list[int]:
     return lines
 
 
+#: Write paths outside ``actions.py`` that set a status, each with why, and where it is proven
+#: to write what the actions would.
+STATUS_WRITERS = {
+    # The archive import's bulk writer (issue 19: 1,000 stories/s): a batch gets the rows
+    # create_article and publish_article (or submit) write one story at a time, revisions
+    # and audit entries included, and tests/test_archive_import_speed.py compares them row
+    # by row with the one-by-one path's.
+    "khabar/articles/wire_import.py",
+}
+
+
 def test_it_sets_status_only_in_actions():
     found = []
     for path in modules():
-        if path.name == "actions.py":
+        if path.name == "actions.py" or rel(path) in STATUS_WRITERS:
             continue
         found += [f"{rel(path)}:{n}" for n in status_writes(ast.parse(path.read_text()))]
     assert found == []
