@@ -37,7 +37,6 @@ Needs root (namespaces) and Debian's packages (``ops.topology.ensure_packages``)
 
 from __future__ import annotations
 
-import fcntl
 import os
 import pwd
 import secrets
@@ -55,12 +54,13 @@ from ops import netns, postgres
 from ops.topology import (
     PURGE_MODULE,
     ROOT,
-    TEMPLATES,
     _copy,
     _http_ok,
     ensure_packages,
     free_port,
+    from_template,
     nginx_user,
+    save_template,
     wait_for,
 )
 
@@ -518,14 +518,12 @@ class MultiNode:
         if template is None:
             self._prepare(demo=demo)
         else:
-            TEMPLATES.mkdir(parents=True, exist_ok=True)
-            with open(TEMPLATES / "lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # one preparation at a time, the others copy
-                if template.is_dir():
-                    self._restore(template)
-                else:
-                    self._prepare(demo=demo)
-                    self._save(template)
+            from_template(
+                template,
+                prepare=lambda: self._prepare(demo=demo),
+                save=self._save,
+                restore=self._restore,
+            )
         if self.replica:
             self.start_replica()
         # Both apps start side by side (most of it is importing Django), then their nginx.
@@ -560,17 +558,7 @@ class MultiNode:
         """Keep what ``_prepare`` made as ``ops.topology`` does (the database copied while
         its server is stopped), for the next profile of either kind."""
         self.stop_postgres("db")
-        partial = template.with_name(f"{template.name}.partial-{os.getpid()}")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir()
-        _copy(self.home / "db" / "data", partial / "pg")
-        for name in ("media", "static"):
-            if (self.home / "var" / name).is_dir():
-                _copy(self.home / "var" / name, partial / name)
-        partial.rename(template)  # whole or not at all
-        for old in TEMPLATES.glob("topology-*"):
-            if old != template:
-                shutil.rmtree(old, ignore_errors=True)
+        save_template(template, pg_data=self.home / "db" / "data", var=self.home / "var")
         self.start_postgres()
 
     def _restore(self, template: Path) -> None:

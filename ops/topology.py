@@ -69,6 +69,41 @@ def _copy(source: Path, target: Path) -> None:
     subprocess.run(["cp", "-a", str(source), str(target)], check=True)
 
 
+def from_template(
+    template: Path,
+    *,
+    prepare: Callable[[], None],
+    save: Callable[[Path], None],
+    restore: Callable[[Path], None],
+) -> None:
+    """``restore`` a profile from ``template``, or ``prepare`` it and ``save`` the template
+    when there is none yet: one preparation at a time, the other profiles wait and copy."""
+    TEMPLATES.mkdir(parents=True, exist_ok=True)
+    with open(TEMPLATES / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if template.is_dir():
+            restore(template)
+        else:
+            prepare()
+            save(template)
+
+
+def save_template(template: Path, *, pg_data: Path, var: Path) -> None:
+    """The stopped cluster's ``pg_data`` and the photos and static files under ``var`` kept
+    as ``template`` (whole or not at all); older templates go."""
+    partial = template.with_name(f"{template.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir()
+    _copy(pg_data, partial / "pg")
+    for name in ("media", "static"):
+        if (var / name).is_dir():
+            _copy(var / name, partial / name)
+    partial.rename(template)
+    for old in TEMPLATES.glob("topology-*"):
+        if old != template:
+            shutil.rmtree(old, ignore_errors=True)
+
+
 #: nginx's workers run as this user when the master starts as root (Debian's nginx user).
 NGINX_USER = "www-data"
 
@@ -439,14 +474,8 @@ class Topology:
         if template is None:
             self._prepare(demo=demo)
         else:
-            TEMPLATES.mkdir(parents=True, exist_ok=True)
-            with open(TEMPLATES / "lock", "w") as lock:
-                fcntl.flock(lock, fcntl.LOCK_EX)  # one preparation at a time, the others copy
-                if template.is_dir():
-                    self._restore(template)
-                else:
-                    self._prepare(demo=demo)
-                    self._save(template)
+            prepare = functools.partial(self._prepare, demo=demo)
+            from_template(template, prepare=prepare, save=self._save, restore=self._restore)
         if self.replica:
             self.start_replica()
         for index in range(len(self.app_ports)):
@@ -474,17 +503,7 @@ class Topology:
     def _save(self, template: Path) -> None:
         """Keep what ``_prepare`` made (the database copied while its server is stopped)."""
         self.stop_postgres()
-        partial = template.with_name(f"{template.name}.partial-{os.getpid()}")
-        shutil.rmtree(partial, ignore_errors=True)
-        partial.mkdir()
-        _copy(self.pg_socket / "data", partial / "pg")
-        for name in ("media", "static"):
-            if (self.home / "var" / name).is_dir():
-                _copy(self.home / "var" / name, partial / name)
-        partial.rename(template)  # whole or not at all
-        for old in TEMPLATES.glob("topology-*"):
-            if old != template:
-                shutil.rmtree(old, ignore_errors=True)
+        save_template(template, pg_data=self.pg_socket / "data", var=self.home / "var")
         self.start_postgres()
 
     def _restore(self, template: Path) -> None:

@@ -6,10 +6,9 @@ import datetime
 import enum
 import hashlib
 import json
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.utils.encoding import is_protected_type
 from khabar.articles import actions
 from khabar.articles.models import Article, AuditEntry, Section, Status
 from khabar.lib.arabic import fingerprint, forms_text
+from khabar.lib.forked import helper_process
 from khabar.site import actors, hooks, pagecache
 from khabar.wire.parse import WireError, WireStory, parse_wire
 
@@ -233,7 +233,7 @@ def import_archive(
     # it parses and analyses the next batches while this one is stored. At most three
     # batches in memory: one parsed, one analysed, one being stored.
     chunks = _chunks(files, batch_size)
-    with bulk_writes(), _reading(reader) as submit:
+    with bulk_writes(), helper_process(reader) as submit:
 
         def parse_next() -> Future[list[ReadFile]] | None:
             paths = next(chunks, None)
@@ -288,26 +288,6 @@ def _chunks(files: Iterable[Path], size: int) -> Iterator[list[Path]]:
             chunk = []
     if chunk:
         yield chunk
-
-
-@contextmanager
-def _reading(in_process: bool) -> Iterator[Callable[..., Future[list[ReadFile]]]]:
-    """``submit(fn, *args)``: run in a second process (forked, so it has this one's code
-    loaded; it uses no connection), or here at once."""
-    if not in_process:
-
-        def here(fn: Callable[..., list[ReadFile]], *args: Any) -> Future[list[ReadFile]]:
-            future: Future[list[ReadFile]] = Future()
-            future.set_result(fn(*args))
-            return future
-
-        yield here
-        return
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        yield pool.submit
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 @contextmanager

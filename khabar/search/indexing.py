@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime
 import logging
-import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
-from typing import Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 
 from django.db import DatabaseError
 from django.db.models import Q
@@ -18,6 +15,7 @@ from django.utils import timezone
 from khabar.articles.models import Article
 from khabar.articles.wire_import import bulk_writes
 from khabar.lib.arabic import forms_text
+from khabar.lib.forked import helper_process
 from khabar.search.backends import get_backend
 from khabar.search.documents import FIELDS, INDEXED_FIELDS, documents_for
 from khabar.search.query import analysis_lang
@@ -78,7 +76,7 @@ def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
     table = backend.start_rebuild()
     done, after = 0, 0
     try:
-        with bulk_writes(backend.using), _analysing() as submit:
+        with bulk_writes(backend.using), helper_process((os.cpu_count() or 1) > 1) as submit:
             # While one batch is written, the next is analysed in a second process.
             pending: tuple[list[Article], Future[list[Analysed]]] | None = None
             while True:
@@ -129,26 +127,6 @@ def analyse(texts: list[tuple[str, str, str, str]]) -> list[Analysed]:
         }
         analysed.append((language, forms))
     return analysed
-
-
-@contextmanager
-def _analysing() -> Iterator[Callable[..., Future[list[Analysed]]]]:
-    """``submit(fn, *args)`` in a second process (forked: it has this one's code loaded and
-    uses no connection) where the machine has more than one CPU, else here at once."""
-    if (os.cpu_count() or 1) < 2:
-
-        def here(fn: Callable[..., list[Analysed]], *args: Any) -> Future[list[Analysed]]:
-            future: Future[list[Analysed]] = Future()
-            future.set_result(fn(*args))
-            return future
-
-        yield here
-        return
-    pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"))
-    try:
-        yield pool.submit
-    finally:
-        pool.shutdown(cancel_futures=True)
 
 
 #: How long before a rebuild (or its catch-up) starts a change must have read its clock to
