@@ -69,9 +69,13 @@ def step(name: str, work: Path, files: int, batch: int, profile: str) -> dict[st
 
         profiler = cProfile.Profile()
         profiler.enable()
+    server = server_cpu(work)
+    helpers = children_cpu()
     started, cpu = time.perf_counter(), time.process_time()
     call_command(*args, stdout=open(os.devnull, "w"))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+    helpers = children_cpu() - helpers
+    server = server_cpu(work) - server
     if profiler is not None:
         profiler.disable()
         profiler.dump_stats(profile)
@@ -83,11 +87,47 @@ def step(name: str, work: Path, files: int, batch: int, profile: str) -> dict[st
         "seconds": seconds,
         "rate": files / seconds,
         "cpu_ms_per_story": cpu * 1000 / files,
+        "helper_cpu_ms_per_story": helpers * 1000 / files,
+        "server_cpu_ms_per_story": server * 1000 / files,
+        "load": os.getloadavg()[0],
         "stored": stored,
         "distinct": distinct,
         "indexed": indexed,
         "found": found,
     }
+
+
+def children_cpu() -> float:
+    """CPU seconds of this process's finished children (the forked reader or analyser)."""
+    import resource
+
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def server_cpu(work: Path) -> float:
+    """CPU seconds the PostgreSQL cluster has used so far (the postmaster, its live
+    processes and those that have exited), or 0 without one."""
+    pidfile = work / "pg" / "data" / "postmaster.pid"
+    if not pidfile.exists():
+        return 0.0
+    master = int(pidfile.read_text().split()[0])
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def stat(pid: int) -> list[str]:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+    fields = stat(master)  # from the state: utime is the 12th, cutime the 14th
+    total = sum(int(v) for v in fields[11:15])
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                fields = stat(int(entry))
+            except OSError:
+                continue
+            if int(fields[1]) == master:
+                total += sum(int(v) for v in fields[11:13])
+    return total / ticks
 
 
 def run_step(name: str, env: dict[str, str], args: list[str]) -> dict[str, object]:
@@ -186,17 +226,26 @@ def main(argv: list[str]) -> int:
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print(f"{options.files:,} files, batch {options.batch}")
+    loads = [f["load"] for rows in results.values() for _name, f in rows]
     print(
-        "| database | step | stories/s | seconds | CPU ms a story (this process) "
-        "| peak RSS (MiB) | stored | indexed |"
+        f"{options.files:,} files, batch {options.batch}; load average (1 min) after each "
+        f"step {min(loads):.1f}–{max(loads):.1f}"
     )
-    print("|---|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| database | step | stories/s | seconds | CPU ms a story: this process "
+        "| its helper | the server | all | peak RSS (MiB) | stored | indexed |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
     for db, rows in results.items():
         for name, f in rows:
+            cpu = sum(float(f[k]) for k in ("cpu_ms_per_story", "helper_cpu_ms_per_story"))
+            cpu += float(f["server_cpu_ms_per_story"])
             print(
                 f"| {db} | {name} | {f['rate']:,.0f} | {f['seconds']:.1f} | "
-                f"{f['cpu_ms_per_story']:.2f} | {f['rss_mib']:.0f} | {f['stored']:,} | "
+                f"{f['cpu_ms_per_story']:.2f} | {f['helper_cpu_ms_per_story']:.2f} | "
+                f"{f['server_cpu_ms_per_story']:.2f} | "
+                f"{cpu:.2f} | "
+                f"{f['rss_mib']:.0f} | {f['stored']:,} | "
                 f"{f['indexed']:,} |"
             )
     return 0
