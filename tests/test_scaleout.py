@@ -26,10 +26,15 @@ def aged_stamp(site: Topology, thread: str) -> str:
 
 
 def fetch(
-    url: str, *, data: dict | None = None, method: str | None = None, ip: str = ""
+    url: str,
+    *,
+    data: dict | None = None,
+    method: str | None = None,
+    ip: str = "",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], str]:
     body = json.dumps(data).encode() if data is not None else None
-    request = urllib.request.Request(url, data=body, method=method)
+    request = urllib.request.Request(url, data=body, method=method, headers=headers or {})
     if body is not None:
         request.add_header("Content-Type", "application/json")
     if ip:
@@ -101,6 +106,54 @@ def test_it_purges_the_page_nginx_cached_when_a_story_is_corrected(site):
     assert status == 200
     assert headers["X-Proxy-Cache"] != "HIT"
     assert "عنوان مصحح عبر المكتب" in body
+
+
+def test_it_keeps_a_threads_page_in_nginx_for_the_sites_readers_until_a_comment_shows(site):
+    """The comment API's thread page, as the widget asks for it on the site's own pages, is
+    answered by nginx until a change to the thread purges it; a reader's own view and a
+    cross-origin call never are."""
+    out = shell(
+        site,
+        "from khabar.articles.models import Article as A;"
+        "a=A.objects.published().filter(lang='ar').order_by('-pk').first();"
+        "A.objects.filter(pk=a.pk).update(comment_policy='pre'); print('STORY', a.pk)",
+    )
+    pk = int(next(line for line in out.splitlines() if line.startswith("STORY ")).split()[1])
+    thread = f"{site.url}/api/v1/comments?thread=article%3A{pk}&sort=oldest"
+    status, _h, body = fetch(
+        site.app_url(0) + "/api/v1/comments",
+        data={
+            "thread": f"article:{pk}",
+            "author": "سارة",
+            "text": "تعليق ينتظر المشرف في الوكيل",
+            "stamp": aged_stamp(site, f"article:{pk}"),
+        },
+        ip="10.4.4.4",
+    )
+    assert status == 202, body
+    posted = json.loads(body)
+    fetch(thread)
+    status, headers, body = fetch(thread)
+    assert status == 200 and headers["X-Proxy-Cache"] == "HIT"
+    assert "تعليق ينتظر المشرف في الوكيل" not in body
+    mine = {"X-Khabar-Tokens": f"{posted['id']}.{posted['token']}"}
+    status, headers, body = fetch(thread, headers=mine)
+    assert headers["X-Proxy-Cache"] == "BYPASS" and "تعليق ينتظر المشرف في الوكيل" in body
+    assert {k.lower(): v for k, v in headers.items()}["cache-control"] == "private, no-store"
+    status, headers, body = fetch(thread, headers={"Origin": "https://blog.example.org"})
+    assert status == 200 and headers["X-Proxy-Cache"] == "BYPASS"
+
+    shell(
+        site,
+        "from khabar.comments import actions; from khabar.comments.models import Comment;"
+        "from django.contrib.auth import get_user_model;"
+        "m = get_user_model().objects.get(username='moderator');"
+        f"actions.approve_comment(Comment.objects.get(pk={posted['id']}), actor=m)",
+    )
+    status, headers, body = fetch(thread)
+    assert headers["X-Proxy-Cache"] != "HIT" and "تعليق ينتظر المشرف في الوكيل" in body
+    status, headers, body = fetch(thread)
+    assert headers["X-Proxy-Cache"] == "HIT" and "تعليق ينتظر المشرف في الوكيل" in body
 
 
 def test_it_counts_a_rate_limit_across_both_app_processes(site):

@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import orjson
@@ -39,6 +39,9 @@ from khabar.comments.threads import (
     thread_tags,
 )
 from khabar.site import pagecache
+
+#: How long a stored thread page may live at most (the page store's and nginx's safety net).
+PAGE_TTL = timedelta(seconds=pagecache.TTL)
 
 router = Router(tags=["comments"])
 EDITED = _("Your comment was changed.")
@@ -202,6 +205,9 @@ def list_comments(request: HttpRequest, thread: str, sort: str = "oldest", curso
     """A page of a thread: approved comments (and the caller's own pending ones), nested."""
     if not key_is_valid(thread):
         raise CommentError("thread-unknown")
+    # Only a well-formed address may be kept whole by the page store and nginx: a bogus
+    # sort or cursor is answered as the default, but must not make a stored variant.
+    canonical = (sort in tree.SORTS or not sort) and (cursor.isdigit() or not cursor)
     sort = sort if sort in tree.SORTS else tree.DEFAULT_SORT
     offset = int(cursor) if cursor.isdigit() else 0
     shared = _shared_key(request, thread, sort, offset)
@@ -211,6 +217,12 @@ def list_comments(request: HttpRequest, thread: str, sort: str = "oldest", curso
         if shared:
             caches["fragments"].set(shared, page)
     closes = page.closes_at
+    if canonical and (closes is None or closes > timezone.now() + PAGE_TTL):
+        # The same for every anonymous reader on this site: the page store keeps it (and
+        # nginx, purged by path) until a change to the thread purges its tag. Reader-specific
+        # and cross-origin calls are never stored (pagecache.PageCacheMiddleware), nor a
+        # thread that closes before the copy would expire ("open" is read per answer).
+        pagecache.tag_request(request, *thread_tags(thread))
     body = {
         "thread": thread,
         "count": page.count,

@@ -10,7 +10,8 @@ comment, purges exactly the pages carrying its tags. A hit is answered from the 
 Never cached: a request that carries anything of one reader (``is_reader_specific``: a
 session, CSRF or khabar_* cookie, the widget's edit tokens or reader id, credentials), since
 its answer may show that reader's own pending comment; anything but GET/HEAD; answers that
-set cookies; and query strings with parameters no reader page reads (``PAGE_PARAMS``), so a
+set cookies; cross-origin calls (an ``Origin`` header: their CORS headers are one site's); and
+query strings with parameters no reader page reads (``PAGE_PARAMS``), so a
 ``?utm_source=…`` cannot make a stored variant of a page.
 
 No stampede: when a page is missing (just purged) and many readers ask for it at once, the
@@ -347,14 +348,24 @@ def cache_key(host: str, path: str, query: str) -> str:
 #: (utm_source, fbclid, a cache-buster) changes nothing on the page.
 PAGE_PARAMS = frozenset({"page", "csort", "cpage", "reply", "commented"})
 
+#: Paths whose answers read other parameters than ``PAGE_PARAMS`` (the comment API's thread
+#: pages: ``thread``, ``sort``, ``cursor``), registered by the app that serves them
+#: (``register_params``, from its ``AppConfig.ready``); the core knows no feature's URLs.
+PATH_PARAMS: dict[str, frozenset[str]] = {}
 
-def canonical_query(query: str) -> str:
-    """``query`` without the parameters no reader page reads (``PAGE_PARAMS``), order kept."""
+
+def register_params(path: str, params: Iterable[str]) -> None:
+    """Declare the query parameters the cached answers at ``path`` read."""
+    PATH_PARAMS[path] = frozenset(params)
+
+
+def canonical_query(query: str, path: str = "") -> str:
+    """``query`` without the parameters no cached answer at ``path`` reads (``PAGE_PARAMS``
+    or what ``register_params`` declared for it), order kept."""
     if not query:
         return ""
-    kept = [
-        part for part in query.split("&") if unquote_plus(part.partition("=")[0]) in PAGE_PARAMS
-    ]
+    params = PATH_PARAMS.get(path, PAGE_PARAMS)
+    kept = [part for part in query.split("&") if unquote_plus(part.partition("=")[0]) in params]
     return "&".join(kept)
 
 
@@ -470,10 +481,14 @@ class CachedApplication:
             method in ("GET", "HEAD")
             and settings.KHABAR_PAGECACHE
             and not is_reader_specific(environ)
+            # A cross-origin call (the widget on another site) gets its own CORS headers,
+            # which no stored answer carries: Django answers it (from the fragment caches).
+            and not environ.get("HTTP_ORIGIN")
         ):
             query = environ.get("QUERY_STRING", "")
-            canonical = canonical_query(query)
-            key = cache_key(environ.get("HTTP_HOST", ""), environ.get("PATH_INFO", "/"), canonical)
+            path = environ.get("PATH_INFO", "/")
+            canonical = canonical_query(query, path)
+            key = cache_key(environ.get("HTTP_HOST", ""), path, canonical)
             page = store().get(key)
             if page is None and canonical == query:
                 found = _render_once(key, environ, start_response, self.app)
@@ -574,7 +589,9 @@ class PageCacheMiddleware:
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["X-Cache-Tags"] = " ".join(tags)
         query = request.META.get("QUERY_STRING", "")
-        storable = canonical_query(query) == query
+        storable = canonical_query(query, request.path_info) == query
+        if request.META.get("HTTP_ORIGIN"):
+            storable = False  # its CORS headers are that site's alone
         if before is not None and store().generations([ANY_PURGE]) != before:
             storable = False
         stored = False
