@@ -32,7 +32,8 @@ from ops.topology import ROOT, Topology
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
 
-def call(url: str, body: dict | None = None, ip: str = "") -> tuple[int, bytes, float]:
+def call(url: str, body: dict | None = None, ip: str = "") -> tuple[int, bytes, float, str]:
+    """Status, body, seconds taken and nginx's cache status (``X-Proxy-Cache``, or "")."""
     data = json.dumps(body).encode() if body is not None else None
     request = urllib.request.Request(url, data=data)
     if data is not None:
@@ -40,15 +41,17 @@ def call(url: str, body: dict | None = None, ip: str = "") -> tuple[int, bytes, 
     if ip:
         request.add_header("X-Forwarded-For", ip)
     start = time.perf_counter()
+    cache = ""
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             payload = response.read()
             status = response.status
+            cache = response.headers.get("X-Proxy-Cache", "")
     except urllib.error.HTTPError as error:
         payload, status = error.read(), error.code
     except OSError:
         payload, status = b"", 0
-    return status, payload, time.perf_counter() - start
+    return status, payload, time.perf_counter() - start, cache
 
 
 def rss_kib(pids: list[int]) -> int:
@@ -76,6 +79,10 @@ class Soak:
         self.publish_every = publish_every
         self.statuses: Counter[int] = Counter()
         self.latencies: list[float] = []
+        # (kind, nginx cache status, seconds, when it started after the run began)
+        self.samples: list[tuple[str, str, float, float]] = []
+        self.publish_times: list[float] = []
+        self.started = time.monotonic()
         self.acked: list[int] = []
         self.published = 0
         self.memory: list[int] = []
@@ -97,10 +104,12 @@ class Soak:
                 found.append((int(parts[1]), parts[2]))
         return found
 
-    def record(self, status: int, latency: float) -> None:
+    def record(self, status: int, latency: float, kind: str = "", cache: str = "") -> None:
+        at = time.monotonic() - self.started - latency
         with self.lock:
             self.statuses[status] += 1
             self.latencies.append(latency)
+            self.samples.append((kind, cache, latency, at))
 
     def reader(self, stories: list[tuple[int, str]], seed: int) -> None:
         rng = random.Random(seed)
@@ -114,7 +123,8 @@ class Soak:
                 # Straight to an app process, as nginx forwards it: nginx itself replaces
                 # X-Forwarded-For, and every simulated reader would share one address.
                 app = self.site.app_url(rng.randrange(len(self.site.app_ports)))
-                status, body, latency = call(
+                kind = "post"
+                status, body, latency, cache = call(
                     f"{app}/api/v1/comments",
                     {
                         "thread": f"article:{pk}",
@@ -132,10 +142,12 @@ class Soak:
                     with self.lock:
                         self.acked.append(json.loads(body)["id"])
             elif roll < 0.35:
-                status, _body, latency = call(f"{base}/api/v1/comments?thread=article:{pk}")
+                kind = "thread"
+                status, _body, latency, cache = call(f"{base}/api/v1/comments?thread=article:{pk}")
             else:
-                status, _body, latency = call(f"{base}{path}")
-            self.record(status, latency)
+                kind = "story"
+                status, _body, latency, cache = call(f"{base}{path}")
+            self.record(status, latency, kind, cache)
 
     def editor(self) -> None:
         script = (
@@ -162,6 +174,7 @@ class Soak:
         for line in process.stdout:
             if line.startswith("PUBLISHED"):
                 self.published += 1
+                self.publish_times.append(time.monotonic() - self.started)
         process.wait()
 
     def sampler(self) -> None:
@@ -179,7 +192,7 @@ class Soak:
             threading.Thread(target=self.editor, daemon=True),
             threading.Thread(target=self.sampler, daemon=True),
         ]
-        started = time.monotonic()
+        started = self.started = time.monotonic()
         for thread in threads:
             thread.start()
         time.sleep(self.duration)
@@ -196,6 +209,7 @@ class Soak:
         ).stdout
         stored = int(next(x for x in out.splitlines() if x.startswith("STORED")).split()[1])
         latencies = sorted(self.latencies)
+        self.breakdown = breakdown(self.samples, self.publish_times)
         return {
             "duration_s": round(elapsed),
             "requests": sum(self.statuses.values()),
@@ -212,6 +226,64 @@ class Soak:
             "app_rss_mib_start": round(self.memory[0] / 1024) if self.memory else None,
             "app_rss_mib_max": round(max(self.memory) / 1024) if self.memory else None,
         }
+
+
+def _pct(values: list[float], q: float) -> float:
+    return round(values[max(0, int(len(values) * q) - 1)] * 1000, 1)
+
+
+def breakdown(
+    samples: list[tuple[str, str, float, float]], publishes: list[float]
+) -> dict[str, object]:
+    """Where the tail is: latency by kind of request and nginx cache status, how the slow
+    requests sit against the editor's publishes, and the slowest twenty."""
+    import bisect
+
+    groups: dict[tuple[str, str], list[float]] = {}
+    for kind, cache, latency, _at in samples:
+        groups.setdefault((kind, cache or "-"), []).append(latency)
+    rows = []
+    for (kind, cache), values in sorted(groups.items(), key=lambda item: -len(item[1])):
+        values.sort()
+        rows.append(
+            {
+                "kind": kind,
+                "cache": cache,
+                "count": len(values),
+                "p50_ms": _pct(values, 0.5),
+                "p99_ms": _pct(values, 0.99),
+                "max_ms": round(values[-1] * 1000, 1),
+            }
+        )
+
+    def since_publish(at: float) -> float | None:
+        n = bisect.bisect_right(publishes, at)
+        return round(at - publishes[n - 1], 2) if n else None
+
+    slow = sorted(samples, key=lambda sample: -sample[2])
+    threshold = 0.05
+    slow_count = sum(1 for sample in samples if sample[2] >= threshold)
+    near = sum(
+        1
+        for sample in samples
+        if sample[2] >= threshold
+        and (lambda gap: gap is not None and gap < 0.5)(since_publish(sample[3]))
+    )
+    return {
+        "by_kind": rows,
+        "at_or_over_50ms": slow_count,
+        "of_which_started_within_500ms_of_a_publish": near,
+        "slowest": [
+            {
+                "kind": kind,
+                "cache": cache or "-",
+                "ms": round(latency * 1000, 1),
+                "at_s": round(at, 2),
+                "after_publish_s": since_publish(at),
+            }
+            for kind, cache, latency, at in slow[:20]
+        ],
+    }
 
 
 def write_results(result: dict[str, object], workers: int, publish_every: float) -> None:
@@ -249,16 +321,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--duration", type=float, default=300, help="seconds (default 300)")
     parser.add_argument("--workers", type=int, default=12, help="client threads (default 12)")
     parser.add_argument("--publish-every", type=float, default=2, help="seconds (default 2)")
+    parser.add_argument(
+        "--breakdown", metavar="FILE", help="write latency by kind, cache status and publish"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     options = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="khabar-soak-"))
     site = Topology.on_free_ports(home)
     try:
         site.up()
-        result = Soak(site, options.duration, options.workers, options.publish_every).run()
+        soak = Soak(site, options.duration, options.workers, options.publish_every)
+        result = soak.run()
     finally:
         site.down()
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    if options.breakdown:
+        Path(options.breakdown).write_text(json.dumps(soak.breakdown, indent=2))
+        print(f"breakdown: {options.breakdown}")
     if not options.no_write:
         write_results(result, options.workers, options.publish_every)
     ok = result["errors_5xx"] == 0 and result["comments_lost"] == 0
