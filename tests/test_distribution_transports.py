@@ -4,13 +4,8 @@ delivery's stable id."""
 
 from __future__ import annotations
 
-import getpass
-import shutil
-import socket
-import subprocess
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,7 +19,6 @@ from khabar.test import make_article
 from ops.topology import free_port
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("distribution")]
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
 
 
 def publish():
@@ -43,50 +37,9 @@ def sender() -> Iterator[OutboxSender]:
     s.close()
 
 
-@pytest.fixture
-def sshd(tmp_path) -> Iterator[tuple[int, Path, str]]:
-    """OpenSSH on a free loopback port, logging in only with a key made for the test."""
-    # A missing server fails the test (make test installs openssh-server), never skips it.
-    assert Path(SSHD).exists(), "Debian's openssh-server is missing: run make system-test-deps"
-    home = tmp_path / "sshd"
-    home.mkdir()
-    for name in ("host", "client"):
-        subprocess.run(
-            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / name)], check=True
-        )
-    (home / "authorized_keys").write_text((home / "client.pub").read_text())
-    port = free_port()
-    config = home / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host'}\n"
-        f"PidFile {home / 'sshd.pid'}\nAuthorizedKeysFile {home / 'authorized_keys'}\n"
-        "StrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "UsePAM no\nPermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n"
-        "LogLevel ERROR\n"
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)  # the privilege separation folder sshd wants
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            time.sleep(0.05)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-    try:
-        yield port, inbox, (home / "client").read_text()
-    finally:
-        server.terminate()
-        server.wait(5)
-
-
 def test_it_uploads_one_file_per_item_and_renames_it_into_place(sshd, sender):
-    port, inbox, key = sshd
-    url = f"sftp://{getpass.getuser()}@127.0.0.1:{port}{inbox}"
-    subscribe(url, transport=Transport.SFTP, format=Format.NEWSML, ssh_key=key)
+    inbox = sshd.inbox
+    subscribe(sshd.address, transport=Transport.SFTP, format=Format.NEWSML, ssh_key=sshd.client_key)
     article = publish()
     sender.drain()
     delivery = Delivery.objects.get()
@@ -103,9 +56,9 @@ def test_it_uploads_one_file_per_item_and_renames_it_into_place(sshd, sender):
 
 
 def test_it_refuses_an_sftp_host_whose_key_does_not_match(sshd, sender):
-    port, inbox, key = sshd
-    url = f"sftp://{getpass.getuser()}@127.0.0.1:{port}{inbox}?fingerprint=SHA256:wrong"
-    subscribe(url, transport=Transport.SFTP, ssh_key=key)
+    inbox = sshd.inbox
+    url = f"{sshd.address}?fingerprint=SHA256:wrong"
+    subscribe(url, transport=Transport.SFTP, ssh_key=sshd.client_key)
     publish()
     sender()
     deadline = time.monotonic() + 10

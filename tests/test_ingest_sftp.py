@@ -4,17 +4,11 @@ server must show the host key the editor gave, or nothing is read."""
 
 from __future__ import annotations
 
-import getpass
 import os
-import shutil
-import socket
-import subprocess
 import time
-from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
+from conftest import Server
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
@@ -24,82 +18,9 @@ from khabar.photos.samples import sample_jpeg
 from khabar.syndication.actions import POLLER, poll_provider
 from khabar.syndication.models import Partner, Provider
 from khabar.test import make_section
-from ops.topology import free_port
 from tests.test_ingest_providers import ninjs
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("distribution")]
-SSHD = shutil.which("sshd") or "/usr/sbin/sshd"
-
-
-@dataclass
-class Server:
-    port: int
-    inbox: Path
-    client_key: str
-    #: The server's line as known_hosts has it.
-    host_line: str
-    #: A key the server does not have, as a known_hosts line.
-    other_line: str
-    #: The server's key as ``ssh-keygen -l`` shows it: "SHA256:…".
-    host_fingerprint: str
-
-    @property
-    def address(self) -> str:
-        return f"sftp://{getpass.getuser()}@127.0.0.1:{self.port}{self.inbox}"
-
-
-def keygen(path: Path) -> None:
-    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(path)], check=True)
-
-
-@pytest.fixture
-def sshd(tmp_path) -> Iterator[Server]:
-    """OpenSSH on a free loopback port, logging in only with a key made for the test (as in
-    tests/test_distribution_transports.py)."""
-    # A missing server fails the test (make test installs openssh-server), never skips it.
-    assert Path(SSHD).exists(), "Debian's openssh-server is missing: run make system-test-deps"
-    home = tmp_path / "sshd"
-    home.mkdir()
-    for name in ("host", "client", "other"):
-        keygen(home / name)
-    (home / "authorized_keys").write_text((home / "client.pub").read_text())
-    port = free_port()
-    config = home / "sshd_config"
-    config.write_text(
-        f"Port {port}\nListenAddress 127.0.0.1\nHostKey {home / 'host'}\n"
-        f"PidFile {home / 'sshd.pid'}\nAuthorizedKeysFile {home / 'authorized_keys'}\n"
-        "StrictModes no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n"
-        "UsePAM no\nPermitRootLogin prohibit-password\nSubsystem sftp internal-sftp\n"
-        "LogLevel ERROR\n"
-    )
-    Path("/run/sshd").mkdir(exist_ok=True)  # the privilege separation folder sshd wants
-    server = subprocess.Popen([SSHD, "-D", "-e", "-f", str(config)], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            break
-        except OSError:
-            assert server.poll() is None, server.stderr.read().decode() if server.stderr else ""
-            time.sleep(0.05)
-    inbox = tmp_path / "inbox"
-    inbox.mkdir()
-
-    def line(name: str) -> str:
-        kind, key = (home / f"{name}.pub").read_text().split()[:2]
-        return f"[127.0.0.1]:{port} {kind} {key}\n"
-
-    shown = subprocess.run(
-        ["ssh-keygen", "-l", "-f", str(home / "host.pub")], check=True, capture_output=True
-    )
-    fingerprint = shown.stdout.decode().split()[1]
-    try:
-        yield Server(
-            port, inbox, (home / "client").read_text(), line("host"), line("other"), fingerprint
-        )
-    finally:
-        server.terminate()
-        server.wait(5)
 
 
 @pytest.fixture(autouse=True)
