@@ -322,12 +322,16 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=12, help="client threads (default 12)")
     parser.add_argument("--publish-every", type=float, default=2, help="seconds (default 2)")
     parser.add_argument(
+        "--app-workers", type=int, default=1, help="granian workers per app process (default 1)"
+    )
+    parser.add_argument(
         "--breakdown", metavar="FILE", help="write latency by kind, cache status and publish"
     )
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     options = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="khabar-soak-"))
     site = Topology.on_free_ports(home)
+    site.app_workers = options.app_workers
     try:
         site.up()
         soak = Soak(site, options.duration, options.workers, options.publish_every)

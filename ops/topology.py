@@ -149,6 +149,8 @@ class Topology:
     #: PostgreSQL syncs to disk (production). The tests turn it off: their clusters are thrown
     #: away, and a stopped or killed server loses nothing the kernel already holds.
     durable: bool = True
+    #: granian workers in each app process, each one request at a time (deploy/README.md).
+    app_workers: int = 1
 
     @classmethod
     def on_free_ports(cls, home: Path, *, replica: bool = False, durable: bool = True) -> Topology:
@@ -337,7 +339,7 @@ class Topology:
                 "--port",
                 str(port),
                 "--workers",
-                "1",
+                str(self.app_workers),
                 "--blocking-threads",
                 "1",
                 "--backpressure",
