@@ -86,6 +86,7 @@ class Soak:
         self.acked: list[int] = []
         self.published = 0
         self.memory: list[int] = []
+        self.replica_lag: list[float | None] = []
         self.lock = threading.Lock()
         self.stop = threading.Event()
 
@@ -182,6 +183,40 @@ class Soak:
         while not self.stop.wait(5):
             self.memory.append(rss_kib(pids))
 
+    def lag_sampler(self) -> None:
+        """The replica's replay lag as the primary sees it, once a second
+        (``pg_stat_replication.replay_lag``: from a commit on the primary to its replay)."""
+        if not self.site.replica:
+            return
+        import psycopg
+
+        with psycopg.connect(
+            host=str(self.site.pg_socket),
+            port=self.site.pg_port,
+            user="postgres",
+            dbname="khabar",
+            autocommit=True,
+        ) as db:
+            while not self.stop.wait(1):
+                row = db.execute(
+                    "SELECT EXTRACT(EPOCH FROM replay_lag), state FROM pg_stat_replication"
+                ).fetchone()
+                if row is None:
+                    self.replica_lag.append(None)  # no replica connected
+                elif row[0] is not None:
+                    self.replica_lag.append(float(row[0]))
+                else:
+                    self.replica_lag.append(0.0)  # caught up and idle
+
+    def app_metric(self, pattern: str) -> float:
+        """A counter summed over the app processes' /metrics (each one granian worker)."""
+        total = 0.0
+        for index in range(len(self.site.app_ports)):
+            _status, text, _latency, _cache = call(self.site.app_url(index) + "/metrics")
+            found = re.search(pattern + r" ([0-9.e+]+)", text.decode())
+            total += float(found.group(1)) if found else 0.0
+        return total
+
     def run(self) -> dict[str, object]:
         stories = self.stories()
         threads = [
@@ -191,7 +226,10 @@ class Soak:
         threads += [
             threading.Thread(target=self.editor, daemon=True),
             threading.Thread(target=self.sampler, daemon=True),
+            threading.Thread(target=self.lag_sampler, daemon=True),
         ]
+        misses = r'khabar_page_cache_requests_total\{outcome="miss"\}'
+        renders_before = self.app_metric(misses)
         started = self.started = time.monotonic()
         for thread in threads:
             thread.start()
@@ -200,6 +238,9 @@ class Soak:
         for thread in threads:
             thread.join(timeout=60)
         elapsed = time.monotonic() - started
+        renders = self.app_metric(misses) - renders_before
+        replica_reads = self.app_metric("khabar_replica_reads")
+        lags = sorted(x for x in self.replica_lag if x is not None)
         ids = ",".join(map(str, self.acked)) or "0"
         out = self.site.manage(
             "shell",
@@ -223,6 +264,14 @@ class Soak:
             "p50_ms": round(statistics.median(latencies) * 1000, 1),
             "p99_ms": round(latencies[int(len(latencies) * 0.99) - 1] * 1000, 1),
             "max_ms": round(latencies[-1] * 1000, 1),
+            "app_renders": round(renders),
+            "app_renders_per_publish": round(renders / self.published, 1)
+            if self.published
+            else None,
+            "replica_lag_p50_ms": round(statistics.median(lags) * 1000, 1) if lags else None,
+            "replica_lag_max_ms": round(lags[-1] * 1000, 1) if lags else None,
+            "replica_samples_disconnected": sum(1 for x in self.replica_lag if x is None),
+            "apps_reading_the_replica_at_end": round(replica_reads) if self.site.replica else None,
             "app_rss_mib_start": round(self.memory[0] / 1024) if self.memory else None,
             "app_rss_mib_max": round(max(self.memory) / 1024) if self.memory else None,
         }
@@ -322,6 +371,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=12, help="client threads (default 12)")
     parser.add_argument("--publish-every", type=float, default=2, help="seconds (default 2)")
     parser.add_argument(
+        "--no-replica", action="store_true", help="one PostgreSQL server, no streaming replica"
+    )
+    parser.add_argument(
         "--app-workers", type=int, default=1, help="granian workers per app process (default 1)"
     )
     parser.add_argument(
@@ -330,7 +382,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     options = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="khabar-soak-"))
-    site = Topology.on_free_ports(home)
+    site = Topology.on_free_ports(home, replica=not options.no_replica)
     site.app_workers = options.app_workers
     try:
         site.up()
