@@ -119,3 +119,31 @@ def test_postgres_vectors_built_in_python_are_the_databases_own(pg_alias):  # no
             assert cursor.fetchone() == (True, True, True, True), document.id
     # Most stories are built in Python (Arabic text); the edge cases may not be.
     assert built_here >= len(docs) - 5
+
+
+def test_postgres_rows_copied_are_the_rows_inserted(pg_alias):  # noqa: F811
+    # New documents go in by COPY, those already there by the upserting INSERT: a story
+    # indexed again holds the row it would hold written afresh, and is found by its new
+    # words only.
+    backend = PostgresBackend(pg_alias)
+    first = [doc(9101, "وزير الخارجية", "زار الوزير موسكو"), doc(9102, "أمطار", "فيضان")]
+    again = [doc(9101, "وزير الداخلية", "زار الوزير القاهرة"), doc(9103, "زلزال", "هزة")]
+    backend.reset()
+    backend.add_bulk(first)
+    backend.add_bulk(again)  # 9101 replaced, 9103 new
+    columns = "id, lang, section_id, published_at, headline, summary, body, headline_norm, "
+    columns += "summary_norm, body_norm, vector, exact, head, head_exact"
+
+    def rows() -> list[tuple[object, ...]]:
+        with backend.connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM {DOCUMENT_TABLE} WHERE id <> 9102 ORDER BY id")
+            return cursor.fetchall()
+
+    updated = rows()
+    backend.reset()
+    backend.add_bulk(again)
+    assert updated == rows()
+    assert backend.count() == 2
+    backend.add_bulk(first[1:])
+    assert backend.search("القاهرة", lang="ar").ids == [9101]
+    assert backend.search("موسكو", lang="ar").ids == []

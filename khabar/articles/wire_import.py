@@ -314,6 +314,10 @@ def bulk_writes(using: str = "default") -> Iterator[None]:
             cursor.execute("PRAGMA synchronous = OFF")
         else:
             cursor.execute("SET synchronous_commit TO off")
+            # The search index's GIN indexes move their pending entries into the index in
+            # this session when the list is full (gin_pending_list_limit, left as it is so
+            # that searches meanwhile read a short list): with room to sort them in one go.
+            cursor.execute("SET work_mem TO '64MB'")
             try:
                 cursor.execute("SET default_toast_compression TO lz4")
             except DatabaseError:
@@ -326,6 +330,7 @@ def bulk_writes(using: str = "default") -> Iterator[None]:
                 cursor.execute(f"PRAGMA synchronous = {synchronous}")
             else:
                 cursor.execute("RESET synchronous_commit")
+                cursor.execute("RESET work_mem")
                 cursor.execute("RESET default_toast_compression")
 
 
@@ -508,16 +513,29 @@ VERSION_COLUMNS = (
 
 
 def _insert(model: Any, names: Sequence[str], rows: list[tuple[Any, ...]]) -> None:
-    """Insert plain rows (values ready for the database) with one prepared statement: for
-    the log tables, whose rows need no model instance (their ids are not read back)."""
+    """Insert plain rows (values ready for the database): for the log tables, whose rows
+    need no model instance (their ids are not read back)."""
     connection = connections[router.db_for_write(model)]
+    columns = [model._meta.get_field(name).column for name in names]
+    insert_rows(connection, model._meta.db_table, columns, rows)
+
+
+def insert_rows(connection: Any, table: str, columns: Sequence[str], rows: Sequence[Any]) -> None:
+    """Insert rows of values ready for the database: by COPY on PostgreSQL (the server
+    reads each value as an INSERT's parameter but plans and runs one statement, not one a
+    row), else with one prepared statement."""
+    if not rows:
+        return
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(model._meta.get_field(name).column) for name in names)
-    marks = ", ".join(["%s"] * len(names))
+    names = ", ".join(quote(column) for column in columns)
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({marks})", rows
-        )
+        if connection.vendor == "postgresql":
+            with cursor.copy(f"COPY {quote(table)} ({names}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            return
+        marks = ", ".join(["%s"] * len(columns))
+        cursor.executemany(f"INSERT INTO {quote(table)} ({names}) VALUES ({marks})", rows)
 
 
 #: Fields whose values the database driver takes as they are (no conversion to do).
@@ -540,8 +558,8 @@ _AS_IS = frozenset(
 
 
 def _insert_objects(model: Any, objects: Sequence[Any]) -> None:
-    """Insert new model instances as ``bulk_create`` does, with one prepared statement and
-    ids taken beforehand (``bulk_create`` compiles every value of every row through the
+    """Insert new model instances as ``bulk_create`` does, in one statement (``insert_rows``)
+    with ids taken beforehand (``bulk_create`` compiles every value of every row through the
     query compiler, a third of a batch's time here). The instances get their ids."""
     if not objects:
         return
@@ -568,11 +586,7 @@ def _insert_objects(model: Any, objects: Sequence[Any]) -> None:
         )
         for obj in objects
     ]
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    marks = ", ".join(["%s"] * len(fields))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {quote(table)} ({columns}) VALUES ({marks})", rows)
+    insert_rows(connection, table, [field.column for field in fields], rows)
 
 
 def _plain(value: Any) -> Any:

@@ -73,6 +73,14 @@ _INSERT = (
     "%s::text AS body_stems, %s::text AS body_exact, "
     "%s::tsvector AS vector, %s::tsvector AS exact OFFSET 0) AS v"
 )
+
+
+def _as_params(row: tuple[object, ...]) -> tuple[object, ...]:
+    """``_INSERT``'s parameters for a row of ``_COLUMNS`` whose vectors are literals."""
+    vector, exact, head, head_exact = row[10:]
+    return (*row[:10], head, None, None, head_exact, None, None, None, None, vector, exact)
+
+
 #: What a tsvector keeps: positions up to this, and so many positions of one lexeme.
 _MAX_POSITION, _MAX_POSITIONS = 16383, 255
 
@@ -192,24 +200,30 @@ class PostgresBackend(SearchBackend):
 
     def _write(self, docs: Iterable[SearchDocument], table: str, *, upsert: bool) -> int:
         """Write documents into the live table or a new one being built; ``upsert``: a
-        document already there is replaced (else none may be)."""
-        rows = []
+        document already there is replaced (else none may be).
+
+        A document whose vectors are built here (``vector_params``) and that the table does
+        not hold yet goes in by COPY, its vectors as tsvector text (the server parses no
+        statement per row and runs no ``to_tsvector``); the others by ``_INSERT``."""
+        copied: list[tuple[object, ...]] = []  # _COLUMNS
+        inserted: list[tuple[object, ...]] = []  # _INSERT's parameters
         for doc in docs:
-            fields = doc.fields
-            rows.append(
-                (
-                    doc.id,
-                    doc.lang,
-                    doc.section_id,
-                    doc.published_at,
-                    doc.headline,
-                    doc.summary,
-                    doc.body,
-                    *doc.norms(),
-                    *vector_params(fields),
-                )
+            row = (
+                doc.id,
+                doc.lang,
+                doc.section_id,
+                doc.published_at,
+                doc.headline,
+                doc.summary,
+                doc.body,
+                *doc.norms(),
             )
-        if not rows:
+            params = vector_params(doc.fields)
+            if params[0] is None:
+                inserted.append((*row, *params))
+            else:  # vector, exact, head, head_exact
+                copied.append((*row, params[8], params[9], params[0], params[3]))
+        if not copied and not inserted:
             return 0
         conflict = (
             " ON CONFLICT (id) DO UPDATE SET "
@@ -218,8 +232,21 @@ class PostgresBackend(SearchBackend):
             else ""
         )
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
-            cursor.executemany(_INSERT.format(table=table) + conflict, rows)
-        return len(rows)
+            if upsert and copied:
+                cursor.execute(
+                    f"SELECT id FROM {table} WHERE id = ANY(%s)", [[row[0] for row in copied]]
+                )
+                there = {row[0] for row in cursor.fetchall()}
+                if there:
+                    inserted += [_as_params(row) for row in copied if row[0] in there]
+                    copied = [row for row in copied if row[0] not in there]
+            if copied:
+                with cursor.copy(f"COPY {table} ({', '.join(_COLUMNS)}) FROM STDIN") as copy:
+                    for row in copied:
+                        copy.write_row(row)
+            if inserted:
+                cursor.executemany(_INSERT.format(table=table) + conflict, inserted)
+        return len(copied) + len(inserted)
 
     # --- a new index built beside the live one ------------------------------------------
 

@@ -153,9 +153,19 @@ class SqliteBackend(SearchBackend):
             return 0
         with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
             if replace:
-                cursor.executemany(
-                    f"DELETE FROM {fts_table} WHERE rowid = %s", [(row[0],) for row in documents]
-                )
+                # Only the documents there already have terms to remove (an archive's
+                # stories are new: no FTS5 delete for each).
+                there = []
+                ids = [row[0] for row in documents]
+                for start in range(0, len(ids), 500):
+                    chunk = ids[start : start + 500]
+                    cursor.execute(
+                        f"SELECT id FROM {documents_table} WHERE id IN "
+                        f"({', '.join(['%s'] * len(chunk))})",
+                        chunk,
+                    )
+                    there += [(row[0],) for row in cursor.fetchall()]
+                cursor.executemany(f"DELETE FROM {fts_table} WHERE rowid = %s", there)
             cursor.executemany(
                 f"INSERT {'OR REPLACE ' if replace else ''}INTO {documents_table} "
                 "(id, lang, section_id, published_ts, headline, summary, body, "
