@@ -172,14 +172,17 @@ class ArchiveResult:
 
 @dataclass
 class ReadFile:
-    """A file as the reader gives it: its story, its source id and its headline's and
-    body's forms, or why it could not be read (``problem``, naming the file and line)."""
+    """A file as the reader gives it: its story, its source id, its headline's and body's
+    forms and the story built from them, or why it could not be read or does not validate
+    (``problem``, naming the file and line)."""
 
     path: Path
     story: WireStory | None = None
     key: str = ""
     forms: Forms = field(default_factory=dict)
     problem: str = ""
+    #: The story built and validated in the reader (``_build``), for the writer to finish.
+    article: Article | None = None
 
 
 def archive_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -229,8 +232,9 @@ def import_archive(
             progress(len(read))
 
     # The reader parses a batch, this process leaves out the stories already stored (a
-    # resumed run then costs little more than the parsing), the reader analyses the rest;
-    # it parses and analyses the next batches while this one is stored. At most three
+    # resumed run then costs little more than the parsing), the reader analyses, builds
+    # and validates the rest; it parses and analyses the next batches while this one is
+    # stored. At most three
     # batches in memory: one parsed, one analysed, one being stored.
     chunks = _chunks(files, batch_size)
     with bulk_writes(), helper_process(reader) as submit:
@@ -248,7 +252,7 @@ def import_archive(
                 stored = _stored_keys(writer.origin, {i.key for i in read if not i.problem})
                 fresh = [item for item in read if not item.problem and item.key not in stored]
                 rest = [item for item in read if item.problem or item.key in stored]
-                analysing = (rest, submit(analyse_files, fresh))
+                analysing = (rest, submit(analyse_files, fresh, writer.template))
                 parsing = parse_next()
             if pending is not None:
                 store(pending[0] + pending[1].result())
@@ -270,12 +274,20 @@ def parse_files(paths: list[Path], year: int | None, lang: str | None) -> list[R
     return read
 
 
-def analyse_files(read: list[ReadFile]) -> list[ReadFile]:
-    """Give each parsed story the forms of its headline and body (in the reader process)."""
+def analyse_files(read: list[ReadFile], template: _Template | None = None) -> list[ReadFile]:
+    """Give each parsed story the forms of its headline and body and, with ``template``,
+    the story built and validated from them, or the reason it does not validate (in the
+    reader process: no database)."""
+    now = timezone.now()
     for item in read:
         assert item.story is not None
         body = "\n\n".join(item.story.body).replace("\r\n", "\n")
         item.forms = {"headline": forms_text(item.story.headline), "body": forms_text(body)}
+        if template is not None:
+            try:
+                item.article = _build(item, template, now)
+            except ValidationError as error:
+                item.problem = str(_invalid(item.path, error))
     return read
 
 
@@ -334,6 +346,53 @@ def bulk_writes(using: str = "default") -> Iterator[None]:
                 cursor.execute("RESET default_toast_compression")
 
 
+@dataclass(frozen=True)
+class _Template:
+    """What building a story takes from the import (the reader gets it with each batch)."""
+
+    origin: str
+    user_id: int | None
+    publish: bool
+    status: Status
+    signoff: str
+
+
+def _build(item: ReadFile, template: _Template, now: datetime.datetime) -> Article:
+    """The story as ``ingest_article`` leaves it, validated as ``create_article`` does,
+    without what needs the database (``_BatchWriter.finish``); raises ValidationError."""
+    assert item.story is not None
+    fields = story_fields(item.story)
+    lang = str(fields.pop("lang"))
+    headline, body = str(fields["headline"]), str(fields.pop("body")).replace("\r\n", "\n")
+    article = Article(
+        lang=lang,
+        body=body,
+        created_by_id=template.user_id,
+        origin=template.origin,
+        slug=actions.make_slug(headline),
+        created_at=now,
+        updated_at=now,
+        **fields,
+    )
+    # The fingerprint is the hash of the headline's and body's index terms (``fingerprint``
+    # of the two): the reader analysed them, and they stay on the story (``text_forms``)
+    # so that the search index does not analyse the text again (khabar.search.documents).
+    terms = " ".join(filter(None, (item.forms["headline"][1], item.forms["body"][1])))
+    article.fingerprint = hashlib.sha1(terms.encode(), usedforsecurity=False).hexdigest()
+    article.text_forms = ("ar", item.forms)  # type: ignore[attr-defined]
+    # The section and the editor are rows of the database the import writes to, set by
+    # ``finish``; their foreign keys check them there (the editor is the import's actor).
+    article.full_clean(exclude=["tags", "section", "created_by"])
+    article.source_id, article.source_version = item.key, 1
+    article.status, article.revision = template.status, 2
+    if template.publish:
+        at = datetime.datetime.combine(item.story.date, datetime.time(12), datetime.UTC)
+        article.published_at = article.first_published_at = at
+        article.published_by_id = template.user_id
+        article.publisher_signoff = template.signoff
+    return article
+
+
 class _BatchWriter:
     """What every batch of one import shares: the actor and its names, the sections, the
     options django-reversion keeps stories' versions with."""
@@ -378,40 +437,32 @@ class _BatchWriter:
             self.sections[lang] = _default_section(lang)
         return self.sections[lang]
 
+    @property
+    def template(self) -> _Template:
+        return _Template(
+            origin=self.origin,
+            user_id=self.user.pk if self.user is not None else None,
+            publish=self.publish,
+            status=self.status,
+            signoff=self.signoff,
+        )
+
     def build(self, item: ReadFile, now: datetime.datetime) -> Article:
         """The story as ``ingest_article`` leaves it, validated as ``create_article`` does;
-        raises ValidationError."""
-        assert item.story is not None
-        fields = story_fields(item.story)
-        lang = str(fields.pop("lang"))
-        headline, body = str(fields["headline"]), str(fields.pop("body")).replace("\r\n", "\n")
-        article = Article(
-            section=self.section_for(lang),
-            lang=lang,
-            body=body,
-            created_by=self.user,
-            origin=self.origin,
-            slug=actions.make_slug(headline),
-            created_at=now,
-            updated_at=now,
-            **fields,
-        )
-        # The fingerprint is the hash of the headline's and body's index terms (``fingerprint``
-        # of the two): the reader analysed them, and they stay on the story (``text_forms``)
-        # so that the search index does not analyse the text again (khabar.search.documents).
-        terms = " ".join(filter(None, (item.forms["headline"][1], item.forms["body"][1])))
-        article.fingerprint = hashlib.sha1(terms.encode(), usedforsecurity=False).hexdigest()
-        article.text_forms = ("ar", item.forms)  # type: ignore[attr-defined]
-        # The section is a row of this database, the same for the whole batch: not looked
-        # up again for every story (the database's foreign key still checks it).
-        article.full_clean(exclude=["tags", "section"])
-        article.source_id, article.source_version = item.key, 1
-        article.status, article.revision = self.status, 2
+        raises ValidationError (``_build``, then ``finish``)."""
+        built = item.article if item.article is not None else _build(item, self.template, now)
+        return self.finish(built, now)
+
+    def finish(self, article: Article, now: datetime.datetime) -> Article:
+        """A story ``_build`` made, with what it needs this process's database for: its
+        section (checked once a batch, not for each story: the same for the whole batch,
+        and the database's foreign key still checks it), its editor, and the batch's
+        time."""
+        article.section = self.section_for(article.lang)
+        article.created_by = self.user
         if self.publish:
-            at = datetime.datetime.combine(item.story.date, datetime.time(12), datetime.UTC)
-            article.published_at = article.first_published_at = at
             article.published_by = self.user
-            article.publisher_signoff = self.signoff
+        article.created_at = article.updated_at = now
         return article
 
     def dump(self, article: Article) -> dict[str, Any]:
