@@ -27,6 +27,7 @@ import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from khabar.comments.spam import make_stamp
 from ops.topology import ROOT, Topology
@@ -74,8 +75,17 @@ def rss_kib(pids: list[int]) -> int:
 
 
 class Soak:
-    def __init__(self, site: Topology, duration: float, workers: int, publish_every: float = 2):
+    def __init__(
+        self,
+        site: Topology,
+        duration: float,
+        workers: int,
+        publish_every: float = 2,
+        client_processes: int = 1,
+    ):
         self.site = site
+        self.client_processes = client_processes
+        self.deadline = float("inf")
         self.duration = duration
         self.workers = workers
         self.publish_every = publish_every
@@ -117,7 +127,7 @@ class Soak:
     def reader(self, stories: list[tuple[int, str]], seed: int) -> None:
         rng = random.Random(seed)
         base = self.site.url
-        while not self.stop.is_set():
+        while not self.stop.is_set() and time.monotonic() < self.deadline:
             pk, path = rng.choice(stories)
             roll = rng.random()
             if roll < 0.05:
@@ -227,24 +237,58 @@ class Soak:
             call(f"{self.site.url}{path}")
             call(f"{self.site.url}/api/v1/comments?thread=article:{pk}")
 
+    def client(self, stories: list[tuple[int, str]], seeds: list[int], out: Any) -> None:
+        """One client process (forked): its reader threads until the deadline, then what
+        they saw, sent back to the parent."""
+        self.statuses, self.latencies, self.samples, self.acked = Counter(), [], [], []
+        threads = [
+            threading.Thread(target=self.reader, args=(stories, seed), daemon=True)
+            for seed in seeds
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        out.put((dict(self.statuses), self.latencies, self.samples, self.acked))
+
     def run(self) -> dict[str, object]:
+        import multiprocessing
+
         stories = self.stories()
         self.warm_up(stories)
-        threads = [
-            threading.Thread(target=self.reader, args=(stories, n), daemon=True)
-            for n in range(self.workers)
+        misses = r'khabar_page_cache_requests_total\{outcome="miss"\}'
+        renders_before = self.app_metric(misses)
+        started = self.started = time.monotonic()
+        self.deadline = started + self.duration
+        # The client threads, in ``client_processes`` processes: in one process, twelve
+        # threads take turns at one interpreter lock, and a reply that has arrived waits
+        # for its thread's turn (the client's delay, not the site's). Forked first, before
+        # this process starts threads of its own.
+        seeds = list(range(self.workers))
+        results: Any = multiprocessing.get_context("fork").Queue()
+        children = [
+            multiprocessing.get_context("fork").Process(
+                target=self.client, args=(stories, seeds[n :: self.client_processes], results)
+            )
+            for n in range(self.client_processes)
         ]
-        threads += [
+        for child in children:
+            child.start()
+        threads = [
             threading.Thread(target=self.editor, daemon=True),
             threading.Thread(target=self.sampler, daemon=True),
             threading.Thread(target=self.lag_sampler, daemon=True),
         ]
-        misses = r'khabar_page_cache_requests_total\{outcome="miss"\}'
-        renders_before = self.app_metric(misses)
-        started = self.started = time.monotonic()
         for thread in threads:
             thread.start()
-        time.sleep(self.duration)
+        for _child in children:
+            statuses, latencies, samples, acked = results.get(timeout=self.duration + 120)
+            self.statuses.update(statuses)
+            self.latencies += latencies
+            self.samples += samples
+            self.acked += acked
+        for child in children:
+            child.join()
         self.stop.set()
         for thread in threads:
             thread.join(timeout=60)
@@ -382,6 +426,12 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--workers", type=int, default=12, help="client threads (default 12)")
     parser.add_argument("--publish-every", type=float, default=2, help="seconds (default 2)")
     parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=1,
+        help="processes the client threads are spread over (default 1)",
+    )
+    parser.add_argument(
         "--no-replica", action="store_true", help="one PostgreSQL server, no streaming replica"
     )
     parser.add_argument(
@@ -397,7 +447,13 @@ def main(argv: list[str]) -> int:
     site.app_workers = options.app_workers
     try:
         site.up()
-        soak = Soak(site, options.duration, options.workers, options.publish_every)
+        soak = Soak(
+            site,
+            options.duration,
+            options.workers,
+            options.publish_every,
+            options.client_processes,
+        )
         result = soak.run()
     finally:
         site.down()
