@@ -8,11 +8,13 @@ from __future__ import annotations
 import datetime
 import json
 import uuid
+from pathlib import Path
 
 import pytest
 from django.db import connections
 from postgres import pg_alias  # noqa: F401 (a fixture)
 
+from khabar.articles.models import Status
 from khabar.articles.wire_import import insert_rows
 
 pytestmark = [
@@ -65,3 +67,40 @@ def test_rows_copied_are_the_rows_inserted(pg_alias):  # noqa: F811
         assert json.loads(copied[0][2]) == json.loads(data)
         cursor.execute("DROP TABLE copied")
         cursor.execute("DROP TABLE inserted")
+
+
+def test_the_vectors_the_reader_makes_are_those_the_backend_makes_of_the_text():
+    # On PostgreSQL the import's reader makes each story's vectors with its analysis; the
+    # writer takes them as they are. They must be what the backend makes of the story's
+    # own text, and go unused where the index analyses the edition otherwise.
+    from khabar.articles import wire_import
+    from khabar.search.backends import postgres
+    from khabar.search.documents import SearchDocument, document_for
+
+    path = Path(__file__).resolve().parent.parent / "khabar/data/demo/wire-ar-moscow-2342.txt"
+    template = wire_import._Template(
+        origin="cli",
+        user_id=None,
+        publish=True,
+        status=Status.PUBLISHED,
+        signoff="",
+        vectors=True,
+    )
+    read = wire_import.parse_files([path], 2023, None)
+    [item] = wire_import.analyse_files(read, template)
+    assert item.problem == "" and item.article is not None
+    article = item.article
+    article.id, article.section_id = 1, 1
+    made = document_for(article)
+    assert made.vectors_apply() and made.vectors is not None
+    afresh = SearchDocument(
+        id=1,
+        lang=article.lang,
+        section_id=1,
+        published_at=article.published_at,
+        headline=article.headline,
+        body=article.body,
+    )
+    assert made.vectors == postgres._vectors(afresh.fields)
+    article.lang = "fa"  # analysed as Arabic, indexed as Persian: made again
+    assert not document_for(article).vectors_apply()

@@ -25,6 +25,7 @@ from khabar.articles import actions
 from khabar.articles.models import Article, AuditEntry, Section, Status
 from khabar.lib.arabic import fingerprint, forms_text
 from khabar.lib.forked import helper_process
+from khabar.lib.tsvector import literal_vectors
 from khabar.site import actors, hooks, pagecache
 from khabar.wire.parse import WireError, WireStory, parse_wire
 
@@ -355,6 +356,8 @@ class _Template:
     publish: bool
     status: Status
     signoff: str
+    #: Whether the search index is PostgreSQL's, whose vectors the reader makes too.
+    vectors: bool = False
 
 
 def _build(item: ReadFile, template: _Template, now: datetime.datetime) -> Article:
@@ -380,6 +383,16 @@ def _build(item: ReadFile, template: _Template, now: datetime.datetime) -> Artic
     terms = " ".join(filter(None, (item.forms["headline"][1], item.forms["body"][1])))
     article.fingerprint = hashlib.sha1(terms.encode(), usedforsecurity=False).hexdigest()
     article.text_forms = ("ar", item.forms)  # type: ignore[attr-defined]
+    if template.vectors:
+        # And PostgreSQL's vectors of them (the headline, no summary, the body), made
+        # here rather than by the writer (khabar.search.documents).
+        (headline_exact, headline_stems), (body_exact, body_stems) = (
+            item.forms["headline"],
+            item.forms["body"],
+        )
+        article.text_vectors = literal_vectors(  # type: ignore[attr-defined]
+            (headline_stems, "", body_stems), (headline_exact, "", body_exact)
+        )
     # The section and the editor are rows of the database the import writes to, set by
     # ``finish``; their foreign keys check them there (the editor is the import's actor).
     article.full_clean(exclude=["tags", "section", "created_by"])
@@ -445,6 +458,7 @@ class _BatchWriter:
             publish=self.publish,
             status=self.status,
             signoff=self.signoff,
+            vectors=connections[self.db].vendor == "postgresql",
         )
 
     def build(self, item: ReadFile, now: datetime.datetime) -> Article:

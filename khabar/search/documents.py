@@ -35,6 +35,18 @@ class SearchDocument:
     analysed: tuple[str, dict[str, tuple[str, str]]] | None = field(
         default=None, compare=False, repr=False
     )
+    #: PostgreSQL's vectors of ``analysed``'s fields, made with them in the same process:
+    #: ``khabar.lib.tsvector.literal_vectors`` of the stems and exact forms of the
+    #: headline, summary and body (None where the database must build them).
+    vectors: tuple[str, str, str, str] | None = field(default=None, compare=False, repr=False)
+    #: Whether ``vectors`` was made (None is an answer too).
+    vectors_given: bool = field(default=False, compare=False, repr=False)
+
+    def vectors_apply(self) -> bool:
+        """Whether ``vectors`` was made, from the analysis ``fields`` uses."""
+        return bool(
+            self.vectors_given and self.analysed and self.analysed[0] == analysis_lang(self.lang)
+        )
 
     @property
     def text(self) -> str:
@@ -75,7 +87,8 @@ def document_for(article: Article) -> SearchDocument:
     """The search document of a published story.
 
     A story that carries its fields' analysis (``text_forms``, set by the archive import,
-    which analyses headline and body for the fingerprint) is not analysed again.
+    which analyses headline and body for the fingerprint, and by the reindex) is not
+    analysed again, nor are the vectors made with it (``text_vectors``) made again.
     """
     assert article.published_at is not None, "only published stories are indexed"
     return SearchDocument(
@@ -87,6 +100,8 @@ def document_for(article: Article) -> SearchDocument:
         summary=article.summary,
         body=article.body,
         analysed=getattr(article, "text_forms", None),
+        vectors=getattr(article, "text_vectors", None),
+        vectors_given=hasattr(article, "text_vectors"),
     )
 
 

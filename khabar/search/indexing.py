@@ -16,6 +16,7 @@ from khabar.articles.models import Article
 from khabar.articles.wire_import import bulk_writes
 from khabar.lib.arabic import forms_text
 from khabar.lib.forked import helper_process
+from khabar.lib.tsvector import literal_vectors
 from khabar.search.backends import get_backend
 from khabar.search.documents import FIELDS, INDEXED_FIELDS, documents_for
 from khabar.search.query import analysis_lang
@@ -86,11 +87,15 @@ def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
                     .filter(pk__gt=after)
                     .order_by("pk")[:REINDEX_BATCH]
                 )
-                future = submit(analyse, [_texts(article) for article in batch])
+                future = submit(
+                    analyse, [_texts(article) for article in batch], backend.vendor == "postgresql"
+                )
                 if pending is not None:
                     articles, analysed = pending[0], pending[1].result()
-                    for article, forms in zip(articles, analysed, strict=True):
+                    for article, (forms, *vectors) in zip(articles, analysed, strict=True):
                         article.text_forms = forms  # type: ignore[attr-defined]
+                        if vectors:
+                            article.text_vectors = vectors[0]  # type: ignore[attr-defined]
                     done += backend.add_new(documents_for(articles))
                     if progress:
                         progress(len(articles))
@@ -115,17 +120,25 @@ def _texts(article: Article) -> tuple[str, str, str, str]:
     return (article.lang, article.headline, article.summary, article.body)
 
 
-def analyse(texts: list[tuple[str, str, str, str]]) -> list[Analysed]:
+def analyse(
+    texts: list[tuple[str, str, str, str]], vectors: bool = False
+) -> list[tuple[Analysed] | tuple[Analysed, tuple[str, str, str, str] | None]]:
     """Each story's fields analysed (``forms_text``) in its edition's analyzer language,
-    from (edition, headline, summary, body); pure, so it runs in another process."""
-    analysed = []
+    from (edition, headline, summary, body), with ``vectors`` PostgreSQL's vectors of them
+    too (``khabar.lib.tsvector``); pure, so it runs in another process."""
+    analysed: list[tuple[Analysed] | tuple[Analysed, tuple[str, str, str, str] | None]] = []
     for lang, *values in texts:
         language = analysis_lang(lang)
         forms = {
             name: forms_text(value, lang=language)
             for name, value in zip(FIELDS, values, strict=True)
         }
-        analysed.append((language, forms))
+        if not vectors:
+            analysed.append(((language, forms),))
+            continue
+        stems = tuple(forms[name][1] for name in FIELDS)
+        exact = tuple(forms[name][0] for name in FIELDS)
+        analysed.append(((language, forms), literal_vectors(stems, exact)))  # type: ignore[arg-type]
     return analysed
 
 

@@ -9,12 +9,12 @@ score is ``ranking.score_sql``, as in the SQLite backend, not ``ts_rank``.
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Iterable
 
 from django.db import transaction
 
+from khabar.lib.tsvector import literal_vectors
 from khabar.search.backends.base import (
     DOCUMENT_TABLE,
     NEXT,
@@ -52,7 +52,7 @@ _COLUMNS = (
 )
 # A row's vectors: the headline (weight A), summary (B) and body (C), as
 # ``setweight(to_tsvector('simple', text), weight)`` joined with ``||`` (``head`` and
-# ``head_exact`` stop before the body). Built in Python as tsvector text (``_literals``),
+# ``head_exact`` stop before the body). Built in Python as tsvector text (``khabar.lib.tsvector``),
 # which costs the database far less than its parser; where that cannot be sure to give the
 # same vector, the literal is NULL and the database builds it from the text (the subquery
 # is kept apart, OFFSET 0, so the headline's vectors are built once and reused).
@@ -81,68 +81,27 @@ def _as_params(row: tuple[object, ...]) -> tuple[object, ...]:
     return (*row[:10], head, None, None, head_exact, None, None, None, None, vector, exact)
 
 
-#: What a tsvector keeps: positions up to this, and so many positions of one lexeme.
-_MAX_POSITION, _MAX_POSITIONS = 16383, 255
-
-
 def vector_params(fields: dict[str, tuple[str, str]]) -> tuple[str | None, ...]:
     """``_INSERT``'s vector parameters for a document's analysed fields (stems, exact
     forms): the literals, or the texts for the database to build them from."""
-    stems = _literals(*(fields[name][0] for name in FIELDS))
-    exact = _literals(*(fields[name][1] for name in FIELDS))
-    if stems is None or exact is None:
+    return _params(fields, _vectors(fields))
+
+
+def _vectors(fields: dict[str, tuple[str, str]]) -> tuple[str, str, str, str] | None:
+    return literal_vectors(
+        (fields["headline"][0], fields["summary"][0], fields["body"][0]),
+        (fields["headline"][1], fields["summary"][1], fields["body"][1]),
+    )
+
+
+def _params(
+    fields: dict[str, tuple[str, str]], vectors: tuple[str, str, str, str] | None
+) -> tuple[str | None, ...]:
+    if vectors is None:
         (hs, he), (ss, se), (bs, be) = (fields[name] for name in FIELDS)
         return (None, hs, ss, None, he, se, bs, be, None, None)
-    return (stems[0], None, None, exact[0], None, None, None, None, stems[1], exact[1])
-
-
-def _literals(headline: str, summary: str, body: str) -> tuple[str, str] | None:
-    """The head (headline and summary) and whole tsvectors of three analysed texts, as
-    tsvector text: what ``to_tsvector('simple', …)`` with weights A, B, C joined by ``||``
-    gives (each term one position, the next text's positions after the last one's); None
-    where a term might be read otherwise by the database's parser, or a limit is reached."""
-    positions: dict[str, list[str]] = {}
-    offset, head = 0, ""
-    for text, weight in ((headline, "A"), (summary, "B"), (body, "C")):
-        if weight == "C":
-            head = _literal(positions)
-        if not text:
-            continue
-        terms = text.split(" ")
-        end = offset + len(terms)
-        if end > _MAX_POSITION:
-            return None
-        for term, label in zip(terms, _LABELS[weight][offset + 1 : end + 1], strict=True):
-            found = positions.get(term)
-            if found is None:
-                if not _plain(term):
-                    return None
-                positions[term] = [label]
-            else:
-                found.append(label)
-        offset = end
-    if max(map(len, positions.values()), default=0) > _MAX_POSITIONS:
-        return None
-    return head, _literal(positions)
-
-
-#: "1A", "2A", … for every position and weight, made once.
-_LABELS = {w: [f"{n}{w}" for n in range(_MAX_POSITION + 1)] for w in "ABC"}
-
-
-def _literal(positions: dict[str, list[str]]) -> str:
-    return " ".join(["'" + term + "':" + ",".join(found) for term, found in positions.items()])
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _plain(term: str) -> bool:
-    """Whether the parser of ``to_tsvector('simple', …)`` reads the term as one lexeme, as
-    written: ASCII digits and lower-case letters, and letters of scripts without case
-    (Arabic), nothing else; not long."""
-    return 0 < len(term) <= 100 and all(
-        (c.isdigit() or c.islower()) if c.isascii() else (c.isalpha() and c.upper() == c.lower())
-        for c in term
-    )
+    head, whole, head_exact, whole_exact = vectors
+    return (head, None, None, head_exact, None, None, None, None, whole, whole_exact)
 
 
 # Stage one's sets of a word, as bits (``_candidates``), as in the SQLite backend.
@@ -218,11 +177,12 @@ class PostgresBackend(SearchBackend):
                 doc.body,
                 *doc.norms(),
             )
-            params = vector_params(doc.fields)
-            if params[0] is None:
-                inserted.append((*row, *params))
+            vectors = doc.vectors if doc.vectors_apply() else _vectors(doc.fields)
+            if vectors is None:
+                inserted.append((*row, *_params(doc.fields, None)))
             else:  # vector, exact, head, head_exact
-                copied.append((*row, params[8], params[9], params[0], params[3]))
+                head, whole, head_exact, whole_exact = vectors
+                copied.append((*row, whole, whole_exact, head, head_exact))
         if not copied and not inserted:
             return 0
         conflict = (
