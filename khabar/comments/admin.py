@@ -7,7 +7,7 @@ moderation log. Keys on the list page: j/k move, x selects, a/r/s approve/reject
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
@@ -17,7 +17,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from khabar.comments import actions
-from khabar.comments.models import AuditEntry, Comment, ModeratedWord, Status, Thread
+from khabar.comments.models import (
+    REPORTED,
+    WAITING,
+    AuditEntry,
+    Comment,
+    ModeratedWord,
+    Status,
+    Thread,
+)
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -37,13 +45,11 @@ class QueueFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         value = self.value()
         if value == "reported":
-            return queryset.filter(reports__gt=0, status__in=[Status.APPROVED, Status.PENDING])
+            return queryset.filter(REPORTED)
         if value == Status.PENDING:
             # An approved comment whose author's edit waits stays approved (its replies stay
             # shown), but the edit is the moderator's to settle, so it is in this queue.
-            return queryset.filter(
-                Q(status=Status.PENDING) | (Q(status=Status.APPROVED) & ~Q(pending_text=""))
-            )
+            return queryset.filter(WAITING)
         if value in Status.values:
             return queryset.filter(status=value)
         return queryset

@@ -34,6 +34,16 @@ class Policy(models.TextChoices):
     CLOSED = "closed", _("Closed")
 
 
+#: What waits for a moderator: pending comments, and approved ones whose author's edit waits.
+#: The one definition the desk home, the comment list's filter and the alert count share, and
+#: the condition of the partial index that finds them without reading the archive.
+WAITING = models.Q(status=Status.PENDING) | (
+    models.Q(status=Status.APPROVED) & ~models.Q(pending_text="")
+)
+#: Reported comments still shown or waiting: the desk's other moderation queue.
+REPORTED = models.Q(reports__gt=0, status__in=[Status.APPROVED, Status.PENDING])
+
+
 class Thread(models.Model):
     """The comments of one story (``article:<id>``) or one page of an embedding site."""
 
@@ -154,6 +164,13 @@ class Comment(models.Model):
             models.Index(fields=["thread", "depth", "created_at"], name="comment_top_new_idx"),
             models.Index(fields=["root", "path"], name="comment_root_path_idx"),
             models.Index(fields=["thread", "text_hash"], name="comment_duplicate_idx"),
+            # The moderation queues, oldest first: as large as the queues, never the archive.
+            models.Index(
+                fields=["created_at", "id"], condition=WAITING, name="comment_waiting_idx"
+            ),
+            models.Index(
+                fields=["created_at", "id"], condition=REPORTED, name="comment_reported_idx"
+            ),
         ]
         permissions = [("moderate_comment", _("Can approve, reject and mark comments as spam"))]
         verbose_name = _("comment")

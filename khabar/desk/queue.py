@@ -17,8 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from khabar.articles.models import LIVE_STATUSES, Article, AuditEntry, Status, Urgency
-from khabar.comments.models import Comment
-from khabar.comments.models import Status as CommentStatus
+from khabar.comments.models import REPORTED, WAITING, Comment
 
 #: Items listed per queue on the home page; the count says how many there are.
 PER_QUEUE = 8
@@ -162,7 +161,7 @@ def queues_for(
                 "comments-pending",
                 _("Comments waiting for moderation"),
                 _("No comment is waiting."),
-                comments.filter(Q(status=CommentStatus.PENDING) | ~Q(pending_text="")),
+                comments.filter(WAITING),
                 f"{comment_list}?queue=pending",
             )
         )
@@ -171,9 +170,7 @@ def queues_for(
                 "comments-reported",
                 _("Reported comments"),
                 _("No comment is reported."),
-                comments.filter(
-                    reports__gt=0, status__in=[CommentStatus.APPROVED, CommentStatus.PENDING]
-                ),
+                comments.filter(REPORTED),
                 f"{comment_list}?queue=reported",
             )
         )
