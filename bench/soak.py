@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from khabar.comments.spam import make_stamp
-from ops.topology import ROOT, Topology
+from ops.multinode import MultiNode
+from ops.topology import ROOT, Topology, template_for
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
 
@@ -77,7 +78,7 @@ def rss_kib(pids: list[int]) -> int:
 class Soak:
     def __init__(
         self,
-        site: Topology,
+        site: Topology | MultiNode,
         duration: float,
         workers: int,
         publish_every: float = 2,
@@ -135,7 +136,7 @@ class Soak:
                 text = f"تعليق في اختبار التحمل {rng.randrange(10**9)}"
                 # Straight to an app process, as nginx forwards it: nginx itself replaces
                 # X-Forwarded-For, and every simulated reader would share one address.
-                app = self.site.app_url(rng.randrange(len(self.site.app_ports)))
+                app = self.post_base(rng)
                 kind = "post"
                 status, body, latency, cache = call(
                     f"{app}/api/v1/comments",
@@ -191,6 +192,8 @@ class Soak:
         process.wait()
 
     def sampler(self) -> None:
+        if not isinstance(self.site, Topology):
+            return  # the hosts' processes live in their namespaces
         pids = [self.site.pids[f"app{i}"] for i in range(len(self.site.app_ports))]
         while not self.stop.wait(5):
             self.memory.append(rss_kib(pids))
@@ -203,8 +206,7 @@ class Soak:
         import psycopg
 
         with psycopg.connect(
-            host=str(self.site.pg_socket),
-            port=self.site.pg_port,
+            **self.primary(),
             user="postgres",
             dbname="khabar",
             autocommit=True,
@@ -220,11 +222,34 @@ class Soak:
                 else:
                     self.replica_lag.append(0.0)  # caught up and idle
 
+    # -- where things are, in either profile --------------------------------------------------
+    def post_base(self, rng: random.Random) -> str:
+        """Where a comment is posted from a simulated reader's own address (X-Forwarded-For).
+
+        On one host: straight to an app process, as nginx forwards it (nginx replaces the
+        header, and every simulated reader would share one address). Several hosts: the
+        balancer, which takes the header from this machine and the nodes from it."""
+        if isinstance(self.site, Topology):
+            return self.site.app_url(rng.randrange(len(self.site.app_ports)))
+        return self.site.url
+
+    def metrics_urls(self) -> list[str]:
+        if isinstance(self.site, Topology):
+            return [self.site.app_url(n) + "/metrics" for n in range(len(self.site.app_ports))]
+        return [self.site.node_url(node) + "/metrics" for node in self.site.node_names]
+
+    def primary(self) -> dict[str, Any]:
+        if isinstance(self.site, Topology):
+            return {"host": str(self.site.pg_socket), "port": self.site.pg_port}
+        from ops.multinode import PG_PORT
+
+        return {"host": self.site.network.address("db"), "port": PG_PORT}
+
     def app_metric(self, pattern: str) -> float:
         """A counter summed over the app processes' /metrics (each one granian worker)."""
         total = 0.0
-        for index in range(len(self.site.app_ports)):
-            _status, text, _latency, _cache = call(self.site.app_url(index) + "/metrics")
+        for url in self.metrics_urls():
+            _status, text, _latency, _cache = call(url)
             found = re.search(pattern + r" ([0-9.e+]+)", text.decode())
             total += float(found.group(1)) if found else 0.0
         return total
@@ -432,6 +457,11 @@ def main(argv: list[str]) -> int:
         help="processes the client threads are spread over (default 1)",
     )
     parser.add_argument(
+        "--multinode",
+        action="store_true",
+        help="the multi-node profile (ops.multinode: hosts as network namespaces; needs root)",
+    )
+    parser.add_argument(
         "--no-replica", action="store_true", help="one PostgreSQL server, no streaming replica"
     )
     parser.add_argument(
@@ -443,10 +473,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--no-write", action="store_true", help="do not update RESULTS.md")
     options = parser.parse_args(argv)
     home = Path(tempfile.mkdtemp(prefix="khabar-soak-"))
-    site = Topology.on_free_ports(home, replica=not options.no_replica)
-    site.app_workers = options.app_workers
+    site: Topology | MultiNode
+    if options.multinode:
+        # Each host a network namespace (ops.multinode): the database, its replica, Redis,
+        # the worker, two nodes each with an app and its own nginx cache, and a balancer.
+        site = MultiNode(home, replica=not options.no_replica, remove_home=True)
+    else:
+        site = Topology.on_free_ports(home, replica=not options.no_replica)
+        site.app_workers = options.app_workers
     try:
-        site.up()
+        if options.multinode:
+            site.up(template=template_for(demo=True))
+        else:
+            site.up()
         soak = Soak(
             site,
             options.duration,
