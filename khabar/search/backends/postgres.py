@@ -167,7 +167,7 @@ class PostgresBackend(SearchBackend):
         copied: list[tuple[object, ...]] = []  # _COLUMNS
         inserted: list[tuple[object, ...]] = []  # _INSERT's parameters
         for doc in docs:
-            row = (
+            row: tuple[object, ...] = (
                 doc.id,
                 doc.lang,
                 doc.section_id,
