@@ -22,6 +22,17 @@ SETTINGS = {
 }
 
 
+# What each name above is (the type of its setting), for the type checker and for
+# tests/test_conf_types.py; the values come from __getattr__ below.
+SIZE: int
+HOURS: int
+REPEAT_HOURS: int
+FLUSH_SECONDS: int
+FLUSH_HITS: int
+KEEP_DAYS: int
+EXTRA_BOTS: str
+
+
 def __getattr__(name: str) -> Any:
     if name not in SETTINGS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -43,6 +43,28 @@ SETTINGS = {
 }
 
 
+# What each name above is (the type of its setting), for the type checker and for
+# tests/test_conf_types.py; the values come from __getattr__ below.
+INDENT_DEPTH: int
+PAGE_SIZE: int
+REPLIES_PER_PAGE: int
+MAX_PER_PAGE: int
+EDIT_MINUTES: int
+CLOSE_AFTER_DAYS: int
+MIN_LENGTH: int
+MAX_LENGTH: int
+LINKS_NEED_APPROVAL: bool
+MIN_SUBMIT_SECONDS: int
+RATELIMIT: bool
+RATE_PER_IP: tuple[int, int]
+RATE_PER_THREAD: tuple[int, int]
+DUPLICATE_SECONDS: int
+SITES: dict[str, str]
+SPAM_CHECKER: str
+AKISMET_KEY: str
+MODERATOR_ALERT_EVERY: int
+
+
 def __getattr__(name: str) -> Any:
     if name not in SETTINGS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

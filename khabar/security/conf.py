@@ -23,6 +23,14 @@ SETTINGS = {
 }
 
 
+# What each name above is (the type of its setting), for the type checker and for
+# tests/test_conf_types.py; the values come from __getattr__ below.
+IP_RETENTION_DAYS: int
+RETRY_AFTER_SECONDS: int
+REQUIRE_TWO_FACTOR: bool
+ADDRESS_FAILURE_LIMIT: int
+
+
 def __getattr__(name: str) -> Any:
     if name not in SETTINGS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -27,6 +27,17 @@ SETTINGS = {
 }
 
 
+# What each name above is (the type of its setting), for the type checker and for
+# tests/test_conf_types.py; the values come from __getattr__ below.
+INGEST_MAX_BYTES: int
+INGEST_FETCH_TIMEOUT: int
+INGEST_FETCH_LOOPBACK: bool
+INGEST_VALIDATE_NEWSML: bool
+INGEST_VALIDATE_NINJS: bool
+FEED_SIZE: int
+NEWSML_AUTHORITY: str
+
+
 def __getattr__(name: str) -> Any:
     if name not in SETTINGS:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
