@@ -31,7 +31,7 @@ from khabar.articles.models import (
     Tag,
 )
 from khabar.lib.arabic import fingerprint as text_fingerprint
-from khabar.site import actors, hooks, pagecache
+from khabar.site import actors, hooks, pagecache, purge_soon
 from khabar.site.actors import PartnerActor
 from khabar.site.editions import edition_codes, get_edition
 
@@ -99,10 +99,17 @@ def _check_base(locked: Article, base_revision: int | None) -> None:
         raise EditConflict(locked, base_revision)
 
 
-def _after_commit(article_id: int, purge: list[str]) -> None:
+def _after_commit(article_id: int, purge: list[str], *, new_story: bool = False) -> None:
+    """After commit: re-index the story and purge the pages that show it. A story newly
+    live changes no box already shown, only which stories it lists: other stories' related
+    boxes get it within seconds (``purge_soon``), not by purging them on every publish."""
+
     def run() -> None:
         hooks.story_saved(article_id)  # search re-indexes it
-        pagecache.purge_keys(purge)
+        if new_story:
+            purge_soon.purge_new_story(purge)
+        else:
+            pagecache.purge_keys(purge)
 
     transaction.on_commit(run)
 
@@ -163,7 +170,11 @@ def _transition(
     if action in STORY_EVENTS:
         # In this transaction: what the apps write (distribution's outbox) commits with it.
         hooks.story_changed(article, STORY_EVENTS[action])
-    _after_commit(article.pk, pagecache.article_keys(article) + _translation_keys(article))
+    _after_commit(
+        article.pk,
+        pagecache.article_keys(article) + _translation_keys(article),
+        new_story=action == "publish",
+    )
     return article
 
 
@@ -431,7 +442,7 @@ def publish_due_articles(
         embargo_until__gt=now - datetime.timedelta(hours=1),
     ):
         hooks.story_changed(article, "embargo_lifted")  # repeats within the hour are ignored
-        _after_commit(article.pk, pagecache.article_keys(article))
+        _after_commit(article.pk, pagecache.article_keys(article), new_story=True)
     return done
 
 

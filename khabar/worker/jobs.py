@@ -22,7 +22,7 @@ from khabar.articles.actions import prune_revisions, publish_due_articles
 from khabar.articles.models import Article, Status
 from khabar.distribution.sender import OutboxSender
 from khabar.photos.actions import render_pending_photos
-from khabar.site import actors, proxy
+from khabar.site import actors, proxy, purge_soon
 from khabar.syndication.actions import poll_providers_job
 
 log = logging.getLogger("khabar.worker")
@@ -158,6 +158,8 @@ def periodic_jobs() -> list[Periodic]:
         Periodic("render-photos", 2.0, render_photos),
         # Purges a node's nginx missed (it did not answer): tried again until it takes them.
         Periodic("retry-purges", 1.0, proxy.retry_failed_purges),
+        # Related boxes a new story joins: purged when due, at most once per DELAY a box.
+        Periodic("purge-soon", 1.0, purge_soon.purge_due),
         # Partners' feeds and folders an editor configured, and the pictures they name.
         Periodic("poll-providers", 5.0, poll_providers_job),
         Periodic("prune-read-counters", 3600.0, prune_read_counters),
