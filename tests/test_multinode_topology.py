@@ -21,6 +21,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from profile_shell import run_shell
 
 from khabar.comments.spam import make_stamp
 from ops import netns
@@ -74,7 +75,8 @@ def fetch(url: str, *, data: dict | None = None, ip: str = "") -> tuple[int, dic
 
 def shell(cluster: MultiNode, code: str) -> str:
     """Run Python in ``khabar shell`` against the hosts; its last line of output."""
-    return cluster.manage("shell", "-c", code).stdout.strip().splitlines()[-1]
+    lines = run_shell(cluster, code).strip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def new_story(cluster: MultiNode, headline: str) -> tuple[int, str]:

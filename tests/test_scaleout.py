@@ -6,6 +6,7 @@ temporary folder, on free loopback ports.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import time
@@ -13,9 +14,10 @@ import urllib.error
 import urllib.request
 
 import pytest
+from profile_shell import run_shell
 
 from khabar.comments.spam import make_stamp
-from ops.topology import Topology
+from ops.topology import Topology, _http_ok, wait_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
@@ -47,7 +49,8 @@ def fetch(
 
 
 def shell(site: Topology, code: str) -> str:
-    return site.manage("shell", "-c", code).stdout.strip()
+    """What ``khabar shell -c code`` prints against the profile (tests/profile_shell.py)."""
+    return run_shell(site, code).strip()
 
 
 def story_path(site: Topology) -> tuple[int, str]:
@@ -186,6 +189,8 @@ def test_it_keeps_serving_when_one_app_process_stops(site):
             assert 'dir="rtl"' in body
     finally:
         site.start_app(0)
+        # The next test finds both app processes answering, as the profile started them.
+        wait_for(functools.partial(_http_ok, site.app_url(0) + "/healthz"), "app0")
 
 
 def read(url: str, host: str) -> tuple[int, dict[str, str], str]:
