@@ -121,3 +121,28 @@ def test_the_worker_purges_what_is_due():
 
     names = {job.name: job for job in periodic_jobs()}
     assert names["purge-soon"].run is purge_soon.purge_due
+
+
+def test_the_worker_purges_a_lifted_embargos_pages_once_not_at_every_sweep(cached, people):
+    import datetime
+
+    from django.utils import timezone
+
+    from khabar.articles.models import Article
+    from khabar.worker.jobs import ScheduledStories
+
+    story = make_article(headline="تقرير تحت الحظر", publish=False)
+    lifts = timezone.now() + datetime.timedelta(minutes=10)
+    actions.publish_article(story, actor=people["editor"], embargo_until=lifts)
+    tag = f"a:{story.pk}"
+    scheduler = ScheduledStories()
+    scheduler()  # the first sweep, before the embargo lifts
+    lifts = timezone.now() + datetime.timedelta(seconds=1)
+    Article.objects.filter(pk=story.pk).update(embargo_until=lifts)
+    before = pagecache.store().generations([tag])[0]
+    while timezone.now() <= lifts:  # the embargo's time comes
+        time.sleep(0.05)
+    for _sweep in range(3):  # the embargo lifts; then two more sweeps within the hour
+        scheduler.swept_at = float("-inf")
+        scheduler()
+    assert pagecache.store().generations([tag])[0] == before + 1

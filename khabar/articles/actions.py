@@ -413,10 +413,14 @@ def publish_article(
 
 
 def publish_due_articles(
-    *, actor: Actor = actors.SCHEDULER, now: datetime.datetime | None = None
+    *,
+    actor: Actor = actors.SCHEDULER,
+    now: datetime.datetime | None = None,
+    lifted_since: datetime.datetime | None = None,
 ) -> list[Article]:
     """Publish every scheduled story whose time has come (run by the worker, as the
-    scheduler), and purge the pages of stories whose embargo lifted since the last run."""
+    scheduler), and purge the pages of stories whose embargo lifted after ``lifted_since``
+    (the worker's last run; an hour back when not known)."""
     _require(actor, "publish_article")
     now = now or timezone.now()
     done = []
@@ -435,11 +439,13 @@ def publish_due_articles(
                 )
         except WorkflowError:
             continue  # someone else published or unscheduled it meanwhile
-    # Stories whose embargo lifted since the last run: their pages and lists change now.
+    # Stories whose embargo lifted since the last run: their pages and lists change now
+    # (once: the worker's sweeps each minute used to purge them again for an hour).
+    since = lifted_since if lifted_since is not None else now - datetime.timedelta(hours=1)
     for article in Article.objects.filter(
         status__in=LIVE_STATUSES,
         embargo_until__lte=now,
-        embargo_until__gt=now - datetime.timedelta(hours=1),
+        embargo_until__gt=since,
     ):
         hooks.story_changed(article, "embargo_lifted")  # repeats within the hour are ignored
         _after_commit(article.pk, pagecache.article_keys(article), new_story=True)

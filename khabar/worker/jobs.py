@@ -49,6 +49,8 @@ class ScheduledStories:
 
     def __init__(self) -> None:
         self.checked: datetime.datetime | None = None
+        #: Embargoes lifted up to this time had their pages purged (None: not yet known).
+        self.lifted_to: datetime.datetime | None = None
         self.next_lift: datetime.datetime | None = None
         self.swept_at = float("-inf")
 
@@ -57,9 +59,10 @@ class ScheduledStories:
         sweep = time.monotonic() - self.swept_at >= self.SWEEP_SECONDS
         published = 0
         if sweep or self._due(now):
-            for story in publish_due_articles():
+            for story in publish_due_articles(now=now, lifted_since=self.lifted_to):
                 log.info("published story %s at %s", story.pk, story.published_at.isoformat())
                 published += 1
+            self.lifted_to = now
             if sweep or (self.next_lift is not None and self.next_lift <= now):
                 self.next_lift = (
                     Article.objects.filter(embargo_until__gt=now)
