@@ -42,7 +42,11 @@ def main(argv: list[str]) -> int:
     web_status = web.main([])
     archive_status = archive.main([])
     distribution_status = distribution_bench.main([])
-    return soak.main([]) or web_status or archive_status or distribution_status
+    soak_status = soak.main([])
+    several_hosts_status = soak.main(["--multinode"])
+    return (
+        soak_status or several_hosts_status or web_status or archive_status or distribution_status
+    )
 
 
 if __name__ == "__main__":

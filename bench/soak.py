@@ -415,31 +415,43 @@ def breakdown(
     }
 
 
-def write_results(result: dict[str, object], workers: int, publish_every: float) -> None:
+def write_results(
+    result: dict[str, object], workers: int, publish_every: float, *, multinode: bool = False
+) -> None:
+    title = "## Soak, several hosts" if multinode else "## Soak"
+    profile = (
+        "the multi-node profile (`--multinode`: the database, its streaming replica,\n"
+        "Redis, the worker and two nodes, each an app and its nginx cache, as network\n"
+        "namespaces behind a balancer) on one machine."
+        if multinode
+        else "the production profile (PostgreSQL with a streaming replica, Redis, two granian\n"
+        "app processes behind nginx) on one machine, loopback only."
+    )
     lines = [
-        "## Soak",
+        title,
         "",
-        "`python -m bench soak` (part of `make bench`): the production profile (PostgreSQL, Redis,",
-        "two granian app processes behind nginx) on one machine, loopback only. "
-        f"{workers} client threads:",
-        "readers on story pages (65%) and comment threads (30%), 5% posting comments (each",
-        "from its own address), an editor publishing a story every "
-        f"{publish_every:g} s. Comments acknowledged",
-        "(201/202) are counted against those stored at the end.",
+        f"`python -m bench soak{' --multinode' if multinode else ''}` (part of `make bench`): "
+        + profile,
+        f"After one read of each page, {workers} client threads: readers on story pages (65%) and",
+        "comment threads (30%), 5% posting comments (each from its own address), an editor",
+        f"publishing a story every {publish_every:g} s. Comments acknowledged (201/202) are",
+        'counted against those stored at the end. See also "The soak\'s tail" below.',
         "",
         "| measure | value |",
         "|---|---|",
         *(f"| {key} | {value} |" for key, value in result.items()),
         "",
-        f"Run on {time.strftime('%Y-%m-%d')}, {os.cpu_count()} CPUs.",
+        f"Run on {time.strftime('%Y-%m-%d %H:%M')} UTC, {os.cpu_count()} CPUs, load average"
+        f" {os.getloadavg()[0]:.1f} at the end.",
         "",
     ]
     section = "\n".join(lines)
     text = RESULTS.read_text() if RESULTS.exists() else "# Benchmark results\n"
-    if "## Soak" in text:
-        before, _, rest = text.partition("## Soak")
+    heading = f"\n{title}\n"
+    if heading in text:
+        before, _, rest = text.partition(heading)
         after = rest[rest.find("\n## ") + 1 :] if "\n## " in rest else ""
-        text = before + section + ("\n" + after if after else "")
+        text = before + "\n" + section + ("\n" + after if after else "")
     else:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS.write_text(text)
@@ -501,6 +513,6 @@ def main(argv: list[str]) -> int:
         Path(options.breakdown).write_text(json.dumps(soak.breakdown, indent=2))
         print(f"breakdown: {options.breakdown}")
     if not options.no_write:
-        write_results(result, options.workers, options.publish_every)
+        write_results(result, options.workers, options.publish_every, multinode=options.multinode)
     ok = result["errors_5xx"] == 0 and result["comments_lost"] == 0
     return 0 if ok else 1
