@@ -261,3 +261,24 @@ def test_it_ranks_the_most_read_from_the_windows_reads_not_the_archive(archive, 
         # older hours), then the stories by their ids.
         assert "SCAN articles_article" not in text, text
         assert "article_lang" not in text and "article_live" not in text, text
+
+
+def test_it_pages_the_desk_by_ids_from_the_index_then_fetches_the_page(archive):
+    from khabar.articles.paging import DeskPaginator
+
+    stories = Article.objects.order_by("-published_at", "-pk")
+    paginator = DeskPaginator(stories, 100)
+    with CaptureQueriesContext(connection) as queries:
+        page = paginator.page(paginator.num_pages)
+        listed = [(story.pk, story.section.slug) for story in page.object_list]
+    assert [pk for pk, _slug in listed] == list(
+        stories.values_list("pk", flat=True)[(paginator.num_pages - 1) * 100 :][:100]
+    )
+    ids = [q["sql"] for q in queries.captured_queries if "OFFSET" in q["sql"]]
+    assert len(ids) == 1 and ids[0].startswith('SELECT "articles_article"."id" AS "pk" FROM'), ids
+    text = _plan_of(ids[0])
+    # The page's ids read from the (published_at, id) index alone, in order; then the
+    # hundred stories by id, and their sections.
+    assert "USING COVERING INDEX article_published_idx" in text, text
+    assert "USE TEMP B-TREE" not in text, text
+    assert len(queries.captured_queries) == 4  # the capped count, ids, stories, sections

