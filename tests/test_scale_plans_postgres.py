@@ -1,0 +1,135 @@
+"""Query plans at archive scale on PostgreSQL (issue 19), as tests/test_scale_plans.py pins
+SQLite's: a throwaway cluster with khabar's whole schema, 20,000 stories and their
+statistics (VACUUM ANALYZE, as autovacuum leaves a table). A plan test, not a timing test:
+`python -m bench archive --db postgres` times the pages at a million stories.
+"""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+from django.contrib.auth.models import Group, Permission, User
+from django.contrib.contenttypes.models import ContentType
+from django.db import connections
+from django.utils import timezone
+from postgres import available, start_cluster
+
+from khabar.articles import views
+from khabar.articles.models import LIVE_STATUSES, Article, Section, Tag
+
+pytestmark = [pytest.mark.postgres, pytest.mark.xdist_group("postgres")]
+
+ALIAS = "pgplans"
+STORIES = 20_000
+
+
+@pytest.fixture(scope="module")
+def pg(django_db_setup, django_db_blocker):
+    """The alias of a database on a cluster of its own, migrated and seeded once."""
+    if not available():
+        pytest.fail("PostgreSQL server binaries missing (run make system-test-deps)")
+    cluster = start_cluster()
+    try:
+        with django_db_blocker.unblock():
+            cluster.create_database("khabar_plans")
+            configured = connections.configure_settings(
+                {
+                    "default": connections.settings["default"],
+                    ALIAS: cluster.settings("khabar_plans"),
+                }
+            )
+            connections.settings[ALIAS] = configured[ALIAS]
+            _create_tables()
+            _seed()
+        with django_db_blocker.unblock():
+            yield connections[ALIAS]
+    finally:
+        with django_db_blocker.unblock():
+            if ALIAS in connections.settings:
+                connections[ALIAS].close()
+                del connections[ALIAS]
+                del connections.settings[ALIAS]
+        cluster.stop()
+
+
+def _create_tables() -> None:
+    """The stories' tables and what they point to, as the models say (their migrations'
+    data steps write to the default database, so they are not run here)."""
+    with connections[ALIAS].schema_editor() as editor:
+        for model in (ContentType, Permission, Group, User, Section, Tag, Article):
+            editor.create_model(model)
+
+
+def _seed() -> None:
+    rng = random.Random(19)
+    now = timezone.now()
+    sections = {
+        lang: [
+            Section.objects.using(ALIAS).create(lang=lang, slug=f"s{i}", name=f"s{i}", position=i)
+            for i in range(8)
+        ]
+        for lang in ("ar", "fa", "en")
+    }
+    statuses = ["published"] * 96 + ["corrected", "draft", "submitted", "withdrawn"]
+    articles = []
+    for n in range(STORIES):
+        lang = rng.choices(["ar", "fa", "en"], [8, 1, 1])[0]
+        when = now - datetime.timedelta(seconds=10 * 365 * 86400 * (1 - n / STORIES) + 60)
+        status = rng.choice(statuses)
+        live = status in ("published", "corrected")
+        articles.append(
+            Article(
+                lang=lang,
+                section=rng.choice(sections[lang]),
+                headline=f"headline {n}",
+                slug=f"s-{n}",
+                dateline_city="city",
+                dateline_date=when.date(),
+                body="body text " * 20,
+                status=status,
+                created_at=when,
+                updated_at=when,
+                published_at=when if live or status == "withdrawn" else None,
+                first_published_at=when if live else None,
+            )
+        )
+    Article.objects.using(ALIAS).bulk_create(articles, batch_size=2000)
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
+
+
+def explain(connection, sql: str, params=()) -> str:
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN " + sql, params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+def test_it_reads_each_sections_newest_on_the_home_page_from_its_index(pg):
+    # The query _section_leads runs on PostgreSQL, with its parameters.
+    fields = [f for f in Article._meta.concrete_fields if f.name != "body"]
+    columns = ", ".join(f"a.{pg.ops.quote_name(f.column)}" for f in fields)
+    statuses = ", ".join(["%s"] * len(LIVE_STATUSES))
+    now = timezone.now()
+    params = [*LIVE_STATUSES, now, now, views.PER_SECTION_ON_HOME + 1, "ar"]
+    sql = views._SECTION_LEADS_POSTGRES.format(columns=columns, statuses=statuses)
+    text = explain(pg, sql, params)
+    # For each of the edition's sections, its index newest first, stopping after a few: not
+    # the SQLite form's walk through every story with a subquery for each.
+    assert "Index Scan using article_section_idx on articles_article b" in text, text
+    assert "Limit" in text, text
+    assert "Seq Scan on articles_article" not in text, text
+    with connections[ALIAS].cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    assert len(rows) == 8 * (views.PER_SECTION_ON_HOME + 1)
+
+
+def test_it_pages_the_desk_by_ids_from_the_index_alone(pg):
+    stories = Article.objects.using(ALIAS).order_by("-published_at", "-pk")
+    deep = stories.values_list("pk", flat=True)[1_900:2_000]
+    text = deep.explain()
+    # The ids of a deep page from the (published_at, id) index, no story's row read.
+    assert "Index Only Scan Backward using article_published_idx" in text, text
+    assert "Sort" not in text, text
