@@ -16,6 +16,7 @@ from postgres import pg_alias  # noqa: F401 (a fixture)
 
 from khabar.articles.models import Status
 from khabar.articles.wire_import import insert_rows
+from khabar.test import make_user
 
 pytestmark = [
     pytest.mark.django_db(databases="__all__"),
@@ -69,7 +70,9 @@ def test_rows_copied_are_the_rows_inserted(pg_alias):  # noqa: F811
         cursor.execute("DROP TABLE inserted")
 
 
-def test_the_vectors_the_reader_makes_are_those_the_backend_makes_of_the_text():
+def test_the_vectors_the_reader_makes_are_those_the_backend_makes_of_the_text(
+    django_assert_num_queries,
+):
     # On PostgreSQL the import's reader makes each story's vectors with its analysis; the
     # writer takes them as they are. They must be what the backend makes of the story's
     # own text, and go unused where the index analyses the edition otherwise.
@@ -78,16 +81,18 @@ def test_the_vectors_the_reader_makes_are_those_the_backend_makes_of_the_text():
     from khabar.search.documents import SearchDocument, document_for
 
     path = Path(__file__).resolve().parent.parent / "khabar/data/demo/wire-ar-moscow-2342.txt"
+    editor = make_user("editor", "editor", signoff="2342")
     template = wire_import._Template(
         origin="cli",
-        user_id=None,
+        user_id=editor.pk,
         publish=True,
         status=Status.PUBLISHED,
         signoff="",
         vectors=True,
     )
     read = wire_import.parse_files([path], 2023, None)
-    [item] = wire_import.analyse_files(read, template)
+    with django_assert_num_queries(0):  # the reader is a forked process: no database
+        [item] = wire_import.analyse_files(read, template)
     assert item.problem == "" and item.article is not None
     article = item.article
     article.id, article.section_id = 1, 1
