@@ -5,19 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('comments', '0007_pending_edit'),
+        ("comments", "0007_pending_edit"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(condition=models.Q(('status', 'pending'), models.Q(('status', 'approved'), models.Q(('pending_text', ''), _negated=True)), _connector='OR'), fields=['created_at', 'id'], name='comment_waiting_idx'),
+            model_name="comment",
+            index=models.Index(
+                condition=models.Q(
+                    ("status", "pending"),
+                    models.Q(("status", "approved"), models.Q(("pending_text", ""), _negated=True)),
+                    _connector="OR",
+                ),
+                fields=["created_at", "id"],
+                name="comment_waiting_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='comment',
-            index=models.Index(condition=models.Q(('reports__gt', 0), ('status__in', ['approved', 'pending'])), fields=['created_at', 'id'], name='comment_reported_idx'),
+            model_name="comment",
+            index=models.Index(
+                condition=models.Q(("reports__gt", 0), ("status__in", ["approved", "pending"])),
+                fields=["created_at", "id"],
+                name="comment_reported_idx",
+            ),
         ),
     ]
