@@ -206,9 +206,12 @@ class Article(models.Model):
         indexes = [
             models.Index(fields=["lang", "status", "-published_at"], name="article_live_idx"),
             models.Index(fields=["section", "-published_at"], name="article_section_idx"),
-            # Every story newest first, ties by id (the desk's list and its deep pages): the
-            # id in the index lets PostgreSQL page through it without reading the rows.
-            models.Index(fields=["published_at", "id"], name="article_published_idx"),
+            # Every story newest first (the desk's list and its deep pages). On PostgreSQL the
+            # id is carried in the index (INCLUDE; SQLite's indexes hold it anyway), so a
+            # page's ids are read without the rows; not a key column, which made PostgreSQL
+            # drop the index-then-incremental-sort plan of the story page's related box for
+            # a sort of every live story (6.6 s at a million stories).
+            models.Index(fields=["published_at"], include=["id"], name="article_published_idx"),
             models.Index(fields=["origin", "source_id"], name="article_origin_source_idx"),
             models.Index(fields=["updated_at"], name="article_updated_idx"),
             # An edition's newest stories read in index order (feeds, the ticker, the API),
