@@ -12,7 +12,7 @@ from khabar.test import make_article
 
 pytestmark = pytest.mark.django_db
 
-HEADLINE = 'قال "المتحدث" & <b>الوزير</b> \'اليوم\''
+HEADLINE = "قال \"المتحدث\" & <b>الوزير</b> 'اليوم'"
 
 
 @pytest.mark.parametrize("lang", ["ar", "en", "fa"])

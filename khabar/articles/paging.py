@@ -62,10 +62,10 @@ class DeskPaginator(CappedPaginator):
         stories), where the ids come from the ``article_published_idx`` index alone.
         """
         found = super().page(number)
-        window = found.object_list
-        if not isinstance(window, QuerySet):
+        window, stories = found.object_list, self.object_list
+        if not isinstance(window, QuerySet) or not isinstance(stories, QuerySet):
             return found
         ids = list(window.values_list("pk", flat=True))
         position = {pk: n for n, pk in enumerate(ids)}
-        stories = sorted(self.object_list.filter(pk__in=ids), key=lambda s: position[s.pk])
-        return self._get_page(stories, found.number, self)
+        rows = sorted(stories.filter(pk__in=ids), key=lambda s: position[s.pk])
+        return Page(rows, found.number, self)
