@@ -254,6 +254,9 @@ class Topology:
         settings = {"shared_buffers": "128MB", "max_connections": "100"}
         if not self.durable:
             settings.update(fsync="off", synchronous_commit="off", full_page_writes="off")
+            # A replica whose primary restarted streams again a fifth of a second later,
+            # not after the default 5 s: the tests that restart it wait for that.
+            settings.update(wal_retrieve_retry_interval="200ms")
         return settings
 
     def start_postgres(self) -> None:
