@@ -208,8 +208,7 @@ else:
         }
     }
 CACHES["fragments"] = {
-    # Django's local-memory cache that keeps rendered fragments unpickled (khabar/site/cache.py).
-    "BACKEND": "khabar.site.cache.ProcessCache",
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
     "LOCATION": "khabar-fragments",
     "TIMEOUT": 600,
     "OPTIONS": {"MAX_ENTRIES": 2000},
