@@ -72,6 +72,8 @@ class Store(Protocol):
     def lock_render(self, key: str, seconds: float) -> str: ...
     def render_locked(self, key: str) -> bool: ...
     def unlock_render(self, key: str) -> None: ...
+    def defer(self, tags: list[str], due: float) -> None: ...
+    def take_due(self, now: float) -> list[str]: ...
 
 
 class SqliteStore:
@@ -98,6 +100,8 @@ class SqliteStore:
                 "CREATE TABLE IF NOT EXISTS generation (tag TEXT PRIMARY KEY, n INTEGER)"
                 " WITHOUT ROWID;"
                 "CREATE TABLE IF NOT EXISTS render_lock (key TEXT PRIMARY KEY, until REAL)"
+                " WITHOUT ROWID;"
+                "CREATE TABLE IF NOT EXISTS purge_soon (tag TEXT PRIMARY KEY, due REAL)"
                 " WITHOUT ROWID;"
             )
             self._local.db = db
@@ -220,6 +224,30 @@ class SqliteStore:
         except (sqlite3.OperationalError, TimeoutError):
             pass  # it expires by itself
 
+    def defer(self, tags: list[str], due: float) -> None:
+        """Queue ``tags`` to be purged at ``due`` (a tag already queued keeps its time)."""
+        with self._writers:
+            self._db().executemany(
+                "INSERT OR IGNORE INTO purge_soon (tag, due) VALUES (?, ?)",
+                [(tag, due) for tag in tags],
+            )
+
+    def take_due(self, now: float) -> list[str]:
+        """The queued tags due by ``now``, taken off the queue (each handed out once)."""
+        db = self._db()
+        if db.execute("SELECT 1 FROM purge_soon WHERE due <= ? LIMIT 1", (now,)).fetchone() is None:
+            return []  # the worker's usual tick: one read, no write lock
+        with self._writers:
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                rows = db.execute("SELECT tag FROM purge_soon WHERE due <= ?", (now,)).fetchall()
+                db.execute("DELETE FROM purge_soon WHERE due <= ?", (now,))
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
+        return [row[0] for row in rows]
+
 
 class RedisStore:
     """Pages in Redis, with one set of page keys per tag."""
@@ -304,6 +332,16 @@ class RedisStore:
             self.redis.delete(f"khabar:render:{key}", f"khabar:purged:{key}")
         except Exception:
             pass  # they expire by themselves
+
+    def defer(self, tags: list[str], due: float) -> None:
+        self.redis.zadd("khabar:purge-soon", dict.fromkeys(tags, due), nx=True)
+
+    def take_due(self, now: float) -> list[str]:
+        pipe = self.redis.pipeline(transaction=True)
+        pipe.zrangebyscore("khabar:purge-soon", "-inf", now)
+        pipe.zremrangebyscore("khabar:purge-soon", "-inf", now)
+        found, _removed = pipe.execute()
+        return [tag.decode() for tag in found]
 
 
 def _encode(page: Page) -> bytes:
