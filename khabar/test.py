@@ -33,6 +33,8 @@ ROLE_MIGRATIONS = [
     ("khabar.syndication.migrations.0003_held_updates", "grant"),
     ("khabar.syndication.migrations.0006_sftp_providers", "grant"),
     ("khabar.distribution.migrations.0002_roles", "grant"),
+    # The name variants the search reads, with the editors' and chiefs' rights to edit them.
+    ("khabar.search.migrations.0004_seed_name_variants", "seed"),
 ]
 
 

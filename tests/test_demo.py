@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from django.core.management import CommandError, call_command
 
 from khabar.articles.models import Article
+from khabar.test import ensure_roles
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +24,7 @@ def test_it_refuses_to_load_the_demo_with_khabar_env_production(settings):
 
 def test_it_loads_the_demo_in_development_with_its_logins_and_photos(settings, media):
     settings.KHABAR_ENV = "development"
+    ensure_roles()  # the desk roles, which a transactional test's flush before this one removed
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     assert User.objects.filter(username="editor").exists()
