@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,23 @@ class SearchConfig(AppConfig):
         hooks.register_story_saved(index_article)
         hooks.register_story_search(desk_search)
         hooks.register_stories_stored(index_stored_stories)
+        post_migrate.connect(empty_index_without_stories, sender=self)
+
+
+def empty_index_without_stories(using: str = "default", **_kwargs: object) -> None:
+    """After ``flush`` (which ends with the post-migrate signal), empty the search index.
+
+    ``flush`` empties the tables Django manages, and the index's tables are khabar's own, so
+    the index kept answering with stories that no longer exist (a search after a flush
+    counted them). When no story is left, no entry can be right. After a plain ``migrate``
+    the stories are there and this does nothing.
+    """
+    from khabar.articles.models import Article
+    from khabar.search.backends import get_backend
+    from khabar.search.backends.base import DOCUMENT_TABLE
+
+    backend = get_backend(using)
+    if DOCUMENT_TABLE not in backend.connection.introspection.table_names():
+        return
+    if not Article.objects.using(using).exists():
+        backend.reset()
