@@ -193,3 +193,20 @@ def test_it_ignores_explain_for_an_anonymous_reader_and_stays_cacheable(
         )
 
     assert strip(asked.content.decode()) == strip(plain.content.decode())
+
+
+def test_it_says_when_only_the_newest_matches_are_ranked(
+    client, django_capture_on_commit_callbacks, monkeypatch
+):
+    from khabar.search.backends import base
+
+    monkeypatch.setattr(base, "WINDOW", 2)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            make_article(headline=f"أسعار النفط {n}", body="ارتفعت الأسعار.")
+    html = client.get("/ar/search/", {"q": "النفط"}).content.decode()
+    assert "عُثر على أكثر من 2 خبر؛ تُعرض أحدث 2 منها" in html
+    assert len(titles(client.get("/ar/search/", {"q": "النفط"}))) == 2
+    monkeypatch.setattr(base, "WINDOW", 3)
+    html = client.get("/ar/search/", {"q": "النفط"}).content.decode()
+    assert "أكثر من" not in html

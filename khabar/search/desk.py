@@ -33,7 +33,7 @@ def matching_story_ids(term: str, *, limit: int = DESK_LIMIT) -> list[int]:
     For staff lists keyed by story (the moderation queue filters comment threads
     ``article:<id>`` with it), so they find stories the way readers do.
     """
-    return get_backend().search(term, lang=None, per_page=limit).ids
+    return get_backend().search(term, lang=None, per_page=limit, highlight=False).ids
 
 
 def typed_story_ids(term: str, *, limit: int = DESK_LIMIT) -> list[int]:

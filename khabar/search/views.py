@@ -50,6 +50,7 @@ def search(request: HttpRequest, edition: str) -> HttpResponse:
             "query": query,
             "searched": bool(results.query),
             "total": results.total,
+            "more": results.more,
             "items": items,
             "page_number": page,
             "num_pages": num_pages,

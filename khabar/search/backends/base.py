@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from django.db import connections
@@ -28,6 +28,17 @@ ORDERS: tuple[Order, ...] = ("relevance", "newest")
 MAX_PER_PAGE = 500
 #: How many of a query's best-bounded matches the second stage of ``_ranked`` scores.
 CANDIDATES = 400
+#: A query matching more stories than this is ranked among its newest ``WINDOW`` matches
+#: only (newest by id: the order stories entered the archive), as news search engines do:
+#: ranking and counting half a million stories that hold "في" costs seconds and tells a
+#: reader nothing the newest ones do not. A query matching fewer is ranked over all of them.
+WINDOW = 2000
+#: A word held by more stories than this has that number estimated (for its idf) from the
+#: newest ``SAMPLE`` stories of the index, rather than counted over all of them (PostgreSQL:
+#: from the planner's statistics where they know the word, in an index of ``LARGE`` or more).
+COUNTED = 2000
+SAMPLE = 10_000
+LARGE = 20_000
 
 #: The table of originals and filter fields that both backends keep next to their index.
 DOCUMENT_TABLE = "search_document"
@@ -57,6 +68,8 @@ class SearchResults:
     total: int
     hits: list[Hit] = field(default_factory=list)
     query: ParsedQuery = field(default_factory=lambda: ParsedQuery((), ()))
+    #: More stories match than ``total``: the newest ``total`` (``WINDOW``) were ranked.
+    more: bool = False
 
     @property
     def ids(self) -> list[int]:
@@ -69,6 +82,16 @@ class Filters:
     section: int | None = None
     date_from: datetime.datetime | None = None
     date_to: datetime.datetime | None = None
+    #: Only stories of a higher id: the newest matches of a query matching too many.
+    after_id: int | None = None
+
+
+def estimate(total: int, counted: int, in_sample: int, sample: int) -> int:
+    """How many of ``total`` documents hold a word that more than ``counted`` hold, from
+    ``in_sample`` of the newest ``sample`` (at least ``counted + 1``, at most ``total``)."""
+    if sample <= 0:
+        return counted + 1
+    return min(total, max(counted + 1, round(total * in_sample / sample)))
 
 
 class SearchBackend(ABC):
@@ -177,6 +200,7 @@ class SearchBackend(ABC):
         page: int = 1,
         per_page: int = 10,
         explain: bool = False,
+        highlight: bool = True,
     ) -> SearchResults:
         """Find stories matching ``query`` (any text a person typed), best or newest first.
 
@@ -185,6 +209,11 @@ class SearchBackend(ABC):
         quotes is a phrase; ``-word`` excludes stories with the word; a name also finds
         its spelling variants (the desk's table). Stories rank by ``khabar.search.ranking``.
         A query with no words gives no results. ``explain`` fills each hit's ``explanation``.
+
+        A query matching more than ``WINDOW`` stories is answered from its ``WINDOW`` newest
+        matches (by id): ``total`` is then ``WINDOW`` and ``more`` is set. The idf of a word
+        held by more than ``COUNTED`` stories is estimated (``frequencies``). Without
+        ``highlight`` the hits carry no headline or snippet (for lists that need the ids).
         """
         parsed = parse_query(query, lang=lang)
         if not parsed:
@@ -198,11 +227,25 @@ class SearchBackend(ABC):
         total_docs, matching = self.frequencies(parsed)
         idfs = [idf(n, total_docs) for n in matching]
         offset = (page - 1) * per_page
+        after_id = self._window(parsed, filters, WINDOW)
+        if after_id is not None:
+            filters = replace(filters, after_id=after_id)
         if order == "newest":
             total, ranked = self._search(parsed, filters, "newest", per_page, offset, idfs)
         else:
             total, ranked = self._ranked(parsed, filters, per_page, offset, idfs, matching)
-        return SearchResults(total, self._hits(ranked, parsed, idfs if explain else None), parsed)
+        if highlight:
+            hits = self._hits(ranked, parsed, idfs if explain else None)
+        else:
+            hits = [Hit(doc_id, score, SafeString(""), SafeString("")) for doc_id, score in ranked]
+        return SearchResults(total, hits, parsed, more=after_id is not None)
+
+    @abstractmethod
+    def _window(self, parsed: ParsedQuery, filters: Filters, size: int) -> int | None:
+        """The id of the query's match (within ``filters``) that comes ``size + 1``-th by id,
+        newest first, so that exactly ``size`` matches have a higher one; None when at most
+        ``size`` stories match. An index read that stops there, whatever the number of
+        matches."""
 
     def _ranked(
         self,
@@ -229,7 +272,15 @@ class SearchBackend(ABC):
         (``exact_stage_one``) gives exact scores there and needs no stage two. When stage
         one fails (rare), the one-stage query answers.
         """
-        if not parsed.terms or offset + limit > CANDIDATES or max(matching) <= CANDIDATES:
+        # A query answered from its newest WINDOW matches (``after_id``) ranks them all in
+        # one stage where stage one would read its sets row by row across the window
+        # (PostgreSQL); SQLite's stage one reads them from FTS5's lists, and costs less.
+        if (
+            not parsed.terms
+            or offset + limit > CANDIDATES
+            or max(matching) <= CANDIDATES
+            or (filters.after_id is not None and not self.exact_stage_one)
+        ):
             return self._search(parsed, filters, "relevance", limit, offset, idfs)
         for narrow in (True, False) if self._narrow_first(parsed, offset + limit) else (False,):
             stage_one = self._candidates(parsed, filters, idfs, CANDIDATES + 1, narrow=narrow)
@@ -296,7 +347,8 @@ class SearchBackend(ABC):
 
     @abstractmethod
     def frequencies(self, parsed: ParsedQuery) -> tuple[int, list[int]]:
-        """Return how many documents the index holds and, per query word, how many hold it."""
+        """Return how many documents the index holds and, per query word, how many hold it:
+        counted up to ``COUNTED``; above, ``estimate``d from the newest ``SAMPLE``."""
 
     @abstractmethod
     def _search(

@@ -16,12 +16,16 @@ from django.db import transaction
 
 from khabar.lib.tsvector import literal_vectors
 from khabar.search.backends.base import (
+    COUNTED,
     DOCUMENT_TABLE,
+    LARGE,
     NEXT,
+    SAMPLE,
     CatchUp,
     Filters,
     Order,
     SearchBackend,
+    estimate,
 )
 from khabar.search.documents import FIELDS, SearchDocument
 from khabar.search.query import Alternatives, ParsedQuery
@@ -292,17 +296,82 @@ class PostgresBackend(SearchBackend):
             return int(cursor.fetchone()[0])
 
     def frequencies(self, parsed: ParsedQuery) -> tuple[int, list[int]]:
-        counts = [
-            f"(SELECT COUNT(*) FROM {DOCUMENT_TABLE} WHERE vector @@ to_tsquery('simple', %s))"
-            for _ in parsed.terms
-        ]
+        # A large index: its size and its commonest stems (with the share of rows holding
+        # each) from the planner's statistics (ANALYZE, autovacuum), rather than a count of a
+        # million rows or of a stem held by most of them (each a read of every row).
+        expressions = [_any_of([_lexeme(t) for t in stems]) for stems in parsed.terms]
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {DOCUMENT_TABLE})', *counts])}",
-                [_any_of([_lexeme(t) for t in stems]) for stems in parsed.terms],
+                "SELECT reltuples, (SELECT most_common_elems::text::text[] FROM pg_stats "
+                "WHERE schemaname = current_schema() AND tablename = %s AND attname = 'vector'), "
+                "(SELECT most_common_elem_freqs FROM pg_stats WHERE schemaname = "
+                "current_schema() AND tablename = %s AND attname = 'vector') "
+                "FROM pg_class WHERE oid = %s::regclass",
+                [DOCUMENT_TABLE, DOCUMENT_TABLE, DOCUMENT_TABLE],
             )
-            total, *matching = cursor.fetchone()
-        return int(total), [int(n) for n in matching]
+            reltuples, elems, freqs = cursor.fetchone()
+            if reltuples < LARGE:
+                cursor.execute(f"SELECT COUNT(*) FROM {DOCUMENT_TABLE}")
+                total, shares = int(cursor.fetchone()[0]), {}
+            else:
+                total, shares = int(reltuples), dict(zip(elems or [], freqs or [], strict=False))
+            matching = [0] * len(expressions)
+            counted: list[int] = []
+            for i, stems in enumerate(parsed.terms):
+                share = sum(shares.get(term, 0.0) for term in stems)
+                if share * total > COUNTED:
+                    matching[i] = min(total, round(share * total))
+                else:
+                    counted.append(i)
+            if counted:
+                # Counted within a LIMIT: a common stem's rows are read only that far.
+                cursor.execute(
+                    "SELECT "
+                    + ", ".join(
+                        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {DOCUMENT_TABLE} "
+                        f"WHERE vector @@ to_tsquery('simple', %s) LIMIT {COUNTED + 1}) AS c)"
+                        for _ in counted
+                    ),
+                    [expressions[i] for i in counted],
+                )
+                for i, n in zip(counted, cursor.fetchone(), strict=True):
+                    matching[i] = int(n)
+            common = [i for i in counted if matching[i] > COUNTED]
+            if common:
+                cursor.execute(
+                    f"SELECT id FROM {DOCUMENT_TABLE} ORDER BY id DESC LIMIT 1 OFFSET %s",
+                    [SAMPLE],
+                )
+                row = cursor.fetchone()
+                floor, sample = (int(row[0]), SAMPLE) if row else (0, total)
+                in_sample = [
+                    f"(SELECT COUNT(*) FROM {DOCUMENT_TABLE} "
+                    "WHERE vector @@ to_tsquery('simple', %s) AND id > %s)"
+                    for _ in common
+                ]
+                cursor.execute(
+                    f"SELECT {', '.join(in_sample)}",
+                    [p for i in common for p in (expressions[i], floor)],
+                )
+                for i, n in zip(common, cursor.fetchone(), strict=True):
+                    matching[i] = estimate(total, COUNTED, int(n), sample)
+        return total, matching
+
+    def _window(self, parsed: ParsedQuery, filters: Filters, size: int) -> int | None:
+        # Newest first by the primary key, each row's vector checked: for a common query
+        # the read stops after about ``size`` rows; for a rare one the planner takes the
+        # GIN index and sorts the few matches.
+        where, params = self._filters(filters)
+        conditions = "".join(f" AND {condition}" for condition in where)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT d.id FROM {DOCUMENT_TABLE} AS d "
+                f"WHERE d.vector @@ to_tsquery('simple', %s){conditions} "
+                "ORDER BY d.id DESC LIMIT 1 OFFSET %s",
+                [tsquery_expression(parsed), *params, size],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
 
     def _filters(self, filters: Filters) -> tuple[list[str], list[object]]:
         """The filters, as conditions on ``d`` (the document table)."""
@@ -320,6 +389,9 @@ class PostgresBackend(SearchBackend):
         if filters.date_to is not None:
             where.append("d.published_at < %s")
             params.append(filters.date_to)
+        if filters.after_id is not None:
+            where.append("d.id > %s")
+            params.append(filters.after_id)
         return where, params
 
     def _candidates(

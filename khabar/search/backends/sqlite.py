@@ -96,12 +96,30 @@ def match_expression(parsed: ParsedQuery) -> str:
     return " AND ".join(parts)
 
 
+def query_expression(parsed: ParsedQuery) -> str:
+    """What a story must hold to match: every word (stem or exact form) and every phrase."""
+    return " AND ".join(
+        [
+            *(f"({word_expression(s, parsed.exact_of(i))})" for i, s in enumerate(parsed.terms)),
+            *([f"({phrases_expression(parsed)})"] if parsed.phrases else []),
+        ]
+    )
+
+
 def phrases_expression(parsed: ParsedQuery) -> str:
     """Every phrase of the query, in the stem columns, ANDed."""
     return " AND ".join(
         f"{STEM_COLUMNS} : " + _any_of([_quoted(" ".join(variant)) for variant in variants])
         for variants in parsed.phrases
     )
+
+
+def _since(filters: Filters) -> tuple[str, list[object]]:
+    """The window's bound as a condition of a MATCH query (FTS5 then reads its lists from
+    there on, rather than the whole lists joined to the documents)."""
+    if filters.after_id is None:
+        return "", []
+    return " AND rowid > %s", [filters.after_id]
 
 
 class SqliteBackend(SearchBackend):
@@ -265,19 +283,65 @@ class SqliteBackend(SearchBackend):
         return int(value or 0)
 
     def frequencies(self, parsed: ParsedQuery) -> tuple[int, list[int]]:
+        # Counted within a LIMIT: FTS5 reads a common word's list only that far.
         counts = [
-            f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)" for _ in parsed.terms
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+            f"LIMIT {base.COUNTED + 1}))"
+            for _ in parsed.terms
         ]
+        expressions = [stems_expression(stems) for stems in parsed.terms]
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT {', '.join([f'(SELECT COUNT(*) FROM {DOCUMENT_TABLE})', *counts])}",
-                [stems_expression(stems) for stems in parsed.terms],
+                expressions,
             )
-            total, *matching = cursor.fetchone()
-        return int(total), [int(n) for n in matching]
+            total, *matching = (int(n) for n in cursor.fetchone())
+            common = [i for i, n in enumerate(matching) if n > base.COUNTED]
+            if common:
+                # The newest SAMPLE documents: the rowids above the first one left out.
+                cursor.execute(
+                    f"SELECT id FROM {DOCUMENT_TABLE} ORDER BY id DESC LIMIT 1 OFFSET %s",
+                    [base.SAMPLE],
+                )
+                row = cursor.fetchone()
+                floor, sample = (int(row[0]), base.SAMPLE) if row else (0, total)
+                in_sample = [
+                    f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s AND rowid > %s)"
+                    for _ in common
+                ]
+                cursor.execute(
+                    f"SELECT {', '.join(in_sample)}",
+                    [p for i in common for p in (expressions[i], floor)],
+                )
+                for i, n in zip(common, cursor.fetchone(), strict=True):
+                    matching[i] = base.estimate(total, base.COUNTED, int(n), sample)
+        return total, matching
+
+    def _window(self, parsed: ParsedQuery, filters: Filters, size: int) -> int | None:
+        # FTS5 gives a MATCH's rowids in order, newest first when asked, and stops at the
+        # OFFSET: the read is as long as the window, however many stories match.
+        where, params = self._where(parsed, filters)
+        joined = f" CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = m.rowid" if where else ""
+        conditions = "".join(f" AND {condition}" for condition in where)
+        with self.connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT m.rowid FROM {FTS_TABLE} AS m{joined} "
+                f"WHERE {FTS_TABLE} MATCH %s{conditions} "
+                "ORDER BY m.rowid DESC LIMIT 1 OFFSET %s",
+                [query_expression(parsed), *params, size],
+            )
+            row = cursor.fetchone()
+        return int(row[0]) if row else None
 
     def _narrow_first(self, parsed: ParsedQuery, needed: int) -> bool:
-        count = f"(SELECT COUNT(*) FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)"
+        # Each word's count stops at its threshold (a sum reaches the threshold exactly when
+        # the sum of the capped counts does): FTS5 reads a common word's list only that far.
+        def count(cap: int) -> str:
+            return (
+                f"(SELECT COUNT(*) FROM (SELECT 1 FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+                f"LIMIT {cap}))"
+            )
+
         anywhere, heads = [], []
         for i in range(len(parsed.terms)):
             exact = _any_of([_quoted(t) for t in parsed.exact_of(i)])
@@ -286,7 +350,8 @@ class SqliteBackend(SearchBackend):
         n = len(parsed.terms)
         with self.connection.cursor() as cursor:
             cursor.execute(
-                f"SELECT {' + '.join([count] * n)}, {' + '.join([count] * n)}",
+                f"SELECT {' + '.join([count(base.CANDIDATES + 1)] * n)}, "
+                f"{' + '.join([count(max(needed, 1))] * n)}",
                 [*anywhere, *heads],
             )
             in_anywhere, in_heads = cursor.fetchone()
@@ -306,15 +371,7 @@ class SqliteBackend(SearchBackend):
         # and set, summed per story and word into a bit field (the sets of one word are
         # distinct bits, and a story is in a set once). The score is read from the bits,
         # with no lookup per story and set: it is the exact score, not only a bound.
-        match = " AND ".join(
-            [
-                *(
-                    f"({word_expression(s, parsed.exact_of(i))})"
-                    for i, s in enumerate(parsed.terms)
-                ),
-                *([f"({phrases_expression(parsed)})"] if parsed.phrases else []),
-            ]
-        )
+        match = query_expression(parsed)
         # A set is read within the query's matches (FTS5 intersects the lists); one word
         # without phrases holds its sets already.
         alone = len(parsed.terms) == 1 and not parsed.phrases
@@ -333,6 +390,7 @@ class SqliteBackend(SearchBackend):
                 for i in range(len(parsed.terms))
             ]
         in_pool = " OR ".join(pool)
+        since, since_params = _since(filters)
         sets: list[str] = []
         params: list[object] = []
         for i, stems in enumerate(parsed.terms):
@@ -349,9 +407,10 @@ class SqliteBackend(SearchBackend):
             ):
                 sets.append(
                     f"SELECT rowid AS id, {i} AS word, {bit} AS bit FROM {FTS_TABLE} "
-                    f"WHERE {FTS_TABLE} MATCH %s"
+                    f"WHERE {FTS_TABLE} MATCH %s{since}"
                 )
                 params.append(expression if alone else f"({expression}) AND {match}")
+                params.extend(since_params)
         words = range(len(parsed.terms))
         bits = ", ".join(f"SUM(CASE word WHEN {i} THEN bit ELSE 0 END) AS b{i}" for i in words)
         levels = [
@@ -381,14 +440,18 @@ class SqliteBackend(SearchBackend):
         # stops at the first; counting the pool would cost a pass over it).
         matches = (
             f"FROM {FTS_TABLE} AS m CROSS JOIN {DOCUMENT_TABLE} AS d "
-            f"ON d.id = m.rowid WHERE {FTS_TABLE} MATCH %s AND {conditions}"
+            f"ON d.id = m.rowid WHERE {FTS_TABLE} MATCH %s{since.replace('rowid', 'm.rowid')} "
+            f"AND {conditions}"
         )
         count_sql = f"SELECT (SELECT COUNT(*) {matches}), EXISTS (SELECT 1 {matches})"
         outside = f"({match}) NOT ({' OR '.join(pool)})"
         with self.connection.cursor() as cursor:
             cursor.execute(sql, [*params, *bound_params, *where_params, limit])
             rows = cursor.fetchall()
-            cursor.execute(count_sql, [match, *where_params, outside, *where_params])
+            cursor.execute(
+                count_sql,
+                [match, *since_params, *where_params, outside, *since_params, *where_params],
+            )
             total, left_out = cursor.fetchone()
         level = EXACT_LEVEL if narrow else STEM_LEVEL
         rest = body_only_bound(idfs, level) if left_out else None
@@ -431,24 +494,30 @@ class SqliteBackend(SearchBackend):
         among = ""
         if ids is not None:
             among = f" AND +rowid IN ({', '.join(['%s'] * len(ids))})"
+        since, since_params = _since(filters)
         for i, stems in enumerate(parsed.terms):
             ctes.append(
                 f"w{i} AS MATERIALIZED (SELECT rowid AS id, {_PRESENCE} FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s{among})"
+                f"WHERE {FTS_TABLE} MATCH %s{among}{since})"
             )
             params.append(word_expression(stems, parsed.exact_of(i)))
             params.extend(ids or [])
+            params.extend(since_params)
             levels.append([level_case(f"w{i}.c{f + 3} < 0", f"w{i}.c{f} < 0") for f in range(3)])
         if not ctes:  # phrases of stopwords only: matched, not scored
             ctes.append(
                 f"w0 AS MATERIALIZED (SELECT rowid AS id FROM {FTS_TABLE} "
-                f"WHERE {FTS_TABLE} MATCH %s)"
+                f"WHERE {FTS_TABLE} MATCH %s{since})"
             )
             params.append(phrases_expression(parsed))
+            params.extend(since_params)
         where: list[str] = []
         if parsed.phrases and parsed.terms:
-            where.append(f"d.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s)")
+            where.append(
+                f"d.id IN (SELECT rowid FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s{since})"
+            )
             params.append(phrases_expression(parsed))
+            params.extend(since_params)
         more_where, more_params = self._where(parsed, filters)
         where += more_where
         params += more_params
@@ -470,7 +539,8 @@ class SqliteBackend(SearchBackend):
             f"ORDER BY {order_by} LIMIT %s OFFSET %s"
         )
         count_sql = f"{with_}SELECT COUNT(*) {filtered}"
-        cte_count = len(ctes) * (1 + len(ids or [])) if parsed.terms else 1
+        per_cte = 1 + len(ids or []) + len(since_params)
+        cte_count = len(ctes) * per_cte if parsed.terms else 1 + len(since_params)
         cte_params = params[:cte_count]
         rest = params[cte_count:]
         with self.connection.cursor() as cursor:
