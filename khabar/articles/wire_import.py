@@ -20,9 +20,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import DatabaseError, connections, router, transaction
 from django.utils import timezone
 from django.utils.encoding import is_protected_type
+from django.utils.text import slugify
 
 from khabar.articles import actions
-from khabar.articles.models import Article, AuditEntry, Section, Status
+from khabar.articles.models import Article, AuditEntry, Section, Status, Tag
 from khabar.lib.arabic import fingerprint, forms_text
 from khabar.lib.forked import helper_process
 from khabar.lib.tsvector import literal_vectors
@@ -173,9 +174,11 @@ class ArchiveResult:
 
 @dataclass
 class ReadFile:
-    """A file as the reader gives it: its story, its source id, its headline's and body's
-    forms and the story built from them, or why it could not be read or does not validate
-    (``problem``, naming the file and line)."""
+    """A story as the reader gives it: the file it came from, its fields, its source id,
+    its headline's and body's forms and the story built from them, or why it could not be
+    read or does not validate (``problem``, naming the file and line). A wire file holds
+    one story; a document of another format (``khabar ingest --archive``) may hold several,
+    each a ``ReadFile`` of the same path."""
 
     path: Path
     story: WireStory | None = None
@@ -184,6 +187,19 @@ class ReadFile:
     problem: str = ""
     #: The story built and validated in the reader (``_build``), for the writer to finish.
     article: Article | None = None
+    #: ``story_fields``: what ``actions.ingest_article`` takes as its ``fields``.
+    fields: dict[str, Any] = field(default_factory=dict)
+    source_version: int = 1
+    tag_names: list[str] = field(default_factory=list)
+    #: What the format's reader keeps for itself (the ingest's record of the item).
+    incoming: Any = None
+
+    @property
+    def day(self) -> datetime.date:
+        """The dateline's day: an archived story's publishing day."""
+        value = self.fields["dateline_date"]
+        assert isinstance(value, datetime.date)
+        return value
 
 
 def archive_files(paths: Iterable[Path]) -> Iterator[Path]:
@@ -199,6 +215,11 @@ def archive_files(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
+#: A format's reader for ``import_archive``: a batch of paths (and the reader's own
+#: arguments) to their stories, in the reader process (no database there).
+Parse = Callable[..., list[ReadFile]]
+
+
 def import_archive(
     files: Iterable[Path],
     *,
@@ -210,27 +231,38 @@ def import_archive(
     batch_size: int = ARCHIVE_BATCH,
     progress: Callable[[int], object] | None = None,
     reader: bool | None = None,
+    parse: tuple[Parse, tuple[Any, ...]] | None = None,
+    section_of: Callable[[ReadFile, Section | None], Section] | None = None,
+    after_insert: Callable[[Sequence[Article], Sequence[ReadFile]], None] | None = None,
 ) -> ArchiveResult:
     """Store an archive of wire files, a batch per transaction; see the notes above.
 
     ``progress`` is called with the number of files done after each batch. With ``reader``
     (by default when the machine has more than one CPU) the files of the next batch are
     read, parsed and analysed in a second process while this one stores the current batch.
+
+    Another format's archive (``khabar ingest --archive``) gives its reader (``parse``: a
+    function of the reader process and its arguments after the paths), how a story's
+    section is chosen (``section_of(item, section)``, in this process) and what is written
+    beside each batch's stories in its transaction (``after_insert``).
     """
     actors.require(actor, "articles.add_article")
     actors.require(actor, "articles.publish_article" if publish else "articles.submit_article")
     result = ArchiveResult()
-    writer = _BatchWriter(section=section, publish=publish, actor=actor)
+    writer = _BatchWriter(section=section, publish=publish, actor=actor, section_of=section_of)
     if reader is None:
         reader = (os.cpu_count() or 1) > 1
+    parser, parser_args = parse or (parse_files, (year, lang))
 
-    def store(read: list[ReadFile]) -> None:
+    def store(read: list[ReadFile], files_done: int) -> None:
         result.failed.extend(item.problem for item in read if item.problem)
-        touched = _store_batch([item for item in read if not item.problem], writer, result)
+        touched = _store_batch(
+            [item for item in read if not item.problem], writer, result, after_insert
+        )
         if touched:
             pagecache.purge_keys(sorted(touched))
         if progress:
-            progress(len(read))
+            progress(files_done)
 
     # The reader parses a batch, this process leaves out the stories already stored (a
     # resumed run then costs little more than the parsing), the reader analyses, builds
@@ -240,23 +272,34 @@ def import_archive(
     chunks = _chunks(files, batch_size)
     with bulk_writes(), helper_process(reader) as submit:
 
-        def parse_next() -> Future[list[ReadFile]] | None:
+        def parse_next() -> tuple[int, Future[list[ReadFile]]] | None:
             paths = next(chunks, None)
-            return None if paths is None else submit(parse_files, paths, year, lang)
+            return None if paths is None else (len(paths), submit(parser, paths, *parser_args))
 
         parsing = parse_next()
-        pending: tuple[list[ReadFile], Future[list[ReadFile]]] | None = None
+        pending: tuple[int, list[ReadFile], Future[list[ReadFile]]] | None = None
         while parsing is not None or pending is not None:
             analysing = None
             if parsing is not None:
-                read = parsing.result()
-                stored = _stored_keys(writer.origin, {i.key for i in read if not i.problem})
+                files_done, future = parsing
+                read = future.result()
+                stored = _stored_versions(writer.origin, {i.key for i in read if not i.problem})
+                for item in read:
+                    if not item.problem and stored.get(item.key, item.source_version) < (
+                        item.source_version
+                    ):
+                        # An update is not an archive's: it goes through the desk's rules.
+                        item.problem = (
+                            f"{item.path}: story {item.key}: version {item.source_version} "
+                            f"of a stored story (version {stored[item.key]}); "
+                            "import this file without --archive to update it"
+                        )
                 fresh = [item for item in read if not item.problem and item.key not in stored]
                 rest = [item for item in read if item.problem or item.key in stored]
-                analysing = (rest, submit(analyse_files, fresh, writer.template))
+                analysing = (files_done, rest, submit(analyse_files, fresh, writer.template))
                 parsing = parse_next()
             if pending is not None:
-                store(pending[0] + pending[1].result())
+                store(pending[1] + pending[2].result(), pending[0])
             pending = analysing
     return result
 
@@ -271,7 +314,7 @@ def parse_files(paths: list[Path], year: int | None, lang: str | None) -> list[R
         except WireImportError as error:
             read.append(ReadFile(path, problem=str(error)))
             continue
-        read.append(ReadFile(path, story, source_id_for(story)))
+        read.append(ReadFile(path, story, source_id_for(story), fields=story_fields(story)))
     return read
 
 
@@ -281,14 +324,18 @@ def analyse_files(read: list[ReadFile], template: _Template | None = None) -> li
     reader process: no database)."""
     now = timezone.now()
     for item in read:
-        assert item.story is not None
-        body = "\n\n".join(item.story.body).replace("\r\n", "\n")
-        item.forms = {"headline": forms_text(item.story.headline), "body": forms_text(body)}
+        body = str(item.fields["body"]).replace("\r\n", "\n")
+        item.forms = {
+            "headline": forms_text(str(item.fields["headline"])),
+            "body": forms_text(body),
+        }
+        if item.fields.get("summary"):
+            item.forms["summary"] = forms_text(str(item.fields["summary"]))
         if template is not None:
             try:
                 item.article = _build(item, template, now)
             except ValidationError as error:
-                item.problem = str(_invalid(item.path, error))
+                item.problem = str(_invalid(item, error))
     return read
 
 
@@ -363,8 +410,7 @@ class _Template:
 def _build(item: ReadFile, template: _Template, now: datetime.datetime) -> Article:
     """The story as ``ingest_article`` leaves it, validated as ``create_article`` does,
     without what needs the database (``_BatchWriter.finish``); raises ValidationError."""
-    assert item.story is not None
-    fields = story_fields(item.story)
+    fields = dict(item.fields)
     lang = str(fields.pop("lang"))
     headline, body = str(fields["headline"]), str(fields.pop("body")).replace("\r\n", "\n")
     article = Article(
@@ -386,20 +432,24 @@ def _build(item: ReadFile, template: _Template, now: datetime.datetime) -> Artic
     if template.vectors:
         # And PostgreSQL's vectors of them (the headline, no summary, the body), made
         # here rather than by the writer (khabar.search.documents).
-        (headline_exact, headline_stems), (body_exact, body_stems) = (
-            item.forms["headline"],
-            item.forms["body"],
-        )
+        (
+            (headline_exact, headline_stems),
+            (summary_exact, summary_stems),
+            (
+                body_exact,
+                body_stems,
+            ),
+        ) = (item.forms["headline"], item.forms.get("summary", ("", "")), item.forms["body"])
         article.text_vectors = literal_vectors(  # type: ignore[attr-defined]
-            (headline_stems, "", body_stems), (headline_exact, "", body_exact)
+            (headline_stems, summary_stems, body_stems), (headline_exact, summary_exact, body_exact)
         )
     # The section and the editor are rows of the database the import writes to, set by
     # ``finish``; their foreign keys check them there (the editor is the import's actor).
     article.full_clean(exclude=["tags", "section", "created_by"])
-    article.source_id, article.source_version = item.key, 1
+    article.source_id, article.source_version = item.key, item.source_version
     article.status, article.revision = template.status, 2
     if template.publish:
-        at = datetime.datetime.combine(item.story.date, datetime.time(12), datetime.UTC)
+        at = datetime.datetime.combine(item.day, datetime.time(12), datetime.UTC)
         article.published_at = article.first_published_at = at
         article.published_by_id = template.user_id
         article.publisher_signoff = template.signoff
@@ -410,10 +460,18 @@ class _BatchWriter:
     """What every batch of one import shares: the actor and its names, the sections, the
     options django-reversion keeps stories' versions with."""
 
-    def __init__(self, *, section: Section | None, publish: bool, actor: Any) -> None:
+    def __init__(
+        self,
+        *,
+        section: Section | None,
+        publish: bool,
+        actor: Any,
+        section_of: Callable[[ReadFile, Section | None], Section] | None = None,
+    ) -> None:
         from reversion.revisions import _get_options
 
         self.section = section
+        self.section_of = section_of
         self.sections: dict[str, Section] = {}
         self.publish = publish
         self.origin = getattr(actor, "origin", "")
@@ -465,14 +523,19 @@ class _BatchWriter:
         """The story as ``ingest_article`` leaves it, validated as ``create_article`` does;
         raises ValidationError (``_build``, then ``finish``)."""
         built = item.article if item.article is not None else _build(item, self.template, now)
-        return self.finish(built, now)
+        return self.finish(built, now, item)
 
-    def finish(self, article: Article, now: datetime.datetime) -> Article:
+    def finish(
+        self, article: Article, now: datetime.datetime, item: ReadFile | None = None
+    ) -> Article:
         """A story ``_build`` made, with what it needs this process's database for: its
         section (checked once a batch, not for each story: the same for the whole batch,
         and the database's foreign key still checks it), its editor, and the batch's
         time."""
-        article.section = self.section_for(article.lang)
+        if self.section_of is not None and item is not None:
+            article.section = self.section_of(item, self.section)
+        else:
+            article.section = self.section_for(article.lang)
         article.created_by = self.user
         if self.publish:
             article.published_by = self.user
@@ -481,7 +544,8 @@ class _BatchWriter:
 
     def dump(self, article: Article) -> dict[str, Any]:
         """What Django's python serializer gives for a new story with django-reversion's
-        options for stories (the fields it keeps; a new story has no tags)."""
+        options for stories (the fields it keeps; its tags' ids in the tags' order, which
+        ``store_tags`` left on the story)."""
         fields: dict[str, Any] = {}
         for model_field in self.dumped_fields:
             value = getattr(article, model_field.attname)
@@ -489,7 +553,8 @@ class _BatchWriter:
                 value if is_protected_type(value) else model_field.value_to_string(article)
             )
         for model_field in self.dumped_many:
-            fields[model_field.name] = []
+            assert model_field.name == "tags", model_field.name
+            fields[model_field.name] = [t.pk for t in getattr(article, "new_tags", ())]
         return {"model": str(Article._meta), "pk": article.pk, "fields": fields}
 
     def revisions(
@@ -680,6 +745,14 @@ def _next_ids(connection: Any, table: str, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
+def _stored_versions(origin: str, keys: Iterable[str]) -> dict[str, int]:
+    return dict(
+        Article.objects.filter(origin=origin, source_id__in=list(keys)).values_list(
+            "source_id", "source_version"
+        )
+    )
+
+
 def _stored_keys(origin: str, keys: Iterable[str]) -> set[str]:
     return set(
         Article.objects.filter(origin=origin, source_id__in=list(keys)).values_list(
@@ -688,33 +761,45 @@ def _stored_keys(origin: str, keys: Iterable[str]) -> set[str]:
     )
 
 
-def _store_batch(read: Sequence[ReadFile], writer: _BatchWriter, result: ArchiveResult) -> set[str]:
+def _store_batch(
+    read: Sequence[ReadFile],
+    writer: _BatchWriter,
+    result: ArchiveResult,
+    after_insert: Callable[[Sequence[Article], Sequence[ReadFile]], None] | None = None,
+) -> set[str]:
     """Store one batch of parsed files in one transaction; returns the cache keys of the
     pages to purge."""
     from reversion.models import Revision, Version
 
     keyed: dict[str, ReadFile] = {}
     for item in read:
-        keyed.setdefault(item.key, item)
+        # The same story twice in a batch: its latest version is the one stored.
+        if item.key not in keyed or item.source_version > keyed[item.key].source_version:
+            keyed[item.key] = item
     # Stories already stored are left out before any work is spent on them (a rerun), and
     # again in the transaction, in case another import stored them meanwhile.
     stored = _stored_keys(writer.origin, keyed)
     now = timezone.now()
-    articles, invalid = [], 0
+    articles, items, invalid = [], [], 0
     for key, item in keyed.items():
         if key in stored:
             continue
         try:
             articles.append(writer.build(item, now))
+            items.append(item)
         except ValidationError as error:
-            result.failed.append(str(_invalid(item.path, error)))
+            result.failed.append(str(_invalid(item, error)))
             invalid += 1
     with transaction.atomic():
         stored = _stored_keys(writer.origin, [a.source_id for a in articles])
-        articles = [a for a in articles if a.source_id not in stored]
+        kept = [(a, i) for a, i in zip(articles, items, strict=True) if a.source_id not in stored]
+        articles, items = [a for a, _ in kept], [i for _, i in kept]
         result.skipped += len(read) - invalid - len(articles)
         if articles:
             _insert_objects(Article, articles)
+            _store_tags(articles, items)
+            if after_insert is not None:
+                after_insert(articles, items)
             connection = connections[router.db_for_write(AuditEntry)]
             stamp = AuditEntry._meta.get_field("created_at").get_db_prep_save(now, connection)
             revisions, versions = writer.revisions(articles, stamp)
@@ -727,16 +812,65 @@ def _store_batch(read: Sequence[ReadFile], writer: _BatchWriter, result: Archive
     touched = set()
     for article in articles:
         touched |= {f"h:{article.lang}", f"f:{article.lang}", f"s:{article.section_id}"}
+        touched |= {f"t:{tag.pk}" for tag in getattr(article, "new_tags", ())}
     return touched
 
 
-def _invalid(path: Path, error: ValidationError) -> WireImportError:
+def _store_tags(articles: Sequence[Article], items: Sequence[ReadFile]) -> None:
+    """Give the batch's stories their tags (``tag_for``'s, each edition's tag of that
+    slug, made when missing: one query for those that exist, one insert for the rest),
+    and leave them on each story as ``new_tags`` in the tags' order, for its versions."""
+    wanted: dict[Article, list[tuple[str, str]]] = {}
+    for article, item in zip(articles, items, strict=True):
+        names: dict[str, str] = {}
+        for name in item.tag_names:
+            name = name.strip()
+            if name:
+                names.setdefault(slugify(name, allow_unicode=True)[:100] or "tag", name)
+        wanted[article] = [(slug, name) for slug, name in names.items()]
+    keys = {(a.lang, slug): name for a, pairs in wanted.items() for slug, name in pairs}
+    if not keys:
+        return
+    found: dict[tuple[str, str], Tag] = {}
+    for lang in {lang for lang, _ in keys}:
+        slugs = [slug for key_lang, slug in keys if key_lang == lang]
+        for tag in Tag.objects.filter(lang=lang, slug__in=slugs):
+            found[(tag.lang, tag.slug)] = tag
+    missing = [
+        Tag(lang=lang, slug=slug, name=keys[lang, slug])
+        for lang, slug in keys
+        if (lang, slug) not in found
+    ]
+    if missing:
+        _insert_objects(Tag, missing)
+        found.update({(tag.lang, tag.slug): tag for tag in missing})
+    through = Article.tags.through
+    # The order the serializer reads a story's tags in: the tags' own (the database's
+    # collation of their names).
+    order = {
+        pk: n
+        for n, pk in enumerate(
+            Tag.objects.filter(pk__in={t.pk for t in found.values()}).values_list("pk", flat=True)
+        )
+    }
+    rows = []
+    for article, pairs in wanted.items():
+        tags = sorted({found[article.lang, slug] for slug, _ in pairs}, key=lambda t: order[t.pk])
+        article.new_tags = tags  # type: ignore[attr-defined]
+        rows += [(article.pk, tag.pk) for tag in tags]
+    _insert(through, ("article", "tag"), rows)
+
+
+def _invalid(item: ReadFile, error: ValidationError) -> WireImportError:
     """A story that does not validate, named by its file and the line of the first field
-    at fault (found in the file's text)."""
+    at fault (found in a wire file's text), or by its file and source id (a document of
+    another format, which may hold several stories)."""
     problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
     name, messages = next(iter(problems.items()))
     message = f"{name}: {' '.join(messages)}" if name else " ".join(messages)
-    return WireImportError(str(path), _line_of(path, name), message)
+    if item.story is None:
+        return WireImportError(str(item.path), None, f"story {item.key}: {message}")
+    return WireImportError(str(item.path), _line_of(item.path, name), message)
 
 
 def _line_of(path: Path, field_name: str) -> int | None:

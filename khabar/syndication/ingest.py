@@ -434,7 +434,7 @@ def store(
                 if story.is_kill:
                     results.append(_kill(story, actor))
                     continue
-                target = _section_for(story, section)
+                target = section_for(story, section)
                 scheduled = _scheduled_story(story, actor)
                 if scheduled is not None:
                     article, outcome = scheduled, "held"
@@ -469,13 +469,18 @@ def store(
 
 
 def _record(story: IncomingStory, actor: Actor, article: Article | None, outcome: str) -> None:
-    """Keep what the story's source said that readers never see: the schema check, the
-    notes to editors (desk-only), the subheadline, genre and priority."""
+    record_for(story, getattr(actor, "origin", ""), article, outcome).save()
+
+
+def record_for(story: IncomingStory, origin: str, article: Article | None, outcome: str) -> Any:
+    """The record of what the story's source said that readers never see: the schema
+    check, the notes to editors (desk-only), the subheadline, genre and priority (an
+    ``IngestRecord``, not saved yet)."""
     from khabar.syndication.models import IngestRecord
 
-    IngestRecord.objects.create(
+    return IngestRecord(
         article=article,
-        origin=getattr(actor, "origin", ""),
+        origin=origin,
         source_id=story.source_id[:300],
         source_version=story.source_version,
         format=(story.format or "wire")[:40],
@@ -815,7 +820,7 @@ def _category_slugs(categories: Iterable[str]) -> list[str]:
     return [s for key in ranked for s in groups[key] if s]
 
 
-def _section_for(story: IncomingStory, fallback: Section | None) -> Section:
+def section_for(story: IncomingStory, fallback: Section | None) -> Section:
     """The story's section: the one it names, else a section matching its categories
     (by slug or name, through the IPTC topic codes), else ``fallback``, else the first."""
     if story.section_slug:
