@@ -1,8 +1,9 @@
-"""How fast ``khabar import_wire --archive`` and ``khabar reindex`` go (issue 19's targets:
+"""How fast ``khabar import_wire --archive`` (or, ``--format ninjs``, ``khabar ingest
+--archive``) and ``khabar reindex`` go (issue 19's targets:
 1,000 stories/s into SQLite and 500/s into PostgreSQL, search index included).
 
     .venv/bin/python -m bench.import_rate [--files 10000] [--batch 1000]
-        [--db sqlite,postgres] [--profile FOLDER] [--keep]
+        [--db sqlite,postgres] [--format wire|ninjs] [--profile FOLDER] [--keep]
 
 Writes ``--files`` wire files (the demo story, each with its own headline and a few words
 of its own) into a temporary folder, then for each database: migrates a fresh one
@@ -33,19 +34,38 @@ SAMPLE = ROOT / "khabar" / "data" / "demo" / "wire-ar-moscow-2342.txt"
 WORDS = "مطار ميناء قمة اتفاق انتخابات برلمان زلزال فيضان جامعة مستشفى".split()
 
 
-def write_archive(folder: Path, count: int) -> None:
+def write_archive(folder: Path, count: int, kind: str = "wire") -> None:
+    """Wire files, or (``ninjs``) the same stories as ninjs documents with two tags each,
+    for ``khabar ingest --archive``."""
     headline, rest = SAMPLE.read_text(encoding="utf-8").split("\n", 1)
+    paragraphs = "".join(f"<p>{line.strip()}</p>" for line in rest.splitlines() if line.strip())
     for n in range(count):
         sub = folder / f"{n // 1000:04d}"
         sub.mkdir(parents=True, exist_ok=True)
-        extra = f"{WORDS[n % len(WORDS)]} {WORDS[(n // 10) % len(WORDS)]}"
-        (sub / f"{n:07d}.txt").write_text(f"{headline} {extra} {n}\n{rest}", encoding="utf-8")
+        words = (WORDS[n % len(WORDS)], WORDS[(n // 10) % len(WORDS)])
+        title = f"{headline} {' '.join(words)} {n}"
+        if kind == "wire":
+            (sub / f"{n:07d}.txt").write_text(f"{title}\n{rest}", encoding="utf-8")
+            continue
+        document = {
+            "uri": f"urn:bench:{n}",
+            "version": "1",
+            "type": "text",
+            "language": "ar",
+            "headlines": [{"role": "main", "value": title}],
+            "bodies": [{"role": "main", "contenttype": "text/html", "value": paragraphs}],
+            "versioncreated": "2023-10-26T10:00:00Z",
+            "subjects": [{"name": word} for word in dict.fromkeys(words)],
+        }
+        (sub / f"{n:07d}.json").write_text(json.dumps(document, ensure_ascii=False), "utf-8")
 
 
 # --- one step, in its own process ------------------------------------------------------------
 
 
-def step(name: str, work: Path, files: int, batch: int, profile: str) -> dict[str, object]:
+def step(
+    name: str, work: Path, files: int, batch: int, profile: str, kind: str = "wire"
+) -> dict[str, object]:
     import django
 
     django.setup()
@@ -58,7 +78,10 @@ def step(name: str, work: Path, files: int, batch: int, profile: str) -> dict[st
         call_command("migrate", verbosity=0, interactive=False)
         Section.objects.get_or_create(lang="ar", slug="world", defaults={"name": "دولي"})
         return {}
-    if name == "import":
+    if name == "import" and kind == "ninjs":
+        args = ["ingest", "--archive", str(work / "archive")]
+        args += ["--publish", "--batch", str(batch), "--no-progress"]
+    elif name == "import":
         args = ["import_wire", "--archive", str(work / "archive"), "--year", "2023"]
         args += ["--publish", "--batch", str(batch), "--no-progress"]
     else:
@@ -184,6 +207,7 @@ def measure(db: str, work: Path, options: argparse.Namespace) -> list[tuple[str,
     rows = []
     try:
         common = ["--work", str(work), "--files", str(options.files), "--batch", str(options.batch)]
+        common += ["--format", options.format]
         run_step("migrate", env, common)
         for name, step_name in (("import", "import"), ("rerun", "import"), ("reindex", "reindex")):
             extra = []
@@ -207,12 +231,23 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
     parser.add_argument("--profile", default="", help="a folder for each step's cProfile")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument(
+        "--format",
+        choices=["wire", "ninjs"],
+        default="wire",
+        help="wire files (import_wire --archive) or ninjs documents (ingest --archive)",
+    )
     parser.add_argument("--step", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     options = parser.parse_args(argv)
     if options.step:
         figures = step(
-            options.step, Path(options.work), options.files, options.batch, options.profile
+            options.step,
+            Path(options.work),
+            options.files,
+            options.batch,
+            options.profile,
+            options.format,
         )
         print(json.dumps(figures))
         return 0
@@ -221,15 +256,15 @@ def main(argv: list[str]) -> int:
     if options.profile:
         Path(options.profile).mkdir(parents=True, exist_ok=True)
     try:
-        write_archive(work / "archive", options.files)
+        write_archive(work / "archive", options.files, options.format)
         results = {db: measure(db, work, options) for db in options.db.split(",")}
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
     loads = [f["load"] for rows in results.values() for _name, f in rows]
     print(
-        f"{options.files:,} files, batch {options.batch}; load average (1 min) after each "
-        f"step {min(loads):.1f}–{max(loads):.1f}"
+        f"{options.files:,} {options.format} files, batch {options.batch}; "
+        f"load average (1 min) after each step {min(loads):.1f}–{max(loads):.1f}"
     )
     print(
         "| database | step | stories/s | seconds | CPU ms a story: this process "
