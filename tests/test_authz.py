@@ -327,13 +327,13 @@ def reader_urls(stories: dict[str, Article]) -> list[str]:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, people):
+def test_it_never_shows_an_unpublished_story_to_readers_or_the_cache(settings, people, tmp_path):
     settings.KHABAR_PAGECACHE = True
     settings.KHABAR_FRAGMENT_CACHE = True
     from khabar.site import pagecache
 
     pagecache.reset_store()
-    settings.KHABAR_PAGECACHE_PATH = str(settings.VAR_DIR / f"authz-pagecache-{id(settings)}.db")
+    settings.KHABAR_PAGECACHE_PATH = str(tmp_path / "pagecache.db")
     # A story is seen (and cached) while it is live, then withdrawn.
     live = make_article(section=make_section(), tags=[make_tag()], headline=f"{SECRET} مسحوب")
     anonymous = Client()
