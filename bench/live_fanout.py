@@ -110,8 +110,13 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 class SSEReader:
+    count = 0
+
     def __init__(self, port: int, path: str):
         self.port, self.path = port, path
+        n = SSEReader.count
+        SSEReader.count += 1
+        self.address = f"127.1.{n // 250 % 250}.{n % 250 + 1}"
         self.last = ""
         self.got: dict[int, float] = {}
         self.connects = 0
@@ -130,7 +135,11 @@ class SSEReader:
                 await asyncio.sleep(1.0)  # the stream's retry
 
     async def _once(self, stop: asyncio.Event) -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", self.port)
+        # Each reader from an address of its own (as in the world): nginx holds at most 32
+        # streams an address (deploy/nginx.conf.template).
+        reader, writer = await asyncio.open_connection(
+            "127.0.0.1", self.port, local_addr=(self.address, 0)
+        )
         try:
             # Connection: close, so that nginx closes the connection when the app ends the
             # stream (its hold), as EventSource sees the end of a response.

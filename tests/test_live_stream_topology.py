@@ -74,9 +74,20 @@ def post_update(site: Topology, live_pk: int, text: str) -> None:
     )
 
 
-def open_stream(site: Topology, story: dict[str, int]) -> http.client.HTTPResponse:
-    """A reader's EventSource request through nginx, answered up to its headers."""
-    conn = http.client.HTTPConnection("127.0.0.1", site.proxy_port, timeout=QUIET)
+#: Streams nginx lets one address hold open (deploy/nginx.conf.template).
+PER_ADDRESS = 32
+
+
+def open_stream(site: Topology, story: dict[str, int], reader: int = 0) -> http.client.HTTPResponse:
+    """A reader's EventSource request through nginx, answered up to its headers. Each
+    ``reader`` comes from an address of its own on the loopback network (127.1.0.1 and
+    on), as readers of a live story do from the world."""
+    conn = http.client.HTTPConnection(
+        "127.0.0.1",
+        site.proxy_port,
+        timeout=QUIET,
+        source_address=(f"127.1.{reader // 250}.{reader % 250 + 1}", 0),
+    )
     conn.request(
         "GET",
         f"/live/{story['article']}/events?since={story['seq']}",
@@ -126,7 +137,7 @@ def test_it_offers_the_stream_on_a_live_storys_page(site):
 
 def test_it_answers_pages_while_streams_are_open_and_refuses_streams_past_its_limit(site):
     story = start_live(site)
-    streams = [open_stream(site, story) for _reader in range(LIMIT)]
+    streams = [open_stream(site, story, reader) for reader in range(LIMIT)]
     try:
         assert [s.status for s in streams].count(200) == LIMIT
         # The page workers are free: pages nobody asked for yet are rendered by the app.
@@ -138,7 +149,7 @@ def test_it_answers_pages_while_streams_are_open_and_refuses_streams_past_its_li
             status, _headers, _body = fetch(f"{site.app_url(n % 2)}/ar/{probe}")
             assert status == 200
         # One reader more than the stream process holds is told to come back (it polls).
-        refused = open_stream(site, story)
+        refused = open_stream(site, story, LIMIT)
         assert refused.status == 503 and refused.getheader("Retry-After", "").isdigit()
         refused.close()
         # The streams held all along still carry what the desk publishes.
@@ -154,13 +165,13 @@ def test_it_counts_readers_who_leave_out_at_once(site):
     """granian tells the stream process when nginx closes a reader's stream: the places of
     readers who left are free long before their hold (60 s) would have ended."""
     story = start_live(site)
-    for stream in [open_stream(site, story) for _reader in range(LIMIT)]:
+    for stream in [open_stream(site, story, reader) for reader in range(LIMIT)]:
         assert stream.status == 200
         stream.close()
     opened: list[http.client.HTTPResponse] = []
     try:
         for _round in range(10):
-            batch = [open_stream(site, story) for _reader in range(LIMIT - len(opened))]
+            batch = [open_stream(site, story, reader) for reader in range(len(opened), LIMIT)]
             opened += [s for s in batch if s.status == 200]
             for refused in (s for s in batch if s.status != 200):
                 refused.close()
@@ -170,6 +181,35 @@ def test_it_counts_readers_who_leave_out_at_once(site):
         assert len(opened) == LIMIT
     finally:
         for stream in opened:
+            stream.close()
+
+
+def test_one_address_holds_no_more_than_its_share_of_the_streams(site):
+    """One client opening stream after stream is refused past its share (and its page
+    polls), while a reader from another address still gets a stream."""
+    story = start_live(site)
+    greedy = 999  # one address for all of its streams
+    held = [open_stream(site, story, greedy) for _stream in range(PER_ADDRESS)]
+    try:
+        assert [s.status for s in held].count(200) == PER_ADDRESS
+        refused = open_stream(site, story, greedy)
+        assert refused.status == 429
+        refused.close()
+        other = open_stream(site, story, greedy + 1)
+        assert other.status == 200
+        other.close()
+        # A stream the client closes gives its place back.
+        held.pop().close()
+        for _attempt in range(20):
+            again = open_stream(site, story, greedy)
+            if again.status == 200:
+                break
+            again.close()
+            time.sleep(0.1)
+        held.append(again)
+        assert again.status == 200
+    finally:
+        for stream in held:
             stream.close()
 
 
