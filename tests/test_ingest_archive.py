@@ -180,3 +180,45 @@ def test_the_command_reports_counts_and_refuses_what_it_cannot_read(sections, tm
         call_command("ingest", "--archive", str(tmp_path / "nowhere"))
     with pytest.raises(CommandError, match="not URLs"):
         call_command("ingest", "--archive", "https://example.com/feed.xml")
+
+
+def test_the_vectors_the_reader_makes_hold_the_summary(sections):
+    """Stories from other formats have summaries (wire text has none): the PostgreSQL
+    vectors the archive's reader makes are those the backend makes of the whole text."""
+    from khabar.articles import wire_import
+    from khabar.search.backends import postgres
+    from khabar.search.documents import SearchDocument, document_for
+
+    story = ingest_bytes(
+        (DATA / "wire/wire-ar-moscow-2342.txt").read_bytes(), actor=actors.COMMAND_LINE
+    )[0].article
+    fields = {
+        "lang": "ar",
+        "headline": story.headline,
+        "summary": "مباحثات هاتفية بين وزيري الخارجية حول غزة",
+        "body": story.body,
+        "dateline_city": story.dateline_city,
+        "dateline_date": story.dateline_date,
+    }
+    item = wire_import.ReadFile(Path("doc.json"), key="urn:test:1", fields=fields)
+    template = wire_import._Template(
+        origin="", user_id=None, publish=True, status=Status.PUBLISHED, signoff="", vectors=True
+    )
+    [item] = wire_import.analyse_files([item], template)
+    assert item.problem == "" and item.article is not None
+    article = item.article
+    article.id, article.section_id = 1, 1
+    made = document_for(article)
+    assert made.vectors_apply() and made.vectors is not None
+    afresh = SearchDocument(
+        id=1,
+        lang="ar",
+        section_id=1,
+        published_at=article.published_at,
+        headline=article.headline,
+        summary=fields["summary"],
+        body=article.body,
+    )
+    assert made.vectors == postgres._vectors(afresh.fields)
+    # The head (headline and summary, weights A and B) holds the summary's words.
+    assert "'غزه':17B" in made.vectors[0]
