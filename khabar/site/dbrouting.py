@@ -50,6 +50,12 @@ REPLICA = "replica"
 PIN_COOKIE = "khabar_primary"
 _PIN_SALT = "khabar.site.dbrouting.pin"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+#: Where the primary's WAL ends, for the purge fence: the insert position, which covers
+#: every commit made so far. Not ``pg_current_wal_lsn()`` (the write position): with
+#: ``synchronous_commit = off`` a commit returns, and its purge goes out, before the WAL
+#: writer has written it, and a replica that had replayed everything written passed the
+#: fence without the purged change (a withdrawn story read alive from it).
+PRIMARY_POSITION = "SELECT pg_current_wal_insert_lsn()::text"
 #: Request headers of a client that writes but never sends the pin cookie back.
 WRITER_HEADERS = ("HTTP_X_KHABAR_TOKENS", "HTTP_AUTHORIZATION")
 
@@ -227,7 +233,7 @@ class ReplicaHealth:
             else:
                 # The purge was sent after its commit: the primary's position now covers it.
                 with connections[DEFAULT].cursor() as cursor:
-                    cursor.execute("SELECT pg_current_wal_lsn()::text")
+                    cursor.execute(PRIMARY_POSITION)
                     wanted = _lsn(cursor.fetchone()[0])
                 self._pending = (generation, wanted)
             with connections[REPLICA].cursor() as cursor:

@@ -283,8 +283,15 @@ class RedisStore:
             for tag in tags:
                 members |= self.redis.smembers(f"khabar:tag:{tag}")
                 self.redis.delete(f"khabar:tag:{tag}")
+            # Every generation at once (MULTI/EXEC): a reader who sees a tag's new generation
+            # sees ANY_PURGE's too, which the replica router's fence waits on. One by one, a
+            # reader between a story's and ANY_PURGE's could read the replica's copy from
+            # before the purge and keep it under the new generation (a withdrawn story
+            # answered 200 until its next purge).
+            generations = self.redis.pipeline(transaction=True)
             for tag in tags:
-                self.redis.incr(f"khabar:gen:{tag}")
+                generations.incr(f"khabar:gen:{tag}")
+            generations.execute()
             pairs = [m.decode().split("|", 1) for m in members]
             if pairs:
                 self.redis.delete(*[f"khabar:page:{key}" for key, _path in pairs])
