@@ -208,7 +208,8 @@ else:
         }
     }
 CACHES["fragments"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    # Django's local-memory cache that keeps rendered fragments unpickled (khabar/site/cache.py).
+    "BACKEND": "khabar.site.cache.ProcessCache",
     "LOCATION": "khabar-fragments",
     "TIMEOUT": 600,
     "OPTIONS": {"MAX_ENTRIES": 2000},

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.core.cache import caches
@@ -9,6 +11,7 @@ from django.db.models import F, Q
 from django.http import Http404, HttpRequest
 
 from khabar.articles.models import Article, Status
+from khabar.site.cache import Shared
 from khabar.site.pagecache import is_reader_specific
 from khabar.site.pagecache import stamp as pagecache_stamp
 
@@ -61,15 +64,19 @@ def _shared_live_article(request: HttpRequest, lang: str, pk: int) -> Article | 
     if not generation:
         return None
     key = f"story:{pk}:{generation}"
-    story = caches["fragments"].get(key)
-    if story is None:
+    kept = caches["fragments"].get(key)
+    if kept is not None:
+        # Each request its own copy of the process's row (which nobody changes).
+        story = kept.copy()
+    else:
         story = (
             Article.objects.select_related("section").filter(lang=lang, pk=pk).published().first()
         )
         if story is None:
             return None
         story.tag_ids = list(story.tags.values_list("pk", flat=True))
-        caches["fragments"].set(key, story, 300)
+        caches["fragments"].set(key, Shared(story), 300)
+        story = copy.copy(story)
     # Publication and embargo times are checked on every read, cached or not.
     return story if story.lang == lang and story.is_live else None
 

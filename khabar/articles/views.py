@@ -18,7 +18,7 @@ from khabar.articles.models import LIVE_STATUSES, Article, Section, Tag, Urgency
 from khabar.articles.paging import CappedPaginator
 from khabar.site import hooks
 from khabar.site.editions import default_edition
-from khabar.site.pagecache import is_reader_specific, related_keys, tag_request
+from khabar.site.pagecache import is_reader_specific, prefetch, related_keys, tag_request
 from khabar.site.pagecache import stamp as pagecache_stamp
 
 PER_SECTION_ON_HOME = 4
@@ -210,6 +210,10 @@ def _tagged(edition: str, tag: Tag) -> QuerySet[Article]:
 
 
 def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None) -> HttpResponse:
+    # The purge generations of the story and, as last seen, of its fragments' other tags, in
+    # one query (a story whose section or tags changed was purged: its new ones are read then).
+    if settings.KHABAR_FRAGMENT_CACHE:
+        prefetch([f"a:{pk}", *_STAMP_TAGS.get(pk, ())])
     try:
         story = access_article_page(request, edition, pk)
     except Http404:
@@ -255,7 +259,7 @@ def _related(story: Article) -> list[Article]:
     return list(
         Article.objects.published()
         .in_edition(story.lang)
-        .filter(Q(section_id=story.section_id) | Q(tags__in=story.tags.all()))
+        .filter(Q(section_id=story.section_id) | Q(tags__in=_tag_ids(story)))
         .exclude(pk=story.pk)
         .distinct()
         .for_list()[:5]
@@ -270,12 +274,20 @@ def _tag_ids(story: Article) -> list[int]:
     return list(found)
 
 
+#: Each story's fragment-stamp tags as last read in this process: what ``article`` prefetches.
+_STAMP_TAGS: dict[int, list[str]] = {}
+
+
 def _fragment_stamp(request: HttpRequest, story: Article) -> str:
     """The key under which this reader may share rendered parts of the page, or ""."""
     if not settings.KHABAR_FRAGMENT_CACHE or is_reader_specific(request):
         return ""
     tags = [f"a:{story.pk}", f"s:{story.section_id}"]
-    stamp = pagecache_stamp(tags + related_keys(story.section_id, _tag_ids(story)))
+    tags += related_keys(story.section_id, _tag_ids(story))
+    if len(_STAMP_TAGS) > 10_000:
+        _STAMP_TAGS.clear()
+    _STAMP_TAGS[story.pk] = tags[1:]
+    stamp = pagecache_stamp(tags)
     return f"{stamp}:{story.version}:{story.updated_at.timestamp()}" if stamp else ""
 
 

@@ -422,6 +422,14 @@ READER_HEADERS = ("HTTP_X_KHABAR_TOKENS", "HTTP_X_KHABAR_READER", "HTTP_AUTHORIZ
 # ``stamp`` then gives no fragment key, whoever asks for one.
 _reader_request: ContextVar[bool] = ContextVar("khabar_reader_request", default=False)
 
+# The purge generations read so far by the GET request being answered (PageCacheMiddleware
+# sets it for readers' requests): a story page asks for several through ``stamp`` (its shared
+# row, its fragments, the ticker), and ``prefetch`` reads them in one query. Always read
+# before what is rendered under them, as without it; a purge in the request forgets them.
+_request_generations: ContextVar[dict[str, int] | None] = ContextVar(
+    "khabar_request_generations", default=None
+)
+
 
 def is_reader_specific(request: Any) -> bool:
     """Whether the answer to ``request`` may hold one reader's view; then no shared cache
@@ -462,6 +470,9 @@ def purge_keys(keys: Iterable[str]) -> None:
     if not keys or not (settings.KHABAR_PAGECACHE or settings.KHABAR_FRAGMENT_CACHE):
         return
     paths = store().purge([*keys, ANY_PURGE])
+    known = _request_generations.get()
+    if known is not None:
+        known.clear()
     from khabar.site import proxy
 
     proxy.purge_paths(paths)
@@ -476,10 +487,26 @@ def stamp(tags: list[str]) -> str:
     """
     if _reader_request.get():
         return ""
-    generations = store().generations(tags)
+    known = _request_generations.get()
+    if known is None:
+        generations = store().generations(tags)
+    else:
+        prefetch(tags)
+        generations = [known[tag] for tag in tags]
     if -1 in generations:
         return ""
     return ".".join(map(str, generations))
+
+
+def prefetch(tags: Iterable[str]) -> None:
+    """Read the generations of ``tags`` that this request has not read yet, in one query,
+    for its later ``stamp`` calls (nothing outside a reader's GET request)."""
+    known = _request_generations.get()
+    if known is None or _reader_request.get():
+        return
+    missing = list(dict.fromkeys(tag for tag in tags if tag not in known))
+    if missing:
+        known.update(zip(missing, store().generations(missing), strict=True))
 
 
 def article_keys(article: Any, *, related: bool = True) -> list[str]:
@@ -622,7 +649,13 @@ class PageCacheMiddleware:
         # A purge that runs while this page renders may have been about what it shows:
         # then the page is answered but not kept (by this cache or, long, by nginx).
         before = store().generations([ANY_PURGE]) if key and settings.KHABAR_PAGECACHE else None
-        response = self.get_response(request)
+        reading = request.method in ("GET", "HEAD")
+        generations = _request_generations.set({}) if reading else None
+        try:
+            response = self.get_response(request)
+        finally:
+            if generations is not None:
+                _request_generations.reset(generations)
         tags = getattr(request, "cache_tags", None)
         if not tags or request.method not in ("GET", "HEAD"):
             return response

@@ -8,6 +8,9 @@ from typing import Any
 
 from django import template
 from django.core.cache import caches
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.templatetags.static import static
 from django.utils import translation
 
 from khabar.lib.dates import format_date
@@ -74,6 +77,28 @@ def digits(context: template.Context, value: Any) -> str:
     return localize_digits(str(value), _edition(context).digits)
 
 
+#: ``{% static %}``'s answers, per path: the manifest of hashed names is read once per process
+#: anyway, and asking the storage (and the app registry) cost more than the rest of a warm
+#: story page's head.
+_STATIC_URLS: dict[str, str] = {}
+_STATIC_SETTINGS = {"DEBUG", "STATIC_URL", "STATIC_ROOT", "STORAGES", "STATICFILES_DIRS"}
+
+
+@register.simple_tag
+def static_url(path: str) -> str:
+    """``{% static path %}``, remembered for the life of the process."""
+    url = _STATIC_URLS.get(path)
+    if url is None:
+        url = _STATIC_URLS[path] = static(path)
+    return url
+
+
+@receiver(setting_changed)
+def _forget_static_urls(*, setting: str, **kwargs: Any) -> None:
+    if setting in _STATIC_SETTINGS:
+        _STATIC_URLS.clear()
+
+
 END_MARKERS = {"ar": "انتهى", "fa": "پایان", "en": "END"}
 
 
@@ -86,21 +111,24 @@ def end_marker(context: template.Context, article: Any) -> str:
 
 
 class FragmentNode(template.Node):
-    def __init__(self, nodelist: template.NodeList, vary: list[Any], stamp_name: str):
+    def __init__(
+        self, nodelist: template.NodeList, vary: list[Any], stamp: template.base.FilterExpression
+    ):
         self.nodelist = nodelist
         self.vary = vary
-        self.stamp_name = stamp_name
+        self.stamp = stamp
 
     def render(self, context: template.Context) -> str:
-        stamp = context.get(self.stamp_name)
+        stamp = self.stamp.resolve(context)
         if not stamp:
             return self.nodelist.render(context)
-        parts = [
+        parts = (
             stamp,
             translation.get_language() or "",
             *(str(v.resolve(context)) for v in self.vary),
-        ]
-        key = "frag:" + hashlib.blake2b("|".join(parts).encode(), digest_size=16).hexdigest()
+        )
+        # repr: no two lists of values read the same (a "|" in a name cannot shift them).
+        key = "frag:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
         store = caches["fragments"]
         html = store.get(key)
         if html is None:
@@ -111,16 +139,18 @@ class FragmentNode(template.Node):
 
 @register.tag("fragment")
 def fragment(parser: template.base.Parser, token: template.base.Token) -> FragmentNode:
-    """``{% fragment "name" key… [stamp=name] %}…{% endfragment %}``: rendered once per stamp.
+    """``{% fragment "name" key… [stamp=value] %}…{% endfragment %}``: rendered once per stamp.
 
-    The view puts ``fragment_stamp`` (or the variable named by ``stamp=``) in the context: a
-    value that changes whenever a page showing this content is purged. Without it the block
-    renders every time.
+    The view puts ``fragment_stamp`` (or what ``stamp=`` names: a variable, ``item.key``…)
+    in the context: a value that changes whenever a page showing this content is purged, or
+    that is made of everything the block shows. Without it the block renders every time.
     """
     bits = token.split_contents()[1:]
-    stamp_name = "fragment_stamp"
+    stamp = "fragment_stamp"
     if bits and bits[-1].startswith("stamp="):
-        stamp_name = bits.pop()[len("stamp=") :]
+        stamp = bits.pop()[len("stamp=") :]
     nodelist = parser.parse(("endfragment",))
     parser.delete_first_token()
-    return FragmentNode(nodelist, [parser.compile_filter(bit) for bit in bits], stamp_name)
+    return FragmentNode(
+        nodelist, [parser.compile_filter(bit) for bit in bits], parser.compile_filter(stamp)
+    )
