@@ -3,9 +3,10 @@ replayed what the purge was about, so nothing from before it is kept under its g
 
 Found by withdrawing stories under anonymous readers while the replica's replay was held back
 (issue 19, the fresh render's revert): readers were answered the withdrawn story with 200,
-from an app process's shared copy or from the replica itself. Two holes, each performed here:
-a reader between a purge's generations (a story's moved, ANY_PURGE not yet), and a fence
-taken at the primary's WAL write position, which an asynchronous commit had not reached.
+from an app process's shared copy or from the replica itself. The holes, each performed here:
+a reader between a purge's generations (a story's moved, ANY_PURGE not yet); a fence taken at
+the primary's WAL write position, which an asynchronous commit had not reached; and a
+generation read after the router had chosen the replica, with another purge in between.
 """
 
 from __future__ import annotations
@@ -56,6 +57,38 @@ def test_it_never_lets_a_reader_see_a_story_purged_before_any_purge_moves(
     # Whoever sees the story's new generation sees the new ANY_PURGE with it (the router's
     # fence waits on that one), never the story's alone.
     assert all(story == before[0] or anything == after[1] for story, anything in seen), seen
+
+
+@pytest.fixture
+def fragments(settings, tmp_path):
+    settings.KHABAR_FRAGMENT_CACHE = True
+    settings.KHABAR_PAGECACHE_PATH = str(tmp_path / "pages.sqlite3")
+    pagecache.reset_store()
+    yield pagecache.store()
+    pagecache.reset_store()
+
+
+def test_it_shares_nothing_read_from_a_replica_checked_before_a_later_purge(fragments):
+    # A reader's story page; the router chose the replica, which had replayed every purge.
+    memo = pagecache._request_generations.set({})
+    fence = fragments.generations([pagecache.ANY_PURGE])[0]
+    route = dbrouting._route.set(
+        dbrouting.Route(replica_allowed=True, replica_chosen=True, fence=fence)
+    )
+    try:
+        story = pagecache.stamp(["a:7"])
+        assert story
+        # Meanwhile another process withdraws a story of the section: the replica may not
+        # have replayed it, so the related box this request renders from it may still list
+        # the story, and must not be kept under the section's new generation.
+        fragments.purge(["s:3", "rs:3", pagecache.ANY_PURGE])
+        assert pagecache.stamp(["s:3", "rs:3"]) == ""
+        assert pagecache.stamp(["a:7"]) == story  # read before the purge: still its own
+    finally:
+        dbrouting._route.reset(route)
+        pagecache._request_generations.reset(memo)
+    # The next request reads the primary, or a replica checked against the new purge.
+    assert pagecache.stamp(["s:3", "rs:3"])
 
 
 @pytest.mark.postgres

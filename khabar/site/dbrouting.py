@@ -75,11 +75,20 @@ class Route:
     replica_allowed: bool
     wrote: bool = False
     replica_chosen: bool | None = None  # decided at the request's first read, then kept
+    fence: int | None = None  # the purge generation the replica had replayed when chosen
     used_replica: bool = False
     failed_on_replica: bool = False
 
 
 _route: ContextVar[Route | None] = ContextVar("khabar_db_route", default=None)
+
+
+def replica_fence() -> int | None:
+    """The purge generation (``pagecache.ANY_PURGE``) the replica had replayed when this
+    request chose to read it; None when the request reads the primary or has not read yet
+    (``pagecache`` shares nothing rendered from the replica under a later generation)."""
+    route = _route.get()
+    return route.fence if route is not None and route.replica_chosen else None
 
 
 class ReplicaRouter:
@@ -104,6 +113,7 @@ class ReplicaRouter:
             return DEFAULT
         if route.replica_chosen is None:
             route.replica_chosen = replica.usable()
+            route.fence = replica.fence if route.replica_chosen else None
         if not route.replica_chosen:
             return DEFAULT
         route.used_replica = True
@@ -246,6 +256,11 @@ class ReplicaHealth:
             return False
         self._fence = generation
         return True
+
+    @property
+    def fence(self) -> int | None:
+        """The latest purge generation the replica is known to have replayed."""
+        return self._fence
 
     def failed(self) -> None:
         """A query on the replica failed: read from the primary until the next check."""

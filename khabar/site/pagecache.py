@@ -489,7 +489,7 @@ def stamp(tags: list[str]) -> str:
         return ""
     known = _request_generations.get()
     if known is None:
-        generations = store().generations(tags)
+        generations = _shareable_generations(tags)
     else:
         prefetch(tags)
         generations = [known[tag] for tag in tags]
@@ -506,7 +506,26 @@ def prefetch(tags: Iterable[str]) -> None:
         return
     missing = list(dict.fromkeys(tag for tag in tags if tag not in known))
     if missing:
-        known.update(zip(missing, store().generations(missing), strict=True))
+        known.update(zip(missing, _shareable_generations(missing), strict=True))
+
+
+def _shareable_generations(tags: list[str]) -> list[int]:
+    """The generations of ``tags``, or -1 for each (share nothing) when this request reads a
+    replica that the router checked against an older purge than the latest.
+
+    What a request renders from the replica is as old as the purges the replica had replayed
+    when the router chose it (its fence); a generation read after a later purge (another
+    process's, while this request ran) would keep that older copy under the new generation,
+    where every reader takes it for current until the next purge. Read with ANY_PURGE in one
+    query: purges move all their generations at once, ANY_PURGE with them.
+    """
+    from khabar.site import dbrouting
+
+    found = store().generations([*tags, ANY_PURGE])
+    fence = dbrouting.replica_fence()
+    if fence is not None and found[-1] != fence:
+        return [-1] * len(tags)
+    return found[:-1]
 
 
 def article_keys(article: Any, *, related: bool = True) -> list[str]:
