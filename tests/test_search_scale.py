@@ -148,3 +148,55 @@ def test_it_gives_the_same_ids_without_highlighting(harbour, monkeypatch):
     plain = harbour.search("ميناء", per_page=500, highlight=False)
     assert plain.ids == harbour.search("ميناء", per_page=500).ids
     assert all(hit.snippet_html == "" for hit in plain.hits)
+
+
+# -- the desk's typed search of stories readers cannot see (trigram index, migration 0007) --
+
+
+@pytest.fixture
+def drafts(django_capture_on_commit_callbacks):
+    from khabar.test import make_article
+
+    with django_capture_on_commit_callbacks(execute=True):
+        return {
+            "draft": make_article(publish=False, headline="Draft about ZANZIBAR ports"),
+            "body": make_article(publish=False, headline="مسودة", body="عن ميناء زنجبار اليوم"),
+            "live": make_article(headline="Live story about Zanzibar"),
+        }
+
+
+def typed(term: str) -> list[int]:
+    from khabar.search.desk import typed_story_ids
+
+    return typed_story_ids(term)
+
+
+def test_it_finds_a_draft_by_any_part_of_its_text_as_typed(drafts):
+    assert typed("zanzibar") == [drafts["draft"].pk]  # ASCII case folded, as icontains does
+    assert typed("نجبا") == [drafts["body"].pk]  # inside a word
+    assert typed("ميناء زنجبار") == [drafts["body"].pk]  # across words
+    assert typed("زنجبار ميناء") == []  # the trigrams are all there, the text is not
+    assert typed("50%") == []
+
+
+def test_it_finds_a_short_term_by_reading_the_stories_held(drafts):
+    assert typed("عن") == [drafts["body"].pk]
+    assert sorted(typed("a")) == sorted([drafts["draft"].pk])
+
+
+def test_it_follows_a_story_in_and_out_of_the_index(drafts, django_capture_on_commit_callbacks):
+    from khabar.articles import actions
+    from khabar.test import SYSTEM
+
+    draft, live = drafts["draft"], drafts["live"]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.update_article(draft, actor=SYSTEM, base_revision=None, headline="Draft on Pemba")
+    assert typed("zanzibar") == []
+    assert typed("pemba") == [draft.pk]
+    with django_capture_on_commit_callbacks(execute=True):
+        actions.publish_article(draft, actor=SYSTEM)
+        actions.withdraw_article(live, actor=SYSTEM, reason="خطأ")
+    assert typed("pemba") == []  # live now: the search index finds it
+    assert typed("zanzibar") == [live.pk]
+    live.delete()
+    assert typed("zanzibar") == []

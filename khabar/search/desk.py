@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db import connection
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -40,33 +41,67 @@ def typed_story_ids(term: str, *, limit: int = DESK_LIMIT) -> list[int]:
     """Ids of stories readers cannot see yet (or any more) whose headline, body or sign-off
     contains ``term`` as typed, newest first.
 
-    Indexed reads of the few stories not live, each matched as text: those in a state that
-    is never live (by status), and live ones before their time or embargo (by time), rather
-    than one OR that makes the database read every story of the archive.
+    Indexed reads of the few stories not live: those never live and those live without a
+    publishing time through the trigram index of their text (migration 0007; a term of
+    three letters or more), the live ones before their time or embargo each through its own
+    index (an OR of them all makes the database read every story of the archive).
     """
     now = timezone.now()
     typed = Q(headline__icontains=term) | Q(body__icontains=term) | Q(signoff__icontains=term)
     live = Article.objects.filter(status__in=LIVE_STATUSES)
-    candidates = [
-        Article.objects.filter(_never_live()),
-        # Live, but not yet or not now: each through its own index (an OR of them is a scan).
-        live.filter(published_at__gt=now),
-        live.filter(published_at__isnull=True),
-        live.filter(embargo_until__gt=now),
-    ]
-    found: dict[int, None] = {}
-    for stories in candidates:
-        # Newest first among the never-live; the few waiting ones unordered (an order by id
-        # would have the database walk the whole table in id order to avoid a small sort).
-        order = ("-pk",) if stories is candidates[0] else ()
-        matches = stories.filter(typed).order_by(*order).values_list("pk", flat=True)
+    found: dict[int, None] = dict.fromkeys(_unpublished_ids(term, typed, limit))
+    for stories in (live.filter(published_at__gt=now), live.filter(embargo_until__gt=now)):
+        # The few waiting ones, unordered (an order by id would have the database walk the
+        # whole table in id order to avoid a small sort).
+        matches = stories.filter(typed).order_by().values_list("pk", flat=True)
         found.update(dict.fromkeys(matches[:limit]))
     return sorted(found, reverse=True)[:limit]
 
 
-def _never_live() -> RawSQL:
-    """``status IN (…never live…)`` written out with its values, as the partial index
-    ``article_not_live_idx`` says it: SQLite uses a partial index only for a query that
-    repeats its condition, and a condition with bound parameters does not."""
+def _unpublished_ids(term: str, typed: Q, limit: int) -> list[int]:
+    """The newest ``limit`` stories never live or live with no publishing time (the stories
+    the trigram index holds) matching ``typed``."""
+    stories = Article.objects.filter(_held()).order_by()
+    if connection.vendor != "sqlite":
+        # PostgreSQL reads the trigram index where it helps (its planner weighs it against
+        # walking the newest stories, which a short or common term makes quick).
+        return list(stories.filter(typed).order_by("-pk").values_list("pk", flat=True)[:limit])
+    found: list[int] = []
+    with connection.cursor() as cursor:
+        if len(term) >= TRIGRAM:
+            # The stories holding the term's trigrams (FTS5, external content: the index
+            # alone is read); the trigrams of a term can be apart in a story, so each is
+            # checked as before.
+            cursor.execute(
+                "SELECT rowid FROM search_typed WHERE search_typed MATCH %s ORDER BY rowid DESC",
+                ['"' + term.replace('"', '""') + '"'],
+            )
+        else:
+            # A short term: every story the index holds (its own table of them, one row a
+            # story, in id order), checked until enough match.
+            cursor.execute("SELECT id FROM search_typed_docsize ORDER BY id DESC")
+        # Newest first, a batch at a time, until enough match: a common term stops at once.
+        while len(found) < limit:
+            batch = [row[0] for row in cursor.fetchmany(1000)]
+            if not batch:
+                break
+            matches = stories.filter(typed, pk__in=batch).values_list("pk", flat=True)
+            found += sorted(matches, reverse=True)
+    return found[:limit]
+
+
+#: The shortest term the trigram index can find (a shorter one reads the stories).
+TRIGRAM = 3
+
+
+def _held() -> RawSQL:
+    """The stories the trigram index holds, written out with their values as the index and
+    its triggers say it: SQLite and PostgreSQL use a partial index only for a query that
+    repeats its condition (PostgreSQL proves it, SQLite compares the terms), and a
+    condition with bound parameters does not."""
     values = ", ".join(f"'{status}'" for status in NEVER_LIVE_STATUSES)  # constants
-    return RawSQL(f'"articles_article"."status" IN ({values})', (), output_field=BooleanField())
+    return RawSQL(
+        f'("articles_article"."status" IN ({values}) OR "articles_article"."published_at" IS NULL)',
+        (),
+        output_field=BooleanField(),
+    )
