@@ -273,13 +273,12 @@ class SearchBackend(ABC):
         one fails (rare), the one-stage query answers.
         """
         # A query answered from its newest WINDOW matches (``after_id``) ranks them all in
-        # one stage where stage one would read its sets row by row across the window
-        # (PostgreSQL); SQLite's stage one reads them from FTS5's lists, and costs less.
+        # one stage: scoring WINDOW stories costs less than stage one's tries.
         if (
             not parsed.terms
             or offset + limit > CANDIDATES
             or max(matching) <= CANDIDATES
-            or (filters.after_id is not None and not self.exact_stage_one)
+            or filters.after_id is not None
         ):
             return self._search(parsed, filters, "relevance", limit, offset, idfs)
         for narrow in (True, False) if self._narrow_first(parsed, offset + limit) else (False,):
