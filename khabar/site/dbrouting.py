@@ -236,21 +236,26 @@ class ReplicaHealth:
             return False  # the page store cannot say: play safe
         if generation == self._fence:
             return True
-        try:
-            pending = self._pending
-            if pending is not None and pending[0] == generation:
-                wanted = pending[1]
-            else:
+        pending = self._pending
+        if pending is not None and pending[0] == generation:
+            wanted = pending[1]
+        else:
+            try:
                 # The purge was sent after its commit: the primary's position now covers it.
                 with connections[DEFAULT].cursor() as cursor:
                     cursor.execute(PRIMARY_POSITION)
                     wanted = _lsn(cursor.fetchone()[0])
-                self._pending = (generation, wanted)
+            except DatabaseError:
+                return False
+            self._pending = (generation, wanted)
+        try:
             with connections[REPLICA].cursor() as cursor:
                 cursor.execute("SELECT pg_last_wal_replay_lsn()::text")
                 replayed = _lsn(cursor.fetchone()[0])
         except DatabaseError:
-            close_replica()
+            # Said at once, as a failed read is (metrics, readiness): with a purge to wait
+            # for, no read goes to the replica, and only the next check would notice it gone.
+            self.failed()
             return False
         if replayed < wanted:
             return False
