@@ -31,6 +31,10 @@ from khabar.wordpress.convert import _PLAIN_EMAIL, email_of, text_of
         ("قبل<!--more-->\n\nبعد", ["قبل", "بعد"]),
         ("<p>نص</p><script>alert(1)</script><style>p{}</style>", ["نص"]),
         ("Fish &amp; chips &#8211; <b>hot</b>", ["Fish & chips – hot"]),
+        # Lines indented unevenly are still one paragraph (hypothesis found it: "0\r 0\r0\r\t0"
+        # was four paragraphs through the HTML clean-up, one through the plain fast path).
+        ("<b>أ</b>\n  ب\nج\n\tد", ["أ\nب\nج\nد"]),
+        ("0\r 0\r0\r\t0", ["0\n0\n0\n0"]),
     ],
 )
 def test_it_turns_wordpress_content_into_paragraphs(markup, expected):

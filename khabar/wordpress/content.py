@@ -49,7 +49,12 @@ def autop(markup: str) -> str:
         if _OPENS_BLOCK.match(chunk):
             out.append(chunk)
         else:
-            out.append("<p>" + "<br>\n".join(chunk.strip().split("\n")) + "</p>")
+            # A line's leading spaces and tabs show nothing in a browser (wpautop keeps
+            # them, HTML collapses them); left in, they read as a plain-text story's
+            # paragraph indents to the agencies' reader (body.html_blocks), which split
+            # "a\n  b\n\tc" into three paragraphs where WordPress shows one.
+            lines = (line.strip() for line in chunk.strip().split("\n"))
+            out.append("<p>" + "<br>\n".join(lines) + "</p>")
     return "\n".join(out)
 
 
