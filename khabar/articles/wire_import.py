@@ -7,6 +7,7 @@ import enum
 import hashlib
 import json
 import os
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
 from contextlib import contextmanager
@@ -301,6 +302,34 @@ def import_archive(
             if pending is not None:
                 store(pending[1] + pending[2].result(), pending[0])
             pending = analysing
+    return result
+
+
+def run_archive(
+    run: Callable[[Callable[[int], object]], ArchiveResult],
+    *,
+    files: Callable[[], Iterable[Path]],
+    options: dict[str, Any],
+    desc: str,
+    unit: str,
+    problem: Callable[[str], object],
+) -> ArchiveResult:
+    """An archive command's run: a progress bar (count, rate, time left) on a terminal and
+    nothing in scripts and logs, an import error as the command's error, and each file
+    that failed told to ``problem``. ``run(progress)`` imports; ``files()`` counts for the
+    bar (only on a terminal: an archive's files are walked once more)."""
+    from django.core.management import CommandError
+    from tqdm import tqdm
+
+    quiet = options["no_progress"] or options["verbosity"] == 0 or not sys.stderr.isatty()
+    total = None if quiet else sum(1 for _ in files())
+    with tqdm(total=total, unit=unit, desc=desc, disable=quiet, file=sys.stderr) as bar:
+        try:
+            result = run(bar.update)
+        except WireImportError as error:
+            raise CommandError(error.message) from error
+    for failure in result.failed:
+        problem(failure)
     return result
 
 

@@ -5,12 +5,10 @@ streamed, in batches that commit as they go, resuming without duplicates when ru
 a progress bar on a terminal (``khabar.articles.wire_import.import_archive``).
 """
 
-import sys
 from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
 from khabar.articles.models import Section
 from khabar.articles.wire_import import (
@@ -20,6 +18,7 @@ from khabar.articles.wire_import import (
     import_archive,
     import_stories,
     parse_file,
+    run_archive,
 )
 from khabar.site import actors
 
@@ -80,25 +79,23 @@ class Command(BaseCommand):
             section = Section.objects.filter(slug=options["section"], lang=lang).first()
             if section is None:
                 raise CommandError(f"nothing imported: no section {options['section']!r} in {lang}")
-        # A progress bar (count, rate, time left) on a terminal; nothing in scripts and logs.
-        quiet = options["no_progress"] or options["verbosity"] == 0 or not sys.stderr.isatty()
-        total = None if quiet else sum(1 for _ in archive_files(options["files"]))
-        with tqdm(total=total, unit="story", desc="import", disable=quiet, file=sys.stderr) as bar:
-            try:
-                result = import_archive(
-                    archive_files(options["files"]),
-                    section=section,
-                    publish=options["publish"],
-                    actor=actors.COMMAND_LINE,
-                    year=options["year"],
-                    lang=options["lang"],
-                    batch_size=options["batch"],
-                    progress=bar.update,
-                )
-            except WireImportError as error:
-                raise CommandError(error.message) from error
-        for problem in result.failed:
-            self.stderr.write(problem)
+        result = run_archive(
+            lambda progress: import_archive(
+                archive_files(options["files"]),
+                section=section,
+                publish=options["publish"],
+                actor=actors.COMMAND_LINE,
+                year=options["year"],
+                lang=options["lang"],
+                batch_size=options["batch"],
+                progress=progress,
+            ),
+            files=lambda: archive_files(options["files"]),
+            options=options,
+            desc="import",
+            unit="story",
+            problem=self.stderr.write,
+        )
         self.stdout.write(
             f"{result.created} stories imported, {result.skipped} already there, "
             f"{len(result.failed)} files failed."

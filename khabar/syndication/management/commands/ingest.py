@@ -17,7 +17,6 @@ no story has named yet stays for the document that will.
 from __future__ import annotations
 
 import shutil
-import sys
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ from django.utils import timezone
 from tqdm import tqdm
 
 from khabar.articles.models import Section
-from khabar.articles.wire_import import ARCHIVE_BATCH, WireImportError
+from khabar.articles.wire_import import ARCHIVE_BATCH, run_archive
 from khabar.site import actors
 from khabar.syndication import conf
 from khabar.syndication.archive import archive_documents, ingest_archive
@@ -123,24 +122,22 @@ class Command(BaseCommand):
         missing = [p for p in paths if not p.exists()]
         if missing:
             raise CommandError(f"nothing ingested: no such file or folder: {missing[0]}")
-        # A progress bar (count, rate, time left) on a terminal; nothing in scripts and logs.
-        quiet = options["no_progress"] or options["verbosity"] == 0 or not sys.stderr.isatty()
-        total = None if quiet else sum(1 for _ in archive_documents(paths))
-        with tqdm(total=total, unit="file", desc="ingest", disable=quiet, file=sys.stderr) as bar:
-            try:
-                result = ingest_archive(
-                    paths,
-                    actor=actors.COMMAND_LINE,
-                    publish=options["publish"],
-                    section=section,
-                    lang=lang,
-                    batch_size=options["batch"],
-                    progress=bar.update,
-                )
-            except WireImportError as error:
-                raise CommandError(error.message) from error
-        for problem in result.failed:
-            self.stderr.write(problem)
+        result = run_archive(
+            lambda progress: ingest_archive(
+                paths,
+                actor=actors.COMMAND_LINE,
+                publish=options["publish"],
+                section=section,
+                lang=lang,
+                batch_size=options["batch"],
+                progress=progress,
+            ),
+            files=lambda: archive_documents(paths),
+            options=options,
+            desc="ingest",
+            unit="file",
+            problem=self.stderr.write,
+        )
         self.stdout.write(
             f"{result.created} stories ingested, {result.skipped} already there, "
             f"{len(result.failed)} not ingested."
