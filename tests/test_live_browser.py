@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from khabar.articles.models import Urgency
 from khabar.live import actions, hub
 from khabar.test import SYSTEM, make_article, make_section
+from ops.topology import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -129,6 +130,9 @@ def test_it_lays_out_a_persian_live_story_on_a_phone(live_server, chromium, peop
     context, page = reader(chromium, "fa")
     try:
         page.goto(live_server.url + story.get_absolute_url())
+        # The update is posted once the page's stream waits for it (under a full suite's
+        # load the page's script opened it later than the 2 s the update is given).
+        wait_for(lambda: live.pk in hub.get()._stories, "the page's stream", 30)
         actions.post_update(
             live,
             actor=people["editor"],
