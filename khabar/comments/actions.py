@@ -30,7 +30,6 @@ from khabar.comments import conf, moderation, notify, spam, sql, tree
 from khabar.comments.errors import CommentError
 from khabar.comments.models import (
     HIDDEN,
-    WAITING,
     AuditEntry,
     Comment,
     Like,
@@ -378,7 +377,7 @@ _NO_PENDING_EDIT = {"pending_text": "", "pending_html": "", "pending_reason": ""
 
 def _waiting_count() -> int:
     """What waits for a moderator: pending comments and pending edits."""
-    return Comment.objects.filter(WAITING).count()
+    return sql.waiting_count()
 
 
 def delete_comment(comment: Comment, *, actor: Actor) -> Comment:
