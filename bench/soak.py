@@ -82,7 +82,7 @@ class Soak:
         duration: float,
         workers: int,
         publish_every: float = 2,
-        client_processes: int = 1,
+        client_processes: int = 2,
     ):
         self.site = site
         self.client_processes = client_processes
@@ -465,8 +465,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument(
         "--client-processes",
         type=int,
-        default=1,
-        help="processes the client threads are spread over (default 1)",
+        default=2,
+        help="processes the client threads are spread over (default 2: one interpreter lock"
+        " for twelve threads measured the client's own turn-taking)",
     )
     parser.add_argument(
         "--multinode",
