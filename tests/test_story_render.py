@@ -1,17 +1,21 @@
 """The story page's fresh render (issue 19): what its fragments share between readers, what
 they are keyed by, and the few reads a render makes; what is shared never shows stale."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.cache import caches
+from django.http import HttpResponse
 from django.template import Context, Template
 from django.utils.safestring import mark_safe
 
 from khabar.articles.models import Section
 from khabar.comments.actions import post_comment, reject_comment
 from khabar.comments.models import Comment
-from khabar.site import pagecache
+from khabar.site import pagecache, splice
 from khabar.site.cache import Shared
+from khabar.site.splice import Kept
 from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
@@ -118,9 +122,9 @@ def test_a_story_page_reads_the_purge_generations_in_few_queries(client, monkeyp
     original = store.generations
     monkeypatch.setattr(store, "generations", lambda tags: calls.append(tags) or original(tags))
     assert client.get(story.get_absolute_url()).status_code == 200
-    # The story, its fragments' other tags (as last seen) in one; the urgent ticker's.
-    assert len(calls) <= 2
-    assert f"a:{story.pk}" in calls[0] and f"s:{story.section_id}" in calls[0]
+    # The story's, and as last seen its fragments' other tags and the urgent ticker's: one.
+    assert len(calls) == 1
+    assert {f"a:{story.pk}", f"s:{story.section_id}", f"k:{story.lang}"} <= set(calls[0])
 
 
 def test_a_purge_during_a_request_is_seen_by_its_later_stamps():
@@ -175,3 +179,58 @@ def test_each_list_page_links_its_own_feeds(client):
     assert 'title="اقتصاد (RSS)"' in client.get(economy.get_absolute_url()).content.decode()
     Section.objects.filter(pk=world.pk).update(name="العالم")
     assert 'title="العالم (RSS)"' in client.get(world.get_absolute_url()).content.decode()
+
+
+def masked(body: bytes) -> bytes:
+    """A page with the comment form's signed time stamp (drawn per render) masked."""
+    return re.sub(rb'(name="stamp" value=")[^"]*"', rb'\1-"', body)
+
+
+def test_a_page_put_together_from_kept_fragments_is_the_page_rendered_whole(
+    client, settings, thread
+):
+    story, _comments = thread
+    url = story.get_absolute_url()
+    cold = client.get(url)  # the fragments rendered and kept
+    warm = client.get(url)  # the page put together from their bytes
+    settings.KHABAR_FRAGMENT_CACHE = False
+    whole = client.get(url)  # nothing kept: rendered whole, as a reader with a session is
+    assert masked(warm.content) == masked(cold.content) == masked(whole.content)
+    assert warm["ETag"] and whole["ETag"]
+    kept = [v for v in caches["fragments"]._cache.values() if isinstance(v, Kept)]
+    assert kept and not any("\ufdd0" in k.text for k in kept)
+
+
+def test_a_page_put_together_from_kept_fragments_changes_its_etag_with_them(client, thread):
+    story, _comments = thread
+    url = story.get_absolute_url()
+    before = client.get(url)["ETag"]
+    assert client.get(url)["ETag"] == before
+    post_comment(story.thread_key, actor=AnonymousUser(), author="هدى", text="تعليق جديد")
+    pagecache.purge_keys([f"a:{story.pk}"])
+    after = client.get(url)
+    assert "تعليق جديد" in after.content.decode() and after["ETag"] != before
+
+
+def test_a_kept_fragment_is_its_bytes_in_a_page_and_its_text_anywhere_else():
+    kept = Kept("<p>خبر</p>")
+    assert splice.place(kept) == "<p>خبر</p>"
+
+    def page(fragment: Kept) -> str:
+        return "<div>" + splice.place(fragment) + "عاجل</div>"
+
+    body, etag = splice.render_to_bytes(lambda: page(kept))
+    assert body == "<div><p>خبر</p>عاجل</div>".encode()
+    assert splice.render_to_bytes(lambda: page(Kept("<p>خبر</p>")))[1] == etag
+    assert splice.render_to_bytes(lambda: page(Kept("<p>خبرٌ</p>")))[1] != etag
+    with splice.unplaced():
+        assert splice.place(kept) == "<p>خبر</p>"
+
+
+def test_a_body_changed_after_the_page_was_put_together_gets_its_own_etag():
+    body, etag = splice.render_to_bytes(lambda: splice.place(Kept("<p>خبر</p>")))
+    response = HttpResponse(body)
+    splice.mark_etag(response, body, etag)
+    assert splice.etag_for(response, response.content) == etag
+    response.content = body + b"<!-- -->"
+    assert splice.etag_for(response, response.content) not in ("", etag)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.paginator import Page
@@ -10,6 +11,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template import loader
 from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
@@ -18,8 +20,15 @@ from khabar.articles.models import LIVE_STATUSES, Article, Section, Tag, Urgency
 from khabar.articles.paging import CappedPaginator
 from khabar.site import hooks
 from khabar.site.editions import default_edition
-from khabar.site.pagecache import is_reader_specific, prefetch, related_keys, tag_request
+from khabar.site.pagecache import (
+    generations_read,
+    is_reader_specific,
+    prefetch,
+    related_keys,
+    tag_request,
+)
 from khabar.site.pagecache import stamp as pagecache_stamp
+from khabar.site.splice import mark_etag, render_to_bytes
 
 PER_SECTION_ON_HOME = 4
 #: Pages a story list can be paged through (the newest MAX_PAGES × KHABAR_PAGE_SIZE stories):
@@ -37,7 +46,7 @@ def root(request: HttpRequest) -> HttpResponse:
 
 def home(request: HttpRequest, edition: str) -> HttpResponse:
     tag_request(request, f"h:{edition}")
-    return render(
+    return _render_page(
         request,
         "articles/home.html",
         {
@@ -153,7 +162,7 @@ def _list_stamp(request: HttpRequest, tags: list[str]) -> str:
 def section(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     current = get_object_or_404(Section, lang=edition, slug=slug)
     tag_request(request, f"s:{current.pk}")
-    return render(
+    return _render_page(
         request,
         "articles/section.html",
         {
@@ -181,7 +190,7 @@ def tag(request: HttpRequest, edition: str, slug: str) -> HttpResponse:
     current = get_object_or_404(Tag, lang=edition, slug=slug)
     tag_request(request, f"t:{current.pk}")
     stories = _tagged(edition, current)
-    return render(
+    return _render_page(
         request,
         "articles/tag.html",
         {
@@ -210,8 +219,10 @@ def _tagged(edition: str, tag: Tag) -> QuerySet[Article]:
 
 
 def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None) -> HttpResponse:
-    # The purge generations of the story and, as last seen, of its fragments' other tags, in
-    # one query (a story whose section or tags changed was purged: its new ones are read then).
+    # The purge generations of the story and, as its last render read them, of every other
+    # tag its page's fragments are kept under (its section's and tags', the urgent ticker's),
+    # in one query (a story whose section or tags changed was purged: its new ones are read
+    # then). Read before anything is rendered under them, as they would be without it.
     if settings.KHABAR_FRAGMENT_CACHE:
         prefetch([f"a:{pk}", *_STAMP_TAGS.get(pk, ())])
     try:
@@ -239,7 +250,7 @@ def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None
     if live:
         # The page shows the story and its related box (its section's and tags' stories).
         tag_request(request, f"a:{story.pk}", *related_keys(story.section_id, _tag_ids(story)))
-    return render(
+    response = _render_page(
         request,
         "articles/article.html",
         {
@@ -252,6 +263,11 @@ def article(request: HttpRequest, edition: str, pk: int, slug: str | None = None
             "fragment_stamp": _fragment_stamp(request, story) if live else "",
         },
     )
+    if live and (read := generations_read()):
+        if len(_STAMP_TAGS) > 10_000:
+            _STAMP_TAGS.clear()
+        _STAMP_TAGS[story.pk] = [tag for tag in read if tag != f"a:{story.pk}"]
+    return response
 
 
 def _related(story: Article) -> list[Article]:
@@ -274,7 +290,8 @@ def _tag_ids(story: Article) -> list[int]:
     return list(found)
 
 
-#: Each story's fragment-stamp tags as last read in this process: what ``article`` prefetches.
+#: The tags whose purge generations each story's page read, as last rendered in this process
+#: (but its own): what ``article`` prefetches.
 _STAMP_TAGS: dict[int, list[str]] = {}
 
 
@@ -284,11 +301,17 @@ def _fragment_stamp(request: HttpRequest, story: Article) -> str:
         return ""
     tags = [f"a:{story.pk}", f"s:{story.section_id}"]
     tags += related_keys(story.section_id, _tag_ids(story))
-    if len(_STAMP_TAGS) > 10_000:
-        _STAMP_TAGS.clear()
-    _STAMP_TAGS[story.pk] = tags[1:]
     stamp = pagecache_stamp(tags)
     return f"{stamp}:{story.version}:{story.updated_at.timestamp()}" if stamp else ""
+
+
+def _render_page(request: HttpRequest, template_name: str, context: dict[str, Any]) -> HttpResponse:
+    """``render``, with the page's bytes put together from its kept fragments' bytes
+    (``khabar.site.splice``): the same page, without encoding and hashing it all again."""
+    body, etag = render_to_bytes(lambda: loader.render_to_string(template_name, context, request))
+    response = HttpResponse(body)
+    mark_etag(response, body, etag)
+    return response
 
 
 def _withdrawn(request: HttpRequest, story: Article) -> HttpResponse:

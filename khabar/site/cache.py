@@ -22,6 +22,8 @@ from django.core.cache.backends.redis import RedisCache
 from django.utils.safestring import SafeString
 from redis.exceptions import RedisError
 
+from khabar.site.splice import Kept
+
 log = logging.getLogger(__name__)
 
 
@@ -115,9 +117,9 @@ class Shared:
         return copy.copy(self.value)
 
 
-#: What ``ProcessCache`` keeps by reference: strings (rendered fragments) cannot change, and a
-#: ``Shared`` value is promised not to.
-_BY_REFERENCE = (str, SafeString, Shared)
+#: What ``ProcessCache`` keeps by reference: strings cannot change, a rendered fragment
+#: (``Kept``) only gains its bytes once, and a ``Shared`` value is promised not to.
+_BY_REFERENCE = (str, SafeString, Shared, Kept)
 
 
 class ProcessCache(LocMemCache):

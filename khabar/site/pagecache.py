@@ -41,6 +41,7 @@ import orjson
 from django.conf import settings
 
 from khabar.lib.sqlite.writers import WriterLock
+from khabar.site import splice
 
 MAX_AGE = 30  # seconds a CDN or browser may keep a page before asking again
 STALE = 120  # seconds it may serve a stale page while revalidating
@@ -509,6 +510,12 @@ def prefetch(tags: Iterable[str]) -> None:
         known.update(zip(missing, _shareable_generations(missing), strict=True))
 
 
+def generations_read() -> list[str]:
+    """The tags whose generations the GET request being answered has read so far (for a
+    page to ``prefetch`` next time), in the order first read."""
+    return list(_request_generations.get() or ())
+
+
 def _shareable_generations(tags: list[str]) -> list[int]:
     """The generations of ``tags``, or -1 for each (share nothing) when this request reads a
     replica that the router checked against an older purge than the latest.
@@ -681,7 +688,7 @@ class PageCacheMiddleware:
         if response.status_code not in STORED_STATUSES or response.cookies or response.streaming:
             return response
         body = response.content
-        etag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        etag = splice.etag_for(response, body)
         response.headers["ETag"] = etag
         response.headers["Cache-Control"] = CACHE_CONTROL
         response.headers["X-Cache-Tags"] = " ".join(tags)

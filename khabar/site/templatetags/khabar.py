@@ -16,6 +16,7 @@ from django.utils import translation
 from khabar.lib.dates import format_date
 from khabar.lib.digits import localize_digits
 from khabar.site.editions import Edition, default_edition, formats_of
+from khabar.site.splice import Kept, place, unplaced
 from khabar.wire.parse import Dateline
 from khabar.wire.render import render_dateline
 
@@ -130,11 +131,12 @@ class FragmentNode(template.Node):
         # repr: no two lists of values read the same (a "|" in a name cannot shift them).
         key = "frag:" + hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
         store = caches["fragments"]
-        html = store.get(key)
-        if html is None:
-            html = self.nodelist.render(context)
-            store.set(key, html)
-        return str(html)
+        kept = store.get(key)
+        if type(kept) is not Kept:
+            with unplaced():  # what is kept holds no marker of a fragment inside it
+                kept = Kept(str(self.nodelist.render(context)))
+            store.set(key, kept)
+        return place(kept)
 
 
 @register.tag("fragment")
