@@ -8,6 +8,7 @@ PostgreSQL side by side.
     .venv/bin/python -m bench archive --stories 100000       # a smaller archive
     .venv/bin/python -m bench archive --index-all            # every live story searchable
     ARCHIVE_DIR=var/bench-full .venv/bin/python -m bench archive --db sqlite --reuse
+    .venv/bin/python -m bench archive --reuse --no-write --pages desk   # the desk's rows only
 
 The stories go in in bulk, straight into the tables, with the tables' indexes dropped during
 the load and built again after it: SQLite by ``executemany`` in one transaction a batch, with
@@ -398,9 +399,14 @@ def _partner_token(partner: Any) -> str:
     return str(actions.create_partner_token(partner, actor=actors.COMMAND_LINE, label="bench")[1])
 
 
-def measure(rounds: int) -> list[Row]:
+def measure(rounds: int, pages: str = "") -> list[Row]:
+    """Each address's median and slowest of ``rounds``; only those whose row name starts with
+    one of ``pages`` (comma-separated, e.g. "desk") when given."""
     rows = []
+    wanted = tuple(p.strip() for p in pages.split(",") if p.strip())
     for name, path, kind in addresses():
+        if wanted and not name.startswith(wanted):
+            continue
         if path.endswith("?p=last"):
             path = _last_page(path)
         try:
@@ -462,7 +468,7 @@ def _run(db: str, options: argparse.Namespace, *, reuse: bool, database_url: str
     count = Article.objects.count()
     indexed = get_backend().count()
     load_before = os.getloadavg()
-    rows = measure(options.rounds)
+    rows = measure(options.rounds, options.pages)
     load_after = os.getloadavg()
     return {
         "db": db,
@@ -605,6 +611,9 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the PostgreSQL cluster")
     parser.add_argument("--no-write", action="store_true", help="leave RESULTS.md alone")
     parser.add_argument(
+        "--pages", default="", help='only the rows starting so, comma-separated ("desk")'
+    )
+    parser.add_argument(
         "--no-statistics", action="store_true", help="SQLite with no ANALYZE statistics"
     )
     # A child process: measure this database, write its figures as JSON to that file.
@@ -627,7 +636,7 @@ def main(argv: list[str]) -> int:
         print(f"{NAMES[result['db']]}:")
         for row in result["rows"]:
             print(f"  {row['name']:24} {row['median']:8.1f} ms  ({row['status']})")
-    if not options.no_write:
+    if not options.no_write and not options.pages:  # some rows only: the section stays
         write(results)
     return 0
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from khabar.articles.models import LIVE_STATUSES, NEVER_LIVE_STATUSES, Article
 from khabar.search.backends import get_backend
 
-#: The desk lists at most this many matching published stories (ranked by the backend).
+#: The desk lists at most this many matching published stories (the newest).
 DESK_LIMIT = 500
 
 
@@ -25,7 +25,11 @@ def desk_search(queryset: QuerySet[Article], term: str) -> tuple[QuerySet[Articl
     term = term.strip()
     if not term:
         return queryset, False
-    return queryset.filter(pk__in=matching_story_ids(term) + typed_story_ids(term)), False
+    # The newest matches, not the best: the list orders its stories itself (newest first),
+    # so ranking them (and counting them for the ranking) chose which 500 to show, and
+    # could leave out the newest matching stories from a list that shows the newest first.
+    live = get_backend().newest_ids(term, limit=DESK_LIMIT)
+    return queryset.filter(pk__in=live + typed_story_ids(term)), False
 
 
 def matching_story_ids(term: str, *, limit: int = DESK_LIMIT) -> list[int]:

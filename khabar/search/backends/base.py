@@ -240,12 +240,30 @@ class SearchBackend(ABC):
             hits = [Hit(doc_id, score, SafeString(""), SafeString("")) for doc_id, score in ranked]
         return SearchResults(total, hits, parsed, more=after_id is not None)
 
-    @abstractmethod
+    def newest_ids(self, query: str, *, limit: int) -> list[int]:
+        """Ids of the newest ``limit`` stories matching ``query`` in any edition (by id, the
+        order stories entered the archive), neither ranked nor counted: for a list that
+        orders the stories itself (the desk's, newest first). The stories ``search`` finds,
+        spelling variants included; an index read that stops at the ``limit``-th match."""
+        parsed = parse_query(query, lang=None)
+        if not parsed:
+            return []
+        exact_forms = {form for i in range(len(parsed.terms)) for form in parsed.exact_of(i)}
+        parsed = with_variants(parsed, variants_for(exact_forms))
+        return self._newest(parsed, Filters(), max(1, limit), 0)
+
     def _window(self, parsed: ParsedQuery, filters: Filters, size: int) -> int | None:
         """The id of the query's match (within ``filters``) that comes ``size + 1``-th by id,
         newest first, so that exactly ``size`` matches have a higher one; None when at most
         ``size`` stories match. An index read that stops there, whatever the number of
         matches."""
+        found = self._newest(parsed, filters, 1, size)
+        return found[0] if found else None
+
+    @abstractmethod
+    def _newest(self, parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[int]:
+        """The ids of the query's matches (within ``filters``) by id, newest first, from the
+        ``offset``-th on, at most ``limit`` of them: a read of the index that stops there."""
 
     def _ranked(
         self,

@@ -357,21 +357,20 @@ class PostgresBackend(SearchBackend):
                     matching[i] = estimate(total, COUNTED, int(n), sample)
         return total, matching
 
-    def _window(self, parsed: ParsedQuery, filters: Filters, size: int) -> int | None:
+    def _newest(self, parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[int]:
         # Newest first by the primary key, each row's vector checked: for a common query
-        # the read stops after about ``size`` rows; for a rare one the planner takes the
-        # GIN index and sorts the few matches.
+        # the read stops after about ``offset + limit`` rows; for a rare one the planner
+        # takes the GIN index and sorts the few matches.
         where, params = self._filters(filters)
         conditions = "".join(f" AND {condition}" for condition in where)
         with self.connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT d.id FROM {DOCUMENT_TABLE} AS d "
                 f"WHERE d.vector @@ to_tsquery('simple', %s){conditions} "
-                "ORDER BY d.id DESC LIMIT 1 OFFSET %s",
-                [tsquery_expression(parsed), *params, size],
+                "ORDER BY d.id DESC LIMIT %s OFFSET %s",
+                [tsquery_expression(parsed), *params, limit, offset],
             )
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
+            return [int(row[0]) for row in cursor.fetchall()]
 
     def _filters(self, filters: Filters) -> tuple[list[str], list[object]]:
         """The filters, as conditions on ``d`` (the document table)."""

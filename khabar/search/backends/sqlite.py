@@ -311,9 +311,9 @@ class SqliteBackend(SearchBackend):
                     matching[i] = base.estimate(total, base.COUNTED, int(n), sample)
         return total, matching
 
-    def _window(self, parsed: ParsedQuery, filters: Filters, size: int) -> int | None:
+    def _newest(self, parsed: ParsedQuery, filters: Filters, limit: int, offset: int) -> list[int]:
         # FTS5 gives a MATCH's rowids in order, newest first when asked, and stops at the
-        # OFFSET: the read is as long as the window, however many stories match.
+        # LIMIT: the read is as long as the window, however many stories match.
         where, params = self._where(parsed, filters)
         joined = f" CROSS JOIN {DOCUMENT_TABLE} AS d ON d.id = m.rowid" if where else ""
         conditions = "".join(f" AND {condition}" for condition in where)
@@ -321,11 +321,10 @@ class SqliteBackend(SearchBackend):
             cursor.execute(
                 f"SELECT m.rowid FROM {FTS_TABLE} AS m{joined} "
                 f"WHERE {FTS_TABLE} MATCH %s{conditions} "
-                "ORDER BY m.rowid DESC LIMIT 1 OFFSET %s",
-                [query_expression(parsed), *params, size],
+                "ORDER BY m.rowid DESC LIMIT %s OFFSET %s",
+                [query_expression(parsed), *params, limit, offset],
             )
-            row = cursor.fetchone()
-        return int(row[0]) if row else None
+            return [int(row[0]) for row in cursor.fetchall()]
 
     def _narrow_first(self, parsed: ParsedQuery, needed: int) -> bool:
         # Each word's count stops at its threshold (a sum reaches the threshold exactly when

@@ -1,0 +1,108 @@
+"""The desk's search lists the newest stories matching a term, not the best ranked (issue 19):
+the list orders its stories itself, newest first, so ranking and counting every match chose
+which 500 to show (and could leave the newest matches out of a list that starts with the
+newest). ``SearchBackend.newest_ids`` reads them from the index, newest first, on both
+backends, with the same spelling variants, phrases and exclusions as the reader search."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from postgres import pg_alias  # noqa: F401 (a fixture)
+
+from khabar.articles.models import Article
+from khabar.search import desk
+from khabar.search.backends import PostgresBackend, SearchBackend, SqliteBackend
+from khabar.search.documents import SearchDocument
+from khabar.test import make_article
+
+pytestmark = [
+    pytest.mark.django_db(databases="__all__"),
+    pytest.mark.xdist_group("postgres"),
+]
+
+T0 = datetime.datetime(2024, 5, 1, 8, 0, tzinfo=datetime.UTC)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def backend(request, pg_alias) -> SearchBackend:  # noqa: F811
+    if request.param == "sqlite":
+        return SqliteBackend("default")
+    return PostgresBackend(pg_alias)
+
+
+def doc(doc_id: int, headline: str, body: str = "") -> SearchDocument:
+    return SearchDocument(
+        id=doc_id,
+        lang="ar",
+        section_id=1,
+        published_at=T0 + datetime.timedelta(hours=doc_id),
+        headline=headline,
+        summary="",
+        body=body,
+    )
+
+
+@pytest.fixture
+def harbour(backend):
+    """Nine stories holding ميناء (the oldest in its headline, the best match of all), two
+    of them also القمح, and two that hold neither."""
+    backend.add_bulk(
+        [
+            doc(1, "ميناء جديد في الشمال", "افتتح الميناء اليوم."),
+            *(doc(n, f"خبر رقم {n}", "وصلت سفينة إلى الميناء صباحا.") for n in range(2, 8)),
+            doc(8, "شحنة القمح", "وصلت الشحنة إلى الميناء."),
+            doc(9, "أسعار القمح", "ارتفعت الأسعار في الميناء."),
+            doc(10, "مباراة كرة القدم", "فاز المنتخب."),
+            doc(11, "أسعار القمح", "ارتفعت الأسعار."),
+        ]
+    )
+    return backend
+
+
+def test_it_gives_the_newest_matches_not_the_best(harbour):
+    assert harbour.newest_ids("الميناء", limit=3) == [9, 8, 7]
+    assert harbour.search("الميناء", per_page=1).ids == [1]  # the best is the oldest
+
+
+def test_it_finds_what_the_reader_search_finds(harbour):
+    for query in ["ميناء", "الميناء", "ميناء القمح", "ميناء -القمح", '"ميناء جديد"', "زلزال"]:
+        found = harbour.search(query, per_page=50, highlight=False).ids
+        assert harbour.newest_ids(query, limit=50) == sorted(found, reverse=True), query
+
+
+def test_it_finds_nothing_for_no_words(harbour):
+    assert harbour.newest_ids("", limit=5) == []
+    assert harbour.newest_ids("!!", limit=5) == []
+
+
+def test_it_lists_the_newest_matching_stories_on_the_desk(
+    client, people, django_capture_on_commit_callbacks, monkeypatch
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        best = make_article(headline="الموانئ الموانئ", body="الموانئ.\n\nالموانئ.")
+        newer = [make_article(headline=f"خبر {n}", body=f"عن الموانئ {n}.") for n in range(3)]
+        draft = make_article(publish=False, headline="مسودة عن الموانئ")
+    monkeypatch.setattr(desk, "DESK_LIMIT", 3)
+    client.force_login(people["editor"])
+    listed = client.get("/desk/articles/article/", {"q": "الموانئ"}).context["cl"].result_list
+    assert {story.pk for story in listed} == {s.pk for s in newer} | {draft.pk}
+    assert best.pk not in {story.pk for story in listed}
+
+
+def test_it_neither_ranks_nor_counts_the_matches(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(5):
+            make_article(headline=f"خبر عن الموانئ {n}")
+    with CaptureQueriesContext(connection) as queries:
+        found, _dups = desk.desk_search(Article.objects.all(), "الموانئ")
+        assert len(found) == 5
+    texts = [q["sql"] for q in queries.captured_queries]
+    # No score, no count of the matches (ranking's), no idf (frequencies' count of
+    # the documents).
+    assert not [t for t in texts if "OVER ()" in t or "search_document)" in t], texts
+    index_reads = [t for t in texts if "search_fts MATCH" in t]
+    assert len(index_reads) == 1 and "ORDER BY m.rowid DESC LIMIT" in index_reads[0], texts
