@@ -203,6 +203,42 @@ def test_it_resumes_without_duplicates(tmp_path, capsys):
     assert get_backend().count() == 12
 
 
+@pytest.mark.parametrize("reader", [False, True], ids=["here", "reader process"])
+def test_it_lets_go_of_the_batches_it_read_when_it_stops(reader, tmp_path, monkeypatch):
+    # Without a reader process the batches read are kept in this one until analysed: an
+    # import that stops between the two (a crash, the operator's Ctrl-C) leaves none.
+    make_section("ar", "world", "دولي")
+    paths = write_archive(tmp_path / "archive", 9)
+    real, calls = wire_import._store_batch, []
+
+    def dies_on_the_second_batch(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(wire_import, "_store_batch", dies_on_the_second_batch)
+    with pytest.raises(KeyboardInterrupt):
+        wire_import.import_archive(
+            paths,
+            section=None,
+            publish=True,
+            actor=actors.COMMAND_LINE,
+            year=2023,
+            batch_size=3,
+            reader=reader,
+        )
+    assert wire_import._PARSED == {}
+    assert Article.objects.count() == 3  # the first batch was committed
+    monkeypatch.setattr(wire_import, "_store_batch", real)
+    result = wire_import.import_archive(
+        paths, section=None, publish=True, actor=actors.COMMAND_LINE, year=2023, reader=reader
+    )
+    assert (result.created, result.skipped, result.failed) == (6, 3, [])
+    assert Article.objects.values("source_id").distinct().count() == 9
+    assert get_backend().count() == 9
+
+
 def import_peak(folder: Path, count: int) -> int:
     folder.mkdir()
     for n in range(count):

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime
 import enum
 import hashlib
+import itertools
 import json
+import operator
 import os
 import sys
+from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -147,6 +150,9 @@ def _default_section(lang: str) -> Section:
 # path (and line, where one applies) and left out; the rest of its batch is stored.
 
 ARCHIVE_BATCH = 1000
+#: The reader processes of an import (``import_archive``'s ``reader``): with one, it and
+#: this process wait for each other in turn (the reader is the slower for most formats).
+READERS = 2
 
 #: The fields a story's first revision (django-reversion's "created" copy) holds as
 #: ``create_article`` left them, before ``ingest_article`` set its source and the workflow
@@ -194,6 +200,9 @@ class ReadFile:
     tag_names: list[str] = field(default_factory=list)
     #: What the format's reader keeps for itself (the ingest's record of the item).
     incoming: Any = None
+    #: A wire file: its lines name the field at fault (``_invalid``), even once ``story``
+    #: is dropped (``analyse_files``: the writer needs the built story, not the parsed one).
+    numbered: bool = False
 
     @property
     def day(self) -> datetime.date:
@@ -239,8 +248,9 @@ def import_archive(
     """Store an archive of wire files, a batch per transaction; see the notes above.
 
     ``progress`` is called with the number of files done after each batch. With ``reader``
-    (by default when the machine has more than one CPU) the files of the next batch are
-    read, parsed and analysed in a second process while this one stores the current batch.
+    (by default when the machine has more than one CPU) the files of the next batches are
+    read, parsed and analysed in other processes (``READERS``) while this one stores the
+    current batch.
 
     Another format's archive (``khabar ingest --archive``) gives its reader (``parse``: a
     function of the reader process and its arguments after the paths), how a story's
@@ -265,24 +275,43 @@ def import_archive(
         if progress:
             progress(files_done)
 
-    # The reader parses a batch, this process leaves out the stories already stored (a
-    # resumed run then costs little more than the parsing), the reader analyses, builds
-    # and validates the rest; it parses and analyses the next batches while this one is
-    # stored. At most three
-    # batches in memory: one parsed, one analysed, one being stored.
+    # A reader parses a batch, this process leaves out the stories already stored (a
+    # resumed run then costs little more than the parsing), the same reader analyses,
+    # builds and validates the rest; the readers parse and analyse the next batches while
+    # this one is stored. Each reader takes every other batch (it keeps a batch between
+    # parsing and analysing it) and one batch at a time in hand: a few batches in memory
+    # (one in each reader, one analysed, one being stored), whatever the archive's size.
     chunks = _chunks(files, batch_size)
-    with bulk_writes(), helper_process(reader) as submit:
+    numbers: list[int] = []
+    with bulk_writes(), ExitStack() as helpers, _letting_go(numbers):
+        readers = [
+            helpers.enter_context(helper_process(reader)) for _ in range(READERS if reader else 1)
+        ]
 
-        def parse_next() -> tuple[int, Future[list[ReadFile]]] | None:
+        def submit(number: int, fn: Callable[..., Any], *args: Any) -> Future[Any]:
+            return readers[number % len(readers)](fn, number, *args)
+
+        def parse_next() -> tuple[int, int, Future[list[ReadFile]]] | None:
             paths = next(chunks, None)
-            return None if paths is None else (len(paths), submit(parser, paths, *parser_args))
+            if paths is None:
+                return None
+            numbers.append(next(_BATCH_NUMBERS))
+            future = submit(numbers[-1], read_batch, parser, paths, *parser_args)
+            return numbers[-1], len(paths), future
 
-        parsing = parse_next()
+        # As many batches parsing as there are readers, one in each.
+        parsing: deque[tuple[int, int, Future[list[ReadFile]]]] = deque()
+
+        def fill() -> None:
+            while len(parsing) < len(readers) and (batch := parse_next()) is not None:
+                parsing.append(batch)
+
+        fill()
         pending: tuple[int, list[ReadFile], Future[list[ReadFile]]] | None = None
-        while parsing is not None or pending is not None:
+        while parsing or pending is not None:
             analysing = None
-            if parsing is not None:
-                files_done, future = parsing
+            if parsing:
+                number, files_done, future = parsing.popleft()
                 read = future.result()
                 stored = _stored_versions(writer.origin, {i.key for i in read if not i.problem})
                 for item in read:
@@ -295,10 +324,16 @@ def import_archive(
                             f"of a stored story (version {stored[item.key]}); "
                             "import this file without --archive to update it"
                         )
-                fresh = [item for item in read if not item.problem and item.key not in stored]
+                fresh = [
+                    n for n, item in enumerate(read) if not item.problem and item.key not in stored
+                ]
                 rest = [item for item in read if item.problem or item.key in stored]
-                analysing = (files_done, rest, submit(analyse_files, fresh, writer.template))
-                parsing = parse_next()
+                analysing = (
+                    files_done,
+                    rest,
+                    submit(number, analyse_batch, fresh, writer.template),
+                )
+                fill()
             if pending is not None:
                 store(pending[1] + pending[2].result(), pending[0])
             pending = analysing
@@ -343,8 +378,56 @@ def parse_files(paths: list[Path], year: int | None, lang: str | None) -> list[R
         except WireImportError as error:
             read.append(ReadFile(path, problem=str(error)))
             continue
-        read.append(ReadFile(path, story, source_id_for(story), fields=story_fields(story)))
+        read.append(
+            ReadFile(path, story, source_id_for(story), fields=story_fields(story), numbered=True)
+        )
     return read
+
+
+# The reader keeps the batches it parsed (``_PARSED``, by number, in its own process) and
+# gives this process only what deciding which stories to store takes (``_heads``); this
+# process then names the stories to analyse by their place in the batch. Each story's
+# text crosses between the processes once, built, instead of three times.
+_PARSED: dict[int, list[ReadFile]] = {}
+_BATCH_NUMBERS = itertools.count()
+
+
+@contextmanager
+def _letting_go(numbers: list[int]) -> Iterator[None]:
+    """Let go of the batches kept here that an import left (without a reader process, an
+    import that failed between parsing a batch and analysing it)."""
+    try:
+        yield
+    finally:
+        for number in numbers:
+            _PARSED.pop(number, None)
+
+
+def read_batch(number: int, parse: Parse, paths: list[Path], *args: Any) -> list[ReadFile]:
+    """Parse a batch (``parse(paths, *args)``) and keep it in this process for
+    ``analyse_batch``; returns each story's file, source id, version and problem."""
+    read = parse(paths, *args)
+    _PARSED[number] = read
+    return [_head(item) for item in read]
+
+
+def _head(item: ReadFile) -> ReadFile:
+    return ReadFile(
+        item.path,
+        key=item.key,
+        problem=item.problem,
+        source_version=item.source_version,
+        numbered=item.numbered,
+    )
+
+
+def analyse_batch(
+    number: int, wanted: list[int], template: _Template | None = None
+) -> list[ReadFile]:
+    """The stories at the places ``wanted`` of the batch ``read_batch`` kept, analysed
+    (``analyse_files``); the batch is let go."""
+    read = _PARSED.pop(number)
+    return analyse_files([read[n] for n in wanted], template)
 
 
 def analyse_files(read: list[ReadFile], template: _Template | None = None) -> list[ReadFile]:
@@ -358,13 +441,17 @@ def analyse_files(read: list[ReadFile], template: _Template | None = None) -> li
             "headline": forms_text(str(item.fields["headline"])),
             "body": forms_text(body),
         }
-        if item.fields.get("summary"):
-            item.forms["summary"] = forms_text(str(item.fields["summary"]))
+        # An empty summary's forms too, so the search document takes them from here
+        # instead of analysing it again in the writer.
+        item.forms["summary"] = forms_text(str(item.fields.get("summary") or ""))
         if template is not None:
             try:
                 item.article = _build(item, template, now)
             except ValidationError as error:
                 item.problem = str(_invalid(item, error))
+            else:
+                # What the writer no longer reads: not sent back to it.
+                item.story, item.fields = None, {}
     return read
 
 
@@ -600,12 +687,31 @@ class _BatchWriter:
         ids = iter(_next_ids(connection, Revision._meta.db_table, 2 * len(articles)))
         user = self.user.pk if self.user is not None else None
         revisions, versions = [], []
+        encode = DjangoJSONEncoder().default
+        times: dict[tuple[Any, ...], str] = {}
+
+        def time_text(value: Any) -> str:
+            # Equal times of other offsets are written otherwise: the offset is in the key.
+            offset = value.utcoffset() if isinstance(value, datetime.datetime) else None
+            key = (type(value), value, offset)
+            if key not in times:
+                times[key] = encode(value)
+            return times[key]
+
         for article in articles:
             # What django-reversion stores is the JSON serializer's text of a one-story
             # list: the python serializer's data, here read field by field as it reads them.
             data = self.dump(article)
+            # The encoder's text of each date and time, made once a batch for the many
+            # stories that share them (the batch's time, a day's noon): the same text.
+            for name, value in data["fields"].items():
+                if isinstance(value, datetime.date | datetime.time):
+                    data["fields"][name] = time_text(value)
             for comment, fields in (
-                ("created", {**data["fields"], **_AS_CREATED, "updated_at": article.created_at}),
+                (
+                    "created",
+                    {**data["fields"], **_AS_CREATED, "updated_at": time_text(article.created_at)},
+                ),
                 (self.action, data["fields"]),
             ):
                 revision = next(ids)
@@ -729,22 +835,23 @@ def _insert_objects(model: Any, objects: Sequence[Any]) -> None:
     for obj, pk in zip(objects, ids, strict=True):
         obj.pk = pk
         obj._state.adding, obj._state.db = False, connection.alias
-    converters = [
-        (
-            field.attname,
-            None
-            if field.get_internal_type() in _AS_IS
-            else (lambda value, field=field: field.get_db_prep_save(value, connection)),
-        )
-        for field in fields
-    ]
-    rows = [
-        tuple(
-            _plain(getattr(obj, name)) if convert is None else convert(getattr(obj, name))
-            for name, convert in converters
-        )
-        for obj in objects
-    ]
+    values = operator.attrgetter(*(field.attname for field in fields))
+    converted = [(n, f) for n, f in enumerate(fields) if f.get_internal_type() not in _AS_IS]
+    # A batch's dates and times are few (its time, its stories' days): each converted once.
+    known: dict[tuple[int, Any], Any] = {}
+    rows = []
+    for obj in objects:
+        row = [_plain(value) for value in values(obj)]
+        for n, model_field in converted:
+            value = row[n]
+            if isinstance(value, datetime.date):
+                key = (n, value)
+                if key not in known:
+                    known[key] = model_field.get_db_prep_save(value, connection)
+                row[n] = known[key]
+            else:
+                row[n] = model_field.get_db_prep_save(value, connection)
+        rows.append(tuple(row))
     insert_rows(connection, table, [field.column for field in fields], rows)
 
 
@@ -897,7 +1004,7 @@ def _invalid(item: ReadFile, error: ValidationError) -> WireImportError:
     problems = error.message_dict if hasattr(error, "error_dict") else {"": error.messages}
     name, messages = next(iter(problems.items()))
     message = f"{name}: {' '.join(messages)}" if name else " ".join(messages)
-    if item.story is None:
+    if not item.numbered:
         return WireImportError(str(item.path), None, f"story {item.key}: {message}")
     return WireImportError(str(item.path), _line_of(item.path, name), message)
 

@@ -18,6 +18,7 @@ pictures, one under an embargo that has not lifted, and a newer version of a sto
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -116,6 +117,10 @@ def _read_story(path: Path, story: IncomingStory, now: Any) -> ReadFile:
     fields = story.fields()
     fields.pop("correction_note", None)  # as ingest_article does for a new story
     item.fields = fields
+    # The record (``record_for``) and the choice of section read the rest of the story,
+    # not its body (in ``fields``): not carried between the processes twice.
+    item.incoming = copy.copy(story)
+    item.incoming.body = []
     return item
 
 
