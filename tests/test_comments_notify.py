@@ -10,11 +10,13 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core import mail, signing
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django_tasks import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
 from khabar.comments import actions, conf, notify, spam
-from khabar.comments.models import Comment
+from khabar.comments.models import Comment, Status
 from khabar.test import make_article, make_section
 
 pytestmark = pytest.mark.django_db
@@ -96,6 +98,43 @@ def test_it_alerts_moderators_when_the_queue_grows(
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == ["chief@example.org", "moderator@example.org"]
     assert all(len(m.to) == 1 for m in mail.outbox)
+
+
+def test_a_flood_of_pending_posts_alerts_the_moderators_a_bounded_number_of_times(
+    settings, story, monkeypatch, django_capture_on_commit_callbacks
+):
+    # An attacker posts pending comments by the hundred: the moderators hear of the queue
+    # at every second one up to the bound (2 × 3 = 6), then no more; and past the bound no
+    # post counts the queue further than it (the count's read stops at 7).
+    settings.KHABAR_COMMENT_MODERATOR_ALERT_EVERY = 2
+    monkeypatch.setattr(notify, "ALERTS_AT_MOST", 3)
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(9):
+            post(story, f"تعليق رقم {n}")
+        with CaptureQueriesContext(connection) as captured:
+            post(story, "تعليق آخر")
+    assert Comment.objects.filter(status=Status.PENDING).count() == 10
+    queued = DBTaskResult.objects.filter(task_path="khabar.comments.notify.send_email")
+    assert sorted(task.args_kwargs["args"][1]["pending"] for task in queued) == [2, 4, 6]
+    (count,) = queue_counts(captured)
+    assert count.rstrip().endswith("LIMIT 7) AS w"), count
+
+
+def test_it_counts_nothing_when_alerts_are_off(settings, story):
+    settings.KHABAR_COMMENT_MODERATOR_ALERT_EVERY = 0
+    with CaptureQueriesContext(connection) as captured:
+        post(story, "تعليق")
+    assert Comment.objects.filter(status=Status.PENDING).count() == 1
+    assert not queue_counts(captured)
+
+
+def queue_counts(captured):
+    """The statements that counted the moderation queue (``sql.waiting_count``)."""
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if q["sql"].startswith("SELECT COUNT(*) FROM (SELECT 1 FROM")
+    ]
 
 
 def test_it_retries_a_failing_task_later(story):

@@ -296,7 +296,7 @@ def post_comment(
             notify.reply_approved(comment)
             _purge(thread)
         elif status == Status.PENDING:
-            notify.pending_grew(_waiting_count())
+            notify.pending_grew(sql.waiting_count)
     return Posted(comment, token)
 
 
@@ -368,16 +368,11 @@ def edit_comment(comment: Comment, *, actor: Actor, text: str) -> Comment:
         if action == "edit":
             _purge(thread)
         else:
-            notify.pending_grew(_waiting_count())
+            notify.pending_grew(sql.waiting_count)
     return comment
 
 
 _NO_PENDING_EDIT = {"pending_text": "", "pending_html": "", "pending_reason": ""}
-
-
-def _waiting_count() -> int:
-    """What waits for a moderator: pending comments and pending edits."""
-    return sql.waiting_count()
 
 
 def delete_comment(comment: Comment, *, actor: Actor) -> Comment:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Callable
 from email.utils import make_msgid
 from urllib.parse import urlsplit
 
@@ -103,10 +104,26 @@ def reply_approved(reply: Comment) -> None:
     enqueue("reply", reply=reply.pk)
 
 
-def pending_grew(pending: int) -> None:
-    """Queue an alert to moderators when the queue reaches a multiple of the setting."""
-    every = conf.MODERATOR_ALERT_EVERY
-    if every and pending and pending % every == 0:
+#: The alerts a growing queue sends at most: the queue's length past which no more go out
+#: (``alert_bound``). A flood of pending posts neither mails the moderators a thousand times
+#: nor makes each post count a queue that keeps growing: the count stops there.
+ALERTS_AT_MOST = 50
+
+
+def alert_bound() -> int:
+    """The queue's length past which it is not counted (0: no alerts, nothing counted)."""
+    return conf.MODERATOR_ALERT_EVERY * ALERTS_AT_MOST
+
+
+def pending_grew(count: Callable[[int], int]) -> None:
+    """Queue an alert to moderators when the queue reaches a multiple of the setting, up to
+    ``alert_bound``. ``count(up_to)`` gives the queue's length, or ``up_to`` when it is
+    longer: counted only when alerts are on, and never past the bound."""
+    bound = alert_bound()
+    if not bound:
+        return
+    pending = count(bound + 1)
+    if pending and pending <= bound and pending % conf.MODERATOR_ALERT_EVERY == 0:
         enqueue("moderators", pending=pending)
 
 

@@ -14,7 +14,7 @@ differently from the ORM:
 * ``insert``: an ``INSERT … RETURNING`` of a model instance. It sends no signals; khabar
   connects none to the models it is used for (a test pins that).
 * ``waiting_count``: how many comments wait for a moderator, counted after each pending post
-  (the moderators' alert), from the queue's own partial index.
+  (the moderators' alert), from the queue's own partial index, up to a bound.
 * ``page_roots`` and ``page_rows``: a page of a thread, bounded by the page whatever the
   thread's size (see ``tree.read_page``).
 
@@ -255,14 +255,17 @@ def _waiting_sql(vendor: str) -> tuple[str, tuple[Any, ...]]:
     query = Comment.objects.filter(WAITING).query
     where, params = query.get_compiler(connection=connection).compile(query.where)
     table = connection.ops.quote_name(Comment._meta.db_table)
-    return f"SELECT COUNT(*) FROM {table} WHERE {where}", tuple(params)
+    statement = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {where} LIMIT %s) AS w"
+    return statement, tuple(params)
 
 
-def waiting_count() -> int:
-    """``Comment.objects.filter(WAITING).count()``: pending comments and pending edits."""
+def waiting_count(up_to: int) -> int:
+    """``Comment.objects.filter(WAITING).count()``, pending comments and pending edits, or
+    ``up_to`` when more wait: the read of the queue's index stops there, whatever the
+    queue's length."""
     statement, params = _waiting_sql(connection.vendor)
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, (*params, up_to))
         return int(cursor.fetchone()[0])
 
 
