@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import datetime
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
 
 from django.db import transaction
 
@@ -116,6 +118,23 @@ def _since(filters: Filters) -> tuple[str, list[object]]:
     return " AND rowid > %s", [filters.after_id]
 
 
+@contextmanager
+def _dropping_fast(cursor: Any) -> Iterator[None]:
+    """Drop whole index tables without zeroing each freed page (``secure_delete = FAST``
+    for the length of the block, then as it was). With ``secure_delete`` on (Debian's
+    SQLite has it on by default) a ``DROP TABLE`` writes zeros over every page of the table,
+    and a transaction keeps every page it wrote in memory: dropping the old index at the
+    swap took as much memory as the index's size (320 MB for 30,000 stories). The
+    index holds published text; nothing in it needs erasing from the file."""
+    cursor.execute("PRAGMA secure_delete")
+    before = int(cursor.fetchone()[0])
+    cursor.execute("PRAGMA secure_delete = FAST")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA secure_delete = {'FAST' if before == 2 else before}")
+
+
 class SqliteBackend(SearchBackend):
     vendor = "sqlite"
     exact_stage_one = True
@@ -210,7 +229,7 @@ class SqliteBackend(SearchBackend):
         return self._write(docs, DOCUMENT_TABLE + base.NEXT, FTS_TABLE + base.NEXT, replace=False)
 
     def abort_rebuild(self) -> None:
-        with self.connection.cursor() as cursor:
+        with self.connection.cursor() as cursor, _dropping_fast(cursor):
             cursor.execute(f"DROP TABLE IF EXISTS {FTS_TABLE}{base.NEXT}")
             cursor.execute(f"DROP TABLE IF EXISTS {DOCUMENT_TABLE}{base.NEXT}")
 
@@ -229,7 +248,11 @@ class SqliteBackend(SearchBackend):
             cursor.execute(f"INSERT INTO {fts}({fts}) VALUES ('optimize')")
         # One write transaction (SQLite's lock): no story's index entry is written meanwhile,
         # and readers see the old index until it commits, then the new one.
-        with transaction.atomic(using=self.using), self.connection.cursor() as cursor:
+        with (
+            transaction.atomic(using=self.using),
+            self.connection.cursor() as cursor,
+            _dropping_fast(cursor),
+        ):
             catch_up(documents)
             cursor.execute(
                 "SELECT sql FROM sqlite_master WHERE type = 'index' AND tbl_name = %s "
