@@ -183,3 +183,18 @@ def test_it_walks_only_the_stories_not_live_for_a_short_term(pg):
     # at the page's end.
     assert "Index Scan Backward using search_typed_held" in text, text
     assert "Seq Scan" not in text, text
+
+
+def test_it_lists_the_desks_search_results_by_one_array_of_ids(pg):
+    from khabar.search import desk
+
+    stories = Article.objects.using(ALIAS)
+    ids = list(stories.order_by("-pk").values_list("pk", flat=True)[:600:3])
+    listed = desk.with_ids(stories, ids).order_by("-published_at", "-pk")
+    # The same stories as an IN of every id, with one parameter instead of 200.
+    assert sorted(listed.values_list("pk", flat=True)) == sorted(ids)
+    assert listed.query.sql_with_params()[1] == (ids,)
+    text = listed.values_list("pk", flat=True)[:100].explain()
+    # Each id looked up by the primary key: not a walk through the archive.
+    assert "articles_article_pkey" in text, text
+    assert "Seq Scan on articles_article" not in text, text

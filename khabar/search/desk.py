@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from django.db import connection, connections
 from django.db.models import BooleanField, Q, QuerySet
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
@@ -29,7 +29,18 @@ def desk_search(queryset: QuerySet[Article], term: str) -> tuple[QuerySet[Articl
     # so ranking them (and counting them for the ranking) chose which 500 to show, and
     # could leave out the newest matching stories from a list that shows the newest first.
     live = get_backend().newest_ids(term, limit=DESK_LIMIT)
-    return queryset.filter(pk__in=live + typed_story_ids(term)), False
+    return with_ids(queryset, live + typed_story_ids(term)), False
+
+
+def with_ids(queryset: QuerySet[Article], ids: list[int]) -> QuerySet[Article]:
+    """``queryset.filter(pk__in=ids)``; on PostgreSQL with the ids as one array parameter.
+
+    The desk's list runs its query three times (a capped count, a page's ids, their rows):
+    with an ``IN`` of up to a thousand parameters, building each statement and psycopg's
+    parsing of its text for them cost about 5 ms apiece, a fifth of the search page."""
+    if connections[queryset.db].vendor != "postgresql":
+        return queryset.filter(pk__in=ids)
+    return queryset.filter(pk__in=RawSQL("SELECT unnest(%s::bigint[])", (ids,)))
 
 
 def matching_story_ids(term: str, *, limit: int = DESK_LIMIT) -> list[int]:
