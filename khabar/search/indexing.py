@@ -179,9 +179,14 @@ def catch_up(since: datetime.datetime, table: str) -> None:
     after = 0
     while True:
         with backend.connection.cursor() as cursor:
+            # NOT EXISTS, not NOT IN: PostgreSQL cannot make an anti-join of a NOT IN (a
+            # NULL in the list would change its answer) and checked each indexed story
+            # against the whole story table, which at a million stories did not end in
+            # minutes; both databases read NOT EXISTS as a lookup of each id.
             cursor.execute(
-                f"SELECT id FROM {table} WHERE id > %s AND id NOT IN "
-                f"(SELECT id FROM {Article._meta.db_table}) ORDER BY id LIMIT %s",
+                f"SELECT d.id FROM {table} AS d WHERE d.id > %s AND NOT EXISTS "
+                f"(SELECT 1 FROM {Article._meta.db_table} AS a WHERE a.id = d.id) "
+                "ORDER BY d.id LIMIT %s",
                 [after, REINDEX_BATCH],
             )
             gone = [row[0] for row in cursor.fetchall()]
