@@ -106,3 +106,43 @@ def test_it_neither_ranks_nor_counts_the_matches(django_capture_on_commit_callba
     assert not [t for t in texts if "OVER ()" in t or "search_document)" in t], texts
     index_reads = [t for t in texts if "search_fts MATCH" in t]
     assert len(index_reads) == 1 and "ORDER BY m.rowid DESC LIMIT" in index_reads[0], texts
+
+
+@pytest.mark.parametrize("few", [True, False], ids=["matches sorted", "newest first"])
+def test_postgres_finds_the_same_newest_matches_by_either_read(
+    pg_alias,  # noqa: F811
+    few,
+    monkeypatch,
+):
+    backend = PostgresBackend(pg_alias)
+    harbour.__wrapped__(backend)
+    monkeypatch.setattr(PostgresBackend, "_few_matches", lambda *args: few)
+    with CaptureQueriesContext(backend.connection) as queries:
+        assert backend.newest_ids("الميناء", limit=3) == [9, 8, 7]
+    assert any("OFFSET 0) AS m" in q["sql"] for q in queries.captured_queries) is few
+    for query in ["ميناء", "ميناء القمح", "ميناء -القمح", '"ميناء جديد"', "زلزال"]:
+        found = backend.search(query, per_page=50, highlight=False).ids
+        assert backend.newest_ids(query, limit=50) == sorted(found, reverse=True), query
+
+
+def test_postgres_sorts_a_rare_words_matches_and_walks_a_common_words_index(
+    pg_alias,  # noqa: F811
+):
+    # The planner's estimate decides: a word in 5 stories of 1,000 is read from the GIN
+    # index and sorted; one in every story is read newest first, stopping at the 500th.
+    backend = PostgresBackend(pg_alias)
+    backend.add_bulk(
+        doc(n, f"خبر {n}", "زلزال في الشمال." if n % 200 == 0 else "أمطار غزيرة.")
+        for n in range(1, 1001)
+    )
+    with backend.connection.cursor() as cursor:
+        cursor.execute("ANALYZE search_document")
+    with CaptureQueriesContext(backend.connection) as queries:
+        rare = backend.newest_ids("زلزال", limit=500)
+        common = backend.newest_ids("خبر", limit=500)
+    assert rare == [1000, 800, 600, 400, 200]
+    assert common == list(range(1000, 500, -1))
+    reads = [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]
+    reads = [sql for sql in reads if not sql.startswith("EXPLAIN")]
+    assert len(reads) == 2, reads
+    assert "OFFSET 0) AS m" in reads[0] and "OFFSET 0) AS m" not in reads[1], reads
