@@ -8,6 +8,7 @@ import subprocess
 import sys
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.core.management import call_command
@@ -287,10 +288,9 @@ print(json.dumps([import_peak(work / "small", 1000), import_peak(work / "large",
 """
 
 
-def test_it_keeps_its_memory_flat_whatever_the_archive_size(tmp_path):
-    # In a fresh process, as an operator runs the command: in the test process, what
-    # earlier tests had left behind made the peak of the larger import twice the smaller
-    # one's in some full runs (5.1 and 10.7 MB, never alone).
+def in_own_process(script: str, tmp_path: Path, *args: str) -> Any:
+    """Run ``script`` (Python) in a fresh process with a SQLite database of its own in
+    ``tmp_path``, as an operator runs a command; what its last line of output gives (JSON)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
@@ -301,7 +301,7 @@ def test_it_keeps_its_memory_flat_whatever_the_archive_size(tmp_path):
         SQLITE_PATH=str(tmp_path / "archive.sqlite3"),
     )
     run = subprocess.run(
-        [sys.executable, "-c", PEAKS_SCRIPT, str(tmp_path)],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
@@ -309,7 +309,14 @@ def test_it_keeps_its_memory_flat_whatever_the_archive_size(tmp_path):
         timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
-    small, large = json.loads(run.stdout.strip().splitlines()[-1])
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_it_keeps_its_memory_flat_whatever_the_archive_size(tmp_path):
+    # In a fresh process, as an operator runs the command: in the test process, what
+    # earlier tests had left behind made the peak of the larger import twice the smaller
+    # one's in some full runs (5.1 and 10.7 MB, never alone).
+    small, large = in_own_process(PEAKS_SCRIPT, tmp_path, str(tmp_path))
     # Four times the files in batches of the same size: the peak is a batch's, not the
     # archive's.
     assert large < small * 1.2, (small, large)

@@ -6,17 +6,15 @@ backends, with the same spelling variants, phrases and exclusions as the reader 
 
 from __future__ import annotations
 
-import datetime
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from postgres import pg_alias  # noqa: F401 (a fixture)
+from test_search_contract import backend, doc  # noqa: F401 (backend: a fixture)
 
 from khabar.articles.models import Article
 from khabar.search import desk
-from khabar.search.backends import PostgresBackend, SearchBackend, SqliteBackend
-from khabar.search.documents import SearchDocument
+from khabar.search.backends import PostgresBackend, SearchBackend
 from khabar.test import make_article
 
 pytestmark = [
@@ -24,30 +22,13 @@ pytestmark = [
     pytest.mark.xdist_group("postgres"),
 ]
 
-T0 = datetime.datetime(2024, 5, 1, 8, 0, tzinfo=datetime.UTC)
-
-
-@pytest.fixture(params=["sqlite", "postgres"])
-def backend(request, pg_alias) -> SearchBackend:  # noqa: F811
-    if request.param == "sqlite":
-        return SqliteBackend("default")
-    return PostgresBackend(pg_alias)
-
-
-def doc(doc_id: int, headline: str, body: str = "") -> SearchDocument:
-    return SearchDocument(
-        id=doc_id,
-        lang="ar",
-        section_id=1,
-        published_at=T0 + datetime.timedelta(hours=doc_id),
-        headline=headline,
-        summary="",
-        body=body,
-    )
-
 
 @pytest.fixture
-def harbour(backend):
+def harbour(backend):  # noqa: F811
+    return fill_harbour(backend)
+
+
+def fill_harbour(backend: SearchBackend) -> SearchBackend:  # noqa: F811
     """Nine stories holding ميناء (the oldest in its headline, the best match of all), two
     of them also القمح, and two that hold neither."""
     backend.add_bulk(
@@ -114,15 +95,15 @@ def test_postgres_finds_the_same_newest_matches_by_either_read(
     few,
     monkeypatch,
 ):
-    backend = PostgresBackend(pg_alias)
-    harbour.__wrapped__(backend)
+    pg_backend = PostgresBackend(pg_alias)
+    fill_harbour(pg_backend)
     monkeypatch.setattr(PostgresBackend, "_few_matches", lambda *args: few)
-    with CaptureQueriesContext(backend.connection) as queries:
-        assert backend.newest_ids("الميناء", limit=3) == [9, 8, 7]
+    with CaptureQueriesContext(pg_backend.connection) as queries:
+        assert pg_backend.newest_ids("الميناء", limit=3) == [9, 8, 7]
     assert any("OFFSET 0) AS m" in q["sql"] for q in queries.captured_queries) is few
     for query in ["ميناء", "ميناء القمح", "ميناء -القمح", '"ميناء جديد"', "زلزال"]:
-        found = backend.search(query, per_page=50, highlight=False).ids
-        assert backend.newest_ids(query, limit=50) == sorted(found, reverse=True), query
+        found = pg_backend.search(query, per_page=50, highlight=False).ids
+        assert pg_backend.newest_ids(query, limit=50) == sorted(found, reverse=True), query
 
 
 def test_postgres_sorts_a_rare_words_matches_and_walks_a_common_words_index(
@@ -130,16 +111,16 @@ def test_postgres_sorts_a_rare_words_matches_and_walks_a_common_words_index(
 ):
     # The planner's estimate decides: a word in 5 stories of 1,000 is read from the GIN
     # index and sorted; one in every story is read newest first, stopping at the 500th.
-    backend = PostgresBackend(pg_alias)
-    backend.add_bulk(
+    pg_backend = PostgresBackend(pg_alias)
+    pg_backend.add_bulk(
         doc(n, f"خبر {n}", "زلزال في الشمال." if n % 200 == 0 else "أمطار غزيرة.")
         for n in range(1, 1001)
     )
-    with backend.connection.cursor() as cursor:
+    with pg_backend.connection.cursor() as cursor:
         cursor.execute("ANALYZE search_document")
-    with CaptureQueriesContext(backend.connection) as queries:
-        rare = backend.newest_ids("زلزال", limit=500)
-        common = backend.newest_ids("خبر", limit=500)
+    with CaptureQueriesContext(pg_backend.connection) as queries:
+        rare = pg_backend.newest_ids("زلزال", limit=500)
+        common = pg_backend.newest_ids("خبر", limit=500)
     assert rare == [1000, 800, 600, 400, 200]
     assert common == list(range(1000, 500, -1))
     reads = [q["sql"] for q in queries.captured_queries if "@@" in q["sql"]]

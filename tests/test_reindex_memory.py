@@ -9,13 +9,7 @@ memory (``RssAnon``) is sampled while the swap runs."""
 
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parent.parent
+from test_archive_import_speed import in_own_process
 
 SCRIPT = """
 import datetime, json, sys, threading, time
@@ -88,25 +82,7 @@ print(json.dumps({
 
 
 def test_the_swap_drops_the_old_index_without_holding_it_in_memory(tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
-    env.pop("DATABASE_URL", None)
-    env.pop("REDIS_URL", None)
-    env.update(
-        DJANGO_SETTINGS_MODULE="khabar.settings",
-        KHABAR_VAR_DIR=str(tmp_path / "var"),
-        KHABAR_PAGECACHE_PATH=str(tmp_path / "pagecache.sqlite3"),
-        SQLITE_PATH=str(tmp_path / "index.sqlite3"),
-    )
-    run = subprocess.run(
-        [sys.executable, "-c", SCRIPT, "3000"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
-    found = json.loads(run.stdout.strip().splitlines()[-1])
+    found = in_own_process(SCRIPT, tmp_path, "3000")
     assert found["indexed"] == 3000
     # The old index is tens of megabytes; the swap's memory grows by a small part of it.
     assert found["old_index"] > 20 * 2**20, found

@@ -352,6 +352,18 @@ def test_it_answers_readers_while_the_primary_restarts_and_reads_the_replica_aft
     )
 
 
+def withdraw(site: Topology, pk: int, reason: str) -> None:
+    """An editor's withdrawal of the story, with a public reason, through the primary."""
+    shell(
+        site,
+        "from khabar.articles import actions;"
+        "from khabar.articles.models import Article as A;"
+        "from khabar.site.actors import COMMAND_LINE;"
+        f"actions.withdraw_article(A.objects.get(pk={pk}), actor=COMMAND_LINE,"
+        f" reason={reason!r}, reason_public=True)",
+    )
+
+
 def restart_apps(site: Topology, max_lag: int) -> None:
     site.replica_settings["KHABAR_REPLICA_MAX_LAG"] = str(max_lag)
     site.replica_settings["KHABAR_REPLICA_PIN_SECONDS"] = str(max_lag + 4)
@@ -371,14 +383,7 @@ def test_it_never_renders_a_purged_page_from_a_replica_that_has_not_replayed_the
         replicated(site, pk)
         on_replica(site, "SELECT pg_wal_replay_pause()")
         try:
-            shell(
-                site,
-                "from khabar.articles import actions;"
-                "from khabar.articles.models import Article as A;"
-                "from khabar.site.actors import COMMAND_LINE;"
-                f"actions.withdraw_article(A.objects.get(pk={pk}), actor=COMMAND_LINE,"
-                " reason='سحب فوري', reason_public=True)",
-            )
+            withdraw(site, pk, "سحب فوري")
             assert on_replica(site, f"SELECT status FROM articles_article WHERE id = {pk}") == (
                 "published",
             )
@@ -392,27 +397,18 @@ def test_it_never_renders_a_purged_page_from_a_replica_that_has_not_replayed_the
         restart_apps(site, max_lag=MAX_LAG)
 
 
-def anonymous(url: str) -> int:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status
-    except urllib.error.HTTPError as error:
-        return error.code
-
-
 WITHDRAW_ROUNDS = 3
 
 
 def keep_reading(site: Topology, path: str, reader: int, stop, seen: list) -> None:
     """One reader asking app process ``reader % 2`` for the story, a new URL each time (so
-    each is rendered), noting when each request started and what it got."""
+    each is rendered), noting when each request started, where, what it got and who asked."""
     index, count = reader % 2, 0
     while not stop.is_set():
         count += 1
         started = time.time()
-        seen.append(
-            (started, index, anonymous(f"{site.app_url(index)}{path}?cpage={reader}{count}"))
-        )
+        status = fetch(f"{site.app_url(index)}{path}?cpage={reader}{count}")[0]
+        seen.append((started, index, status, reader))
 
 
 def withdraw_under_readers(site: Topology, round_: int) -> list[str]:
@@ -420,30 +416,28 @@ def withdraw_under_readers(site: Topology, round_: int) -> list[str]:
     replicated(site, pk)
     for index in (0, 1):
         wait_for(
-            functools.partial(lambda i: anonymous(site.app_url(i) + path) == 200, index), "read"
+            functools.partial(lambda i: fetch(site.app_url(i) + path)[0] == 200, index), "read"
         )
     stop = threading.Event()
-    seen: list[tuple[float, int, int]] = []
+    seen: list[tuple[float, int, int, int]] = []
+    names = range(1, 5)
     readers = [
-        threading.Thread(target=keep_reading, args=(site, path, n + 1, stop, seen))
-        for n in range(4)
+        threading.Thread(target=keep_reading, args=(site, path, n, stop, seen)) for n in names
     ]
     for reader in readers:
         reader.start()
     wrong: list[str] = []
-    time.sleep(0.3)
+    wait_for(lambda: {s[3] for s in seen if s[2] == 200} >= set(names), "every reader read it")
     on_replica(site, "SELECT pg_wal_replay_pause()")
     try:
-        shell(
-            site,
-            "from khabar.articles import actions;"
-            "from khabar.articles.models import Article as A;"
-            "from khabar.site.actors import COMMAND_LINE;"
-            f"actions.withdraw_article(A.objects.get(pk={pk}), actor=COMMAND_LINE,"
-            " reason='سحب', reason_public=True)",
-        )
+        withdraw(site, pk, "سحب")
         withdrawn = time.time()
-        time.sleep(0.5)
+
+        def asked_after(reader: int) -> int:
+            return sum(1 for s in seen if s[3] == reader and s[0] > withdrawn)
+
+        # Each reader asks a few times more once the withdrawal has returned.
+        wait_for(lambda: all(asked_after(n) >= 3 for n in names), "the readers asked again")
         stop.set()
         for reader in readers:
             reader.join(30)
@@ -453,10 +447,10 @@ def withdraw_under_readers(site: Topology, round_: int) -> list[str]:
         wrong += [f"round {round_}: app{s[1]} {s[2]}" for s in after if s[2] != 410]
         for index in (0, 1):
             for query in ("", "?cpage=1"):
-                status = anonymous(site.app_url(index) + path + query)
+                status = fetch(site.app_url(index) + path + query)[0]
                 if status != 410:
                     wrong.append(f"round {round_}: app{index}{query} {status}")
-        if (status := anonymous(site.url + path)) != 410:
+        if (status := fetch(site.url + path)[0]) != 410:
             wrong.append(f"round {round_}: nginx {status}")
     finally:
         stop.set()
