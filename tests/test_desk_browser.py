@@ -120,3 +120,39 @@ def test_it_withdraws_with_a_reason_and_shows_the_notice(live_server, chromium, 
             reader.screenshot(path=str(output_dir / f"withdrawn-{name}.png"), full_page=True)
         finally:
             reader_context.close()
+
+
+@pytest.mark.parametrize("width", ["phone", "desktop"])
+def test_an_editor_finds_stories_in_the_desk_list_by_an_arabic_word(
+    live_server, chromium, people, output_dir, width
+):
+    # The desk's list (its rows written in one pass) searched for a word as readers write
+    # it: the published stories the search index finds (other forms of the word too), the
+    # draft by its text as typed, each row leading to the story.
+    older = make_article(headline="ميناء الحديدة يستقبل سفينة", body="وصلت السفينة إلى الميناء.")
+    newer = make_article(headline="افتتاح ميناء جديد", body="افتتح الوزير الموانئ الجديدة.")
+    draft = make_article(publish=False, headline="مسودة عن الميناء", body="نص لم ينشر.")
+    other = make_article(headline="مباراة كرة القدم", body="فاز المنتخب.")
+    context, desk = editor_page(
+        chromium, live_server.url, "editor", PHONE if width == "phone" else DESKTOP
+    )
+    try:
+        desk.goto(f"{live_server.url}/desk/articles/article/")
+        desk.fill("#searchbar", "الميناء")
+        desk.press("#searchbar", "Enter")
+        desk.wait_for_url("**/?q=*")
+        rows = desk.locator("#result_list tbody tr")
+        expect(rows).to_have_count(3)
+        headlines = rows.locator("th.field-headline a").all_inner_texts()
+        assert set(headlines) == {older.headline, newer.headline, draft.headline}
+        assert other.headline not in desk.content()
+        assert desk.locator("html").get_attribute("dir") == "rtl"
+        # Each story's status in Arabic.
+        statuses = rows.locator("td.field-status").all_inner_texts()
+        assert sorted(statuses) == ["مسودة", "منشور", "منشور"], statuses
+        desk.screenshot(path=str(output_dir / f"desk-search-{width}.png"), full_page=True)
+        rows.locator("th.field-headline a", has_text=newer.headline).click()
+        desk.wait_for_url(f"**/desk/articles/article/{newer.pk}/change/**")
+        expect(desk.locator("#id_headline")).to_have_value(newer.headline)
+    finally:
+        context.close()
