@@ -11,6 +11,7 @@ tests did, and those of a run that was killed are removed when the next one star
 
 from __future__ import annotations
 
+import http.client
 import json
 import tempfile
 import threading
@@ -179,6 +180,7 @@ def test_it_keeps_readers_and_comments_going_while_a_node_is_killed(cluster):
     pk, path = new_story(cluster, "خبر يقرؤه الناس وعقدة تسقط")
     key = (cluster.home / "secret").read_text()
     statuses: list[int] = []
+    cut: list[str] = []
     acknowledged: list[int] = []
     unacknowledged: list[int] = []
     stop = threading.Event()
@@ -189,7 +191,12 @@ def test_it_keeps_readers_and_comments_going_while_a_node_is_killed(cluster):
                 return
             # Half from the nodes' caches, half fresh (past them, to an app).
             query = f"?probe={reader}-{n}-{time.time_ns()}" if n % 2 else ""
-            statuses.append(fetch(cluster.url + path + query)[0])
+            try:
+                statuses.append(fetch(cluster.url + path + query)[0])
+            except (http.client.IncompleteRead, ConnectionError) as error:
+                # A page node1 was sending as it died: the balancer had passed on its
+                # headers and cannot send it from another node. Counted, not a dead reader.
+                cut.append(repr(error))
 
     def comment() -> None:
         for n in range(2000):
@@ -234,8 +241,10 @@ def test_it_keeps_readers_and_comments_going_while_a_node_is_killed(cluster):
         f"print(sorted(C.objects.filter(pk__in={acknowledged!r}).values_list('pk', flat=True)))",
     )
     assert json.loads(stored) == sorted(acknowledged)
-    # Not acknowledged may be, at worst, the few in flight on node1 as it died.
+    # Not acknowledged may be, at worst, the few in flight on node1 as it died; so may the
+    # pages cut off (one a reader, at most).
     assert len(unacknowledged) <= 3, unacknowledged
+    assert len(cut) <= 3, cut
 
 
 def replica_in_use(cluster: MultiNode) -> bool:
