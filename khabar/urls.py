@@ -14,6 +14,10 @@ handler500 = "khabar.security.views.server_error"  # 503 when the database is do
 
 urlpatterns = [
     path("", article_views.root, name="root"),
+    # The reader's pages first: most requests are theirs, and Django tries the patterns in
+    # order (no other pattern takes an edition's home, story, section, tag or search page).
+    path("<edition:edition>/search/", include("khabar.search.urls")),
+    path("<edition:edition>/", include("khabar.articles.urls")),
     path("desk/two-factor/", include("khabar.security.urls")),
     # The desk home (the newsroom's queue) answers /desk/ in place of the admin's index.
     path("desk/", include("khabar.desk.urls")),
@@ -30,6 +34,4 @@ urlpatterns = [
     path("", include("khabar.live.urls")),
     # The demo subscriber's receiving endpoint (distribution end to end on make run).
     path("", include("khabar.distribution.urls")),
-    path("<edition:edition>/search/", include("khabar.search.urls")),
-    path("<edition:edition>/", include("khabar.articles.urls")),
 ]
