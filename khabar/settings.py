@@ -97,7 +97,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
+    # Django's messages middleware, its storage made only when a page uses it.
+    "khabar.site.middleware.LazyMessageMiddleware",
     # KHABAR_REQUIRE_TWO_FACTOR: desk staff set up two-factor sign-in before anything else.
     "khabar.security.middleware.TwoFactorRequiredMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -124,6 +125,8 @@ TEMPLATES = [
                 "khabar.site.context_processors.edition",
                 "khabar.articles.context_processors.sections",
             ],
+            # {% extends %} that lists its root template's blocks once, not on every render.
+            "builtins": ["khabar.site.templatetags.khabar_extends"],
         },
     },
 ]

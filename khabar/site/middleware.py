@@ -5,8 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from django.conf import settings
+from django.contrib.messages.middleware import MessageMiddleware
+from django.contrib.messages.storage import default_storage
 from django.http import HttpRequest, HttpResponse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 
 from khabar.site.editions import _editions, default_edition
 
@@ -52,6 +55,24 @@ class EditionMiddleware:
         response.headers.setdefault("Content-Language", language)
         translation.deactivate()
         return response
+
+
+class LazyMessageMiddleware(MessageMiddleware):
+    """Django's messages (the desk's "story saved"), their storage made when first used.
+
+    Django's middleware makes a cookie and a session storage for every request; a reader's
+    page never reads or adds a message, and a storage that was not used stores nothing (its
+    ``update`` is a no-op), so one that was never made has nothing to store either.
+    """
+
+    def process_request(self, request: HttpRequest) -> None:
+        request._messages = SimpleLazyObject(lambda: default_storage(request))  # type: ignore[attr-defined]
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        messages = getattr(request, "_messages", None)
+        if isinstance(messages, SimpleLazyObject) and messages._wrapped is empty:
+            return response
+        return super().process_response(request, response)
 
 
 class SecurityHeadersMiddleware:
