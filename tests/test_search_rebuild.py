@@ -79,6 +79,20 @@ def test_it_leaves_the_live_index_as_it_was_when_a_rebuild_is_abandoned(backend)
     assert backend.search("اتفاق").ids == [1]
 
 
+def test_a_story_forgotten_during_a_rebuild_is_in_neither_index(backend):
+    backend.add_bulk([doc(1, "قمة في موسكو"), doc(2, "قمة في الرياض")])
+    backend.forget(1)  # no rebuild running: the live index only
+    assert backend.search("قمة").ids == [2]
+    backend.add_bulk([doc(1, "قمة في موسكو")])
+    backend.start_rebuild()
+    backend.add_new([doc(1, "قمة في موسكو"), doc(2, "قمة في الرياض")])
+    backend.forget(2)  # deleted while the rebuild runs
+    assert backend.search("قمة").ids == [1]
+    backend.swap(lambda table: None)
+    assert backend.search("قمة").ids == [1]
+    assert backend.search("الرياض").ids == []
+
+
 def test_postgres_vectors_built_in_python_are_the_databases_own(pg_alias):  # noqa: F811
     # The vectors written from tsvector text (postgres._literals) against the database's
     # own to_tsvector of the same analysed fields, on the relevance stories and edge cases.

@@ -1,5 +1,9 @@
+import logging
+from typing import Any
+
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
+from django.db import DatabaseError, transaction
+from django.db.models.signals import post_delete, post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +21,24 @@ class SearchConfig(AppConfig):
         hooks.register_story_search(desk_search)
         hooks.register_stories_stored(index_stored_stories)
         post_migrate.connect(empty_index_without_stories, sender=self)
+        post_delete.connect(forget_deleted_story, sender="articles.Article")
+
+
+logger = logging.getLogger(__name__)
+
+
+def forget_deleted_story(sender: type, instance: Any, using: str, **_kwargs: object) -> None:
+    """A deleted story leaves the index in the transaction that deletes it (it stayed there,
+    counted by every search, until a reindex), and leaves the new index of a rebuild that is
+    running too. A failed index write is logged, not the deletion's failure: ``khabar
+    reindex`` repairs the index."""
+    from khabar.search.backends import get_backend
+
+    try:
+        with transaction.atomic(using=using):
+            get_backend(using).forget(instance.pk)
+    except DatabaseError:
+        logger.exception("search: could not remove deleted story %s", instance.pk)
 
 
 def empty_index_without_stories(using: str = "default", **_kwargs: object) -> None:

@@ -105,7 +105,10 @@ def rebuild_index(*, progress: Callable[[int], object] | None = None) -> int:
                 pending = (batch, future)
         caught_up = timezone.now() - CATCH_UP_MARGIN
         catch_up(since, table)
-        backend.swap(lambda table: catch_up(caught_up, table))
+        # In the swap's transaction, only the stories changed since: a story deleted from
+        # here on leaves the new index as it is deleted (``SearchBackend.forget``), so the
+        # walk over the whole new index for deleted ones stays out of the transaction.
+        backend.swap(lambda table: catch_up(caught_up, table, deleted=False))
     except BaseException:
         backend.abort_rebuild()
         raise
@@ -147,11 +150,13 @@ def analyse(
 CATCH_UP_MARGIN = datetime.timedelta(minutes=1)
 
 
-def catch_up(since: datetime.datetime, table: str) -> None:
+def catch_up(since: datetime.datetime, table: str, *, deleted: bool = True) -> None:
     """Bring the new index (``table``, its documents table) up to date with the stories
     changed since ``since``: those readers may see now are written again where it holds
-    them otherwise or not at all, the others dropped, and so are the stories it holds that
-    no longer exist. A batch at a time (memory stays flat), comparing before analysing:
+    them otherwise or not at all, the others dropped, and (with ``deleted``) so are the
+    stories it holds that no longer exist, which takes a walk over the whole new index: a
+    story deleted between a batch's read and its write, or by anything that sends no
+    ``post_delete``. A batch at a time (memory stays flat), comparing before analysing:
     most stories changed in the margin were read after their change."""
     backend = get_backend()
     now = timezone.now()
@@ -176,6 +181,8 @@ def catch_up(since: datetime.datetime, table: str) -> None:
             [doc for doc in live if stored.get(doc.id) != backend.document_key(doc)],
             sorted(set(ids) - {doc.id for doc in live}),
         )
+    if not deleted:
+        return
     after = 0
     while True:
         with backend.connection.cursor() as cursor:

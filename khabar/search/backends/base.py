@@ -127,6 +127,17 @@ class SearchBackend(ABC):
     def reset(self) -> None:
         """Remove every document."""
 
+    def forget(self, doc_id: int) -> None:
+        """Remove the document of a story that no longer exists: from the live index and,
+        while a rebuild runs, from its new one (whose last catch-up, in the swap, looks at
+        the stories that exist, not for those that went). The live table first: a swap in
+        progress holds it, so this waits for the swap and then finds no new table left."""
+        self.delete(doc_id)
+        with self.connection.cursor() as cursor:
+            building = DOCUMENT_TABLE + NEXT in self.connection.introspection.table_names(cursor)
+        if building:
+            self.update_new([], [doc_id])
+
     # --- rebuilding: a new index beside the live one, then swapped in ----------------------
 
     @abstractmethod
