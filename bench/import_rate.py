@@ -228,7 +228,12 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_rate")
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--batch", type=int, default=1000)
-    parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument(
+        "--db",
+        default="sqlite,postgres",
+        choices=["sqlite", "postgres", "sqlite,postgres", "postgres,sqlite"],
+        help="sqlite, postgres, or both as a comma list (the default)",
+    )
     parser.add_argument("--profile", default="", help="a folder for each step's cProfile")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
     parser.add_argument(

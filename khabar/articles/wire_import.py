@@ -822,7 +822,7 @@ _AS_IS = frozenset(
 )
 
 
-def _insert_objects(model: Any, objects: Sequence[Any]) -> None:
+def insert_objects(model: Any, objects: Sequence[Any]) -> None:
     """Insert new model instances as ``bulk_create`` does, in one statement (``insert_rows``)
     with ids taken beforehand (``bulk_create`` compiles every value of every row through the
     query compiler, a third of a batch's time here). The instances get their ids."""
@@ -932,7 +932,7 @@ def _store_batch(
         articles, items = [a for a, _ in kept], [i for _, i in kept]
         result.skipped += len(read) - invalid - len(articles)
         if articles:
-            _insert_objects(Article, articles)
+            insert_objects(Article, articles)
             _store_tags(articles, items)
             if after_insert is not None:
                 after_insert(articles, items)
@@ -978,7 +978,7 @@ def _store_tags(articles: Sequence[Article], items: Sequence[ReadFile]) -> None:
         if (lang, slug) not in found
     ]
     if missing:
-        _insert_objects(Tag, missing)
+        insert_objects(Tag, missing)
         found.update({(tag.lang, tag.slug): tag for tag in missing})
     through = Article.tags.through
     # The order the serializer reads a story's tags in: the tags' own (the database's
