@@ -602,7 +602,12 @@ def write(results: list[dict[str, Any]]) -> None:
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench archive")
-    parser.add_argument("--db", default="sqlite,postgres", help="sqlite, postgres or both")
+    parser.add_argument(
+        "--db",
+        default="sqlite,postgres",
+        choices=["sqlite", "postgres", "sqlite,postgres", "postgres,sqlite"],
+        help="sqlite, postgres, or both as a comma list (the default)",
+    )
     parser.add_argument("--stories", type=int, default=1_000_000)
     parser.add_argument("--index", type=int, default=50_000)
     parser.add_argument("--index-all", action="store_true", help="index every live story")
