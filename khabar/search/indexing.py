@@ -156,23 +156,28 @@ def catch_up(since: datetime.datetime, table: str, *, deleted: bool = True) -> N
     them otherwise or not at all, the others dropped, and (with ``deleted``) so are the
     stories it holds that no longer exist, which takes a walk over the whole new index: a
     story deleted between a batch's read and its write, or by anything that sends no
-    ``post_delete``. A batch at a time (memory stays flat), comparing before analysing:
-    most stories changed in the margin were read after their change."""
+    ``post_delete``. The changed stories' ids, then a batch of stories at a time, comparing
+    before analysing: most stories changed in the margin were read after their change."""
     backend = get_backend()
     now = timezone.now()
-    changed = Article.objects.filter(
-        Q(updated_at__gte=since)
-        | Q(embargo_until__gte=since, embargo_until__lte=now)
-        | Q(published_at__gte=since, published_at__lte=now)
+    # Each kind of change through its own index, then put together: the three ORed and read
+    # in id order walked every story in the table (0.9 s at a million, in the swap's
+    # transaction). The stories changed since ``since`` are few: the ids fit in memory.
+    kinds = (
+        Q(updated_at__gte=since),
+        Q(embargo_until__gte=since, embargo_until__lte=now),
+        Q(published_at__gte=since, published_at__lte=now),
     )
-    after = 0
-    while True:
-        ids = list(
-            changed.filter(pk__gt=after).order_by("pk").values_list("pk", flat=True)[:REINDEX_BATCH]
+    changed = sorted(
+        set().union(
+            *(
+                Article.objects.filter(kind).order_by().values_list("pk", flat=True)
+                for kind in kinds
+            )
         )
-        if not ids:
-            break
-        after = ids[-1]
+    )
+    for start in range(0, len(changed), REINDEX_BATCH):
+        ids = changed[start : start + REINDEX_BATCH]
         live = list(
             documents_for(Article.objects.published(now).only(*INDEXED_FIELDS).filter(pk__in=ids))
         )
