@@ -1,11 +1,11 @@
 """`python -m bench`: run every benchmark and record the numbers in bench/RESULTS.md.
 
-`python -m bench web [...]`, `python -m bench search [...]`, `python -m bench soak [...]` or
-`python -m bench archive [...]` runs just one of them (`python -m bench relevance [...]`:
-search ranking, issue 16; `python -m bench distribution [...]`: delivery to subscribers,
-issue 17). `python -m bench phone [...]` (LCP, CLS and bytes on a throttled
-phone) and `python -m bench live [...]` (a live story's readers, SSE and polling) are issue
-20's and run only when asked.
+`python -m bench web [...]`, `python -m bench search [...]`, `python -m bench soak [...]`,
+`python -m bench archive [...]` or `python -m bench import [...]` (archive import rates)
+runs just one of them (`python -m bench relevance [...]`: search ranking, issue 16;
+`python -m bench distribution [...]`: delivery to subscribers, issue 17). `python -m bench
+phone [...]` (LCP, CLS and bytes on a throttled phone) and `python -m bench live [...]` (a
+live story's readers, SSE and polling) are issue 20's and run only when asked.
 """
 
 from __future__ import annotations
@@ -23,6 +23,10 @@ def main(argv: list[str]) -> int:
         return 0
     if argv and argv[0] == "archive":
         return archive.main(argv[1:])
+    if argv and argv[0] == "import":
+        from bench import import_rate
+
+        return import_rate.run_all(argv[1:])
     if argv and argv[0] == "relevance":
         return relevance_bench.main(argv[1:])
     if argv and argv[0] == "soak":
@@ -41,11 +45,19 @@ def main(argv: list[str]) -> int:
     relevance_bench.main([])
     web_status = web.main([])
     archive_status = archive.main([])
+    from bench import import_rate
+
+    import_status = import_rate.run_all([])
     distribution_status = distribution_bench.main([])
     soak_status = soak.main([])
     several_hosts_status = soak.main(["--multinode"])
     return (
-        soak_status or several_hosts_status or web_status or archive_status or distribution_status
+        soak_status
+        or several_hosts_status
+        or web_status
+        or archive_status
+        or import_status
+        or distribution_status
     )
 
 

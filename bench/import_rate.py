@@ -4,6 +4,11 @@
 
     .venv/bin/python -m bench.import_rate [--files 10000] [--batch 1000]
         [--db sqlite,postgres] [--format wire|ninjs] [--profile FOLDER] [--keep]
+    .venv/bin/python -m bench import [--no-write]   # both formats, into bench/RESULTS.md
+
+``python -m bench import`` (and ``make bench``) runs the wire files and the same stories
+as ninjs documents, both databases, and writes the "Import" section of bench/RESULTS.md
+beside the rate of the day issue 19 was filed; ``python -m bench.import_rate`` prints.
 
 Writes ``--files`` wire files (the demo story, each with its own headline and a few words
 of its own) into a temporary folder, then for each database: migrates a fresh one
@@ -30,6 +35,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "RESULTS.md"
+START, END = "<!-- import:start -->", "<!-- import:end -->"
+#: When issue 19 was filed: ``khabar import-wire`` took 2,000 real stories in 62 s, one
+#: story at a time (SQLite).
+FILED = "32 stories/s (wire, SQLite: 2,000 real stories in 62 s, one at a time)"
 SAMPLE = ROOT / "khabar" / "data" / "demo" / "wire-ar-moscow-2342.txt"
 WORDS = "مطار ميناء قمة اتفاق انتخابات برلمان زلزال فيضان جامعة مستشفى".split()
 
@@ -266,21 +276,25 @@ def main(argv: list[str]) -> int:
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
-    loads = [f["load"] for rows in results.values() for _name, f in rows]
-    print(
+    print("\n".join(table(options, results)))
+    return 0
+
+
+def table(options: argparse.Namespace, results: dict[str, list[tuple[str, dict]]]) -> list[str]:
+    loads = [float(f["load"]) for rows in results.values() for _name, f in rows]
+    lines = [
         f"{options.files:,} {options.format} files, batch {options.batch}; "
-        f"load average (1 min) after each step {min(loads):.1f}–{max(loads):.1f}"
-    )
-    print(
+        f"load average (1 min) after each step {min(loads):.1f}–{max(loads):.1f}",
+        "",
         "| database | step | stories/s | seconds | CPU ms a story: this process "
-        "| its helper | the server | all | peak RSS (MiB) | stored | indexed |"
-    )
-    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+        "| its helper | the server | all | peak RSS (MiB) | stored | indexed |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for db, rows in results.items():
         for name, f in rows:
             cpu = sum(float(f[k]) for k in ("cpu_ms_per_story", "helper_cpu_ms_per_story"))
             cpu += float(f["server_cpu_ms_per_story"])
-            print(
+            lines.append(
                 f"| {db} | {name} | {f['rate']:,.0f} | {f['seconds']:.1f} | "
                 f"{f['cpu_ms_per_story']:.2f} | {f['helper_cpu_ms_per_story']:.2f} | "
                 f"{f['server_cpu_ms_per_story']:.2f} | "
@@ -288,7 +302,72 @@ def main(argv: list[str]) -> int:
                 f"{f['rss_mib']:.0f} | {f['stored']:,} | "
                 f"{f['indexed']:,} |"
             )
+    return lines
+
+
+def run_all(argv: list[str]) -> int:
+    """``python -m bench import [--files N] [--no-write]``: the wire files and the same
+    stories as ninjs, both databases; the "Import" section of bench/RESULTS.md."""
+    parser = argparse.ArgumentParser(prog="python -m bench import")
+    parser.add_argument("--files", type=int, default=10_000)
+    parser.add_argument("--no-write", action="store_true", help="print, leave RESULTS.md")
+    options = parser.parse_args(argv)
+    sections = []
+    for kind in ("wire", "ninjs"):
+        run = argparse.Namespace(
+            files=options.files, batch=1000, db="sqlite,postgres", profile="", format=kind
+        )
+        work = Path(tempfile.mkdtemp(prefix="khabar-import-"))
+        os.chmod(work, 0o755)
+        try:
+            write_archive(work / "archive", run.files, kind)
+            results = {db: measure(db, work, run) for db in run.db.split(",")}
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        command = "khabar import_wire --archive" if kind == "wire" else "khabar ingest --archive"
+        lines = table(run, results)
+        sections += [f"**{kind}** (`{command}`): {lines[0]}", "", *lines[2:], ""]
+    body = "\n".join(sections)
+    print(body)
+    if not options.no_write:
+        write_results(body)
     return 0
+
+
+def write_results(body: str) -> None:
+    when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
+    section = "\n".join(
+        [
+            START,
+            "## Import",
+            "",
+            f"`python -m bench import` (part of `make bench`), {when}, commit {commit}: "
+            "an archive of wire files, then the same stories as ninjs documents, imported "
+            "into a fresh database (the resumed run: the same command again; then "
+            "`khabar reindex`), each step in a process of its own. Stories/s timed around "
+            "the command; CPU ms a story of this process, its reader processes and the "
+            "PostgreSQL server; peak RSS of the step. Targets (issue 19): 1,000 stories/s "
+            "into SQLite, 500/s into PostgreSQL, search index included, and the reindex at "
+            f'the same pace. When issue 19 was filed: {FILED}. History: "Archive import '
+            'and reindex (issue 19)" below.',
+            "",
+            body.rstrip("\n"),
+            END,
+        ]
+    )
+    text = RESULTS.read_text(encoding="utf-8")
+    if START in text:
+        head, _, rest = text.partition(START)
+        _, _, tail = rest.partition(END)
+        text = head + section + tail
+    else:
+        anchor = "## Archive import and reindex (issue 19)"
+        head, found, tail = text.partition(anchor)
+        text = head + section + "\n\n" + found + tail if found else text + "\n" + section
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":
