@@ -34,10 +34,10 @@ run: demo
 	$(BIN)/python -m ops.supervise --port $(PORT)
 
 # The production profile on this machine: PostgreSQL, Redis, two app processes, the worker,
-# nginx.
+# nginx. exec: killing make stops it too (its parent-death signal); README walks it.
 run-prod: install system-test-deps
 	$(BIN)/khabar compilemessages --ignore '.venv/*' -v 0
-	PORT=$${PORT:-8080} $(BIN)/python -m ops.topology up
+	PORT=$${PORT:-8080} exec $(BIN)/python -m ops.topology up
 
 # Chromium (for the browser tests), PostgreSQL (for the search contract) and OpenSSH's server
 # (distribution's SFTP test) come from Debian's packages; install them only when missing.

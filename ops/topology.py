@@ -4,6 +4,14 @@ stream process (live stories' server-sent events), the background worker, nginx.
 ``make run-prod`` runs ``python -m ops.topology up``; the scale-out test starts the
 same topology in a temporary folder. Everything listens on 127.0.0.1 (PostgreSQL only on a
 unix socket) and every process is stopped by the PID recorded when it started.
+
+An operator drives it (README, "Running the production profile"): ``up`` stops everything on
+any signal (Ctrl-C, ``kill``, a closed terminal, ``make`` killed); each clone has its home
+(``KHABAR_PROD_HOME``, by default one named after the clone) and its inner ports (chosen
+free once, kept in ``ports.json``); the operator's settings (every variable
+``.env.example`` lists) reach every process but the ones that wire the profile together;
+``khabar.env`` in the home is the environment to run any ``khabar`` command against the
+running site with (``python -m ops.topology run -- COMMAND...`` does it).
 """
 
 from __future__ import annotations
@@ -12,14 +20,17 @@ import argparse
 import fcntl
 import functools
 import hashlib
+import json
 import os
 import pwd
 import secrets
+import shlex
 import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -129,6 +140,68 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+#: What wires the profile together: an operator's value for one of these would point the
+#: processes away from the profile's own database, cache, folder or nginx.
+WIRING = frozenset(
+    {
+        "DATABASE_URL",
+        "DATABASE_REPLICA_URL",
+        "REDIS_URL",
+        "KHABAR_VAR_DIR",
+        "KHABAR_PROXY_PURGE_URLS",
+        "KHABAR_LIVE_STREAM_PROCESS",
+        "DJANGO_SETTINGS_MODULE",
+        "SQLITE_PATH",
+        "PORT",
+        "PROMETHEUS_MULTIPROC_DIR",
+        "KHABAR_PROD_HOME",
+    }
+)
+
+
+def setting_names() -> set[str]:
+    """Every setting ``.env.example`` lists (tests/test_env_example.py keeps it complete)."""
+    names = set()
+    for line in (ROOT / ".env.example").read_text("utf-8").splitlines():
+        name = line.lstrip("# ").split("=", 1)[0]
+        if "=" in line and name.isupper() and name.replace("_", "").isalnum():
+            names.add(name)
+    return names
+
+
+def operator_settings(environ: dict[str, str] | os._Environ[str]) -> dict[str, str]:
+    """The operator's settings in ``environ`` that the profile passes on to its processes."""
+    names = setting_names()
+    return {k: v for k, v in environ.items() if k in names and k not in WIRING}
+
+
+def default_home() -> Path:
+    """Each clone its own home (two clones run side by side): in the temporary folder, which
+    PostgreSQL's user can reach, named after the clone's path."""
+    tag = hashlib.sha256(str(ROOT).encode()).hexdigest()[:10]
+    return Path(tempfile.gettempdir()) / f"khabar-prod-{tag}"
+
+
+INNER_PORTS = ("app0", "app1", "stream", "redis", "pg", "pg_replica")
+
+
+def inner_ports(home: Path) -> dict[str, int]:
+    """The inner ports of the profile in ``home``: chosen free the first time and kept in
+    ``ports.json`` (the replica's configuration names the primary's port)."""
+    path = home / "ports.json"
+    if path.exists():
+        ports = json.loads(path.read_text())
+        if set(ports) == set(INNER_PORTS):
+            return {name: int(port) for name, port in ports.items()}
+    chosen: dict[str, int] = {}
+    while len(chosen) < len(INNER_PORTS):
+        port = free_port()
+        if port not in chosen.values():
+            chosen[INNER_PORTS[len(chosen)]] = port
+    path.write_text(json.dumps(chosen))
+    return chosen
+
+
 @dataclass
 class Topology:
     home: Path
@@ -151,6 +224,10 @@ class Topology:
     durable: bool = True
     #: granian workers in each app process, each one request at a time (deploy/README.md).
     app_workers: int = 1
+    #: The operator's settings (``operator_settings``): every process gets them, but those
+    #: that wire the profile together (``WIRING``). Empty for the tests, whose environment
+    #: holds their own settings.
+    settings: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def on_free_ports(cls, home: Path, *, replica: bool = False, durable: bool = True) -> Topology:
@@ -171,6 +248,24 @@ class Topology:
         )
 
     # -- addresses -----------------------------------------------------------------------
+    @classmethod
+    def for_operator(
+        cls, home: Path, *, proxy_port: int, settings: dict[str, str] | None = None
+    ) -> Topology:
+        """``make run-prod``'s profile in ``home``: its inner ports kept from its first run."""
+        home.mkdir(parents=True, exist_ok=True)
+        ports = inner_ports(home)
+        return cls(
+            home,
+            proxy_port=proxy_port,
+            app_ports=(ports["app0"], ports["app1"]),
+            stream_port=ports["stream"],
+            redis_port=ports["redis"],
+            pg_port=ports["pg"],
+            pg_replica_port=ports["pg_replica"],
+            settings=dict(settings or {}),
+        )
+
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.proxy_port}"
@@ -222,7 +317,30 @@ class Topology:
             KHABAR_LIVE_STREAM_MAX=str(self.stream_max),
             DJANGO_SETTINGS_MODULE="khabar.settings",
         )
+        env.update({k: v for k, v in self.settings.items() if k not in WIRING})
         return env
+
+    def write_env_file(self) -> Path:
+        """``khabar.env`` in the home: what a ``khabar`` command needs to act on this site (its
+        database, Redis, purge addresses, secret key and the operator's settings), one
+        ``NAME='value'`` a line for ``set -a; . khabar.env; set +a``. Readable by its owner
+        only: it holds the secret key."""
+        env, base = self.env(), os.environ
+        lines = [
+            f"{name}={shlex.quote(value)}"
+            for name, value in sorted(env.items())
+            if base.get(name) != value or name in self.settings or name.startswith("KHABAR_")
+        ]
+        path = self.home / "khabar.env"
+        path.touch(mode=0o600)
+        path.chmod(0o600)
+        path.write_text(
+            "# The running production profile's settings (python -m ops.topology up).\n"
+            "# set -a; . THIS_FILE; set +a   then   .venv/bin/khabar COMMAND ...\n"
+            + "\n".join(lines)
+            + "\n"
+        )
+        return path
 
     # -- processes -----------------------------------------------------------------------
     def _spawn(self, name: str, args: list[str], env: dict[str, str] | None = None) -> None:
@@ -561,30 +679,98 @@ def wait_for(check: Callable[[], object], what: str, timeout: float = 60) -> Non
     raise RuntimeError(f"{what} did not come up within {timeout:.0f}s")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("command", choices=["up", "down"])
-    parser.add_argument("--home", default=os.environ.get("KHABAR_PROD_HOME", "/tmp/khabar-prod"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8080")))
-    options = parser.parse_args()
-    topology = Topology(Path(options.home), proxy_port=options.port)
-    if options.command == "down":
-        topology.down()
-        return
-    topology.home.mkdir(parents=True, exist_ok=True)
+def _stop_on_signals() -> None:
+    """Every signal that ends a terminal program stops the profile as Ctrl-C does (``kill``
+    left PostgreSQL, Redis, the apps and nginx running), and so does the death of the
+    process that started it (``make`` killed: Linux's parent-death signal)."""
+
+    def stop(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    for signum in (signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+        signal.signal(signum, stop)
     try:
-        topology.up()
-    except BaseException:
-        topology.down()
-        raise
-    print(f"khabar (production profile) on {topology.url}/ar/ — Ctrl-C stops everything")
-    try:
-        signal.pause()
-    except KeyboardInterrupt:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
         pass
+    if os.getppid() == 1:  # the parent died before the line above
+        raise SystemExit(128 + signal.SIGTERM)
+
+
+def run_command(home: Path, args: list[str]) -> int:
+    """A ``khabar`` command against the running profile in ``home`` (its ``khabar.env``)."""
+    env_file = home / "khabar.env"
+    if not env_file.exists():
+        print(f"{env_file}: no such file: is the profile up (make run-prod)?", file=sys.stderr)
+        return 2
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
+    for line in env_file.read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, _, value = line.partition("=")
+            env[name] = shlex.split(value)[0] if value else ""
+    command = [sys.executable, "-m", "khabar.manage", *args]
+    return subprocess.run(command, env=env, cwd=ROOT, check=False).returncode
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("command", choices=["up", "down", "env", "run"])
+    parser.add_argument(
+        "--home",
+        default=os.environ.get("KHABAR_PROD_HOME") or str(default_home()),
+        help="the profile's folder (KHABAR_PROD_HOME; by default one named after this clone)",
+    )
+    parser.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT", "8080")),
+        help="nginx's port (PORT, 8080); the inner ports are chosen free and kept",
+    )
+    argv = sys.argv[1:] if argv is None else argv
+    # run: the khabar command after "--", whatever its options
+    command = argv[argv.index("--") + 1 :] if "--" in argv else []
+    options = parser.parse_args(argv[: argv.index("--")] if "--" in argv else argv)
+    home = Path(options.home)
+    if options.command == "env":
+        print(home / "khabar.env")
+        return 0
+    if options.command == "run":
+        return run_command(home, command)
+    if options.command == "down":
+        if home.is_dir():
+            Topology.for_operator(home, proxy_port=options.port).down()
+        return 0
+    _stop_on_signals()
+    topology = Topology.for_operator(
+        home, proxy_port=options.port, settings=operator_settings(os.environ)
+    )
+    first = not (topology.pg_socket / "data").exists()
+    try:
+        # A home with no database yet starts from the prepared copy the tests keep (made
+        # on the first run); a home with one keeps it (migrated, the demo loaded if missing).
+        topology.up(template=template_for(demo=True) if first else None)
+        env_file = topology.write_env_file()
+        print(
+            f"khabar (production profile) on {topology.url}/ar/ (home {home}; any signal "
+            f"stops everything)\n"
+            f"  a khabar command against it: python -m ops.topology run --home {home} -- "
+            f"COMMAND ...\n"
+            f"  or: set -a; . {env_file}; set +a; .venv/bin/khabar COMMAND ...",
+            flush=True,
+        )
+        while True:
+            signal.pause()
+    except (KeyboardInterrupt, SystemExit):
+        return 0
     finally:
+        for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, signal.SIGQUIT):
+            signal.signal(signum, signal.SIG_IGN)  # a second signal must not cut the stop short
         topology.down()
+        (home / "khabar.env").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())
