@@ -17,11 +17,10 @@ import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
+from test_scaleout import fetch
 
 from ops.topology import ROOT, _tcp_open, default_home, inner_ports
 
@@ -103,11 +102,8 @@ class Profile:
 
 
 def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
+    status, _headers, body = fetch(url)
+    return status, body
 
 
 def alive(pid: int) -> bool:
