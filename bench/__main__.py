@@ -12,7 +12,15 @@ from __future__ import annotations
 
 import sys
 
-from bench import archive, distribution_bench, relevance_bench, search_bench, soak, web
+from bench import (
+    archive,
+    distribution_bench,
+    import_rate,
+    relevance_bench,
+    search_bench,
+    soak,
+    web,
+)
 
 
 def main(argv: list[str]) -> int:
@@ -24,8 +32,6 @@ def main(argv: list[str]) -> int:
     if argv and argv[0] == "archive":
         return archive.main(argv[1:])
     if argv and argv[0] == "import":
-        from bench import import_rate
-
         return import_rate.run_all(argv[1:])
     if argv and argv[0] == "relevance":
         return relevance_bench.main(argv[1:])
@@ -45,8 +51,6 @@ def main(argv: list[str]) -> int:
     relevance_bench.main([])
     web_status = web.main([])
     archive_status = archive.main([])
-    from bench import import_rate
-
     import_status = import_rate.run_all([])
     distribution_status = distribution_bench.main([])
     soak_status = soak.main([])

@@ -51,8 +51,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
+from bench import ROOT, commit, write_section
+
 CORPUS = ROOT / "khabar" / "data" / "corpora" / "ar-pud-sentences.txt"
 WORK = Path(os.environ.get("ARCHIVE_DIR", ROOT / "var" / "bench"))
 DB = WORK / "archive.sqlite3"
@@ -542,9 +542,6 @@ def write(results: list[dict[str, Any]]) -> None:
     names = [row["name"] for row in dbs[0]["rows"]] if dbs else []
     figures = {(r["db"], row["name"]): row for r in dbs for row in r["rows"]}
     when = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     runs = []
     for r in dbs:
         seeded = (
@@ -564,7 +561,7 @@ def write(results: list[dict[str, Any]]) -> None:
         "## Archive",
         "",
         f"`python -m bench archive --db {','.join(r['db'] for r in dbs)}`, {when}, commit "
-        f"{commit}; page and fragment caches off, in-process client, median and slowest of "
+        f"{commit()}; page and fragment caches off, in-process client, median and slowest of "
         f"{dbs[0]['rounds'] if dbs else 0} rounds (ms). Target: under 100 ms each. The machine "
         "(2 cores) is shared with other benches and test runs: the load average is given.",
         "",
@@ -589,15 +586,7 @@ def write(results: list[dict[str, Any]]) -> None:
         " 0a169cd on a database that never ran ANALYZE (`--no-statistics`).",
         "<!-- archive:end -->",
     ]
-    text = RESULTS.read_text(encoding="utf-8")
-    start, end = "<!-- archive:start -->", "<!-- archive:end -->"
-    if start in text:
-        head, _, rest = text.partition(start)
-        _, _, tail = rest.partition(end)
-        text = head + "\n".join(lines) + tail
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(lines) + "\n"
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section("<!-- archive:start -->", "<!-- archive:end -->", "\n".join(lines))
 
 
 def main(argv: list[str]) -> int:

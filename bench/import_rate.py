@@ -34,8 +34,8 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "bench" / "RESULTS.md"
+from bench import ROOT, commit, write_section
+
 START, END = "<!-- import:start -->", "<!-- import:end -->"
 #: When issue 19 was filed: ``khabar import-wire`` took 2,000 real stories in 62 s, one
 #: story at a time (SQLite).
@@ -266,18 +266,22 @@ def main(argv: list[str]) -> int:
         )
         print(json.dumps(figures))
         return 0
-    work = Path(tempfile.mkdtemp(prefix="khabar-import-"))
-    os.chmod(work, 0o755)
     if options.profile:
         Path(options.profile).mkdir(parents=True, exist_ok=True)
+    print("\n".join(table(options, measure_archive(options))))
+    return 0
+
+
+def measure_archive(options: argparse.Namespace) -> dict[str, list[tuple[str, dict]]]:
+    """An archive of ``options.files`` written to a work folder, then each database's steps."""
+    work = Path(tempfile.mkdtemp(prefix="khabar-import-"))
+    os.chmod(work, 0o755)
     try:
         write_archive(work / "archive", options.files, options.format)
-        results = {db: measure(db, work, options) for db in options.db.split(",")}
+        return {db: measure(db, work, options) for db in options.db.split(",")}
     finally:
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
-    print("\n".join(table(options, results)))
-    return 0
 
 
 def table(options: argparse.Namespace, results: dict[str, list[tuple[str, dict]]]) -> list[str]:
@@ -315,15 +319,14 @@ def run_all(argv: list[str]) -> int:
     sections = []
     for kind in ("wire", "ninjs"):
         run = argparse.Namespace(
-            files=options.files, batch=1000, db="sqlite,postgres", profile="", format=kind
+            files=options.files,
+            batch=1000,
+            db="sqlite,postgres",
+            profile="",
+            format=kind,
+            keep=False,
         )
-        work = Path(tempfile.mkdtemp(prefix="khabar-import-"))
-        os.chmod(work, 0o755)
-        try:
-            write_archive(work / "archive", run.files, kind)
-            results = {db: measure(db, work, run) for db in run.db.split(",")}
-        finally:
-            shutil.rmtree(work, ignore_errors=True)
+        results = measure_archive(run)
         command = "khabar import_wire --archive" if kind == "wire" else "khabar ingest --archive"
         lines = table(run, results)
         sections += [f"**{kind}** (`{command}`): {lines[0]}", "", *lines[2:], ""]
@@ -336,15 +339,12 @@ def run_all(argv: list[str]) -> int:
 
 def write_results(body: str) -> None:
     when = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
     section = "\n".join(
         [
             START,
             "## Import",
             "",
-            f"`python -m bench import` (part of `make bench`), {when}, commit {commit}: "
+            f"`python -m bench import` (part of `make bench`), {when}, commit {commit()}: "
             "an archive of wire files, then the same stories as ninjs documents, imported "
             "into a fresh database (the resumed run: the same command again; then "
             "`khabar reindex`), each step in a process of its own. Stories/s timed around "
@@ -358,16 +358,7 @@ def write_results(body: str) -> None:
             END,
         ]
     )
-    text = RESULTS.read_text(encoding="utf-8")
-    if START in text:
-        head, _, rest = text.partition(START)
-        _, _, tail = rest.partition(END)
-        text = head + section + tail
-    else:
-        anchor = "## Archive import and reindex (issue 19)"
-        head, found, tail = text.partition(anchor)
-        text = head + section + "\n\n" + found + tail if found else text + "\n" + section
-    RESULTS.write_text(text, encoding="utf-8")
+    write_section(START, END, section, before="## Archive import and reindex (issue 19)")
 
 
 if __name__ == "__main__":

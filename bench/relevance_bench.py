@@ -312,13 +312,11 @@ def main(argv: list[str] | None = None) -> int:
     from bench.search_bench import remove_database, setup_django
 
     setup_django()
-    import subprocess
 
+    from bench import commit as head_commit
     from khabar.search.backends import PostgresBackend, SqliteBackend
 
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+    commit = head_commit()
     documents, keys, cases = load_set()
     background = background_documents(args.stories, len(documents) + 1) if args.stories else []
     print(f"relevance bench: {len(documents)} + {len(background):,} stories", flush=True)

@@ -247,7 +247,6 @@ class Topology:
             durable=durable,
         )
 
-    # -- addresses -----------------------------------------------------------------------
     @classmethod
     def for_operator(
         cls, home: Path, *, proxy_port: int, settings: dict[str, str] | None = None
@@ -266,6 +265,7 @@ class Topology:
             settings=dict(settings or {}),
         )
 
+    # -- addresses -----------------------------------------------------------------------
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.proxy_port}"

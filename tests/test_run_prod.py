@@ -9,6 +9,7 @@ Each profile is `python -m ops.topology up`, started here as `make run-prod` sta
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 from test_scaleout import fetch
 
-from ops.topology import ROOT, _tcp_open, default_home, inner_ports
+from ops.topology import ROOT, _tcp_open, default_home, inner_ports, wait_for
 
 pytestmark = [pytest.mark.xdist_group("topology"), pytest.mark.topology]
 
@@ -117,13 +118,15 @@ def alive(pid: int) -> bool:
 
 
 def assert_all_stopped(profile: Profile, pids: dict[str, int], pg_pid: int, ports: list[int]):
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        running = [name for name, pid in pids.items() if alive(pid)]
-        stopped = not running and not alive(pg_pid) and not any(_tcp_open(p) for p in ports)
-        if stopped and not (profile.home / "khabar.env").exists():
-            break
-        time.sleep(0.5)
+    def stopped() -> bool:
+        return (
+            not any(alive(pid) for pid in [*pids.values(), pg_pid])
+            and not any(_tcp_open(p) for p in ports)
+            and not (profile.home / "khabar.env").exists()
+        )
+
+    with contextlib.suppress(RuntimeError):  # not within a minute: the asserts say what is left
+        wait_for(stopped, "the profile to stop")
     assert [name for name, pid in pids.items() if alive(pid)] == []
     assert not alive(pg_pid), "PostgreSQL still running"
     assert [p for p in ports if _tcp_open(p)] == []
