@@ -182,6 +182,33 @@ def default_home() -> Path:
     return Path(tempfile.gettempdir()) / f"khabar-prod-{tag}"
 
 
+class HomeRefused(SystemExit):
+    """A home ``up`` will not use; the message says why."""
+
+
+def check_home(home: Path) -> None:
+    """Refuse a home another user could have prepared (the default is in the shared
+    temporary folder: a folder or link made there first by someone else would get the
+    profile's database, secret key and logs), and one that is this checkout or its embedded
+    site's data folder (the profile would write over it)."""
+    if home.is_symlink():
+        raise HomeRefused(f"{home}: a symbolic link; give the profile a folder of its own")
+    if home.exists():
+        if not home.is_dir():
+            raise HomeRefused(f"{home}: not a folder")
+        if home.stat().st_uid != os.getuid():
+            raise HomeRefused(
+                f"{home}: belongs to another user (uid {home.stat().st_uid}); remove it or "
+                "choose another home (KHABAR_PROD_HOME)"
+            )
+    resolved = home.resolve()
+    if resolved in (ROOT, ROOT / "var") or ROOT.is_relative_to(resolved):
+        raise HomeRefused(
+            f"{home}: this checkout or its embedded site's data folder; the production "
+            "profile needs a home of its own (KHABAR_PROD_HOME)"
+        )
+
+
 INNER_PORTS = ("app0", "app1", "stream", "redis", "pg", "pg_replica")
 
 
@@ -252,6 +279,7 @@ class Topology:
         cls, home: Path, *, proxy_port: int, settings: dict[str, str] | None = None
     ) -> Topology:
         """``make run-prod``'s profile in ``home``: its inner ports kept from its first run."""
+        check_home(home)
         home.mkdir(parents=True, exist_ok=True)
         ports = inner_ports(home)
         return cls(
@@ -296,7 +324,11 @@ class Topology:
         """The environment every app process (and management command) runs with."""
         secret_file = self.home / "secret"
         if not secret_file.exists():
-            secret_file.write_text(secrets.token_urlsafe(50))
+            # readable by its owner only: the home is open to PostgreSQL's user (and so to
+            # every local user), and the key signs sessions and the comment forms' stamps
+            fd = os.open(secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as out:
+                out.write(secrets.token_urlsafe(50))
         env = {k: v for k, v in os.environ.items() if not k.startswith(("KHABAR_", "DJANGO_"))}
         env.update(
             KHABAR_ENV="production",

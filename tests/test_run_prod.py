@@ -222,3 +222,47 @@ def test_the_profile_passes_settings_on_but_not_over_its_own_wiring():
         }
     )
     assert passed == {"KHABAR_AGENCY_NAME": "وكالة", "EMAIL_HOST": "mail.example"}
+
+
+def up_refused(home: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ops.topology", "up", "--home", str(home), "--port", "1"],
+        cwd=ROOT,
+        env=operator_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_refuses_a_home_another_user_prepared_in_the_shared_temporary_folder():
+    # the default home is in /tmp: a local user who makes it (or a link) first would get
+    # the profile's database, secret key and logs
+    planted = Path(tempfile.mkdtemp(prefix="khabar-planted-"))
+    link = planted.with_name(planted.name + "-link")
+    try:
+        os.chown(planted, 65534, 65534)  # nobody's
+        result = up_refused(planted)
+        assert result.returncode != 0 and "belongs to another user" in result.stderr
+        assert not (planted / "secret").exists() and not (planted / "pg").exists()
+        link.symlink_to(planted)
+        result = up_refused(link)
+        assert result.returncode != 0 and "symbolic link" in result.stderr
+    finally:
+        link.unlink(missing_ok=True)
+        shutil.rmtree(planted, ignore_errors=True)
+
+
+def test_it_refuses_the_checkout_and_its_live_data_folder_as_a_home():
+    for home in (ROOT, ROOT / "var", ROOT.parent):
+        result = up_refused(home)
+        assert result.returncode != 0 and "a home of its own" in result.stderr, result.stderr
+    assert not (ROOT / "var" / "secret").exists()
+    assert not (ROOT / "ports.json").exists() and not (ROOT / "var" / "ports.json").exists()
+
+
+def test_the_secret_key_is_readable_by_its_owner_only(tmp_path):
+    from ops.topology import Topology
+
+    Topology(tmp_path).env()
+    assert (tmp_path / "secret").stat().st_mode & 0o077 == 0
