@@ -130,6 +130,21 @@ def test_it_refuses_a_bad_push_with_a_reason(client):
     assert "invalid JSON" in response.json()["detail"]
 
 
+def test_it_refuses_a_push_nested_past_any_news_document_with_a_reason(client):
+    # a partner's document of arrays inside arrays: a RecursionError, so a 500, before
+    make_section("ar", "world", "دولي")
+    _p, auth = _partner(can_ingest=True)
+    nested = "[" * 50_000 + "]" * 50_000
+    body = (
+        '{"uri": "urn:partner:deep", "type": "text", "headlines": [{"value": "خبر"}], '
+        f'"bodies": [{{"value": "نص"}}], "keywords": {nested}}}'
+    )
+    response = client.post("/api/v1/ingest", body, content_type="application/json", **auth)
+    assert response.status_code == 422
+    assert "nested too deeply" in response.json()["detail"]
+    assert not Article.objects.filter(source_id="urn:partner:deep").exists()
+
+
 def test_it_stores_only_a_digest_of_the_token():
     partner = Partner.objects.create(name="p")
     token, raw = create_partner_token(partner, actor=SYSTEM)

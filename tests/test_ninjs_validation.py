@@ -159,3 +159,16 @@ def test_no_schema_is_fetched_from_the_network():
                 fast.is_valid({"uri": "http://example.com/1"})
     finally:
         socket.socket.connect = real  # type: ignore[method-assign]
+
+
+@pytest.mark.parametrize("depth", [5_000, 100_000])
+def test_a_document_nested_past_any_news_document_is_refused_clearly(depth):
+    # a partner's (or an attacker's) document of arrays inside arrays: it was a
+    # RecursionError out of json.loads, a server error for the partner's POST
+    nested = "[" * depth + "]" * depth
+    data = (
+        '{"uri": "http://example.com/1", "type": "text", "headlines": [{"value": "خبر"}], '
+        f'"bodies": [{{"value": "نص"}}], "keywords": {nested}}}'
+    ).encode()
+    with pytest.raises(IngestError, match="nested too deeply"):
+        read_stories(data)

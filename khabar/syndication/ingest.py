@@ -312,10 +312,20 @@ def _ninjs(data: bytes) -> list[IncomingStory]:
         doc = json.loads(data[skip:].decode(encoding))
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IngestError(f"invalid JSON: {error}") from None
+    except RecursionError:
+        raise IngestError(NESTED_TOO_DEEPLY) from None
     docs = unwrap(doc)
     if not docs:
         raise IngestError("an empty list of ninjs documents")
-    return [parse_ninjs(d) for d in docs]
+    try:
+        return [parse_ninjs(d) for d in docs]
+    except RecursionError:  # python-jsonschema descends a level a few calls at a time
+        raise IngestError(NESTED_TOO_DEEPLY) from None
+
+
+#: A document whose arrays or objects nest deeper than Python's reader goes (about a
+#: thousand levels; no news document comes near): refused, not a server error.
+NESTED_TOO_DEEPLY = "invalid JSON: nested too deeply"
 
 
 def _newsml(root: etree._Element) -> list[IncomingStory]:
